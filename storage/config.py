@@ -1,0 +1,231 @@
+"""Node configuration: one frozen object, read from `amity.toml` and `AMITY_<KEY>` variables.
+
+The node config is what an operator fixes before starting a process (domain, database,
+listen address, secrets). Values that admins change while the node runs live in the
+database instead (see `storage/settings.py`).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+DEFAULT_CONFIG_PATH = "amity.toml"
+ENV_PREFIX = "AMITY_"
+
+_DOMAIN_RE = re.compile(r"^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:[0-9]{1,5})?$")
+
+
+class ConfigError(Exception):
+    """A node config value is missing or wrong; the message names it and says what to do."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Hard limits enforced by the server (reported truthfully to clients)."""
+
+    max_request_bytes: int = 1_048_576  # inbox and API bodies other than uploads
+    max_upload_bytes: int = 41_943_040  # media uploads (40 MiB, as Mastodon's video cap)
+    max_fetch_bytes: int = 2_097_152  # one remote document fetched by the node
+    max_status_chars: int = 5000
+    job_lease_seconds: int = 300  # how long a claimed job is hidden from other workers
+    job_batch_size: int = 100  # jobs claimed per statement
+    worker_concurrency: int = 16  # jobs run at once per worker process
+
+
+@dataclass(frozen=True)
+class NodeConfig:
+    domain: str
+    database_url: str
+    secret_key: str
+    scheme: str = "https"
+    listen_host: str = "127.0.0.1"
+    listen_port: int = 8080
+    media_dir: str = "media"
+    allowed_private_hosts: tuple[str, ...] = ()
+    log_level: str = "info"
+    log_format: str = "json"  # "json" or "text"
+    limits: Limits = field(default_factory=Limits)
+
+    @property
+    def base_url(self) -> str:
+        return f"{self.scheme}://{self.domain}"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+_REQUIRED = ("domain", "database_url", "secret_key")
+_LIMIT_KEYS = {f.name for f in fields(Limits)}
+
+
+def load_config(path: str | os.PathLike[str] | None = None,
+                environ: Mapping[str, str] | None = None) -> NodeConfig:
+    """Read the node config from a TOML file (if present) and the environment.
+
+    `path=None` means `$AMITY_CONFIG` or `./amity.toml`. A missing file is allowed only
+    when the environment supplies every required key.
+    """
+    environ = os.environ if environ is None else environ
+    explicit = path is not None or "AMITY_CONFIG" in environ
+    config_path = Path(path or environ.get("AMITY_CONFIG") or DEFAULT_CONFIG_PATH)
+    raw: dict[str, Any] = {}
+    if config_path.exists():
+        raw = _read_toml(config_path)
+    elif explicit:
+        raise ConfigError(f"config file {config_path} not found: run `amity init` or pass --config")
+    raw = _apply_environment(raw, environ)
+    base_dir = config_path.resolve().parent if config_path.exists() else Path.cwd()
+    return build_config(raw, base_dir=base_dir, source=str(config_path))
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML ({exc})") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot be read ({exc.strerror})") from None
+
+
+def _apply_environment(raw: dict[str, Any], environ: Mapping[str, str]) -> dict[str, Any]:
+    merged = dict(raw)
+    limits = dict(merged.get("limits", {}))
+    for name, value in environ.items():
+        if not name.startswith(ENV_PREFIX) or name == "AMITY_CONFIG":
+            continue
+        key = name[len(ENV_PREFIX):].lower()
+        if key in _LIMIT_KEYS:
+            limits[key] = value
+        elif key == "allowed_private_hosts":
+            merged[key] = [h.strip() for h in value.split(",") if h.strip()]
+        else:
+            merged[key] = value
+    if limits:
+        merged["limits"] = limits
+    return merged
+
+
+def build_config(raw: Mapping[str, Any], *, base_dir: Path | None = None,
+                 source: str = "config") -> NodeConfig:
+    """Validate raw values into a NodeConfig; every error names the key at fault."""
+    known = {f.name for f in fields(NodeConfig)}
+    unknown = sorted(set(raw) - known)
+    if unknown:
+        raise ConfigError(f"{source}: unknown key {unknown[0]!r} (known keys: {', '.join(sorted(known))})")
+    for key in _REQUIRED:
+        if not raw.get(key):
+            env = ENV_PREFIX + key.upper()
+            raise ConfigError(f"{source}: {key} is missing: set it in the config file or {env}")
+    values: dict[str, Any] = {}
+    values["domain"] = _domain(str(raw["domain"]))
+    values["scheme"] = _choice("scheme", str(raw.get("scheme", "https")), ("https", "http"))
+    values["database_url"] = _database_url(str(raw["database_url"]), base_dir)
+    values["secret_key"] = _secret(str(raw["secret_key"]))
+    values["listen_host"] = str(raw.get("listen_host", "127.0.0.1"))
+    values["listen_port"] = _int("listen_port", raw.get("listen_port", 8080), 1, 65535)
+    media = Path(str(raw.get("media_dir", "media")))
+    values["media_dir"] = str(media if media.is_absolute() or base_dir is None else base_dir / media)
+    values["allowed_private_hosts"] = _private_hosts(raw.get("allowed_private_hosts", ()))
+    values["log_level"] = _choice("log_level", str(raw.get("log_level", "info")).lower(),
+                                  ("debug", "info", "warning", "error"))
+    values["log_format"] = _choice("log_format", str(raw.get("log_format", "json")), ("json", "text"))
+    values["limits"] = _limits(raw.get("limits", {}))
+    return NodeConfig(**values)
+
+
+def _domain(value: str) -> str:
+    domain = value.strip().lower()
+    if not _DOMAIN_RE.match(domain):
+        raise ConfigError(f"domain {value!r} is not a host[:port] such as social.example.org")
+    return domain
+
+
+def _choice(key: str, value: str, allowed: tuple[str, ...]) -> str:
+    if value not in allowed:
+        raise ConfigError(f"{key} {value!r} must be one of: {', '.join(allowed)}")
+    return value
+
+
+def _int(key: str, value: Any, low: int, high: int) -> int:
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise ConfigError(f"{key} {value!r} is not a whole number") from None
+    if not low <= number <= high:
+        raise ConfigError(f"{key} {number} must be between {low} and {high}")
+    return number
+
+
+def _database_url(value: str, base_dir: Path | None) -> str:
+    if value.startswith(("sqlite:", "sqlite+aiosqlite:")):
+        path = value.split(":///", 1)[1] if ":///" in value else ""
+        if not path:
+            raise ConfigError(f"database_url {value!r}: write sqlite+aiosqlite:///path/to/amity.db")
+        if path != ":memory:" and not Path(path).is_absolute() and base_dir is not None:
+            path = str(base_dir / path)
+        return f"sqlite+aiosqlite:///{path}"
+    if value.startswith(("postgresql:", "postgres:", "postgresql+asyncpg:")):
+        rest = value.split("://", 1)[1] if "://" in value else ""
+        if not rest:
+            raise ConfigError(f"database_url {value!r}: write postgresql://user:password@host/dbname")
+        return f"postgresql+asyncpg://{rest}"
+    raise ConfigError("database_url must start with sqlite+aiosqlite:/// or postgresql://")
+
+
+def _secret(value: str) -> str:
+    if len(value) < 32:
+        raise ConfigError("secret_key must be at least 32 characters: `amity init` writes a random one")
+    return value
+
+
+def _private_hosts(value: Any) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = [value]
+    hosts = []
+    for item in value:
+        text = str(item).strip().lower()
+        if "/" in text:
+            try:
+                ipaddress.ip_network(text, strict=False)
+            except ValueError:
+                raise ConfigError(f"allowed_private_hosts: {item!r} is not a valid CIDR") from None
+        hosts.append(text)
+    return tuple(hosts)
+
+
+def _limits(value: Any) -> Limits:
+    if not isinstance(value, Mapping):
+        raise ConfigError("limits must be a table, e.g. [limits] max_request_bytes = 1048576")
+    unknown = sorted(set(value) - _LIMIT_KEYS)
+    if unknown:
+        raise ConfigError(f"limits: unknown key {unknown[0]!r}")
+    return Limits(**{k: _int(f"limits.{k}", v, 1, 2**40) for k, v in value.items()})
+
+
+def render_toml(values: Mapping[str, Any]) -> str:
+    """Write a minimal TOML file for `amity init` (flat keys, strings, ints, string lists)."""
+    lines = ["# Amity node config. Values here can be overridden by AMITY_<KEY> variables.",
+             "# Admin-editable instance settings live in the database: `amity settings`."]
+    for key, value in values.items():
+        lines.append(f"{key} = {_toml_value(value)}")
+    return "\n".join(lines) + "\n"
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    escaped = str(value).replace("\\", "\\\\").replace('"', '\\"')
+    return f'"{escaped}"'

@@ -1,0 +1,64 @@
+"""Actors (any account, local or remote) and users (local logins)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, ForeignKey, Index, String, Text, func, text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from storage.models.base import Base, new_id, utcnow
+
+ROLES = ("member", "moderator", "admin", "owner")
+
+
+class Actor(Base):
+    __tablename__ = "actors"
+
+    id: Mapped[int] = mapped_column(primary_key=True, default=new_id)
+    username: Mapped[str] = mapped_column(String(255))
+    domain: Mapped[str | None] = mapped_column(String(255))  # None for local actors
+    uri: Mapped[str] = mapped_column(String(2048), unique=True)
+    actor_type: Mapped[str] = mapped_column(String(32), default="Person")
+    display_name: Mapped[str] = mapped_column(String(255), default="")
+    note: Mapped[str] = mapped_column(Text, default="")
+    locked: Mapped[bool] = mapped_column(Boolean, default=False)
+    bot: Mapped[bool] = mapped_column(Boolean, default=False)
+    discoverable: Mapped[bool] = mapped_column(Boolean, default=False)
+    inbox_url: Mapped[str | None] = mapped_column(String(2048))
+    shared_inbox_url: Mapped[str | None] = mapped_column(String(2048))
+    public_key_pem: Mapped[str | None] = mapped_column(Text)
+    private_key_pem: Mapped[str | None] = mapped_column(Text)  # local actors only
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    suspended_at: Mapped[datetime | None] = mapped_column()
+
+    __table_args__ = (
+        # Local usernames are unique regardless of case; remote actors are unique by uri.
+        Index(
+            "uq_actors_local_username",
+            func.lower(text("username")),
+            unique=True,
+            sqlite_where=text("domain IS NULL"),
+            postgresql_where=text("domain IS NULL"),
+        ),
+        Index("ix_actors_domain_username", "domain", "username"),
+    )
+
+    @property
+    def is_local(self) -> bool:
+        return self.domain is None
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True, default=new_id)
+    actor_id: Mapped[int] = mapped_column(ForeignKey("actors.id", ondelete="CASCADE"), unique=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True)  # stored lower-case
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(16), default="member")
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    locale: Mapped[str] = mapped_column(String(16), default="en")
+    confirmed_at: Mapped[datetime | None] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

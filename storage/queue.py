@@ -1,0 +1,236 @@
+"""The durable job queue: enqueue in the caller's transaction, claim and complete in batches.
+
+Every statement here is short: a claim takes up to `limit` ready rows in one UPDATE and
+commits; the work happens with no transaction open; outcomes of many jobs are written in
+one more transaction. `attempts` doubles as a fencing token: an outcome is only recorded if
+the row still carries the attempt number that was claimed, so a worker whose lease ran out
+cannot overwrite the run of the worker that took the job over.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import and_, delete, func, insert, select, tuple_, update
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
+
+from storage.ids import new_id
+from storage.models.jobs import DEAD, QUEUED, Job
+
+MAX_ERROR_CHARS = 2000
+
+
+def now_ms() -> int:
+    return time.time_ns() // 1_000_000
+
+
+@dataclass(frozen=True)
+class ClaimedJob:
+    id: int
+    kind: str
+    payload: Any
+    attempts: int  # including this run
+    created_at: int
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What happened to one claimed job. `retry_at=None` with an error means: give up."""
+
+    job: ClaimedJob
+    error: str | None = None
+    retry_at: int | None = None
+
+    @property
+    def succeeded(self) -> bool:
+        return self.error is None
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Exponential backoff with jitter, bounded by a number of attempts and a time horizon."""
+
+    max_attempts: int = 8
+    base_delay: float = 10.0  # seconds before the second attempt
+    max_delay: float = 6 * 3600.0
+    horizon: float = 3 * 86400.0  # never retry a job older than this
+
+    def next_run(self, job: ClaimedJob, now: int, *, rng: random.Random | None = None) -> int | None:
+        """When to try again, or None to give up."""
+        if job.attempts >= self.max_attempts:
+            return None
+        delay = min(self.base_delay * 2 ** (job.attempts - 1), self.max_delay)
+        delay *= (rng or random).uniform(0.8, 1.2)
+        retry_at = now + int(delay * 1000)
+        if retry_at - job.created_at > self.horizon * 1000:
+            return None
+        return retry_at
+
+
+def job_row(kind: str, payload: Any, *, queue: str = "default", run_after: int | None = None,
+            now: int | None = None) -> dict[str, Any]:
+    now = now_ms() if now is None else now
+    return {
+        "id": new_id(),
+        "queue": queue,
+        "kind": kind,
+        "payload": payload,
+        "state": QUEUED,
+        "attempts": 0,
+        "run_after": now if run_after is None else run_after,
+        "locked_until": 0,
+        "created_at": now,
+    }
+
+
+async def enqueue(session: AsyncSession, kind: str, payload: Any, *, queue: str = "default",
+                  delay_seconds: float = 0) -> int:
+    """Add a job in the caller's transaction; it becomes visible when that commits."""
+    now = now_ms()
+    row = job_row(kind, payload, queue=queue, run_after=now + int(delay_seconds * 1000), now=now)
+    await session.execute(insert(Job), [row])
+    return int(row["id"])
+
+
+async def enqueue_many(session: AsyncSession, kind: str, payloads: Iterable[Any], *,
+                       queue: str = "default") -> int:
+    now = now_ms()
+    rows = [job_row(kind, p, queue=queue, now=now) for p in payloads]
+    if rows:
+        await session.execute(insert(Job), rows)
+    return len(rows)
+
+
+async def claim(engine: AsyncEngine, queues: Sequence[str], *, limit: int, lease_ms: int,
+                now: int | None = None) -> list[ClaimedJob]:
+    """Take up to `limit` ready jobs, hiding them from other workers until the lease ends."""
+    if limit <= 0:
+        return []
+    now = now_ms() if now is None else now
+    ready = (
+        select(Job.id)
+        .where(Job.state == QUEUED, Job.queue.in_(queues), Job.run_after <= now)
+        .order_by(Job.run_after, Job.id)
+        .limit(limit)
+    )
+    if engine.dialect.name == "postgresql":
+        ready = ready.with_for_update(skip_locked=True)
+    lease_end = now + lease_ms
+    stmt = (
+        update(Job)
+        .where(Job.id.in_(ready.scalar_subquery()))
+        .values(run_after=lease_end, locked_until=lease_end, attempts=Job.attempts + 1)
+        .returning(Job.id, Job.kind, Job.payload, Job.attempts, Job.created_at)
+        .execution_options(synchronize_session=False)
+    )
+    async with engine.begin() as conn:
+        rows = (await conn.execute(stmt)).all()
+    jobs = [ClaimedJob(r.id, r.kind, r.payload, r.attempts, r.created_at) for r in rows]
+    jobs.sort(key=lambda j: j.id)
+    return jobs
+
+
+async def record(engine: AsyncEngine, outcomes: Sequence[Outcome], *, now: int | None = None) -> None:
+    """Write the outcomes of many jobs in one transaction."""
+    if not outcomes:
+        return
+    now = now_ms() if now is None else now
+    async with engine.begin() as conn:
+        await _delete_done(conn, [o.job for o in outcomes if o.succeeded])
+        for outcome in outcomes:
+            if not outcome.succeeded:
+                await _record_failure(conn, outcome, now)
+
+
+async def _delete_done(conn: AsyncConnection, jobs: list[ClaimedJob]) -> None:
+    for start in range(0, len(jobs), 500):
+        chunk = jobs[start:start + 500]
+        await conn.execute(
+            delete(Job).where(tuple_(Job.id, Job.attempts).in_([(j.id, j.attempts) for j in chunk]))
+        )
+
+
+async def _record_failure(conn: AsyncConnection, outcome: Outcome, now: int) -> None:
+    error = (outcome.error or "")[:MAX_ERROR_CHARS]
+    values: dict[str, Any] = {"last_error": error, "locked_until": 0}
+    if outcome.retry_at is None:
+        values["state"] = DEAD
+        values["run_after"] = now
+    else:
+        values["run_after"] = outcome.retry_at
+    await conn.execute(
+        update(Job)
+        .where(and_(Job.id == outcome.job.id, Job.attempts == outcome.job.attempts))
+        .values(**values)
+    )
+
+
+async def release(engine: AsyncEngine, jobs: Sequence[ClaimedJob], *, now: int | None = None) -> None:
+    """Hand claimed but unstarted jobs back (on shutdown), without counting an attempt."""
+    if not jobs:
+        return
+    now = now_ms() if now is None else now
+    async with engine.begin() as conn:
+        for job in jobs:
+            await conn.execute(
+                update(Job)
+                .where(and_(Job.id == job.id, Job.attempts == job.attempts))
+                .values(run_after=now, locked_until=0, attempts=Job.attempts - 1)
+            )
+
+
+@dataclass(frozen=True)
+class QueueStats:
+    queue: str
+    kind: str
+    ready: int
+    running: int
+    delayed: int
+    dead: int
+
+
+async def stats(engine: AsyncEngine, *, now: int | None = None) -> list[QueueStats]:
+    now = now_ms() if now is None else now
+    running = and_(Job.state == QUEUED, Job.locked_until > now)
+    ready = and_(Job.state == QUEUED, Job.locked_until <= now, Job.run_after <= now)
+    delayed = and_(Job.state == QUEUED, Job.locked_until <= now, Job.run_after > now)
+
+    def count_if(cond: Any) -> Any:
+        return func.sum(func.cast(cond, Job.attempts.type))
+
+    stmt = (
+        select(Job.queue, Job.kind, count_if(ready), count_if(running), count_if(delayed),
+               count_if(Job.state == DEAD))
+        .group_by(Job.queue, Job.kind)
+        .order_by(Job.queue, Job.kind)
+    )
+    async with engine.connect() as conn:
+        rows = (await conn.execute(stmt)).all()
+    return [QueueStats(r[0], r[1], *(int(x or 0) for x in r[2:])) for r in rows]
+
+
+async def retry_dead(engine: AsyncEngine, *, kind: str | None = None, queue: str | None = None,
+                     now: int | None = None) -> int:
+    """Put dead jobs back in the queue with a fresh attempt budget; returns how many."""
+    now = now_ms() if now is None else now
+    stmt = update(Job).where(Job.state == DEAD)
+    if kind:
+        stmt = stmt.where(Job.kind == kind)
+    if queue:
+        stmt = stmt.where(Job.queue == queue)
+    stmt = stmt.values(state=QUEUED, attempts=0, run_after=now, locked_until=0, created_at=now)
+    async with engine.begin() as conn:
+        result = await conn.execute(stmt)
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def next_run_after(engine: AsyncEngine, queues: Sequence[str]) -> int | None:
+    """The earliest time any queued job in these queues becomes claimable."""
+    stmt = select(func.min(Job.run_after)).where(Job.state == QUEUED, Job.queue.in_(queues))
+    async with engine.connect() as conn:
+        value = (await conn.execute(stmt)).scalar()
+    return None if value is None else int(value)

@@ -1,0 +1,137 @@
+"""Instance settings: what admins change while the node runs, kept in the database.
+
+This table of definitions is the one place that names every setting, its type, its default
+and what it does; `docs/operator-guide.md` shows it and a test keeps the two in step.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models.settings import InstanceSetting
+
+
+class SettingError(Exception):
+    """An unknown setting or a value it does not accept; the message says what would be."""
+
+
+@dataclass(frozen=True)
+class Setting:
+    key: str
+    default: Any
+    help: str
+    parse: Callable[[str], Any]
+
+
+def _choice(*allowed: str) -> Callable[[str], str]:
+    def parse(text: str) -> str:
+        if text not in allowed:
+            raise SettingError(f"must be one of: {', '.join(allowed)}")
+        return text
+    return parse
+
+
+def _bool(text: str) -> bool:
+    lowered = text.strip().lower()
+    if lowered in ("1", "true", "yes", "on"):
+        return True
+    if lowered in ("0", "false", "no", "off"):
+        return False
+    raise SettingError("must be true or false")
+
+
+def _text(limit: int) -> Callable[[str], str]:
+    def parse(text: str) -> str:
+        if len(text) > limit:
+            raise SettingError(f"must be at most {limit} characters")
+        return text
+    return parse
+
+
+def _string_list(item_limit: int, *, lower: bool = False) -> Callable[[str], list[str]]:
+    """A JSON array of strings, or one value per line / comma-separated."""
+    def parse(text: str) -> list[str]:
+        stripped = text.strip()
+        if stripped.startswith("["):
+            try:
+                items = json.loads(stripped)
+            except json.JSONDecodeError as exc:
+                raise SettingError(f"is not a JSON array ({exc.msg})") from None
+            if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
+                raise SettingError("must be a JSON array of strings")
+        else:
+            sep = "\n" if "\n" in stripped else ","
+            items = [i.strip() for i in stripped.split(sep) if i.strip()]
+        if any(len(i) > item_limit for i in items):
+            raise SettingError(f"each entry must be at most {item_limit} characters")
+        return [i.lower() for i in items] if lower else items
+    return parse
+
+
+DEFINITIONS: dict[str, Setting] = {s.key: s for s in (
+    Setting("title", "Amity", "Name of the node, shown in apps and pages.", _text(100)),
+    Setting("short_description", "", "One-line summary for apps and the about page.", _text(500)),
+    Setting("description", "", "Longer text for the about page (plain text or Markdown).",
+            _text(10_000)),
+    Setting("contact_email", "", "Where people reach the admins.", _text(320)),
+    Setting("languages", ["en"], "Languages the node's community uses (ISO 639-1 codes); the "
+            "first is the default language of posts.", _string_list(8, lower=True)),
+    Setting("rules", [], "Server rules, one per line or a JSON array.", _string_list(1000)),
+    Setting("registration_mode", "approval", "Who may sign up: open, approval (an admin "
+            "approves each account), invite (invite link needed) or closed.",
+            _choice("open", "approval", "invite", "closed")),
+    Setting("federation_mode", "open", "open: federate with every server not suspended; "
+            "allowlist: only with partner domains.", _choice("open", "allowlist")),
+    Setting("authorized_fetch", False, "Require HTTP signatures on ActivityPub GETs "
+            "(the actor document stays public for key fetches).", _bool),
+    Setting("password_grant", True, "Allow the OAuth password grant (used by toot and some "
+            "bots to log in without a browser).", _bool),
+    Setting("require_alt_text", False, "Refuse posts whose images have no description.", _bool),
+)}
+
+
+def definition(key: str) -> Setting:
+    try:
+        return DEFINITIONS[key]
+    except KeyError:
+        raise SettingError(
+            f"unknown setting {key!r}; known: {', '.join(sorted(DEFINITIONS))}"
+        ) from None
+
+
+def parse_value(key: str, text: str) -> Any:
+    setting = definition(key)
+    try:
+        return setting.parse(text)
+    except SettingError as exc:
+        raise SettingError(f"{key} {exc}") from None
+
+
+async def get_all(session: AsyncSession) -> dict[str, Any]:
+    """Every setting, stored values over defaults."""
+    values = {key: s.default for key, s in DEFINITIONS.items()}
+    rows = (await session.execute(select(InstanceSetting.key, InstanceSetting.value))).all()
+    values.update({key: value for key, value in rows if key in DEFINITIONS})
+    return values
+
+
+async def get(session: AsyncSession, key: str) -> Any:
+    setting = definition(key)
+    row = await session.get(InstanceSetting, key)
+    return setting.default if row is None else row.value
+
+
+async def set_value(session: AsyncSession, key: str, value: Any) -> None:
+    """Store an already-parsed value (the caller commits)."""
+    definition(key)
+    row = await session.get(InstanceSetting, key)
+    if row is None:
+        session.add(InstanceSetting(key=key, value=value))
+    else:
+        row.value = value

@@ -1,0 +1,92 @@
+"""Request ids, access logs and error bodies shaped by route family."""
+
+from __future__ import annotations
+
+import html
+import logging
+import re
+import secrets
+import time
+from collections.abc import Awaitable, Callable
+
+from aiohttp import web
+
+from storage.errors import AmityError, Conflict, Forbidden, Invalid, NotFound, RemoteUnavailable
+from ui.logs import request_id_var
+
+log = logging.getLogger("amity.http")
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+_INCOMING_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+_ERROR_STATUS: dict[type[AmityError], int] = {
+    NotFound: 404, Forbidden: 403, Invalid: 422, Conflict: 422, RemoteUnavailable: 502,
+}
+_JSON_PREFIXES = ("/.well-known/", "/users/", "/inbox", "/actor", "/nodeinfo", "/activities/",
+                  "/health", "/ready")
+
+
+def route_family(path: str) -> str:
+    """Which error body a path gets: mastodon, oauth, json or html."""
+    if path.startswith("/api/"):
+        return "mastodon"
+    if path.startswith(("/oauth/token", "/oauth/revoke")):
+        return "oauth"
+    if path.startswith(_JSON_PREFIXES):
+        return "json"
+    return "html"
+
+
+def error_response(request: web.Request, status: int, message: str) -> web.Response:
+    family = route_family(request.path)
+    if family == "oauth":
+        code = "invalid_request" if status < 500 else "server_error"
+        return web.json_response({"error": code, "error_description": message}, status=status)
+    if family in ("mastodon", "json"):
+        return web.json_response({"error": message}, status=status)
+    title = html.escape(f"{status} {message}")
+    body = (f"<!doctype html><html lang=en><meta charset=utf-8><title>{title}</title>"
+            f"<main><h1>{title}</h1><p><a href=\"/\">Home</a></p></main></html>")
+    return web.Response(text=body, status=status, content_type="text/html")
+
+
+@web.middleware
+async def request_context(request: web.Request, handler: Handler) -> web.StreamResponse:
+    incoming = request.headers.get("X-Request-Id", "")
+    request_id = incoming if _INCOMING_ID.match(incoming) else secrets.token_hex(8)
+    token = request_id_var.set(request_id)
+    started = time.perf_counter()
+    status = 500
+    try:
+        response = await handler(request)
+        status = response.status
+        response.headers["X-Request-Id"] = request_id
+        return response
+    finally:
+        log.info("http.request", extra={
+            "method": request.method, "path": request.path, "status": status,
+            "ms": round((time.perf_counter() - started) * 1000, 1),
+        })
+        request_id_var.reset(token)
+
+
+@web.middleware
+async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
+    try:
+        return await handler(request)
+    except web.HTTPException as exc:
+        if exc.status < 400 or exc.empty_body:
+            raise
+        if exc.content_type == "application/json" or (exc.text and exc.text.startswith("{")):
+            raise  # a handler already shaped this body
+        message = exc.reason if exc.text in (None, "", f"{exc.status}: {exc.reason}") else exc.text
+        response = error_response(request, exc.status, message or exc.reason)
+        response.headers.extend({k: v for k, v in exc.headers.items()
+                                 if k.lower() not in ("content-type", "content-length")})
+        return response
+    except AmityError as exc:
+        status = next((s for cls, s in _ERROR_STATUS.items() if isinstance(exc, cls)), 400)
+        return error_response(request, status, str(exc))
+    except Exception:
+        log.exception("http.unhandled", extra={"method": request.method, "path": request.path})
+        return error_response(request, 500, "Internal server error: the admins can find "
+                              f"details in the logs under request id {request_id_var.get()}")
