@@ -155,7 +155,8 @@ class Worker:
         return Outcome(job, error=error, retry_at=retry_at)
 
     async def _run_and_collect(self, job: ClaimedJob) -> None:
-        self._outcomes.append(await self._execute(job))
+        outcome = await self._execute(job)
+        self._outcomes.append(outcome)  # not before the await: flush() swaps the list
 
     # -- batches -----------------------------------------------------------------------
 
@@ -177,7 +178,11 @@ class Worker:
 
     async def flush(self) -> int:
         outcomes, self._outcomes = self._outcomes, []
-        await queue.record(self.engine, outcomes, now=self.clock())
+        try:
+            await queue.record(self.engine, outcomes, now=self.clock())
+        except BaseException:
+            self._outcomes[:0] = outcomes  # keep them for the next flush
+            raise
         return len(outcomes)
 
     async def run_once(self) -> int:
