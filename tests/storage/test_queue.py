@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -26,9 +28,8 @@ async def _jobs(engine: AsyncEngine) -> list[Job]:
 
 async def test_enqueue_is_part_of_the_callers_transaction(engine: AsyncEngine) -> None:
     async with session_maker(engine)() as session:
-        async with session.begin():
-            await queue.enqueue(session, "test.kind", {"a": 1})
-            await session.rollback()
+        await queue.enqueue(session, "test.kind", {"a": 1})
+        await session.rollback()
     assert await _jobs(engine) == []
     async with session_maker(engine)() as session, session.begin():
         await queue.enqueue(session, "test.kind", {"a": 1})
@@ -158,7 +159,7 @@ def test_retry_policy_delays_grow_and_stop_at_the_attempt_limit() -> None:
         retry_at = policy.next_run(job, now)
         assert retry_at is not None
         delays.append(retry_at - now)
-    assert all(later > earlier for earlier, later in zip(delays, delays[1:], strict=False))
+    assert all(later > earlier for earlier, later in itertools.pairwise(delays))
     assert 8_000 <= delays[0] <= 12_000
     assert policy.next_run(ClaimedJob(1, "k", {}, 5, created_at=now), now) is None
 
