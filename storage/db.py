@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -14,6 +14,8 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+
+from storage.ids import set_process_tag
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 
@@ -76,3 +78,18 @@ def sqlite_path(database_url: str) -> str | None:
     if url.get_backend_name() != "sqlite":
         return None
     return os.path.abspath(url.database) if url.database else None
+
+
+PROCESS_TAG_SEQUENCE = "amity_process_tags"  # PostgreSQL only, created by migration 0001
+
+
+async def claim_process_tag(engine: AsyncEngine) -> None:
+    """Give this process an id tag no other running process has (PostgreSQL).
+
+    On SQLite one process owns the database, and the random tag it starts with is enough.
+    """
+    if engine.dialect.name != "postgresql":
+        return
+    async with engine.begin() as conn:
+        tag = (await conn.execute(text(f"SELECT nextval('{PROCESS_TAG_SEQUENCE}')"))).scalar_one()
+    set_process_tag(int(tag))

@@ -1,13 +1,14 @@
 """Time-sortable 64-bit ids, safe to generate in several processes at once.
 
-Layout (63 usable bits, so ids stay positive in a signed BIGINT):
+Layout (63 bits, so ids stay positive in a signed BIGINT):
     42 bits  milliseconds since 2020-01-01 UTC (good until 2159)
-    21 bits  random, bumped by one for each id in the same millisecond
+    10 bits  process tag: unique among running processes on PostgreSQL (taken from a
+             database sequence at start-up by `storage.db.claim_process_tag`), random otherwise
+    11 bits  sequence within the millisecond (2,048 ids/ms; beyond that the clock is borrowed)
 
-Within a process ids strictly increase. Across processes two ids can only clash if they
-fall in the same millisecond *and* draw the same 21 random bits (about one in two million
-per pair); the primary key catches the remainder. Remote statuses take their id from
-`published`, so timelines order by when a post was written rather than when it arrived.
+Within a process ids strictly increase; two processes never produce the same id while their
+tags differ. Remote statuses take their id from `published` (`id_for_time`, random low
+bits), so timelines order by when a post was written rather than when it arrived.
 """
 
 from __future__ import annotations
@@ -18,26 +19,40 @@ import time
 from datetime import datetime
 
 EPOCH_MS = 1_577_836_800_000  # 2020-01-01T00:00:00Z
-_LOW_BITS = 21
-_LOW_MASK = (1 << _LOW_BITS) - 1
+TAG_BITS = 10
+SEQ_BITS = 11
+_LOW_BITS = TAG_BITS + SEQ_BITS
+_SEQ_MAX = (1 << SEQ_BITS) - 1
 
 _lock = threading.Lock()
-_last_id = 0
+_tag = secrets.randbits(TAG_BITS)
+_last_ms = 0
+_seq = 0
 
 
-def _ms_now() -> int:
-    return time.time_ns() // 1_000_000
+def set_process_tag(tag: int) -> None:
+    """Use `tag` (taken modulo 1,024) for the ids this process makes from now on."""
+    global _tag
+    with _lock:
+        _tag = tag % (1 << TAG_BITS)
+
+
+def process_tag() -> int:
+    return _tag
 
 
 def new_id() -> int:
     """A new id for a row created now; strictly greater than the last one from this process."""
-    global _last_id
+    global _last_ms, _seq
     with _lock:
-        candidate = ((_ms_now() - EPOCH_MS) << _LOW_BITS) | secrets.randbits(_LOW_BITS)
-        if candidate <= _last_id:
-            candidate = _last_id + 1
-        _last_id = candidate
-        return candidate
+        ms = time.time_ns() // 1_000_000 - EPOCH_MS
+        if ms > _last_ms:
+            _last_ms, _seq = ms, 0
+        elif _seq < _SEQ_MAX:
+            _seq += 1
+        else:  # 2,048 ids in one millisecond (or the clock went back): borrow the next one
+            _last_ms, _seq = _last_ms + 1, 0
+        return (_last_ms << _LOW_BITS) | (_tag << SEQ_BITS) | _seq
 
 
 def id_for_time(when: datetime, *, not_after: datetime | None = None) -> int:

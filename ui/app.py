@@ -10,7 +10,7 @@ import aiohttp
 from aiohttp import web
 
 from storage.config import NodeConfig
-from storage.db import create_engine, session_maker
+from storage.db import claim_process_tag, create_engine, session_maker
 from storage.worker import Worker
 from ui import health
 from ui.jobs import build_registry
@@ -41,6 +41,7 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
     engine = create_engine(app[CONFIG].database_url)
     app[ENGINE] = engine
     app[SESSIONS] = session_maker(engine)
+    await claim_process_tag(engine)
     yield
     await engine.dispose()
 

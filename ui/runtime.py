@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from storage import migrate
 from storage.config import ConfigError, NodeConfig, load_config
-from storage.db import create_engine, describe, session_maker
+from storage.db import claim_process_tag, create_engine, describe, session_maker
 from storage.errors import AmityError
 from storage.settings import SettingError
 
@@ -50,6 +50,8 @@ async def open_database(config: NodeConfig, *, require_current: bool = True
                            ) from None
         if require_current and not await migrate.is_current(engine):
             raise CliError("the database schema is not current: run `amity migrate` first")
+        if require_current:
+            await claim_process_tag(engine)
         yield engine
     finally:
         await engine.dispose()

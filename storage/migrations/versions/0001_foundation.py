@@ -18,6 +18,9 @@ depends_on = None
 
 
 def upgrade() -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        # Hands each process a distinct tag for storage.ids (see storage/db.claim_process_tag).
+        op.execute("CREATE SEQUENCE amity_process_tags MINVALUE 0 MAXVALUE 1023 START 0 CYCLE")
     op.create_table('actors',
     sa.Column('id', sa.BigInteger(), nullable=False),
     sa.Column('username', sa.String(length=255), nullable=False),
@@ -85,6 +88,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("DROP SEQUENCE amity_process_tags")
     op.drop_table('users')
     with op.batch_alter_table('jobs', schema=None) as batch_op:
         batch_op.drop_index('ix_jobs_ready', sqlite_where=sa.text("state = 'queued'"), postgresql_where=sa.text("state = 'queued'"))
