@@ -1,0 +1,340 @@
+"""The one outbound HTTP client: timeouts, size caps, content types, redirects, SSRF guard.
+
+Every request the node makes to another server goes through an `OutboundClient`, which owns
+a single `aiohttp.ClientSession` whose connector is a `GuardedConnector` (see `ssrf.py`).
+Redirects are followed here, one hop at a time, so each hop is checked again. Requests are
+signed by an optional `signer` supplied by the caller.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
+from contextlib import asynccontextmanager, suppress
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+import aiohttp
+from aiohappyeyeballs import SocketFactoryType
+from aiohttp.abc import AbstractResolver
+from yarl import URL
+
+from federation.ssrf import AddressPolicy, BlockedAddress, FetchError, GuardedConnector
+from storage.config import NodeConfig
+from storage.errors import RemoteUnavailable
+
+__all__ = [
+    "AS2", "IMAGES", "JRD", "JSON", "MAX_JSON_DEPTH", "MAX_REDIRECTS", "BlockedAddress", "FetchError",
+    "FetchResult", "InvalidJSON", "OriginMismatch", "OutboundClient", "PostResult", "RemoteError",
+    "Signer", "Timeouts", "TooDeep", "TooLarge", "TooManyRedirects", "UnexpectedContentType",
+    "Unreachable", "UnsupportedURL", "content_type_matches", "origin", "parse_json",
+]
+
+AS2_PROFILE = "https://www.w3.org/ns/activitystreams"
+AS2 = ("application/activity+json", f'application/ld+json; profile="{AS2_PROFILE}"')
+JRD = ("application/jrd+json", "application/json")
+JSON = ("application/json",)
+IMAGES = ("image/png", "image/jpeg", "image/gif", "image/webp", "image/avif")
+
+MAX_REDIRECTS = 5
+MAX_JSON_DEPTH = 64
+_REDIRECTS = frozenset({301, 302, 303, 307, 308})
+_CHUNK = 65_536
+_POST_ANSWER_BYTES = 65_536  # read and ignored; a longer answer closes the connection
+
+Signer = Callable[[str, str, bytes | None, str | None], Mapping[str, str]]
+T = TypeVar("T")
+
+
+class UnsupportedURL(FetchError):
+    """Not an absolute http(s) URL with a host (and no credentials)."""
+
+
+class Unreachable(FetchError, RemoteUnavailable):
+    """Connecting, sending or reading failed or timed out; trying later may help."""
+
+
+class RemoteError(FetchError):
+    """The server answered with a status other than 2xx (or a redirect that was not followed)."""
+
+    def __init__(self, url: str, status: int, headers: Mapping[str, str]) -> None:
+        super().__init__(f"{url} answered HTTP {status}")
+        self.status = status
+        self.headers = headers
+
+
+class TooLarge(FetchError):
+    pass
+
+
+class UnexpectedContentType(FetchError):
+    pass
+
+
+class TooManyRedirects(FetchError):
+    pass
+
+
+class InvalidJSON(FetchError):
+    pass
+
+
+class TooDeep(InvalidJSON):
+    pass
+
+
+class OriginMismatch(FetchError):
+    """A fetched object's `id` is not on the origin it was fetched from."""
+
+
+@dataclass(frozen=True)
+class Timeouts:
+    connect: float = 10.0  # seconds to open the TCP (and TLS) connection
+    read: float = 30.0  # seconds between two reads
+    total: float = 60.0  # seconds for one request and its body (each redirect hop anew)
+
+
+@dataclass(frozen=True)
+class FetchResult(Generic[T]):
+    final_url: str  # after redirects
+    status: int
+    headers: Mapping[str, str]
+    data: T
+
+    @property
+    def content_type(self) -> str:
+        return _parse_media_type(self.headers.get("Content-Type", ""))[0]
+
+
+@dataclass(frozen=True)
+class PostResult:
+    status: int
+    headers: Mapping[str, str]
+
+
+def origin(url: str) -> tuple[str, str, int]:
+    """(scheme, host, port) with the default port filled in; hosts compared case-insensitively."""
+    parsed = URL(url)
+    if not parsed.absolute or parsed.port is None:
+        raise UnsupportedURL(f"{url!r} has no origin: not an absolute URL")
+    return parsed.scheme.lower(), (parsed.raw_host or "").lower().rstrip("."), parsed.port
+
+
+def _parse_media_type(header: str) -> tuple[str, dict[str, str]]:
+    kind, *params = header.split(";")
+    parsed = {}
+    for param in params:
+        key, _, value = param.partition("=")
+        parsed[key.strip().lower()] = value.strip().strip('"')
+    return kind.strip().lower(), parsed
+
+
+def content_type_matches(header: str | None, accept: Iterable[str]) -> bool:
+    """Does a Content-Type header name one of the `accept` types? Parameters are ignored, except
+    that an ld+json answer carrying a `profile` must include a profile we asked for."""
+    if not header:
+        return False
+    kind, params = _parse_media_type(header)
+    for wanted in accept:
+        wanted_kind, wanted_params = _parse_media_type(wanted)
+        if kind != wanted_kind:
+            continue
+        if kind == "application/ld+json" and not _profiles_overlap(params, wanted_params):
+            continue
+        return True
+    return False
+
+
+def _profiles_overlap(got: Mapping[str, str], wanted: Mapping[str, str]) -> bool:
+    if "profile" not in got or "profile" not in wanted:
+        return True  # lenient: many servers send ld+json without the AS2 profile
+    return bool(set(got["profile"].split()) & set(wanted["profile"].split()))
+
+
+def parse_json(body: bytes, *, max_depth: int = MAX_JSON_DEPTH) -> Any:
+    """Parse JSON (no NaN/Infinity) and refuse documents nested deeper than `max_depth`."""
+    try:
+        data = json.loads(body, parse_constant=_refuse_constant)
+    except RecursionError:
+        raise TooDeep(f"JSON nested deeper than {max_depth} levels") from None
+    except ValueError as exc:
+        raise InvalidJSON(f"not valid JSON: {str(exc).splitlines()[0]}") from None
+    stack: list[tuple[Any, int]] = [(data, 1)] if isinstance(data, dict | list) else []
+    while stack:  # iterative, so no depth can exhaust the Python stack
+        value, depth = stack.pop()
+        if depth > max_depth:
+            raise TooDeep(f"JSON nested deeper than {max_depth} levels")
+        children = value.values() if isinstance(value, dict) else value
+        stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
+    return data
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _check_url(url: URL) -> None:
+    if url.scheme not in ("http", "https") or not url.raw_host:
+        raise UnsupportedURL(f"refused {str(url)!r}: only http and https URLs with a host are fetched")
+    if url.raw_user is not None or url.raw_password is not None:
+        raise UnsupportedURL(f"refused {url.with_user(None)}: URLs with credentials are not fetched")
+
+
+class OutboundClient:
+    """The node's HTTP client. Use `async with OutboundClient(...) as client:` or call `close()`.
+
+    `resolver` and `socket_factory` are for tests: a fake resolver that maps names to
+    addresses, and a factory that sees (and may refuse) every socket the connector opens.
+    """
+
+    def __init__(self, *, allowed_private_hosts: Iterable[str] = (), max_fetch_bytes: int = 2_097_152,
+                 timeouts: Timeouts = Timeouts(), user_agent: str = "Amity", signer: Signer | None = None,
+                 resolver: AbstractResolver | None = None,
+                 socket_factory: SocketFactoryType | None = None) -> None:
+        self.policy = AddressPolicy.from_allowed(allowed_private_hosts)
+        self.max_fetch_bytes = max_fetch_bytes
+        self.timeouts = timeouts
+        self.user_agent = user_agent
+        self.signer = signer
+        self._resolver = resolver
+        self._socket_factory = socket_factory
+        self._session: aiohttp.ClientSession | None = None
+
+    @classmethod
+    def from_config(cls, config: NodeConfig, **kwargs: Any) -> OutboundClient:
+        kwargs.setdefault("user_agent", f"Amity (+{config.base_url}/)")
+        return cls(allowed_private_hosts=config.allowed_private_hosts,
+                   max_fetch_bytes=config.limits.max_fetch_bytes, **kwargs)
+
+    async def __aenter__(self) -> OutboundClient:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.close()
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+    def _get_session(self) -> aiohttp.ClientSession:
+        if self._session is None:
+            connector = GuardedConnector(self.policy, resolver=self._resolver,
+                                         socket_factory=self._socket_factory)
+            timeout = aiohttp.ClientTimeout(total=self.timeouts.total, sock_connect=self.timeouts.connect,
+                                            sock_read=self.timeouts.read)
+            self._session = aiohttp.ClientSession(connector=connector, timeout=timeout, trust_env=False,
+                                                  cookie_jar=aiohttp.DummyCookieJar())
+        return self._session
+
+    async def get_json(self, url: str, *, accept: Sequence[str]) -> FetchResult[Any]:
+        """GET a JSON document of one of the `accept` types, capped at `max_fetch_bytes`."""
+        raw = await self.get_bytes(url, accept=accept, max_bytes=self.max_fetch_bytes)
+        return FetchResult(raw.final_url, raw.status, raw.headers, parse_json(raw.data))
+
+    async def fetch_object(self, url: str) -> FetchResult[dict[str, Any]]:
+        """GET an ActivityStreams object whose `id` has the origin of the URL it came from."""
+        result = await self.get_json(url, accept=AS2)
+        if not isinstance(result.data, dict):
+            raise InvalidJSON(f"{result.final_url} did not return a JSON object")
+        object_id = result.data.get("id")
+        if not isinstance(object_id, str):
+            raise OriginMismatch(f"{result.final_url} returned an object without an id")
+        try:
+            same = origin(object_id) == origin(result.final_url)
+        except FetchError:
+            same = False
+        if not same:
+            raise OriginMismatch(f"{result.final_url} returned an object with a foreign id {object_id!r}")
+        return FetchResult(result.final_url, result.status, result.headers, result.data)
+
+    async def get_bytes(self, url: str, *, accept: Sequence[str], max_bytes: int) -> FetchResult[bytes]:
+        """GET a body of one of the `accept` types, refusing anything over `max_bytes`."""
+        async with self._get(url, accept) as (final_url, response):
+            kind = response.headers.get("Content-Type")
+            if not content_type_matches(kind, accept):
+                raise UnexpectedContentType(f"{final_url} answered with Content-Type {kind!r}, "
+                                            f"expected one of: {', '.join(accept)}")
+            body = await _read_capped(response, max_bytes, str(final_url))
+            return FetchResult(str(final_url), response.status, response.headers, body)
+
+    async def post(self, url: str, body: bytes, *, content_type: str) -> PostResult:
+        """POST `body` (signed when a signer is set); redirects are not followed."""
+        target = URL(url)
+        _check_url(target)
+        headers = self._headers("POST", target, body, content_type, accept=None)
+        try:
+            async with self._get_session().post(target, data=body, headers=headers,
+                                                allow_redirects=False) as response:
+                if not 200 <= response.status < 300:
+                    raise RemoteError(str(target), response.status, response.headers)
+                with suppress(TooLarge):  # drain a short answer so the connection can be reused
+                    await _read_capped(response, _POST_ANSWER_BYTES, str(target))
+                return PostResult(response.status, response.headers)
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            raise _network_error(target, exc) from exc
+
+    def _headers(self, method: str, url: URL, body: bytes | None, content_type: str | None,
+                 accept: Sequence[str] | None) -> dict[str, str]:
+        headers = {"User-Agent": self.user_agent}
+        if accept:
+            headers["Accept"] = ", ".join(accept)
+        if content_type is not None:
+            headers["Content-Type"] = content_type
+        if self.signer is not None:
+            headers.update(self.signer(method, str(url), body, content_type))
+        return headers
+
+    @asynccontextmanager
+    async def _get(self, url: str, accept: Sequence[str]
+                   ) -> AsyncIterator[tuple[URL, aiohttp.ClientResponse]]:
+        """GET `url`, following redirects hop by hop; yields the final 2xx response."""
+        target = URL(url)
+        for _hop in range(MAX_REDIRECTS + 1):
+            _check_url(target)
+            headers = self._headers("GET", target, None, None, accept)
+            try:
+                async with self._get_session().get(target, headers=headers,
+                                                   allow_redirects=False) as response:
+                    location = response.headers.get("Location")
+                    if response.status in _REDIRECTS and location:
+                        target = _redirect_target(target, location)
+                        continue
+                    if not 200 <= response.status < 300:
+                        raise RemoteError(str(target), response.status, response.headers)
+                    yield target, response
+                    return
+            except (aiohttp.ClientError, TimeoutError) as exc:
+                raise _network_error(target, exc) from exc
+        raise TooManyRedirects(f"{url} redirected more than {MAX_REDIRECTS} times (last to {target})")
+
+
+def _redirect_target(current: URL, location: str) -> URL:
+    try:
+        return current.join(URL(location))
+    except ValueError as exc:
+        raise UnsupportedURL(f"{current} redirected to an invalid URL ({exc})") from None
+
+
+async def _read_capped(response: aiohttp.ClientResponse, limit: int, url: str) -> bytes:
+    """Read the body, never more than `limit` + 1 bytes of it."""
+    declared = response.content_length
+    if declared is not None and declared > limit:
+        response.close()
+        raise TooLarge(f"{url} announced {declared} bytes, more than the limit of {limit}")
+    chunks: list[bytes] = []
+    total = 0
+    while chunk := await response.content.read(min(_CHUNK, limit + 1 - total)):
+        total += len(chunk)
+        if total > limit:
+            response.close()
+            raise TooLarge(f"{url} sent more than the limit of {limit} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _network_error(url: URL, exc: BaseException) -> FetchError:
+    if isinstance(exc, aiohttp.InvalidURL):
+        return UnsupportedURL(f"refused {url}: {exc}")
+    reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return Unreachable(f"{url} could not be reached: {reason}")
