@@ -18,6 +18,8 @@ from typing import Any
 
 DEFAULT_CONFIG_PATH = "amity.toml"
 ENV_PREFIX = "AMITY_"
+# AMITY_* variables that are not node config: the config path, debugging, the test suite's own.
+_NOT_CONFIG_ENV = ("AMITY_CONFIG", "AMITY_DEBUG", "AMITY_TEST_")
 
 _DOMAIN_RE = re.compile(r"^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:[0-9]{1,5})?$")
 
@@ -100,7 +102,7 @@ def _apply_environment(raw: dict[str, Any], environ: Mapping[str, str]) -> dict[
     merged = dict(raw)
     limits = dict(merged.get("limits", {}))
     for name, value in environ.items():
-        if not name.startswith(ENV_PREFIX) or name == "AMITY_CONFIG":
+        if not name.startswith(ENV_PREFIX) or name.startswith(_NOT_CONFIG_ENV):
             continue
         key = name[len(ENV_PREFIX):].lower()
         if key in _LIMIT_KEYS:

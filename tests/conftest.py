@@ -20,7 +20,7 @@ from storage.config import NodeConfig, build_config
 from storage.db import create_engine
 
 PG_ENV = "AMITY_TEST_POSTGRES"  # admin URL of a server the tests may create databases on
-REQUIRE_PG_ENV = "AMITY_REQUIRE_POSTGRES"  # "1" in CI: a missing server fails, never skips
+REQUIRE_PG_ENV = "AMITY_TEST_REQUIRE_POSTGRES"  # "1" in CI: a missing server fails, never skips
 
 
 def pytest_report_header() -> str:

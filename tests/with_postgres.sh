@@ -12,7 +12,7 @@ for dir in $(dirname "$(command -v pg_ctl 2>/dev/null || echo /nonexistent/x)") 
   if [ -x "$dir/pg_ctl" ] && [ -x "$dir/initdb" ]; then pg_bin="$dir"; break; fi
 done
 if [ -z "$pg_bin" ]; then
-  if [ "${AMITY_REQUIRE_POSTGRES:-}" = "1" ]; then
+  if [ "${AMITY_TEST_REQUIRE_POSTGRES:-}" = "1" ]; then
     echo "with_postgres: PostgreSQL is required but pg_ctl/initdb were not found" >&2; exit 1
   fi
   echo "with_postgres: PostgreSQL not installed; its tests will be skipped" >&2

@@ -89,3 +89,11 @@ def test_render_toml_round_trips(tmp_path: Path) -> None:
     config = load_config(path, environ={})
     assert config.allowed_private_hosts == ("127.0.0.0/8", "localhost")
     assert config.listen_port == 8081
+
+
+def test_non_config_amity_variables_are_ignored_but_typos_are_not(tmp_path: Path) -> None:
+    path = _write(tmp_path / "amity.toml", render_toml(GOOD))
+    config = load_config(path, environ={"AMITY_DEBUG": "1", "AMITY_TEST_POSTGRES": "x"})
+    assert config.domain == "social.example.org"
+    with pytest.raises(ConfigError, match="unknown key 'domian'"):
+        load_config(path, environ={"AMITY_DOMIAN": "typo.example"})

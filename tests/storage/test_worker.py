@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
+from collections.abc import Awaitable, Callable
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -165,7 +166,7 @@ async def test_two_workers_share_a_queue_without_running_a_job_twice(engine: Asy
     runs: Counter[int] = Counter()
     by_worker: Counter[str] = Counter()
 
-    def handler_for(name: str):  # type: ignore[no-untyped-def]
+    def handler_for(name: str) -> Callable[[JobContext], Awaitable[None]]:
         async def handler(ctx: JobContext) -> None:
             runs[ctx.payload["n"]] += 1
             by_worker[name] += 1

@@ -18,7 +18,7 @@ from tests.conftest import make_config
 from ui.app import create_app
 from ui.keys import SESSIONS, WORKER
 
-TestClient.__test__ = False  # type: ignore[attr-defined]
+TestClient.__test__ = False
 
 
 async def _client(aiohttp_client: AiohttpClient, config: NodeConfig, *, run_workers: bool = False,
@@ -109,7 +109,7 @@ async def test_oversized_bodies_are_refused(aiohttp_client: AiohttpClient, tmp_p
 
 async def test_the_app_runs_its_own_workers(aiohttp_client: AiohttpClient, config: NodeConfig) -> None:
     client = await _client(aiohttp_client, config, run_workers=True)
-    app = client.server.app
+    app = client.app
     async with app[SESSIONS]() as session, session.begin():
         await queue.enqueue_many(session, PROBE_KIND, [{} for _ in range(25)])
     app[WORKER].wake()
