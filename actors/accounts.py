@@ -78,8 +78,10 @@ async def create_local_user(session: AsyncSession, *, base_url: str, username: s
     private_pem, public_pem = generate_rsa_keypair()
     uri = local_actor_uri(base_url, username)
     actor = Actor(
-        username=username, domain=None, uri=uri, actor_type="Person",
-        inbox_url=f"{uri}/inbox", shared_inbox_url=f"{base_url}/inbox",
+        username=username, domain=None, uri=uri, actor_type="Person", url=f"{base_url}/@{username}",
+        inbox_url=f"{uri}/inbox", shared_inbox_url=f"{base_url}/inbox", outbox_url=f"{uri}/outbox",
+        followers_url=f"{uri}/followers", following_url=f"{uri}/following",
+        featured_url=f"{uri}/collections/featured", key_id=f"{uri}#main-key",
         public_key_pem=public_pem, private_key_pem=private_pem,
     )
     session.add(actor)

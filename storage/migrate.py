@@ -49,12 +49,29 @@ async def is_current(engine: AsyncEngine) -> bool:
 
 async def upgrade(engine: AsyncEngine, revision: str = "head") -> tuple[str | None, str]:
     """Migrate to `revision`; returns (before, after)."""
-    async with engine.begin() as conn:
-        if engine.dialect.name == "postgresql":
-            await conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": PG_MIGRATION_LOCK})
-        before = await conn.run_sync(_current)
-        await conn.run_sync(_run_upgrade, revision)
-        after = await conn.run_sync(_current)
+    async with engine.connect() as conn:
+        sqlite = engine.dialect.name == "sqlite"
+        if sqlite:
+            # SQLite rebuilds tables to alter them; with foreign keys on, dropping the old
+            # table would cascade-delete rows that refer to it. Off for the migration only
+            # (the pragma is ignored inside a transaction, so it is set before one starts).
+            await conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            await conn.commit()  # ends SQLAlchemy's autobegun transaction (SQLite had none open)
+        try:
+            async with conn.begin():
+                if not sqlite:
+                    await conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": PG_MIGRATION_LOCK})
+                before = await conn.run_sync(_current)
+                await conn.run_sync(_run_upgrade, revision)
+                after = await conn.run_sync(_current)
+                if sqlite:
+                    broken = (await conn.exec_driver_sql("PRAGMA foreign_key_check")).all()
+                    if broken:
+                        raise RuntimeError(f"migration left {len(broken)} broken references; rolled back")
+        finally:
+            if sqlite:
+                await conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+                await conn.commit()
     if before != after:
         log.info("migrate.done", extra={"from": before or "empty", "to": after})
     return before, after or ""

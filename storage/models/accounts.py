@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, String, Text, func, text
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, String, Text, func, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.models.base import Base, new_id, utcnow
@@ -25,10 +25,22 @@ class Actor(Base):
     locked: Mapped[bool] = mapped_column(Boolean, default=False)
     bot: Mapped[bool] = mapped_column(Boolean, default=False)
     discoverable: Mapped[bool] = mapped_column(Boolean, default=False)
+    url: Mapped[str | None] = mapped_column(String(2048))  # profile page
     inbox_url: Mapped[str | None] = mapped_column(String(2048))
     shared_inbox_url: Mapped[str | None] = mapped_column(String(2048))
+    outbox_url: Mapped[str | None] = mapped_column(String(2048))
+    followers_url: Mapped[str | None] = mapped_column(String(2048))
+    following_url: Mapped[str | None] = mapped_column(String(2048))
+    featured_url: Mapped[str | None] = mapped_column(String(2048))
+    avatar_url: Mapped[str | None] = mapped_column(String(2048))
+    header_url: Mapped[str | None] = mapped_column(String(2048))
+    fields: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)  # [{name, value}]
+    also_known_as: Mapped[list[str]] = mapped_column(JSON, default=list)
+    moved_to_id: Mapped[int | None] = mapped_column(ForeignKey("actors.id", ondelete="SET NULL"))
+    key_id: Mapped[str | None] = mapped_column(String(2048), index=True)
     public_key_pem: Mapped[str | None] = mapped_column(Text)
     private_key_pem: Mapped[str | None] = mapped_column(Text)  # local actors only
+    fetched_at: Mapped[datetime | None] = mapped_column()  # remote: last refresh of the document
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     suspended_at: Mapped[datetime | None] = mapped_column()

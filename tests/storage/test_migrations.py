@@ -41,8 +41,9 @@ async def test_local_usernames_are_unique_regardless_of_case(db_url: str) -> Non
     engine = create_engine(db_url)
     insert = text(
         "INSERT INTO actors (id, username, domain, uri, actor_type, display_name, note, locked, bot,"
-        " discoverable, created_at, updated_at) VALUES (:id, :name, :domain, :uri, 'Person', '', '',"
-        " false, false, false, '2024-01-01 00:00:00', '2024-01-01 00:00:00')")
+        " discoverable, fields, also_known_as, created_at, updated_at) VALUES (:id, :name, :domain,"
+        " :uri, 'Person', '', '', false, false, false, '[]', '[]', '2024-01-01 00:00:00',"
+        " '2024-01-01 00:00:00')")
     try:
         async with engine.begin() as conn:
             await conn.execute(insert, {"id": 1, "name": "Ana", "domain": None, "uri": "u1"})
@@ -98,6 +99,10 @@ async def test_upgrade_from_the_first_migration_keeps_data(empty_db_url: str) ->
         assert tuple(user) == ("ana@example.org", "owner", "pt")
         assert title in ("Riverside", '"Riverside"')
         assert tuple(job) == ("kernel.probe", "queued")
+        async with engine.connect() as conn:
+            backfilled = (await conn.execute(text("SELECT key_id, url, followers_url FROM actors"))).one()
+        assert tuple(backfilled) == ("https://a.example/users/ana#main-key", "https://a.example/@ana",
+                                     "https://a.example/users/ana/followers")
         assert await migrate.is_current(engine)
     finally:
         await engine.dispose()
