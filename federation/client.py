@@ -258,11 +258,12 @@ class OutboundClient:
             body = await _read_capped(response, max_bytes, str(final_url))
             return FetchResult(str(final_url), response.status, response.headers, body)
 
-    async def post(self, url: str, body: bytes, *, content_type: str) -> PostResult:
-        """POST `body` (signed when a signer is set); redirects are not followed."""
+    async def post(self, url: str, body: bytes, *, content_type: str,
+                   signer: Signer | None = None) -> PostResult:
+        """POST `body`, signed by `signer` (else the client's own); redirects are not followed."""
         target = URL(url)
         _check_url(target)
-        headers = self._headers("POST", target, body, content_type, accept=None)
+        headers = self._headers("POST", target, body, content_type, accept=None, signer=signer)
         try:
             async with self._get_session().post(target, data=body, headers=headers,
                                                 allow_redirects=False) as response:
@@ -275,14 +276,15 @@ class OutboundClient:
             raise _network_error(target, exc) from exc
 
     def _headers(self, method: str, url: URL, body: bytes | None, content_type: str | None,
-                 accept: Sequence[str] | None) -> dict[str, str]:
+                 accept: Sequence[str] | None, signer: Signer | None = None) -> dict[str, str]:
         headers = {"User-Agent": self.user_agent}
         if accept:
             headers["Accept"] = ", ".join(accept)
         if content_type is not None:
             headers["Content-Type"] = content_type
-        if self.signer is not None:
-            headers.update(self.signer(method, str(url), body, content_type))
+        signer = signer or self.signer
+        if signer is not None:
+            headers.update(signer(method, str(url), body, content_type))
         return headers
 
     @asynccontextmanager

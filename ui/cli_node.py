@@ -22,6 +22,7 @@ from ui.app import create_app
 from ui.jobs import build_registry
 from ui.logs import setup_logging
 from ui.runtime import CliError, install_stop_signals, load, open_database
+from ui.services import open_services
 
 log = logging.getLogger("amity.cli")
 
@@ -147,9 +148,9 @@ async def run_worker(args: argparse.Namespace) -> int:
                        "database, and `amity serve` runs the workers itself")
     setup_logging(config.log_level, config.log_format)
     queues = [q.strip() for q in args.queues.split(",") if q.strip()]
-    async with open_database(config) as engine:
+    async with open_database(config), open_services(config) as services:
         worker = Worker(
-            engine, build_registry(), deps=None, queues=queues,
+            services.engine, build_registry(), deps=services, queues=queues,
             concurrency=args.concurrency or config.limits.worker_concurrency,
             batch_size=config.limits.job_batch_size,
             lease_seconds=config.limits.job_lease_seconds,

@@ -1,0 +1,145 @@
+"""Stored rows → ActivityStreams 2 documents (actors, notes, activities, collections)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from federation.vocab import CONTEXT, PUBLIC
+from storage.models import Actor, Status
+
+
+def iso(when: datetime) -> str:
+    return when.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def handle(actor: Actor, local_domain: str) -> str:
+    return f"@{actor.username}@{actor.domain or local_domain}"
+
+
+def actor_document(actor: Actor, *, base_url: str) -> dict[str, Any]:
+    """A local actor (person or the instance actor), as other servers fetch it."""
+    doc: dict[str, Any] = {
+        "@context": CONTEXT,
+        "id": actor.uri,
+        "type": actor.actor_type,
+        "preferredUsername": actor.username,
+        "name": actor.display_name,
+        "summary": actor.note,
+        "url": actor.url or actor.uri,
+        "inbox": actor.inbox_url,
+        "outbox": actor.outbox_url,
+        "followers": actor.followers_url,
+        "following": actor.following_url,
+        "featured": actor.featured_url,
+        "endpoints": {"sharedInbox": actor.shared_inbox_url or f"{base_url}/inbox"},
+        "manuallyApprovesFollowers": actor.locked,
+        "discoverable": actor.discoverable,
+        "published": iso(actor.created_at),
+        "publicKey": {
+            "id": actor.key_id or f"{actor.uri}#main-key",
+            "owner": actor.uri,
+            "publicKeyPem": actor.public_key_pem,
+        },
+        "attachment": [
+            {"type": "PropertyValue", "name": f.get("name", ""), "value": f.get("value", "")}
+            for f in actor.fields or []
+        ],
+    }
+    if actor.also_known_as:
+        doc["alsoKnownAs"] = list(actor.also_known_as)
+    if actor.avatar_url:
+        doc["icon"] = {"type": "Image", "url": actor.avatar_url}
+    if actor.header_url:
+        doc["image"] = {"type": "Image", "url": actor.header_url}
+    return {k: v for k, v in doc.items() if v is not None}
+
+
+def addressing(status: Status, author: Actor, mentioned: Sequence[Actor]) -> tuple[list[str], list[str]]:
+    """(to, cc) for a status's visibility, as Mastodon addresses them."""
+    followers = author.followers_url or f"{author.uri}/followers"
+    mention_uris = [m.uri for m in mentioned]
+    if status.visibility == "public":
+        return [PUBLIC], [followers, *mention_uris]
+    if status.visibility == "unlisted":
+        return [followers], [PUBLIC, *mention_uris]
+    if status.visibility == "private":
+        return [followers], mention_uris
+    return mention_uris, []
+
+
+def note_document(status: Status, author: Actor, *, mentioned: Sequence[Actor] = (),
+                  in_reply_to_uri: str | None = None, local_domain: str,
+                  with_context: bool = True) -> dict[str, Any]:
+    to, cc = addressing(status, author, mentioned)
+    doc: dict[str, Any] = {
+        "id": status.uri,
+        "type": status.object_type,
+        "attributedTo": author.uri,
+        "to": to,
+        "cc": cc,
+        "published": iso(status.published_at),
+        "url": status.url or status.uri,
+        "inReplyTo": in_reply_to_uri,
+        "sensitive": status.sensitive,
+        "summary": status.summary or None,
+        "content": status.content,
+        "tag": [{"type": "Mention", "href": m.uri, "name": handle(m, local_domain)} for m in mentioned],
+        "attachment": [],
+    }
+    if status.language:
+        doc["contentMap"] = {status.language: status.content, **(status.content_map or {})}
+    if status.summary_map:
+        doc["summaryMap"] = dict(status.summary_map)
+    if status.edited_at:
+        doc["updated"] = iso(status.edited_at)
+    if with_context:
+        doc = {"@context": CONTEXT, **doc}
+    return doc
+
+
+def tombstone(uri: str, *, deleted: datetime | None = None) -> dict[str, Any]:
+    doc: dict[str, Any] = {"@context": CONTEXT, "id": uri, "type": "Tombstone"}
+    if deleted is not None:
+        doc["deleted"] = iso(deleted)
+    return doc
+
+
+def activity(kind: str, *, id: str, actor: str, obj: Any, to: Sequence[str] = (),
+             cc: Sequence[str] = (), published: datetime | None = None) -> dict[str, Any]:
+    """Any activity wrapper (Create, Update, Delete, Follow, Accept, Undo, Like, Announce…)."""
+    if isinstance(obj, dict):
+        obj = {k: v for k, v in obj.items() if k != "@context"}
+    doc: dict[str, Any] = {"@context": CONTEXT, "id": id, "type": kind, "actor": actor, "object": obj}
+    if to:
+        doc["to"] = list(to)
+    if cc:
+        doc["cc"] = list(cc)
+    if published is not None:
+        doc["published"] = iso(published)
+    return doc
+
+
+def ordered_collection(id: str, total: int, *, first: str | None, last: str | None = None
+                       ) -> dict[str, Any]:
+    doc: dict[str, Any] = {"@context": CONTEXT, "id": id, "type": "OrderedCollection",
+                           "totalItems": total}
+    if first:
+        doc["first"] = first
+    if last:
+        doc["last"] = last
+    return doc
+
+
+def ordered_collection_page(id: str, *, part_of: str, items: list[Any], next: str | None = None,
+                            prev: str | None = None, total: int | None = None) -> dict[str, Any]:
+    doc: dict[str, Any] = {"@context": CONTEXT, "id": id, "type": "OrderedCollectionPage",
+                           "partOf": part_of, "orderedItems": items}
+    if total is not None:
+        doc["totalItems"] = total
+    if next:
+        doc["next"] = next
+    if prev:
+        doc["prev"] = prev
+    return doc
