@@ -38,7 +38,7 @@ class Limits:
     max_status_chars: int = 5000
     job_lease_seconds: int = 300  # how long a claimed job is hidden from other workers
     job_batch_size: int = 100  # jobs claimed per statement
-    worker_concurrency: int = 16  # jobs run at once per worker process
+    worker_concurrency: int = 100  # jobs run at once per worker process (>= job_batch_size)
 
 
 @dataclass(frozen=True)

@@ -106,11 +106,26 @@ async def enqueue_many(session: AsyncSession, kind: str, payloads: Iterable[Any]
 
 
 async def claim(engine: AsyncEngine, queues: Sequence[str], *, limit: int, lease_ms: int,
-                now: int | None = None) -> list[ClaimedJob]:
-    """Take up to `limit` ready jobs, hiding them from other workers until the lease ends."""
-    if limit <= 0:
-        return []
+                now: int | None = None, outcomes: Sequence[Outcome] = ()) -> list[ClaimedJob]:
+    """Take up to `limit` ready jobs, hiding them from other workers until the lease ends.
+
+    `outcomes` of earlier jobs, if given, are recorded in the same transaction: one commit
+    instead of two when a worker finishes a batch and takes the next.
+    """
     now = now_ms() if now is None else now
+    if limit <= 0:
+        await record(engine, outcomes, now=now)
+        return []
+    async with engine.begin() as conn:
+        await _record(conn, outcomes, now)
+        rows = (await conn.execute(_claim_statement(engine, queues, limit, now + lease_ms, now))).all()
+    jobs = [ClaimedJob(r.id, r.kind, r.payload, r.attempts, r.created_at) for r in rows]
+    jobs.sort(key=lambda j: j.id)
+    return jobs
+
+
+def _claim_statement(engine: AsyncEngine, queues: Sequence[str], limit: int, lease_end: int,
+                     now: int) -> Any:
     ready = (
         select(Job.id)
         .where(Job.state == QUEUED, Job.queue.in_(queues), Job.run_after <= now)
@@ -119,39 +134,41 @@ async def claim(engine: AsyncEngine, queues: Sequence[str], *, limit: int, lease
     )
     if engine.dialect.name == "postgresql":
         ready = ready.with_for_update(skip_locked=True)
-    lease_end = now + lease_ms
-    stmt = (
+    return (
         update(Job)
         .where(Job.id.in_(ready.scalar_subquery()))
         .values(run_after=lease_end, locked_until=lease_end, attempts=Job.attempts + 1)
         .returning(Job.id, Job.kind, Job.payload, Job.attempts, Job.created_at)
         .execution_options(synchronize_session=False)
     )
-    async with engine.begin() as conn:
-        rows = (await conn.execute(stmt)).all()
-    jobs = [ClaimedJob(r.id, r.kind, r.payload, r.attempts, r.created_at) for r in rows]
-    jobs.sort(key=lambda j: j.id)
-    return jobs
 
 
 async def record(engine: AsyncEngine, outcomes: Sequence[Outcome], *, now: int | None = None) -> None:
     """Write the outcomes of many jobs in one transaction."""
     if not outcomes:
         return
-    now = now_ms() if now is None else now
     async with engine.begin() as conn:
-        await _delete_done(conn, [o.job for o in outcomes if o.succeeded])
-        for outcome in outcomes:
-            if not outcome.succeeded:
-                await _record_failure(conn, outcome, now)
+        await _record(conn, outcomes, now_ms() if now is None else now)
+
+
+async def _record(conn: AsyncConnection, outcomes: Sequence[Outcome], now: int) -> None:
+    if not outcomes:
+        return
+    await _delete_done(conn, [o.job for o in outcomes if o.succeeded])
+    for outcome in outcomes:
+        if not outcome.succeeded:
+            await _record_failure(conn, outcome, now)
 
 
 async def _delete_done(conn: AsyncConnection, jobs: list[ClaimedJob]) -> None:
     for start in range(0, len(jobs), 500):
         chunk = jobs[start:start + 500]
-        await conn.execute(
-            delete(Job).where(tuple_(Job.id, Job.attempts).in_([(j.id, j.attempts) for j in chunk]))
-        )
+        # `id IN` lets both engines use the primary key; the row-value test alone makes SQLite
+        # scan the whole table on every flush.
+        await conn.execute(delete(Job).where(
+            Job.id.in_([j.id for j in chunk]),
+            tuple_(Job.id, Job.attempts).in_([(j.id, j.attempts) for j in chunk]),
+        ))
 
 
 async def _record_failure(conn: AsyncConnection, outcome: Outcome, now: int) -> None:

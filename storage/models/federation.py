@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Boolean, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.models.base import Base, new_id, utcnow
@@ -33,7 +33,7 @@ class OutboxActivity(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True, default=new_id)
     uri: Mapped[str] = mapped_column(String(2048), unique=True)
-    actor_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    actor_id: Mapped[int] = mapped_column(index=True)
     body: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

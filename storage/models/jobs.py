@@ -38,6 +38,7 @@ class Job(Base):
             "ix_jobs_ready",
             "queue",
             "run_after",
+            "id",  # the claim orders by (run_after, id): the index must serve that order
             sqlite_where=text("state = 'queued'"),
             postgresql_where=text("state = 'queued'"),
         ),

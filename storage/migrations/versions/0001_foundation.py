@@ -22,7 +22,7 @@ def upgrade() -> None:
         # Hands each process a distinct tag for storage.ids (see storage/db.claim_process_tag).
         op.execute("CREATE SEQUENCE amity_process_tags MINVALUE 0 MAXVALUE 1023 START 0 CYCLE")
     op.create_table('actors',
-    sa.Column('id', sa.BigInteger(), nullable=False),
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('username', sa.String(length=255), nullable=False),
     sa.Column('domain', sa.String(length=255), nullable=True),
     sa.Column('uri', sa.String(length=2048), nullable=False),
@@ -55,24 +55,24 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('key', name=op.f('pk_instance_settings'))
     )
     op.create_table('jobs',
-    sa.Column('id', sa.BigInteger(), nullable=False),
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('queue', sa.String(length=32), nullable=False),
     sa.Column('kind', sa.String(length=64), nullable=False),
     sa.Column('payload', sa.JSON(), nullable=False),
     sa.Column('state', sa.String(length=8), nullable=False),
     sa.Column('attempts', sa.Integer(), nullable=False),
-    sa.Column('run_after', sa.BigInteger(), nullable=False),
-    sa.Column('locked_until', sa.BigInteger(), nullable=False),
-    sa.Column('created_at', sa.BigInteger(), nullable=False),
+    sa.Column('run_after', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('locked_until', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('created_at', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('last_error', sa.Text(), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_jobs'))
     )
     with op.batch_alter_table('jobs', schema=None) as batch_op:
-        batch_op.create_index('ix_jobs_ready', ['queue', 'run_after'], unique=False, sqlite_where=sa.text("state = 'queued'"), postgresql_where=sa.text("state = 'queued'"))
+        batch_op.create_index('ix_jobs_ready', ['queue', 'run_after', 'id'], unique=False, sqlite_where=sa.text("state = 'queued'"), postgresql_where=sa.text("state = 'queued'"))
 
     op.create_table('users',
-    sa.Column('id', sa.BigInteger(), nullable=False),
-    sa.Column('actor_id', sa.BigInteger(), nullable=False),
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('actor_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('email', sa.String(length=320), nullable=False),
     sa.Column('password_hash', sa.String(length=255), nullable=False),
     sa.Column('role', sa.String(length=16), nullable=False),

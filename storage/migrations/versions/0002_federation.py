@@ -38,7 +38,7 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('domain', name=op.f('pk_hosts'))
     )
     op.create_table('inbox_items',
-    sa.Column('id', sa.BigInteger(), nullable=False),
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('activity_id', sa.String(length=2048), nullable=False),
     sa.Column('actor_uri', sa.String(length=2048), nullable=False),
     sa.Column('signer_uri', sa.String(length=2048), nullable=False),
@@ -53,9 +53,9 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_inbox_items_received_at'), ['received_at'], unique=False)
 
     op.create_table('outbox_activities',
-    sa.Column('id', sa.BigInteger(), nullable=False),
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('uri', sa.String(length=2048), nullable=False),
-    sa.Column('actor_id', sa.BigInteger(), nullable=False),
+    sa.Column('actor_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('body', sa.JSON(), nullable=False),
     sa.Column('created_at', storage.models.base.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_outbox_activities')),
@@ -71,9 +71,9 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('uri', name=op.f('pk_tombstones'))
     )
     op.create_table('blocks',
-    sa.Column('id', sa.BigInteger(), nullable=False),
-    sa.Column('actor_id', sa.BigInteger(), nullable=False),
-    sa.Column('target_id', sa.BigInteger(), nullable=False),
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('actor_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('target_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('uri', sa.String(length=2048), nullable=False),
     sa.Column('created_at', storage.models.base.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['actor_id'], ['actors.id'], name=op.f('fk_blocks_actor_id_actors'), ondelete='CASCADE'),
@@ -86,9 +86,9 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_blocks_target_id'), ['target_id'], unique=False)
 
     op.create_table('follows',
-    sa.Column('id', sa.BigInteger(), nullable=False),
-    sa.Column('follower_id', sa.BigInteger(), nullable=False),
-    sa.Column('followee_id', sa.BigInteger(), nullable=False),
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('follower_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('followee_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('uri', sa.String(length=2048), nullable=False),
     sa.Column('state', sa.String(length=16), nullable=False),
     sa.Column('show_reblogs', sa.Boolean(), nullable=False),
@@ -104,10 +104,10 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_follows_followee_id'), ['followee_id'], unique=False)
 
     op.create_table('reports',
-    sa.Column('id', sa.BigInteger(), nullable=False),
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('uri', sa.String(length=2048), nullable=True),
-    sa.Column('reporter_id', sa.BigInteger(), nullable=False),
-    sa.Column('target_id', sa.BigInteger(), nullable=False),
+    sa.Column('reporter_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('target_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('status_ids', sa.JSON(), nullable=False),
     sa.Column('comment', sa.Text(), nullable=False),
     sa.Column('created_at', storage.models.base.UTCDateTime(timezone=True), nullable=False),
@@ -121,15 +121,15 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_reports_target_id'), ['target_id'], unique=False)
 
     op.create_table('statuses',
-    sa.Column('id', sa.BigInteger(), nullable=False),
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('uri', sa.String(length=2048), nullable=False),
     sa.Column('url', sa.String(length=2048), nullable=True),
-    sa.Column('actor_id', sa.BigInteger(), nullable=False),
+    sa.Column('actor_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('local', sa.Boolean(), nullable=False),
     sa.Column('object_type', sa.String(length=32), nullable=False),
-    sa.Column('in_reply_to_id', sa.BigInteger(), nullable=True),
+    sa.Column('in_reply_to_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
     sa.Column('in_reply_to_uri', sa.String(length=2048), nullable=True),
-    sa.Column('reblog_of_id', sa.BigInteger(), nullable=True),
+    sa.Column('reblog_of_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
     sa.Column('visibility', sa.String(length=16), nullable=False),
     sa.Column('local_only', sa.Boolean(), nullable=False),
     sa.Column('sensitive', sa.Boolean(), nullable=False),
@@ -159,9 +159,9 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_statuses_reblog_of_id'), ['reblog_of_id'], unique=False)
 
     op.create_table('favourites',
-    sa.Column('id', sa.BigInteger(), nullable=False),
-    sa.Column('actor_id', sa.BigInteger(), nullable=False),
-    sa.Column('status_id', sa.BigInteger(), nullable=False),
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('actor_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('status_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('uri', sa.String(length=2048), nullable=False),
     sa.Column('created_at', storage.models.base.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['actor_id'], ['actors.id'], name=op.f('fk_favourites_actor_id_actors'), ondelete='CASCADE'),
@@ -174,9 +174,9 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_favourites_status_id'), ['status_id'], unique=False)
 
     op.create_table('home_timeline',
-    sa.Column('id', sa.BigInteger(), nullable=False),
-    sa.Column('owner_id', sa.BigInteger(), nullable=False),
-    sa.Column('status_id', sa.BigInteger(), nullable=False),
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('owner_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('status_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.ForeignKeyConstraint(['owner_id'], ['actors.id'], name=op.f('fk_home_timeline_owner_id_actors'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['status_id'], ['statuses.id'], name=op.f('fk_home_timeline_status_id_statuses'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_home_timeline')),
@@ -187,9 +187,9 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_home_timeline_status_id'), ['status_id'], unique=False)
 
     op.create_table('mentions',
-    sa.Column('id', sa.BigInteger(), nullable=False),
-    sa.Column('status_id', sa.BigInteger(), nullable=False),
-    sa.Column('actor_id', sa.BigInteger(), nullable=False),
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('status_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('actor_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.ForeignKeyConstraint(['actor_id'], ['actors.id'], name=op.f('fk_mentions_actor_id_actors'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['status_id'], ['statuses.id'], name=op.f('fk_mentions_status_id_statuses'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_mentions')),
@@ -199,11 +199,11 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_mentions_actor_id'), ['actor_id'], unique=False)
 
     op.create_table('notifications',
-    sa.Column('id', sa.BigInteger(), nullable=False),
-    sa.Column('recipient_id', sa.BigInteger(), nullable=False),
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('recipient_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('type', sa.String(length=32), nullable=False),
-    sa.Column('from_actor_id', sa.BigInteger(), nullable=False),
-    sa.Column('status_id', sa.BigInteger(), nullable=True),
+    sa.Column('from_actor_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('status_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
     sa.Column('created_at', storage.models.base.UTCDateTime(timezone=True), nullable=False),
     sa.Column('read', sa.Boolean(), nullable=False),
     sa.ForeignKeyConstraint(['from_actor_id'], ['actors.id'], name=op.f('fk_notifications_from_actor_id_actors'), ondelete='CASCADE'),
@@ -216,8 +216,8 @@ def upgrade() -> None:
         batch_op.create_index('ix_notifications_recipient_id_id', ['recipient_id', 'id'], unique=False)
 
     op.create_table('status_edits',
-    sa.Column('id', sa.BigInteger(), nullable=False),
-    sa.Column('status_id', sa.BigInteger(), nullable=False),
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('status_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('summary', sa.Text(), nullable=False),
     sa.Column('content', sa.Text(), nullable=False),
     sa.Column('content_map', sa.JSON(), nullable=False),
@@ -239,7 +239,7 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('header_url', sa.String(length=2048), nullable=True))
         batch_op.add_column(sa.Column('fields', sa.JSON(), nullable=False, server_default='[]'))
         batch_op.add_column(sa.Column('also_known_as', sa.JSON(), nullable=False, server_default='[]'))
-        batch_op.add_column(sa.Column('moved_to_id', sa.BigInteger(), nullable=True))
+        batch_op.add_column(sa.Column('moved_to_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True))
         batch_op.add_column(sa.Column('key_id', sa.String(length=2048), nullable=True))
         batch_op.add_column(sa.Column('fetched_at', storage.models.base.UTCDateTime(timezone=True), nullable=True))
         batch_op.create_index(batch_op.f('ix_actors_key_id'), ['key_id'], unique=False)
