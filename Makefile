@@ -31,8 +31,15 @@ lint: $(VENV)/.test
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 
+# The Fedify peer used by tests/interop (skipped, with the reason, where npm is missing).
+PEER := tests/interop/peer
+$(PEER)/node_modules/.installed: $(PEER)/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+	  (cd $(PEER) && npm ci --no-audit --no-fund --loglevel=error) && touch $@; \
+	else echo "npm not found: the interop tests with the Fedify peer will be skipped"; fi
+
 # The whole suite: lint, types, then the tests (with a throwaway PostgreSQL when installed).
-test: lint
+test: lint $(PEER)/node_modules/.installed
 	tests/with_postgres.sh $(BIN)/pytest -q $(PYTEST_ARGS)
 
 bench: $(VENV)/.test
