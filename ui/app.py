@@ -10,7 +10,7 @@ from aiohttp import web
 
 from storage.config import NodeConfig
 from storage.worker import Worker
-from ui import health
+from ui import activitypub, health
 from ui.jobs import build_registry
 from ui.keys import CONFIG, ENGINE, REGISTRY, SERVICES, SESSIONS, WORKER
 from ui.middlewares import errors, request_context
@@ -30,6 +30,7 @@ def create_app(config: NodeConfig, *, run_workers: bool = True,
     if run_workers:
         app.cleanup_ctx.append(_workers)
     health.setup(app)
+    activitypub.setup(app)
     return app
 
 

@@ -1,0 +1,22 @@
+"""The GET side of ActivityPub: discovery, actors, objects and collections.
+
+`setup(app)` registers every route (paths fixed in ARCHITECTURE.md). Module map:
+`discovery` (WebFinger, host-meta, NodeInfo), `actors`, `objects`, `collections`;
+`negotiation` (AS2 or HTML), `signed` (signed GETs, `authorized_fetch`), `queries`,
+`documents` (rows → Notes and Creates) and `pages` (minimal HTML).
+"""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from ui.activitypub import actors, collections, discovery, objects
+from ui.activitypub.signed import SETTINGS_CACHE, SettingCache
+
+
+def setup(app: web.Application) -> None:
+    app[SETTINGS_CACHE] = SettingCache()
+    discovery.setup(app)
+    actors.setup(app)
+    objects.setup(app)
+    collections.setup(app)

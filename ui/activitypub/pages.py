@@ -1,0 +1,50 @@
+"""Minimal HTML for people who open an actor or status URL in a browser.
+
+Stored `note` and `content` are sanitized HTML (cleaned when stored) and go in as they are;
+everything else (names, handles, content warnings, URLs, the language) is escaped here.
+The full web interface lives in ui/web/; these pages only make federated links usable.
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+from federation.render import handle, iso
+from federation.vocab import AS2_CONTENT_TYPE
+from storage.models import Actor, Status
+
+
+def _page(*, lang: str, title: str, alternate: str, body: str) -> str:
+    return (
+        f"<!doctype html>\n<html lang=\"{escape(lang)}\">\n<head>\n<meta charset=\"utf-8\">\n"
+        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+        f"<title>{escape(title)}</title>\n"
+        f"<link rel=\"alternate\" type=\"{AS2_CONTENT_TYPE}\" href=\"{escape(alternate)}\">\n"
+        f"</head>\n<body>\n<main>\n{body}\n</main>\n</body>\n</html>\n"
+    )
+
+
+def _byline(actor: Actor, domain: str) -> str:
+    name = actor.display_name or actor.username
+    return (f"<a href=\"{escape(actor.url or actor.uri)}\"><strong>{escape(name)}</strong></a> "
+            f"<span>{escape(handle(actor, domain))}</span>")
+
+
+def profile_page(actor: Actor, *, lang: str, domain: str) -> str:
+    name = actor.display_name or actor.username
+    body = (f"<h1>{escape(name)}</h1>\n<p>{escape(handle(actor, domain))}</p>\n"
+            f"<section class=\"note\">{actor.note}</section>")
+    return _page(lang=lang, title=f"{name} ({handle(actor, domain)})", alternate=actor.uri, body=body)
+
+
+def status_page(status: Status, author: Actor, *, lang: str, domain: str) -> str:
+    when = iso(status.published_at)
+    content = f"<div class=\"content\">{status.content}</div>"
+    if status.summary:  # a content warning: the post stays folded until opened
+        content = f"<details><summary>{escape(status.summary)}</summary>{content}</details>"
+    body = (f"<article>\n<header>{_byline(author, domain)}</header>\n{content}\n"
+            f"<footer><a href=\"{escape(status.url or status.uri)}\"><time datetime=\"{when}\">{when}"
+            "</time></a></footer>\n</article>")
+    name = author.display_name or author.username
+    return _page(lang=status.language or lang, title=f"{name}: {handle(author, domain)}",
+                 alternate=status.uri, body=body)

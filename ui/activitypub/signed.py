@@ -1,0 +1,120 @@
+"""Signed GETs: who signed a request, and whether this node requires a signature.
+
+A signed GET is verified like an inbox POST (draft-cavage or RFC 9421, key from the cache
+or fetched through the SSRF-guarded client), with an empty body. The viewer is the actor
+that owns the signing key. A signature that does not check out (bad, expired, key
+unavailable, signer's domain suspended or not a partner, signer suspended) makes the request
+anonymous; it is refused outright only when the `authorized_fetch` setting asks for
+signatures, and then with 401 and a `WWW-Authenticate: Signature` challenge, so the peer
+knows to sign and retry (Mastodon and Fedify do). See `ui.activitypub.objects` for why
+refusals of existing but hidden objects are 404s instead.
+
+The setting is a database row shared by every process; each process keeps it for a few
+seconds (`SettingCache`), so a change takes effect everywhere within that time.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from aiohttp import web
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from federation.resolve import key_lookup
+from federation.services import SERVICES_KEY
+from federation.signatures import SignatureError, verify_request
+from federation.urls import domain_of
+from storage import settings
+from storage.errors import AmityError
+from storage.models import Actor
+from storage.queries.domains import federation_refused
+from ui.activitypub.negotiation import json_error
+
+log = logging.getLogger("amity.activitypub")
+
+SETTING_TTL_SECONDS = 3.0
+_KEY_ID = re.compile(r'keyid="([^"]+)"', re.IGNORECASE)
+
+
+class SettingCache:
+    """Instance settings read through a tiny per-process cache (a few seconds)."""
+
+    def __init__(self, ttl: float = SETTING_TTL_SECONDS, clock: Callable[[], float] = time.monotonic
+                 ) -> None:
+        self._ttl = ttl
+        self._clock = clock
+        self._values: dict[str, tuple[float, Any]] = {}
+
+    async def get(self, sessions: async_sessionmaker[AsyncSession], key: str) -> Any:
+        now = self._clock()
+        hit = self._values.get(key)
+        if hit is not None and now - hit[0] < self._ttl:
+            return hit[1]
+        async with sessions() as session:
+            value = await settings.get(session, key)
+        self._values[key] = (now, value)
+        return value
+
+
+SETTINGS_CACHE = web.AppKey("activitypub_settings", SettingCache)
+
+
+@dataclass(frozen=True)
+class Signer:
+    """The verified signer of a request, or why there is none."""
+
+    actor: Actor | None
+    reason: str = ""
+
+
+async def signatures_required(request: web.Request) -> bool:
+    sessions = request.app[SERVICES_KEY].sessions
+    return bool(await request.app[SETTINGS_CACHE].get(sessions, "authorized_fetch"))
+
+
+async def verify_signer(request: web.Request) -> Signer:
+    """Check the request's signature; never raises for a bad one (see `Signer.reason`)."""
+    services = request.app[SERVICES_KEY]
+    if "Signature" not in request.headers:
+        return Signer(None, "the request is not signed")
+    claimed = _KEY_ID.search(request.headers.get("Signature-Input") or request.headers["Signature"])
+    if claimed is not None:  # refuse suspended domains before fetching anything of theirs
+        async with services.sessions() as session:
+            refused = await federation_refused(session, domain_of(claimed.group(1)))
+        if refused:
+            return Signer(None, refused)
+    try:
+        verified = await verify_request(request.method, request.raw_path, request.headers, b"",
+                                        lookup=key_lookup(services), scheme=services.config.scheme)
+    except (SignatureError, AmityError) as exc:
+        log.info("activitypub.signature_refused", extra={"path": request.path, "reason": str(exc)})
+        return Signer(None, str(exc))
+    async with services.sessions() as session:
+        actor = await session.scalar(select(Actor).where(Actor.uri == verified.owner))
+    if actor is None or actor.suspended_at is not None:
+        return Signer(None, "the signing actor is suspended on this server")
+    return Signer(actor)
+
+
+async def viewer(request: web.Request) -> Actor | None:
+    """Who is asking: the verified signer, or None (anonymous).
+
+    Raises 401 when signatures are required (`authorized_fetch`) and there is no valid one.
+    Unsigned requests cost nothing more than the cached setting.
+    """
+    required = await signatures_required(request)
+    if not required and "Signature" not in request.headers:
+        return None
+    signer = await verify_signer(request)
+    if signer.actor is None and required:
+        realm = request.app[SERVICES_KEY].domain
+        challenge = f'Signature realm="{realm}",headers="(request-target) host date"'
+        raise json_error(401, f"this server requires signed requests: {signer.reason}",
+                         headers={"WWW-Authenticate": challenge})
+    return signer.actor
