@@ -9,22 +9,30 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from federation.delivery import DELIVERY_KIND, DELIVERY_QUEUE
 from storage import queue
 from storage.models import Actor, OutboxActivity
 
-DELIVERY_KIND = "federation.deliver"
-DELIVERY_QUEUE = "deliveries"
+__all__ = ["DELIVERY_KIND", "DELIVERY_QUEUE", "deliver", "inbox_of"]
 
 
 async def deliver(session: AsyncSession, actor: Actor, activity: dict[str, Any],
-                  inboxes: Iterable[str]) -> int:
-    """Queue `activity` (signed later as `actor`) for each distinct inbox; returns how many."""
+                  inboxes: Iterable[str | None]) -> int:
+    """Queue `activity` (signed later as `actor`) for each distinct inbox; returns how many.
+
+    Idempotent per activity id: an activity already stored was queued in the transaction that
+    stored it, so a job that runs again after a crash queues nothing twice.
+    """
     targets = sorted({inbox for inbox in inboxes if inbox})
     if not targets:
         return 0
-    row = OutboxActivity(uri=str(activity["id"]), actor_id=actor.id, body=activity)
+    uri = str(activity["id"])
+    if await session.scalar(select(OutboxActivity.id).where(OutboxActivity.uri == uri)) is not None:
+        return 0
+    row = OutboxActivity(uri=uri, actor_id=actor.id, body=activity)
     session.add(row)
     await session.flush()
     return await queue.enqueue_many(

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from federation.client import OutboundClient
+from federation.host_slots import HostSlots
 from storage.config import NodeConfig
 
 
@@ -17,6 +18,7 @@ class Services:
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
     client: OutboundClient  # signs as the instance actor (set up by the composition root)
+    delivery_slots: HostSlots = field(default_factory=HostSlots)  # per-host limits, this process
 
     @property
     def base_url(self) -> str:

@@ -11,7 +11,7 @@ from aiohttp import web
 from storage.config import NodeConfig
 from storage.worker import Worker
 from ui import activitypub, health
-from ui.jobs import build_registry
+from ui.jobs import QUEUES, build_registry
 from ui.keys import CONFIG, ENGINE, REGISTRY, SERVICES, SESSIONS, WORKER
 from ui.middlewares import errors, request_context
 from ui.services import Transport, open_services
@@ -47,7 +47,7 @@ def _services(transport: Transport | None) -> Callable[[web.Application], AsyncI
 def make_worker(app: web.Application) -> Worker:
     config = app[CONFIG]
     return Worker(
-        app[ENGINE], app[REGISTRY], deps=app[SERVICES],
+        app[ENGINE], app[REGISTRY], deps=app[SERVICES], queues=QUEUES,
         concurrency=config.limits.worker_concurrency,
         batch_size=config.limits.job_batch_size,
         lease_seconds=config.limits.job_lease_seconds,

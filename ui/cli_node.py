@@ -19,7 +19,7 @@ from storage.config import DEFAULT_CONFIG_PATH, ConfigError, build_config, rende
 from storage.db import describe, session_maker
 from storage.worker import Worker
 from ui.app import create_app
-from ui.jobs import build_registry
+from ui.jobs import QUEUES, build_registry
 from ui.logs import setup_logging
 from ui.runtime import CliError, install_stop_signals, load, open_database
 from ui.services import open_services
@@ -58,7 +58,8 @@ def add_commands(commands: Any) -> None:
     worker = commands.add_parser("worker", help="run job workers in this process (PostgreSQL)",
                                  description="Run job workers as a separate process. Needs "
                                              "PostgreSQL: with SQLite, `amity serve` runs them.")
-    worker.add_argument("--queues", default="default", help="comma-separated queue names")
+    worker.add_argument("--queues", default=",".join(QUEUES),
+                        help=f"comma-separated queue names (default: {','.join(QUEUES)})")
     worker.add_argument("--concurrency", type=int, default=None, help="jobs run at once")
     worker.set_defaults(run=run_worker)
 

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from actors.fanout import FANOUT_KIND, run_fanout
+from federation.delivery import DELIVERY_KIND, DELIVERY_POLICY, DELIVERY_QUEUE, deliver
 from storage.probe import PROBE_KIND, run_probe
 from storage.worker import Registry
+
+QUEUES = ("default", DELIVERY_QUEUE)  # what workers consume unless told otherwise
 
 
 def build_registry() -> Registry:
     registry = Registry()
     registry.register(PROBE_KIND, run_probe)
+    registry.register(FANOUT_KIND, run_fanout)
+    registry.register(DELIVERY_KIND, deliver, policy=DELIVERY_POLICY)
     return registry

@@ -1,0 +1,215 @@
+"""What a local account does to statuses: post, edit, delete (favourite and boost live in
+`actors.interactions` and are re-exported here, so callers import one module).
+
+Each function writes its rows *and* the job that federates them in the caller's transaction
+(`session`; the caller commits): one `actors.fanout` job for anything followers receive, or
+one delivery for a single recipient (a Like). Nothing here grows with the follower count.
+Favourites and boosts are idempotent, as Mastodon's: doing one twice is one row.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Sequence
+
+from sqlalchemy import delete as sql_delete
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from actors import activities
+from actors.fanout import enqueue_fanout
+from actors.interactions import (
+    counter,
+    favourite,
+    reblog,
+    reblog_of_and_author,
+    require_local,
+    unfavourite,
+    unreblog,
+)
+from actors.visibility import can_see
+from federation.sanitize import clean_html, plain_text
+from federation.services import Services
+from federation.urls import status_uri, status_url
+from storage.config import NodeConfig
+from storage.errors import Forbidden, Invalid, NotFound
+from storage.ids import new_id
+from storage.models import (
+    VISIBILITIES,
+    Actor,
+    Favourite,
+    Mention,
+    Status,
+    StatusEdit,
+    TimelineEntry,
+    Tombstone,
+    utcnow,
+)
+
+__all__ = ["create_status", "delete_status", "edit_status", "favourite", "plain_text_to_html", "reblog",
+           "unfavourite", "unreblog"]
+
+_URL = re.compile(r"https?://[^\s<>\"']+", re.IGNORECASE)
+_TRAILING = ".,;:!?)]}'\""
+MAX_SUMMARY_CHARS = 500
+
+
+def plain_text_to_html(text: str) -> str:
+    """What a member typed → HTML: escaped, paragraphs on blank lines, <br> on single line
+    breaks, http(s) URLs as links; then through the sanitizer like any HTML."""
+    normalized = text.replace("\r\n", "\n").replace("\r", "\n").strip()
+    paragraphs = [p for p in re.split(r"\n[ \t]*\n+", normalized) if p.strip()]
+    rendered = "".join("<p>" + "<br>".join(_linkify(line) for line in p.split("\n")) + "</p>"
+                       for p in paragraphs)
+    return clean_html(rendered)
+
+
+def _linkify(line: str) -> str:
+    out, pos = [], 0
+    for match in _URL.finditer(line):
+        url = match.group(0).rstrip(_TRAILING)
+        out.append(html.escape(line[pos:match.start()]))
+        out.append(f'<a href="{html.escape(url)}">{html.escape(url)}</a>')
+        pos = match.start() + len(url)
+    out.append(html.escape(line[pos:]))
+    return "".join(out)
+
+
+def _config(services_or_config: Services | NodeConfig) -> NodeConfig:
+    return services_or_config.config if isinstance(services_or_config, Services) else services_or_config
+
+
+def _content(config: NodeConfig, text: str | None, content_html: str | None, summary: str
+             ) -> tuple[str, str, str]:
+    """(sanitized HTML, source text, source type) of a new or edited status."""
+    if (text is None) == (content_html is None):
+        raise Invalid("give the status as text or as HTML (one of them)")
+    source = text if text is not None else content_html or ""
+    if not source.strip():
+        raise Invalid("a status needs some text")
+    if len(source) + len(summary) > config.limits.max_status_chars:
+        raise Invalid(f"a status is at most {config.limits.max_status_chars} characters")
+    if text is not None:
+        return plain_text_to_html(text), text, "text/plain"
+    return clean_html(source), source, "text/html"
+
+
+async def _set_mentions(session: AsyncSession, status_id: int, mentions: Sequence[Actor]) -> None:
+    wanted = {m.id for m in mentions}
+    await session.execute(sql_delete(Mention).where(Mention.status_id == status_id,
+                                                    Mention.actor_id.not_in(wanted)))
+    present = set((await session.scalars(
+        select(Mention.actor_id).where(Mention.status_id == status_id))).all())
+    session.add_all(Mention(status_id=status_id, actor_id=actor_id)
+                    for actor_id in sorted(wanted - present))
+
+
+async def create_status(session: AsyncSession, services_or_config: Services | NodeConfig, author: Actor, *,
+                        text: str | None = None, content_html: str | None = None,
+                        visibility: str = "public", local_only: bool = False, sensitive: bool = False,
+                        summary: str = "", language: str | None = None,
+                        in_reply_to: Status | None = None, mentions: Sequence[Actor] = ()) -> Status:
+    """Post a status: its row, its mentions, the author's own timeline entry, one fan-out job."""
+    config = _config(services_or_config)
+    require_local(author)
+    if visibility not in VISIBILITIES:
+        raise Invalid(f"visibility must be one of: {', '.join(VISIBILITIES)}")
+    summary = plain_text(summary, limit=MAX_SUMMARY_CHARS)
+    content, source, source_type = _content(config, text, content_html, summary)
+    if in_reply_to is not None and not await can_see(session, author.id, in_reply_to):
+        raise NotFound("the status replied to does not exist or is not visible")
+    status_id = new_id()
+    status = Status(
+        id=status_id, uri=status_uri(config.base_url, author.username, status_id),
+        url=status_url(config.base_url, author.username, status_id), actor_id=author.id, local=True,
+        visibility=visibility, local_only=local_only, sensitive=sensitive or bool(summary),
+        summary=summary, content=content, language=language, source_text=source, source_type=source_type,
+        in_reply_to_id=None if in_reply_to is None else in_reply_to.id,
+        in_reply_to_uri=None if in_reply_to is None else in_reply_to.uri, published_at=utcnow())
+    session.add(status)
+    await session.flush()
+    await _set_mentions(session, status.id, mentions)
+    session.add(TimelineEntry(owner_id=author.id, status_id=status.id))
+    if in_reply_to is not None:
+        await counter(session, in_reply_to, "replies_count", +1)
+    await enqueue_fanout(session, {"verb": "create", "status_id": status.id})
+    await session.flush()
+    return status
+
+
+def _require_own_post(author: Actor, status: Status) -> None:
+    require_local(author)
+    if status.actor_id != author.id or not status.local:
+        raise Forbidden("only its author can change a status")
+
+
+async def edit_status(session: AsyncSession, services_or_config: Services | NodeConfig, author: Actor,
+                      status: Status, *, text: str | None = None, content_html: str | None = None,
+                      sensitive: bool | None = None, summary: str | None = None,
+                      language: str | None = None, mentions: Sequence[Actor] | None = None) -> Status:
+    """Edit a status: the previous version kept as a StatusEdit, an Update fanned out."""
+    config = _config(services_or_config)
+    _require_own_post(author, status)
+    if status.reblog_of_id is not None:
+        raise Invalid("a boost cannot be edited")
+    new_summary = status.summary if summary is None else plain_text(summary, limit=MAX_SUMMARY_CHARS)
+    content, source, source_type = _content(config, text, content_html, new_summary)
+    session.add(StatusEdit(status_id=status.id, summary=status.summary, content=status.content,
+                           content_map=dict(status.content_map or {}), sensitive=status.sensitive))
+    status.content, status.source_text, status.source_type = content, source, source_type
+    status.summary = new_summary
+    status.sensitive = (status.sensitive if sensitive is None else sensitive) or bool(new_summary)
+    if language is not None:
+        status.language = language
+    status.edited_at = utcnow()
+    if mentions is not None:
+        await _set_mentions(session, status.id, mentions)
+    await enqueue_fanout(session, {"verb": "update", "status_id": status.id,
+                                   "activity_id": f"{status.uri}#updates/{new_id()}"})
+    await session.flush()
+    return status
+
+
+async def delete_status(session: AsyncSession, services_or_config: Services | NodeConfig, author: Actor,
+                        status: Status) -> None:
+    """Delete a status: a Tombstone, the row (and what hangs off it), Delete to those who got it.
+
+    A boost is un-boosted instead (Undo(Announce)).
+    """
+    _require_own_post(author, status)
+    if status.reblog_of_id is not None:
+        original, _ = await reblog_of_and_author(session, status)
+        await unreblog(session, services_or_config, author, original)
+        return
+    mentioned = list((await session.scalars(
+        select(Actor).join(Mention, Mention.actor_id == Actor.id).where(Mention.status_id == status.id)
+    )).all())
+    reached = await _reached_remote_actors(session, status.id)
+    rendered = activities.delete(status, author, mentioned)
+    if status.in_reply_to_id is not None:
+        parent = await session.get(Status, status.in_reply_to_id)
+        if parent is not None:
+            await counter(session, parent, "replies_count", -1)
+    if await session.get(Tombstone, status.uri) is None:
+        session.add(Tombstone(uri=status.uri, actor_uri=author.uri))
+    await session.execute(sql_delete(Status).where(Status.id == status.id))
+    if status in session:
+        session.expunge(status)
+    if not status.local_only:
+        await enqueue_fanout(session, {
+            "verb": "delete", "status_id": status.id, "author_id": author.id,
+            "visibility": status.visibility, "local_only": False, "activity": rendered,
+            "actor_ids": sorted({m.id for m in mentioned} | reached)})
+    await session.flush()
+
+
+async def _reached_remote_actors(session: AsyncSession, status_id: int) -> set[int]:
+    """Remote actors who boosted, favourited or replied to a status: they hold a copy too."""
+    boosted = select(Status.actor_id).where(Status.reblog_of_id == status_id)
+    replied = select(Status.actor_id).where(Status.in_reply_to_id == status_id)
+    favourited = select(Favourite.actor_id).where(Favourite.status_id == status_id)
+    ids = boosted.union(replied, favourited).subquery()
+    rows = await session.scalars(select(Actor.id).where(Actor.id.in_(select(ids)),
+                                                        Actor.domain.is_not(None)))
+    return set(rows.all())

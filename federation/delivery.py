@@ -1,0 +1,287 @@
+"""The `federation.deliver` job: POST one stored activity to one inbox, signed as its author.
+
+Payload: `{"activity_id": <OutboxActivity id>, "inbox": <url>}` (written by
+`actors.outbox.deliver`). Outcomes:
+
+- 2xx: done. 410 and other 4xx (but 401, 408, 429), 3xx: given up, final.
+- 401, 408, 429 without `Retry-After`: retried with `DELIVERY_POLICY` (the host is up).
+- 429 with `Retry-After` (seconds or HTTP-date, bounded): retried at that time.
+- network errors, timeouts, 5xx (503 honours `Retry-After`): the *host* is failing; every
+  delivery to it waits until its `next_probe_at`, when one delivery probes it (`hosts.py`).
+- the domain suspended, or not a partner in allowlist mode, since the job was queued: dropped.
+- older than `horizon`: given up (about three days, as Mastodon).
+
+A host gets at most `per_host` requests in flight from a process (one while it is failing),
+each bounded by `timeout`; see `host_slots.py`. No transaction is open during the POST.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import random
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from email.utils import parsedate_to_datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from federation.client import BlockedAddress, RemoteError, Signer, Unreachable, UnsupportedURL
+from federation.hosts import (
+    HOST_POLICY,
+    HostPolicy,
+    HostState,
+    claim_probe,
+    clear_failure,
+    host_state,
+    record_failure,
+    record_success,
+)
+from federation.signing import signer_for
+from federation.urls import domain_of
+from federation.vocab import AS2_CONTENT_TYPE
+from storage import queue
+from storage.models import QUEUED, Actor, Job, OutboxActivity, utcnow
+from storage.queries.domains import federation_refused
+from storage.queue import ClaimedJob, RetryPolicy
+from storage.worker import GiveUp, Handler, JobContext, RetryLater
+
+if TYPE_CHECKING:
+    from federation.services import Services
+
+__all__ = ["DELIVERY_KIND", "DELIVERY_POLICY", "DELIVERY_QUEUE", "AgeBackoff", "DeliveryRejected",
+           "DeliverySettings", "deliver", "delivery_handler", "mark_host_alive", "retry_after_seconds"]
+
+log = logging.getLogger("amity.delivery")
+
+DELIVERY_KIND = "federation.deliver"
+DELIVERY_QUEUE = "deliveries"
+RETRY_AFTER_BOUNDS = (1.0, 6 * 3600.0)  # a peer's Retry-After is clamped to this (seconds)
+STALE_SUCCESS_MS = 3600 * 1000  # a healthy host's last_success_at is refreshed this often
+
+
+@dataclass(frozen=True)
+class AgeBackoff(RetryPolicy):
+    """Backoff from the job's age rather than its attempt count: waiting for a busy or paused
+    host (RetryLater) uses up attempts without stretching the next delay. From `base_delay`
+    the gaps double (each about the job's age) up to `max_delay`: about 16 tries in 3 days."""
+
+    def next_run(self, job: ClaimedJob, now: int, *, rng: random.Random | None = None) -> int | None:
+        if job.attempts >= self.max_attempts:
+            return None
+        age = max(now - job.created_at, 0) / 1000
+        delay = min(max(age, self.base_delay), self.max_delay) * (rng or random).uniform(0.8, 1.2)
+        retry_at = now + int(delay * 1000)
+        return None if retry_at - job.created_at > self.horizon * 1000 else retry_at
+
+
+# max_attempts only guards against a loop: waits for a paused host are attempts too.
+DELIVERY_POLICY = AgeBackoff(max_attempts=1000, base_delay=30.0, max_delay=12 * 3600.0,
+                             horizon=3 * 86400.0)
+
+
+class DeliveryRejected(Exception):
+    """The inbox answered with a status worth retrying later (401, 408, 429)."""
+
+
+@dataclass(frozen=True)
+class DeliverySettings:
+    hosts: HostPolicy = HOST_POLICY
+    per_host: int = 4  # requests in flight to one host from one process (1 while it fails)
+    timeout: float = 20.0  # seconds for one POST, connection included
+    busy_wait: float = 2.0  # seconds to wait for a host slot before giving the worker slot back
+    horizon: float = DELIVERY_POLICY.horizon  # seconds after which a delivery is given up
+    clock: Callable[[], int] = queue.now_ms  # the worker's clock (tests inject theirs)
+    rng: random.Random = field(default_factory=random.Random)
+
+
+@dataclass(frozen=True)
+class _Work:
+    body: bytes
+    signer: Signer
+    host: HostState | None
+
+
+def delivery_handler(settings: DeliverySettings | None = None) -> Handler:
+    """The job handler, with its limits; `deliver` is the one the node registers."""
+    chosen = settings or DeliverySettings()
+
+    async def handle(ctx: JobContext) -> None:
+        await _deliver(ctx.deps, ctx.job, chosen)
+
+    return handle
+
+
+async def _deliver(services: Services, job: ClaimedJob, settings: DeliverySettings) -> None:
+    activity_id, inbox = _parse(job.payload)
+    domain = domain_of(inbox)
+    if settings.clock() - job.created_at > settings.horizon * 1000:
+        raise GiveUp(f"not delivered to {inbox} within {settings.horizon / 86400:g} days")
+    with services.delivery_slots.ticket(domain, job.id) as ticket:
+        work = await _load(services, activity_id, domain)
+        if not services.delivery_slots.in_flight(domain):  # else: maybe a probe; wait for its result
+            _wait_for(work.host, settings.clock())
+        host_failing = work.host is not None and work.host.failing
+        if not await ticket.admit(1 if host_failing else settings.per_host, wait=settings.busy_wait):
+            raise RetryLater(f"{domain} is busy", delay_seconds=_busy_delay(job, settings.rng))
+        if host_failing or ticket.waited:
+            await _probe_or_wait(services, domain, settings)
+        await _post(services, inbox, domain, work, settings)
+
+
+def _parse(payload: Any) -> tuple[int, str]:
+    if not isinstance(payload, dict) or not isinstance(payload.get("inbox"), str):
+        raise GiveUp(f"malformed delivery payload: {payload!r}")
+    try:
+        return int(payload["activity_id"]), payload["inbox"]
+    except (KeyError, TypeError, ValueError):
+        raise GiveUp(f"malformed delivery payload: {payload!r}") from None
+
+
+async def _load(services: Services, activity_id: int, domain: str) -> _Work:
+    async with services.sessions() as session:
+        refused = await federation_refused(session, domain)
+        if refused:
+            raise GiveUp(f"dropped: {refused}")
+        row = (await session.execute(
+            select(OutboxActivity.body, Actor)
+            .join(Actor, Actor.id == OutboxActivity.actor_id)
+            .where(OutboxActivity.id == activity_id)
+        )).first()
+        if row is None:
+            raise GiveUp(f"outbox activity {activity_id} (or its author) no longer exists")
+        body, actor = row
+        if not actor.private_key_pem:
+            raise GiveUp(f"{actor.uri} has no private key to sign with")
+        host = await host_state(session, domain)
+    return _Work(json.dumps(body, separators=(",", ":")).encode(), signer_for(actor), host)
+
+
+def _wait_for(host: HostState | None, now: int) -> None:
+    until = None if host is None else host.paused_until(now)
+    if until is not None:
+        what = "unreachable" if host is not None and host.unreachable else "failing"
+        raise RetryLater(f"{host and host.domain} is {what}: waiting for its next probe",
+                         delay_seconds=(until - now) / 1000)
+
+
+async def _probe_or_wait(services: Services, domain: str, settings: DeliverySettings) -> None:
+    """The host was failing, or others went first: it may have recovered or failed meanwhile.
+    If it is still failing and its pause is over, probe it (one delivery at a time)."""
+    now = settings.clock()
+    async with services.sessions() as session, session.begin():
+        host = await host_state(session, domain)
+        _wait_for(host, now)
+        if host is None or not host.failing:
+            return
+        if not await claim_probe(session, domain, now=now, policy=settings.hosts):
+            raise RetryLater(f"{domain} is being probed", delay_seconds=settings.hosts.probe_lease)
+    log.info("delivery.probe", extra={"domain": domain, "unreachable": host.unreachable})
+
+
+def _busy_delay(job: ClaimedJob, rng: random.Random) -> float:
+    return min(2.0 * job.attempts, 60.0) * rng.uniform(0.5, 1.5)
+
+
+async def _post(services: Services, inbox: str, domain: str, work: _Work,
+                settings: DeliverySettings) -> None:
+    started = settings.clock()
+    try:
+        async with asyncio.timeout(settings.timeout):
+            await services.client.post(inbox, work.body, content_type=AS2_CONTENT_TYPE,
+                                       signer=work.signer)
+    except RemoteError as exc:
+        await _answered(services, inbox, domain, work, exc, started, settings)
+    except (BlockedAddress, UnsupportedURL) as exc:
+        raise GiveUp(str(exc)) from exc
+    except (Unreachable, TimeoutError) as exc:
+        reason = str(exc) or f"no answer from {inbox} within {settings.timeout:g}s"
+        await _host_failed(services, domain, reason, started, settings)
+    else:
+        await _host_answered(services, domain, work.host, settings)
+        log.debug("delivery.sent", extra={"inbox": inbox})
+
+
+async def _answered(services: Services, inbox: str, domain: str, work: _Work, exc: RemoteError,
+                    started: int, settings: DeliverySettings) -> None:
+    status = exc.status
+    if status >= 500:
+        delay = retry_after_seconds(exc.headers) if status == 503 else None
+        await _host_failed(services, domain, str(exc), started, settings, retry_after=delay)
+    await _host_answered(services, domain, work.host, settings)
+    if status == 429:
+        delay = retry_after_seconds(exc.headers)
+        if delay is not None:
+            raise RetryLater(f"{exc} (rate limited)", delay_seconds=delay)
+    if status in (401, 408, 429):
+        raise DeliveryRejected(str(exc))
+    raise GiveUp(f"{exc}: {'gone' if status == 410 else 'refused'}")
+
+
+async def _host_failed(services: Services, domain: str, reason: str, started: int,
+                       settings: DeliverySettings, *, retry_after: float | None = None) -> None:
+    now = settings.clock()
+    async with services.sessions() as session, session.begin():
+        host = await record_failure(session, domain, now=now, started=started, policy=settings.hosts,
+                                    retry_after=retry_after, rng=settings.rng)
+    until = host.next_probe_at or now
+    if host.unreachable:
+        log.warning("delivery.host_unreachable", extra={"domain": domain, "reason": reason})
+    raise RetryLater(f"{reason}; {domain} paused", delay_seconds=max(until - now, 0) / 1000)
+
+
+async def _host_answered(services: Services, domain: str, before: HostState | None,
+                         settings: DeliverySettings) -> None:
+    """The host answered (whatever the status): clear its failing state; write only if needed."""
+    now = settings.clock()
+    if (before is not None and not before.failing and before.last_success_at is not None
+            and now - before.last_success_at < STALE_SUCCESS_MS):
+        return
+    async with services.sessions() as session, session.begin():
+        await record_success(session, domain, now=now)
+
+
+def retry_after_seconds(headers: Mapping[str, str], *, now: datetime | None = None) -> float | None:
+    """A `Retry-After` header (delay-seconds or HTTP-date) as seconds from now, clamped to
+    RETRY_AFTER_BOUNDS; None when missing or unreadable."""
+    value = (headers.get("Retry-After") or "").strip()
+    if not value:
+        return None
+    if value.isdigit():
+        seconds = float(value)
+    else:
+        try:
+            when = parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            return None
+        if when.tzinfo is None:
+            return None
+        seconds = (when - (now or utcnow())).total_seconds()
+    low, high = RETRY_AFTER_BOUNDS
+    return min(max(seconds, low), high)
+
+
+async def mark_host_alive(session: AsyncSession, domain: str, *, now: int | None = None) -> bool:
+    """The host contacted us (a signed request came from it): clear its failing state and let
+    its waiting deliveries run now. For the inbox, in the transaction that stores the request;
+    one UPDATE matching no row unless the host was failing. Returns whether it was failing."""
+    now = queue.now_ms() if now is None else now
+    domain = domain.lower()
+    if not await clear_failure(session, domain, now=now):
+        return False
+    inbox = Job.payload["inbox"].as_string()
+    await session.execute(
+        update(Job)
+        .where(Job.kind == DELIVERY_KIND, Job.state == QUEUED, Job.run_after > now, Job.locked_until <= now,
+               or_(inbox.like(f"http://{domain}/%"), inbox.like(f"https://{domain}/%")))
+        .values(run_after=now)
+        .execution_options(synchronize_session=False)
+    )
+    return True
+
+
+deliver = delivery_handler()

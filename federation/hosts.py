@@ -1,0 +1,171 @@
+"""Other servers as deliveries see them: failing since when, paused until when, unreachable.
+
+One row per domain in `hosts`. A delivery that fails for a reason on the host's side
+(network error, timeout, 5xx) pauses every delivery to that domain until `next_probe_at`,
+backing off from 30 s to an hour; when that time comes, one delivery at a time (the
+*probe*, see `claim_probe`) makes a real POST, and its success clears the state. A host
+failing continuously for longer than `unreachable_after` is marked unreachable and probed
+every few hours only. Deliveries never wait on a row lock here: every function is one or two
+short statements in the caller's transaction. Times are integer Unix milliseconds, as the
+job kernel's, so tests drive them with the worker's clock.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Host
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MS = timedelta(milliseconds=1)
+
+
+@dataclass(frozen=True)
+class HostPolicy:
+    retry_base: float = 30.0  # seconds a host is paused after its first failure...
+    retry_max: float = 3600.0  # ...doubling with each failed round, up to this
+    unreachable_after: float = 2 * 86400.0  # failing continuously this long: unreachable
+    min_failures: int = 5  # ...and at least this many failed rounds
+    probe_interval: float = 6 * 3600.0  # an unreachable host is probed this often
+    probe_lease: float = 60.0  # other deliveries stay away while a probe is in flight
+    jitter: float = 0.2  # +-20 % on every pause, so hosts do not all retry at once
+
+
+HOST_POLICY = HostPolicy()
+
+
+@dataclass(frozen=True)
+class HostState:
+    """A snapshot of a host's row, times in Unix milliseconds."""
+
+    domain: str
+    failing_since: int | None
+    consecutive_failures: int
+    unreachable: bool
+    next_probe_at: int | None
+    last_success_at: int | None
+
+    @property
+    def failing(self) -> bool:
+        return self.failing_since is not None or self.next_probe_at is not None
+
+    def paused_until(self, now: int) -> int | None:
+        """When deliveries may try this host again, if not now."""
+        if self.next_probe_at is not None and self.next_probe_at > now:
+            return self.next_probe_at
+        return None
+
+
+def to_ms(when: datetime) -> int:
+    return (when - _EPOCH) // _MS
+
+
+def from_ms(ms: int) -> datetime:
+    return _EPOCH + timedelta(milliseconds=ms)
+
+
+def _ms_or_none(when: datetime | None) -> int | None:
+    return None if when is None else to_ms(when)
+
+
+def _snapshot(host: Host) -> HostState:
+    return HostState(host.domain, _ms_or_none(host.failing_since), host.consecutive_failures,
+                     host.unreachable, _ms_or_none(host.next_probe_at), _ms_or_none(host.last_success_at))
+
+
+async def host_state(session: AsyncSession, domain: str) -> HostState | None:
+    host = await session.get(Host, domain, populate_existing=True)
+    return None if host is None else _snapshot(host)
+
+
+async def _ensure_row(session: AsyncSession, domain: str) -> None:
+    """Insert the host's row if missing. Written first in a transaction, so that on SQLite the
+    transaction holds the write lock before it reads (no lock upgrade, no SQLITE_BUSY)."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    await session.execute(insert(Host).values(domain=domain, consecutive_failures=0, unreachable=False)
+                          .on_conflict_do_nothing(index_elements=["domain"]))
+
+
+async def _locked_row(session: AsyncSession, domain: str) -> Host:
+    await _ensure_row(session, domain)
+    stmt = select(Host).where(Host.domain == domain).with_for_update().execution_options(
+        populate_existing=True)
+    return (await session.scalars(stmt)).one()
+
+
+async def claim_probe(session: AsyncSession, domain: str, *, now: int, policy: HostPolicy) -> bool:
+    """Take the right to try a paused host whose pause is over; False if another delivery did."""
+    result = await session.execute(
+        update(Host)
+        .where(Host.domain == domain, Host.next_probe_at <= from_ms(now))
+        .values(next_probe_at=from_ms(now + int(policy.probe_lease * 1000)))
+        .execution_options(synchronize_session=False)
+    )
+    return bool(getattr(result, "rowcount", 0))
+
+
+async def record_failure(session: AsyncSession, domain: str, *, now: int, started: int,
+                         policy: HostPolicy, retry_after: float | None = None,
+                         rng: random.Random | None = None) -> HostState:
+    """Count a failed round against the host and pause it; returns the new state.
+
+    Deliveries that were in flight together when the host went down count as one round:
+    a failure recorded after this attempt `started` is the same outage.
+    """
+    host = await _locked_row(session, domain)
+    already = (host.failing_since is not None and to_ms(host.failing_since) >= started
+               and host.next_probe_at is not None and to_ms(host.next_probe_at) > now)
+    if already:
+        return _snapshot(host)
+    if host.failing_since is None:
+        host.failing_since = from_ms(now)
+        host.consecutive_failures = 0
+    host.consecutive_failures += 1
+    failing_for = now - to_ms(host.failing_since)
+    if (not host.unreachable and failing_for >= policy.unreachable_after * 1000
+            and host.consecutive_failures >= policy.min_failures):
+        host.unreachable = True
+    if retry_after is not None:
+        pause = retry_after
+    elif host.unreachable:
+        pause = policy.probe_interval
+    else:
+        pause = min(policy.retry_base * 2 ** (host.consecutive_failures - 1), policy.retry_max)
+    if retry_after is None:
+        pause *= (rng or random).uniform(1 - policy.jitter, 1 + policy.jitter)
+    host.next_probe_at = from_ms(now + int(pause * 1000))
+    await session.flush()
+    return _snapshot(host)
+
+
+async def record_success(session: AsyncSession, domain: str, *, now: int) -> None:
+    """The host answered: clear any failing state and note when."""
+    await _ensure_row(session, domain)
+    await session.execute(
+        update(Host).where(Host.domain == domain)
+        .values(failing_since=None, consecutive_failures=0, unreachable=False, next_probe_at=None,
+                last_success_at=from_ms(now))
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def clear_failure(session: AsyncSession, domain: str, *, now: int) -> bool:
+    """Forget a host's failures (it showed it is up); one UPDATE that matches no row unless it
+    was failing. Returns whether anything changed."""
+    moment = from_ms(now)
+    result = await session.execute(
+        update(Host)
+        .where(Host.domain == domain.lower(),
+               or_(Host.failing_since.is_not(None), Host.next_probe_at.is_not(None), Host.unreachable))
+        .values(failing_since=None, consecutive_failures=0, unreachable=False, next_probe_at=None,
+                last_seen_at=moment)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(getattr(result, "rowcount", 0))
