@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator, Callable
 
 from aiohttp import web
 
+from inbox import routes as inbox_routes
 from storage.config import NodeConfig
 from storage.worker import Worker
 from ui import activitypub, health
@@ -30,6 +31,7 @@ def create_app(config: NodeConfig, *, run_workers: bool = True,
     if run_workers:
         app.cleanup_ctx.append(_workers)
     health.setup(app)
+    inbox_routes.setup(app)
     activitypub.setup(app)
     return app
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from actors.fanout import FANOUT_KIND, run_fanout
 from federation.delivery import DELIVERY_KIND, DELIVERY_POLICY, DELIVERY_QUEUE, deliver
+from inbox.process import process_item
+from inbox.store import PROCESS_KIND
 from storage.probe import PROBE_KIND, run_probe
 from storage.worker import Registry
 
@@ -15,4 +17,5 @@ def build_registry() -> Registry:
     registry.register(PROBE_KIND, run_probe)
     registry.register(FANOUT_KIND, run_fanout)
     registry.register(DELIVERY_KIND, deliver, policy=DELIVERY_POLICY)
+    registry.register(PROCESS_KIND, process_item)
     return registry

@@ -1,0 +1,282 @@
+"""Remote statuses as they arrive: parse and sanitize, store, edit, delete, tombstone.
+
+The inbox decides whom to believe (signatures, origins, refetches); this module turns an
+already-trusted AS2 object into rows. Everything runs in the caller's transaction and is
+idempotent: a status is keyed by its URI, a deleted URI leaves a tombstone and is never
+recreated. Boosts, likes and deletions live in `actors.receive_reactions`.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import exists, insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from actors.notifications import notify
+from federation.sanitize import clean_html
+from federation.vocab import (
+    POST_TYPES,
+    PUBLIC_ALIASES,
+    addressed,
+    id_of,
+    ids,
+    language_map,
+    tags,
+    text,
+    type_of,
+)
+from storage.errors import Invalid
+from storage.ids import id_for_time, new_id
+from storage.models import (
+    ACCEPTED,
+    Actor,
+    Block,
+    Follow,
+    Mention,
+    Status,
+    StatusEdit,
+    TimelineEntry,
+    Tombstone,
+    utcnow,
+)
+
+MAX_URI_CHARS = 2048
+MAX_MENTIONS = 100
+MAX_LANGUAGE_CHARS = 16
+
+
+@dataclass(frozen=True)
+class RemoteStatus:
+    """A post object, checked and sanitized, ready to store."""
+
+    uri: str
+    url: str | None
+    object_type: str
+    content: str
+    summary: str
+    content_map: dict[str, str]
+    summary_map: dict[str, str]
+    language: str | None
+    sensitive: bool
+    published: datetime
+    updated: datetime | None
+    in_reply_to_uri: str | None
+    visibility: str
+    mention_uris: tuple[str, ...]  # Mention tags and directly addressed actors
+
+
+def parse_datetime(value: Any) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.strip())
+    except ValueError:
+        return None
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+
+def visibility_of(doc: dict[str, Any], author: Actor) -> str:
+    """public (Public in to), unlisted (Public in cc), private (followers), else direct."""
+    to, cc = set(ids(doc.get("to"))), set(ids(doc.get("cc")))
+    if to & PUBLIC_ALIASES:
+        return "public"
+    if cc & PUBLIC_ALIASES:
+        return "unlisted"
+    followers = author.followers_url or f"{author.uri}/followers"
+    if followers in addressed(doc):
+        return "private"
+    return "direct"
+
+
+def parse_status(doc: dict[str, Any], author: Actor) -> RemoteStatus:
+    """Read a Note/Article/Question/Page by `author`; every piece of HTML is sanitized."""
+    uri = id_of(doc)
+    kind = type_of(doc)
+    if not uri or len(uri) > MAX_URI_CHARS:
+        raise Invalid("the object has no usable id")
+    if kind not in POST_TYPES:
+        raise Invalid(f"{uri} is a {kind!r}, not a post")
+    content_map = {k[:MAX_LANGUAGE_CHARS]: clean_html(v) for k, v in language_map(doc, "contentMap").items()}
+    summary_map = {k[:MAX_LANGUAGE_CHARS]: clean_html(v) for k, v in language_map(doc, "summaryMap").items()}
+    language = next(iter(content_map), None)
+    content = clean_html(text(doc, "content")) or (content_map[language] if language else "")
+    name = text(doc, "name")
+    if kind in ("Article", "Page") and name:
+        content = f"<p>{html.escape(name[:500])}</p>{content}"
+    summary = clean_html(text(doc, "summary")) or next(iter(summary_map.values()), "")
+    url = id_of(doc.get("url"))
+    now = utcnow()
+    return RemoteStatus(
+        uri=uri, url=url if url and len(url) <= MAX_URI_CHARS else None, object_type=kind,
+        content=content, summary=summary, content_map=content_map, summary_map=summary_map,
+        language=language, sensitive=doc.get("sensitive") is True,
+        published=min(parse_datetime(doc.get("published")) or now, now),
+        updated=parse_datetime(doc.get("updated")),
+        in_reply_to_uri=_short(id_of(doc.get("inReplyTo"))),
+        visibility=visibility_of(doc, author),
+        mention_uris=tuple(dict.fromkeys(_mentioned(doc, author)))[:MAX_MENTIONS],
+    )
+
+
+def _short(uri: str | None) -> str | None:
+    return uri if uri and len(uri) <= MAX_URI_CHARS else None
+
+
+def _mentioned(doc: dict[str, Any], author: Actor) -> list[str]:
+    """Mention tags, then everyone addressed but the public and the author's followers."""
+    found = [id_of(tag.get("href")) for tag in tags(doc) if tag.get("type") == "Mention"]
+    found += sorted(addressed(doc) - PUBLIC_ALIASES - {author.followers_url, f"{author.uri}/followers"})
+    return [uri for uri in found if uri and len(uri) <= MAX_URI_CHARS]
+
+
+def attributed_to(doc: dict[str, Any]) -> str | None:
+    """The author's URI: the first id in `attributedTo` (a link, an object or a list of them)."""
+    found = ids(doc.get("attributedTo"))
+    return found[0] if found else None
+
+
+# --- storing ---------------------------------------------------------------------------------
+
+async def status_by_uri(session: AsyncSession, uri: str) -> Status | None:
+    return await session.scalar(select(Status).where(Status.uri == uri))
+
+
+async def is_tombstoned(session: AsyncSession, uri: str) -> bool:
+    return bool(await session.scalar(select(exists().where(Tombstone.uri == uri))))
+
+
+async def store_status(session: AsyncSession, parsed: RemoteStatus, author: Actor, *,
+                       announce: bool = True) -> Status | None:
+    """Insert the status (or return the stored one); None if its URI was deleted.
+
+    `announce`: it arrived as a Create, so mentioned local accounts are notified and local
+    followers of the author get it in their home timelines (not for fetched ancestors).
+    """
+    if await is_tombstoned(session, parsed.uri):
+        return None
+    existing = await status_by_uri(session, parsed.uri)
+    if existing is not None:
+        return existing
+    parent = await status_by_uri(session, parsed.in_reply_to_uri) if parsed.in_reply_to_uri else None
+    status, created = await insert_status(session, parsed.uri, lambda: Status(
+        id=id_for_time(parsed.published, not_after=utcnow()), uri=parsed.uri, url=parsed.url,
+        actor_id=author.id, local=False, object_type=parsed.object_type,
+        in_reply_to_id=parent.id if parent else None, in_reply_to_uri=parsed.in_reply_to_uri,
+        visibility=parsed.visibility, sensitive=parsed.sensitive, summary=parsed.summary,
+        content=parsed.content, language=parsed.language, content_map=parsed.content_map,
+        summary_map=parsed.summary_map, published_at=parsed.published,
+    ))
+    if status is None or not created:
+        return status  # stored meanwhile by another job
+    if parent is not None:
+        await session.execute(update(Status).where(Status.id == parent.id)
+                              .values(replies_count=Status.replies_count + 1))
+    await _adopt_orphans(session, status)
+    mentioned = await _store_mentions(session, status, parsed.mention_uris)
+    if announce:
+        blocking = await _blocking(session, [a.id for a in mentioned], author.id)
+        for actor in mentioned:
+            if actor.id not in blocking:
+                await notify(session, actor, "mention", author, status.id)
+        await add_to_home_timelines(session, status, mentioned_ids={a.id for a in mentioned})
+    return status
+
+
+async def insert_status(session: AsyncSession, uri: str, make: Callable[[], Status]
+                        ) -> tuple[Status | None, bool]:
+    """Insert `make()` in a savepoint: (the row, True). If the URI was stored meanwhile:
+    (that row, False). If the id was taken (ids made from a time carry random low bits),
+    once more with a new one."""
+    for _attempt in range(2):
+        status = make()
+        try:
+            async with session.begin_nested():
+                session.add(status)
+            return status, True
+        except IntegrityError:
+            found = await status_by_uri(session, uri)
+            if found is not None:
+                return found, False
+    return None, False
+
+
+async def _blocking(session: AsyncSession, actor_ids: list[int], target_id: int) -> set[int]:
+    """Which of these actors block `target_id`."""
+    if not actor_ids:
+        return set()
+    return set((await session.scalars(select(Block.actor_id).where(
+        Block.actor_id.in_(actor_ids), Block.target_id == target_id))).all())
+
+
+async def _adopt_orphans(session: AsyncSession, status: Status) -> None:
+    """Replies stored before their parent now point at it."""
+    result = await session.execute(
+        update(Status).where(Status.in_reply_to_uri == status.uri, Status.in_reply_to_id.is_(None))
+        .values(in_reply_to_id=status.id).execution_options(synchronize_session=False))
+    adopted = int(getattr(result, "rowcount", 0) or 0)
+    if adopted:
+        status.replies_count = (status.replies_count or 0) + adopted
+
+
+async def _store_mentions(session: AsyncSession, status: Status, uris: tuple[str, ...]) -> list[Actor]:
+    """Mention rows for the mentioned actors we know (nothing is fetched for a mention)."""
+    if not uris:
+        return []
+    actors = list((await session.scalars(select(Actor).where(Actor.uri.in_(uris)))).all())
+    for actor in actors:
+        session.add(Mention(status_id=status.id, actor_id=actor.id))
+    await session.flush()
+    return [actor for actor in actors if actor.is_local]
+
+
+async def apply_edit(session: AsyncSession, status: Status, parsed: RemoteStatus) -> bool:
+    """Apply an Update: the previous version is kept as a StatusEdit. False if nothing changed."""
+    if status.edited_at is not None and parsed.updated is not None and parsed.updated <= status.edited_at:
+        return False
+    if (status.content, status.summary, status.sensitive, status.content_map or {}) == (
+            parsed.content, parsed.summary, parsed.sensitive, parsed.content_map):
+        return False
+    session.add(StatusEdit(status_id=status.id, summary=status.summary, content=status.content,
+                           content_map=dict(status.content_map or {}), sensitive=status.sensitive))
+    status.content, status.summary, status.sensitive = parsed.content, parsed.summary, parsed.sensitive
+    status.content_map, status.summary_map = parsed.content_map, parsed.summary_map
+    status.language = parsed.language
+    status.edited_at = min(parsed.updated or utcnow(), utcnow())
+    await session.flush()
+    return True
+
+
+async def tombstone(session: AsyncSession, uri: str, actor_uri: str | None) -> None:
+    """Remember that `uri` was deleted, so a late Create cannot bring it back."""
+    if not await is_tombstoned(session, uri):
+        session.add(Tombstone(uri=uri, actor_uri=actor_uri))
+        await session.flush()
+
+
+async def add_to_home_timelines(session: AsyncSession, status: Status, *, mentioned_ids: set[int],
+                                boost: bool = False) -> int:
+    """Home timeline entries for the local followers of the status's author who may see it.
+
+    Direct statuses reach only mentioned followers; boosts skip followers who hid the booster's
+    boosts; a follower who blocks the author gets nothing. Returns how many entries.
+    """
+    query = (
+        select(Follow.follower_id).join(Actor, Actor.id == Follow.follower_id)
+        .where(Follow.followee_id == status.actor_id, Follow.state == ACCEPTED, Actor.domain.is_(None))
+        .where(~exists().where(Block.actor_id == Follow.follower_id, Block.target_id == status.actor_id))
+    )
+    if status.visibility == "direct":
+        query = query.where(Follow.follower_id.in_(mentioned_ids or {0}))
+    if boost:
+        query = query.where(Follow.show_reblogs.is_(True))
+    owners = list((await session.scalars(query)).all())
+    if owners:
+        await session.execute(insert(TimelineEntry), [{"id": new_id(), "owner_id": o, "status_id": status.id}
+                                                     for o in owners])
+    return len(owners)

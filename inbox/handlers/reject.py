@@ -1,0 +1,19 @@
+"""Reject: a remote account refused our Follow request (or removed us from its followers)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from actors.follows import follow_rejected
+from inbox.context import Incoming
+from inbox.lookup import actor_by_uri, follow_of
+
+
+async def handle(ctx: Incoming, activity: dict[str, Any]) -> None:
+    async with ctx.transaction() as session:
+        followee = await actor_by_uri(session, ctx.actor_uri, local=False)
+        if followee is None:
+            return
+        row = await follow_of(session, activity.get("object"), followee=followee)
+        if row is not None:
+            await follow_rejected(session, row)

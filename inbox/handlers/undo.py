@@ -1,0 +1,101 @@
+"""Undo: a remote actor takes back a Follow, Like, Announce or Block.
+
+The undone activity is found by its id, or (when embedded without a known id) by what it
+says; either way it must be the Undo actor's own.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from actors.follows import follow_undone
+from actors.receive_reactions import delete_status, find_boost, find_favourite, remove_favourite
+from federation.vocab import id_of
+from inbox.context import Incoming
+from inbox.lookup import actor_by_uri, follow_of
+from storage.errors import Invalid
+from storage.models import Actor, Block
+
+
+def _undone(ctx: Incoming, activity: dict[str, Any]) -> tuple[Any, str | None]:
+    obj = activity.get("object")
+    if isinstance(obj, dict) and id_of(obj.get("actor")) not in (None, ctx.actor_uri):
+        raise Invalid("an Undo may only undo its actor's own activity")
+    return obj, id_of(obj)
+
+
+async def _actor(session: AsyncSession, ctx: Incoming) -> Actor | None:
+    return await actor_by_uri(session, ctx.actor_uri, local=False)
+
+
+async def undo_follow(ctx: Incoming, activity: dict[str, Any]) -> None:
+    obj, _ = _undone(ctx, activity)
+    async with ctx.transaction() as session:
+        follower = await _actor(session, ctx)
+        row = await follow_of(session, obj, follower=follower) if follower else None
+        if row is not None:
+            await follow_undone(session, row)
+
+
+async def undo_like(ctx: Incoming, activity: dict[str, Any]) -> None:
+    obj, uri = _undone(ctx, activity)
+    target = id_of(obj.get("object")) if isinstance(obj, dict) else None
+    async with ctx.transaction() as session:
+        actor = await _actor(session, ctx)
+        favourite = await find_favourite(session, actor, uri=uri, status_uri=target) if actor else None
+        if favourite is not None:
+            await remove_favourite(session, favourite)
+
+
+async def undo_announce(ctx: Incoming, activity: dict[str, Any]) -> None:
+    obj, uri = _undone(ctx, activity)
+    target = id_of(obj.get("object")) if isinstance(obj, dict) else None
+    async with ctx.transaction() as session:
+        actor = await _actor(session, ctx)
+        boost = await find_boost(session, actor, uri=uri, original_uri=target) if actor else None
+        if boost is not None:
+            await delete_status(session, boost)
+
+
+async def undo_block(ctx: Incoming, activity: dict[str, Any]) -> None:
+    obj, uri = _undone(ctx, activity)
+    target_uri = id_of(obj.get("object")) if isinstance(obj, dict) else None
+    async with ctx.transaction() as session:
+        actor = await _actor(session, ctx)
+        if actor is not None:
+            await _remove_block(session, actor, uri, target_uri)
+
+
+async def _remove_block(session: AsyncSession, actor: Actor, uri: str | None, target_uri: str | None) -> None:
+    block = await session.scalar(select(Block).where(Block.uri == uri, Block.actor_id == actor.id))
+    if block is None and target_uri:
+        target = await actor_by_uri(session, target_uri, local=True)
+        if target is not None:
+            block = await session.scalar(select(Block).where(Block.actor_id == actor.id,
+                                                             Block.target_id == target.id))
+    if block is not None:
+        await session.execute(delete(Block).where(Block.id == block.id))
+
+
+async def undo_by_id(ctx: Incoming, activity: dict[str, Any]) -> None:
+    """The undone activity is named by id only: look for it among everything undoable."""
+    _, uri = _undone(ctx, activity)
+    if not uri:
+        raise Invalid("the Undo has no object")
+    async with ctx.transaction() as session:
+        actor = await _actor(session, ctx)
+        if actor is None:
+            return
+        follow = await follow_of(session, uri, follower=actor)
+        if follow is not None:
+            await follow_undone(session, follow)
+        favourite = await find_favourite(session, actor, uri=uri)
+        if favourite is not None:
+            await remove_favourite(session, favourite)
+        boost = await find_boost(session, actor, uri=uri)
+        if boost is not None:
+            await delete_status(session, boost)
+        await _remove_block(session, actor, uri, None)

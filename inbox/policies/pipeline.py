@@ -1,0 +1,8 @@
+"""The policies every incoming activity passes, in order."""
+
+from __future__ import annotations
+
+from inbox.policies import Policy
+from inbox.policies.domains import refused_domains
+
+POLICIES: tuple[Policy, ...] = (refused_domains,)

@@ -1,0 +1,87 @@
+"""The inbox endpoints: `POST /users/{name}/inbox`, `POST /inbox` (shared), `POST /actor/inbox`.
+
+A POST is checked cheaply first (signed at all, from an allowed domain; then its body, read
+under the size cap, must be JSON for an activity whose ids sit on its actor's origin), then
+verified, stored and queued; 202 comes only after that commit. A refused request writes
+and queues nothing, and fetches nothing but its keyId document.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from aiohttp import web
+from sqlalchemy import func, select
+
+from federation.services import SERVICES_KEY, Services
+from federation.urls import domain_of
+from inbox.body import parse_activity, read_capped
+from inbox.errors import Refused
+from inbox.store import store_verified
+from inbox.verify import (
+    claimed_key_id,
+    is_forwarded,
+    nothing_to_do,
+    precheck,
+    refuse_domain,
+    remember_signer,
+    verify_signature,
+)
+from storage.models import Actor
+
+log = logging.getLogger("amity.inbox")
+
+
+def setup(app: web.Application) -> None:
+    app.router.add_post("/inbox", shared_inbox)
+    app.router.add_post("/actor/inbox", shared_inbox)
+    app.router.add_post("/users/{name}/inbox", personal_inbox)
+
+
+async def shared_inbox(request: web.Request) -> web.Response:
+    return await _answer(request, request.app[SERVICES_KEY])
+
+
+async def personal_inbox(request: web.Request) -> web.Response:
+    services = request.app[SERVICES_KEY]
+    name = request.match_info["name"]
+    async with services.sessions() as session:
+        found = await session.scalar(select(Actor.id).where(
+            Actor.domain.is_(None), func.lower(Actor.username) == name.lower()))
+    if found is None:
+        return web.json_response({"error": f"there is no account named {name!r} here"}, status=404)
+    return await _answer(request, services)
+
+
+async def _answer(request: web.Request, services: Services) -> web.Response:
+    try:
+        await receive(request, services)
+    except Refused as exc:
+        log.info("inbox.refused", extra={"status": exc.status, "reason": exc.reason})
+        response = web.json_response({"error": exc.reason}, status=exc.status)
+        if exc.status == 413:
+            response.force_close()  # do not wait for the rest of an oversized body
+        return response
+    return web.Response(status=202)
+
+
+async def receive(request: web.Request, services: Services) -> int | None:
+    """Run the POST through every check; the stored item's id, or None for a repeat."""
+    config = services.config
+    key_id = claimed_key_id(request.headers)  # unsigned, or from a refused domain: body unread
+    async with services.sessions() as session:
+        await refuse_domain(session, domain_of(key_id), local_domain=config.domain)
+    body = await read_capped(request, config.limits.max_request_bytes)
+    envelope = parse_activity(body)
+    async with services.sessions() as session:
+        await precheck(session, envelope, key_id, local_domain=config.domain)
+        if await nothing_to_do(session, envelope):
+            return None
+    signer = await verify_signature(services, method=request.method, raw_path=request.raw_path,
+                                    headers=request.headers, body=body, key_id=key_id)
+    forwarded = is_forwarded(envelope, signer)
+    await remember_signer(services, signer)
+    item_id = await store_verified(services, envelope, signer_uri=signer.uri)
+    log.info("inbox.accepted", extra={"activity_type": envelope.type, "actor": envelope.actor,
+                                      "forwarded": forwarded, "duplicate": item_id is None})
+    return item_id
