@@ -6,7 +6,7 @@ import asyncio
 import os
 import secrets
 import shutil
-from collections.abc import AsyncIterator, Coroutine, Iterator
+from collections.abc import AsyncGenerator, AsyncIterator, Coroutine, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -88,7 +88,7 @@ def pg_template() -> Iterator[str]:
 
 
 async def new_database(kind: str, tmp_path: Path, request: pytest.FixtureRequest, *,
-                       migrated: bool = True) -> AsyncIterator[str]:
+                       migrated: bool = True) -> AsyncGenerator[str, None]:
     """A fresh database URL on `kind`, migrated to head unless asked otherwise."""
     if kind == "sqlite":
         path = tmp_path / f"amity-{secrets.token_hex(4)}.db"

@@ -1,0 +1,74 @@
+"""A local account changes its profile: the change is sent to its followers' servers."""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from actors.outbox import deliver
+from federation.render import activity, actor_document
+from federation.sanitize import plain_text
+from federation.urls import activity_uri
+from federation.vocab import PUBLIC
+from storage.errors import Invalid
+from storage.ids import new_id
+from storage.models import ACCEPTED, Actor, Follow, utcnow
+
+MAX_DISPLAY_NAME = 100
+MAX_NOTE = 500
+MAX_FIELDS = 4
+
+
+def _note_html(text: str) -> str:
+    """Plain text profile note → escaped paragraphs (the content issue's composer may
+    replace this with Markdown)."""
+    paragraphs = [p.strip() for p in text.split("\n\n") if p.strip()]
+    return "".join(f"<p>{html.escape(p).replace(chr(10), '<br>')}</p>" for p in paragraphs)
+
+
+async def update_profile(session: AsyncSession, actor: Actor, *, base_url: str,
+                         display_name: str | None = None, note: str | None = None,
+                         locked: bool | None = None, discoverable: bool | None = None,
+                         bot: bool | None = None, fields: list[dict[str, str]] | None = None) -> int:
+    """Apply the changes and queue an Update(actor) to every server with a follower.
+
+    Returns how many inboxes will receive it.
+    """
+    if actor.domain is not None:
+        raise Invalid("only local accounts change their own profile")
+    if display_name is not None:
+        if len(display_name) > MAX_DISPLAY_NAME:
+            raise Invalid(f"display name must be at most {MAX_DISPLAY_NAME} characters")
+        actor.display_name = plain_text(display_name, limit=MAX_DISPLAY_NAME)
+    if note is not None:
+        if len(note) > MAX_NOTE:
+            raise Invalid(f"note must be at most {MAX_NOTE} characters")
+        actor.note = _note_html(note)
+    if fields is not None:
+        if len(fields) > MAX_FIELDS:
+            raise Invalid(f"at most {MAX_FIELDS} profile fields")
+        actor.fields = [{"name": plain_text(f.get("name", ""), limit=255),
+                         "value": plain_text(f.get("value", ""), limit=2047)} for f in fields]
+    for name, value in (("locked", locked), ("discoverable", discoverable), ("bot", bot)):
+        if value is not None:
+            setattr(actor, name, value)
+    actor.updated_at = utcnow()
+    await session.flush()
+    return await _send_update(session, actor, base_url=base_url)
+
+
+async def _send_update(session: AsyncSession, actor: Actor, *, base_url: str) -> int:
+    rows = (await session.execute(
+        select(Actor.shared_inbox_url, Actor.inbox_url)
+        .join(Follow, Follow.follower_id == Actor.id)
+        .where(Follow.followee_id == actor.id, Follow.state == ACCEPTED, Actor.domain.is_not(None))
+    )).all()
+    inboxes = [shared or personal for shared, personal in rows]
+    doc: dict[str, Any] = activity("Update", id=activity_uri(base_url, new_id()), actor=actor.uri,
+                                   obj=actor_document(actor, base_url=base_url),
+                                   to=[PUBLIC],
+                                   published=actor.updated_at)
+    return await deliver(session, actor, doc, inboxes)
