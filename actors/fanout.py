@@ -16,7 +16,7 @@ exist, or, for rows already deleted, `{"verb": "delete" | "undo_announce", "auth
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -27,11 +27,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from actors import activities
 from actors.notifications import notify
 from actors.outbox import deliver
+from federation.delivery_state import load_domain_policy
 from federation.urls import domain_of
-from storage import queue, settings
+from storage import queue
 from storage.ids import new_id
-from storage.models import ACCEPTED, Actor, Block, DomainRule, Follow, Mention, Status, TimelineEntry
-from storage.queries.domains import parent_domains
+from storage.models import ACCEPTED, Actor, Block, Follow, Mention, Status, TimelineEntry
 from storage.worker import GiveUp, JobContext
 
 if TYPE_CHECKING:
@@ -50,6 +50,8 @@ async def run_fanout(ctx: JobContext) -> None:
     services: Services = ctx.deps
     async with services.sessions() as session, session.begin():
         result = await fan_out(session, ctx.payload, local_domain=services.domain)
+    if result.deliveries:
+        services.wake_workers()  # committed: no need to wait for the next poll
     log.debug("fanout.done", extra={"verb": ctx.payload.get("verb"), "deliveries": result.deliveries,
                                     "timeline": result.timeline})
 
@@ -140,7 +142,7 @@ _COLUMNS = (Actor.id, Actor.domain, Actor.inbox_url, Actor.shared_inbox_url)
 async def _audience(session: AsyncSession, plan: Plan) -> _Audience:
     author_id = plan.author.id
     blocked = await blocked_either_way(session, author_id) if plan.apply_blocks else set()
-    allowed = await domain_filter(session)
+    policy = await load_domain_policy(session)
     audience = _Audience()
 
     def take(row: Any, *, follower: bool) -> None:
@@ -151,8 +153,18 @@ async def _audience(session: AsyncSession, plan: Plan) -> _Audience:
                 audience.local_followers.append(row.id)
             return
         inbox = row.shared_inbox_url or row.inbox_url
-        if inbox and allowed(row.domain) and allowed(domain_of(inbox)):
+        if not inbox or inbox in audience.inboxes:  # most followers share their server's inbox
+            return
+        if allowed(row.domain) and allowed(domain_of(inbox)):
             audience.inboxes.add(inbox)
+
+    verdicts: dict[str, bool] = {}
+
+    def allowed(domain: str) -> bool:
+        verdict = verdicts.get(domain)
+        if verdict is None:
+            verdict = verdicts[domain] = policy.refusal(domain) is None
+        return verdict
 
     if plan.followers:
         followers = select(*_COLUMNS).join(Follow, Follow.follower_id == Actor.id).where(
@@ -200,20 +212,6 @@ async def blocked_either_way(session: AsyncSession, actor_id: int) -> set[int]:
     rows = await session.execute(select(Block.actor_id, Block.target_id).where(
         or_(Block.actor_id == actor_id, Block.target_id == actor_id)))
     return {target if blocker == actor_id else blocker for blocker, target in rows.all()}
-
-
-async def domain_filter(session: AsyncSession) -> Callable[[str], bool]:
-    """`storage.queries.domains.federation_refused` for many domains: the rules are read once."""
-    rules = dict((await session.execute(select(DomainRule.domain, DomainRule.policy))).all())
-    allowlist = await settings.get(session, "federation_mode") == "allowlist"
-
-    def allowed(domain: str) -> bool:
-        policy = next((rules[d] for d in parent_domains(domain.lower()) if d in rules), None)
-        if policy == "suspend":
-            return False
-        return policy == "allow" or not allowlist
-
-    return allowed
 
 
 async def insert_ignoring_duplicates(session: AsyncSession, model: Any, rows: Iterable[dict[str, Any]],

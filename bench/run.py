@@ -15,13 +15,14 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from bench import kernel
+from bench import fanout, kernel
 
 Benchmark = Callable[[bool], dict[str, Any]]
 
 # name -> function(quick) returning that benchmark's results
 BENCHMARKS: dict[str, Benchmark] = {
     "kernel": kernel.run,
+    "fanout": fanout.run,
 }
 
 

@@ -12,13 +12,14 @@ Payload: `{"activity_id": <OutboxActivity id>, "inbox": <url>}` (written by
 - older than `horizon`: given up (about three days, as Mastodon).
 
 A host gets at most `per_host` requests in flight from a process (one while it is failing),
-each bounded by `timeout`; see `host_slots.py`. No transaction is open during the POST.
+each bounded by `timeout`; see `host_slots.py`. A delivery to a healthy host reads nothing
+from the database (`delivery_state.py` keeps the activity, the domain rules and the failing
+hosts) and writes nothing; no transaction is open during the POST.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import random
 from collections.abc import Callable, Mapping
@@ -27,10 +28,11 @@ from datetime import datetime
 from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import or_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from federation.client import BlockedAddress, RemoteError, Signer, Unreachable, UnsupportedURL
+from federation.client import BlockedAddress, RemoteError, Unreachable, UnsupportedURL
+from federation.delivery_state import Prepared
 from federation.hosts import (
     HOST_POLICY,
     HostPolicy,
@@ -41,12 +43,10 @@ from federation.hosts import (
     record_failure,
     record_success,
 )
-from federation.signing import signer_for
 from federation.urls import domain_of
 from federation.vocab import AS2_CONTENT_TYPE
 from storage import queue
-from storage.models import QUEUED, Actor, Job, OutboxActivity, utcnow
-from storage.queries.domains import federation_refused
+from storage.models import QUEUED, Job, utcnow
 from storage.queue import ClaimedJob, RetryPolicy
 from storage.worker import GiveUp, Handler, JobContext, RetryLater
 
@@ -95,15 +95,9 @@ class DeliverySettings:
     timeout: float = 20.0  # seconds for one POST, connection included
     busy_wait: float = 2.0  # seconds to wait for a host slot before giving the worker slot back
     horizon: float = DELIVERY_POLICY.horizon  # seconds after which a delivery is given up
+    snapshot_ttl: float = 5.0  # seconds before domain rules and failing hosts are read again
     clock: Callable[[], int] = queue.now_ms  # the worker's clock (tests inject theirs)
     rng: random.Random = field(default_factory=random.Random)
-
-
-@dataclass(frozen=True)
-class _Work:
-    body: bytes
-    signer: Signer
-    host: HostState | None
 
 
 def delivery_handler(settings: DeliverySettings | None = None) -> Handler:
@@ -121,16 +115,23 @@ async def _deliver(services: Services, job: ClaimedJob, settings: DeliverySettin
     domain = domain_of(inbox)
     if settings.clock() - job.created_at > settings.horizon * 1000:
         raise GiveUp(f"not delivered to {inbox} within {settings.horizon / 86400:g} days")
-    with services.delivery_slots.ticket(domain, job.id) as ticket:
-        work = await _load(services, activity_id, domain)
-        if not services.delivery_slots.in_flight(domain):  # else: maybe a probe; wait for its result
-            _wait_for(work.host, settings.clock())
-        host_failing = work.host is not None and work.host.failing
-        if not await ticket.admit(1 if host_failing else settings.per_host, wait=settings.busy_wait):
+    state = services.deliveries
+    with state.slots.ticket(domain, job.id) as ticket:
+        refused = (await state.policy.get(services.sessions, settings.snapshot_ttl)).refusal(domain)
+        if refused:
+            raise GiveUp(f"dropped: {refused}")
+        prepared = await state.prepared(services.sessions, activity_id)
+        if prepared is None:
+            raise GiveUp(f"outbox activity {activity_id} (or its author's key) no longer exists")
+        host = await _known_failing(services, domain, settings)
+        if not state.slots.in_flight(domain):  # else: maybe a probe; wait for its outcome
+            _wait_for(host, settings.clock())
+        failing = host is not None and host.failing
+        if not await ticket.admit(1 if failing else settings.per_host, wait=settings.busy_wait):
             raise RetryLater(f"{domain} is busy", delay_seconds=_busy_delay(job, settings.rng))
-        if host_failing or ticket.waited:
-            await _probe_or_wait(services, domain, settings)
-        await _post(services, inbox, domain, work, settings)
+        if failing or ticket.waited:
+            host = await _probe_or_wait(services, domain, settings)
+        await _post(services, inbox, domain, prepared, host, settings)
 
 
 def _parse(payload: Any) -> tuple[int, str]:
@@ -142,34 +143,27 @@ def _parse(payload: Any) -> tuple[int, str]:
         raise GiveUp(f"malformed delivery payload: {payload!r}") from None
 
 
-async def _load(services: Services, activity_id: int, domain: str) -> _Work:
+async def _known_failing(services: Services, domain: str, settings: DeliverySettings) -> HostState | None:
+    """The host's state if it is failing (read afresh), None for a healthy host (no query)."""
+    failing = await services.deliveries.failing.get(services.sessions, settings.snapshot_ttl)
+    if domain not in failing:
+        return None
     async with services.sessions() as session:
-        refused = await federation_refused(session, domain)
-        if refused:
-            raise GiveUp(f"dropped: {refused}")
-        row = (await session.execute(
-            select(OutboxActivity.body, Actor)
-            .join(Actor, Actor.id == OutboxActivity.actor_id)
-            .where(OutboxActivity.id == activity_id)
-        )).first()
-        if row is None:
-            raise GiveUp(f"outbox activity {activity_id} (or its author) no longer exists")
-        body, actor = row
-        if not actor.private_key_pem:
-            raise GiveUp(f"{actor.uri} has no private key to sign with")
         host = await host_state(session, domain)
-    return _Work(json.dumps(body, separators=(",", ":")).encode(), signer_for(actor), host)
+    if host is not None:
+        services.deliveries.note_host(host)
+    return host
 
 
 def _wait_for(host: HostState | None, now: int) -> None:
     until = None if host is None else host.paused_until(now)
-    if until is not None:
-        what = "unreachable" if host is not None and host.unreachable else "failing"
-        raise RetryLater(f"{host and host.domain} is {what}: waiting for its next probe",
+    if host is not None and until is not None:
+        what = "unreachable" if host.unreachable else "failing"
+        raise RetryLater(f"{host.domain} is {what}: waiting for its next probe",
                          delay_seconds=(until - now) / 1000)
 
 
-async def _probe_or_wait(services: Services, domain: str, settings: DeliverySettings) -> None:
+async def _probe_or_wait(services: Services, domain: str, settings: DeliverySettings) -> HostState | None:
     """The host was failing, or others went first: it may have recovered or failed meanwhile.
     If it is still failing and its pause is over, probe it (one delivery at a time)."""
     now = settings.clock()
@@ -177,42 +171,44 @@ async def _probe_or_wait(services: Services, domain: str, settings: DeliverySett
         host = await host_state(session, domain)
         _wait_for(host, now)
         if host is None or not host.failing:
-            return
+            return host
         if not await claim_probe(session, domain, now=now, policy=settings.hosts):
             raise RetryLater(f"{domain} is being probed", delay_seconds=settings.hosts.probe_lease)
     log.info("delivery.probe", extra={"domain": domain, "unreachable": host.unreachable})
+    return host
 
 
 def _busy_delay(job: ClaimedJob, rng: random.Random) -> float:
     return min(2.0 * job.attempts, 60.0) * rng.uniform(0.5, 1.5)
 
 
-async def _post(services: Services, inbox: str, domain: str, work: _Work,
+async def _post(services: Services, inbox: str, domain: str, prepared: Prepared, host: HostState | None,
                 settings: DeliverySettings) -> None:
     started = settings.clock()
     try:
         async with asyncio.timeout(settings.timeout):
-            await services.client.post(inbox, work.body, content_type=AS2_CONTENT_TYPE,
-                                       signer=work.signer)
+            await services.client.post(inbox, prepared.body, content_type=AS2_CONTENT_TYPE,
+                                       signer=prepared.signer)
     except RemoteError as exc:
-        await _answered(services, inbox, domain, work, exc, started, settings)
+        await _answered(services, domain, host, exc, started, settings)
     except (BlockedAddress, UnsupportedURL) as exc:
         raise GiveUp(str(exc)) from exc
     except (Unreachable, TimeoutError) as exc:
         reason = str(exc) or f"no answer from {inbox} within {settings.timeout:g}s"
         await _host_failed(services, domain, reason, started, settings)
     else:
-        await _host_answered(services, domain, work.host, settings)
-        log.debug("delivery.sent", extra={"inbox": inbox})
+        await _host_answered(services, domain, host, settings)
+        if log.isEnabledFor(logging.DEBUG):
+            log.debug("delivery.sent", extra={"inbox": inbox, "activity": prepared.uri})
 
 
-async def _answered(services: Services, inbox: str, domain: str, work: _Work, exc: RemoteError,
+async def _answered(services: Services, domain: str, host: HostState | None, exc: RemoteError,
                     started: int, settings: DeliverySettings) -> None:
     status = exc.status
     if status >= 500:
         delay = retry_after_seconds(exc.headers) if status == 503 else None
         await _host_failed(services, domain, str(exc), started, settings, retry_after=delay)
-    await _host_answered(services, domain, work.host, settings)
+    await _host_answered(services, domain, host, settings)
     if status == 429:
         delay = retry_after_seconds(exc.headers)
         if delay is not None:
@@ -228,6 +224,7 @@ async def _host_failed(services: Services, domain: str, reason: str, started: in
     async with services.sessions() as session, session.begin():
         host = await record_failure(session, domain, now=now, started=started, policy=settings.hosts,
                                     retry_after=retry_after, rng=settings.rng)
+    services.deliveries.note_host(host)
     until = host.next_probe_at or now
     if host.unreachable:
         log.warning("delivery.host_unreachable", extra={"domain": domain, "reason": reason})
@@ -236,13 +233,13 @@ async def _host_failed(services: Services, domain: str, reason: str, started: in
 
 async def _host_answered(services: Services, domain: str, before: HostState | None,
                          settings: DeliverySettings) -> None:
-    """The host answered (whatever the status): clear its failing state; write only if needed."""
-    now = settings.clock()
-    if (before is not None and not before.failing and before.last_success_at is not None
-            and now - before.last_success_at < STALE_SUCCESS_MS):
+    """The host answered (whatever the status): if it was failing, it is not any more.
+    Nothing is written for a host that was healthy."""
+    if before is None or not before.failing:
         return
     async with services.sessions() as session, session.begin():
-        await record_success(session, domain, now=now)
+        healthy = await record_success(session, domain, now=settings.clock())
+    services.deliveries.note_host(healthy)
 
 
 def retry_after_seconds(headers: Mapping[str, str], *, now: datetime | None = None) -> float | None:

@@ -74,14 +74,14 @@ def _ms_or_none(when: datetime | None) -> int | None:
     return None if when is None else to_ms(when)
 
 
-def _snapshot(host: Host) -> HostState:
+def snapshot(host: Host) -> HostState:
     return HostState(host.domain, _ms_or_none(host.failing_since), host.consecutive_failures,
                      host.unreachable, _ms_or_none(host.next_probe_at), _ms_or_none(host.last_success_at))
 
 
 async def host_state(session: AsyncSession, domain: str) -> HostState | None:
     host = await session.get(Host, domain, populate_existing=True)
-    return None if host is None else _snapshot(host)
+    return None if host is None else snapshot(host)
 
 
 async def _ensure_row(session: AsyncSession, domain: str) -> None:
@@ -123,7 +123,7 @@ async def record_failure(session: AsyncSession, domain: str, *, now: int, starte
     already = (host.failing_since is not None and to_ms(host.failing_since) >= started
                and host.next_probe_at is not None and to_ms(host.next_probe_at) > now)
     if already:
-        return _snapshot(host)
+        return snapshot(host)
     if host.failing_since is None:
         host.failing_since = from_ms(now)
         host.consecutive_failures = 0
@@ -142,10 +142,10 @@ async def record_failure(session: AsyncSession, domain: str, *, now: int, starte
         pause *= (rng or random).uniform(1 - policy.jitter, 1 + policy.jitter)
     host.next_probe_at = from_ms(now + int(pause * 1000))
     await session.flush()
-    return _snapshot(host)
+    return snapshot(host)
 
 
-async def record_success(session: AsyncSession, domain: str, *, now: int) -> None:
+async def record_success(session: AsyncSession, domain: str, *, now: int) -> HostState:
     """The host answered: clear any failing state and note when."""
     await _ensure_row(session, domain)
     await session.execute(
@@ -154,6 +154,7 @@ async def record_success(session: AsyncSession, domain: str, *, now: int) -> Non
                 last_success_at=from_ms(now))
         .execution_options(synchronize_session=False)
     )
+    return HostState(domain, None, 0, False, None, now)
 
 
 async def clear_failure(session: AsyncSession, domain: str, *, now: int) -> bool:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from federation.client import OutboundClient
-from federation.host_slots import HostSlots
+from federation.delivery_state import DeliveryState
 from storage.config import NodeConfig
 
 
@@ -18,7 +19,9 @@ class Services:
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
     client: OutboundClient  # signs as the instance actor (set up by the composition root)
-    delivery_slots: HostSlots = field(default_factory=HostSlots)  # per-host limits, this process
+    deliveries: DeliveryState = field(default_factory=DeliveryState)  # this process's delivery caches
+    # Tells this process's workers that jobs were just committed (set by the composition root).
+    wake_workers: Callable[[], None] = field(default=lambda: None)
 
     @property
     def base_url(self) -> str:

@@ -59,6 +59,7 @@ def make_worker(app: web.Application) -> Worker:
 async def _workers(app: web.Application) -> AsyncIterator[None]:
     worker = make_worker(app)
     app[WORKER] = worker
+    app[SERVICES].wake_workers = worker.wake
     stop = asyncio.Event()
     task = asyncio.create_task(worker.run_forever(stop), name="amity-worker")
     yield

@@ -156,6 +156,7 @@ async def run_worker(args: argparse.Namespace) -> int:
             batch_size=config.limits.job_batch_size,
             lease_seconds=config.limits.job_lease_seconds,
         )
+        services.wake_workers = worker.wake
         stop = asyncio.Event()
         install_stop_signals(stop)
         await worker.run_forever(stop)

@@ -202,15 +202,15 @@ async def test_a_delivery_is_signed_as_its_author_with_digest_and_content_type(
     assert {"(request-target)", "host", "date", "digest", "content-type"} <= set(verified.signed_headers)
 
 
-async def test_a_2xx_answer_finishes_the_job_and_notes_the_host_as_up(
+async def test_a_2xx_answer_finishes_the_job_and_writes_nothing_about_a_healthy_host(
         aiohttp_server: AiohttpServer, services: Services, engine: AsyncEngine, author: Actor,
         clock: Clock) -> None:
     inbox = await Inbox(status=200).start(aiohttp_server)
     await send(engine, author, [inbox.url()])
     assert await drain(worker(services, clock)) == 1
     assert await job_rows(engine) == []
-    host = await host_row(engine, inbox)
-    assert host.last_success_at is not None and host.failing_since is None
+    async with session_maker(engine)() as session:
+        assert (await session.scalars(select(Host))).all() == []
 
 
 # -- answers that end a delivery -----------------------------------------------------------
@@ -250,7 +250,8 @@ async def test_429_with_retry_after_is_retried_at_that_time(
     await drain(worker(services, clock))
     [job] = await job_rows(engine)
     assert job.state == "queued" and job.run_after == clock.ms + 120_000
-    assert (await host_row(engine, inbox)).failing_since is None  # rate limited is not down
+    async with session_maker(engine)() as session:  # rate limited is not down
+        assert (await session.scalars(select(Host))).all() == []
 
 
 async def test_401_is_retried_with_the_delivery_backoff(

@@ -1,0 +1,148 @@
+"""What the deliveries of one process share, so that a delivery to a healthy host reads nothing.
+
+- `slots`: per-host admission (`host_slots.py`).
+- prepared activities: an activity's JSON bytes and its author's signer, loaded once per
+  process (an `OutboxActivity` never changes), in a small LRU.
+- a snapshot of the domain rules (and the federation mode), reloaded after `ttl` seconds.
+- a snapshot of the hosts that are failing; a host not in it is taken as healthy. A host in
+  it is read again from the database before every attempt, so pauses and probes are exact;
+  what another process learns reaches this one within `ttl` seconds.
+Lives on `Services` (one per process); nothing here is global.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+from sqlalchemy import or_, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from federation.client import Signer
+from federation.host_slots import HostSlots
+from federation.hosts import HostState, snapshot
+from federation.signing import signer_for
+from storage import settings
+from storage.models import Actor, DomainRule, Host, OutboxActivity
+from storage.queries.domains import parent_domains
+
+T = TypeVar("T")
+ACTIVITY_CACHE_SIZE = 256
+
+
+@dataclass(frozen=True)
+class DomainPolicy:
+    """The domain rules at one moment: `storage.queries.domains.federation_refused` for many
+    domains without a query each."""
+
+    rules: dict[str, str]
+    allowlist: bool
+
+    def refusal(self, domain: str) -> str | None:
+        policy = next((self.rules[d] for d in parent_domains(domain.lower()) if d in self.rules), None)
+        if policy == "suspend":
+            return f"{domain} is suspended on this server"
+        if policy != "allow" and self.allowlist:
+            return f"{domain} is not a partner of this server (allowlist mode)"
+        return None
+
+
+async def load_domain_policy(session: AsyncSession) -> DomainPolicy:
+    rules = {domain: policy for domain, policy in
+             (await session.execute(select(DomainRule.domain, DomainRule.policy))).all()}
+    return DomainPolicy(rules, await settings.get(session, "federation_mode") == "allowlist")
+
+
+async def load_failing_hosts(session: AsyncSession) -> dict[str, HostState]:
+    rows = await session.scalars(select(Host).where(or_(
+        Host.failing_since.is_not(None), Host.next_probe_at.is_not(None), Host.unreachable)))
+    return {host.domain: snapshot(host) for host in rows.all()}
+
+
+class _Snapshot(Generic[T]):
+    """A value loaded from the database, reloaded when older than the caller's `ttl`."""
+
+    def __init__(self, load: Callable[[AsyncSession], Awaitable[T]]) -> None:
+        self._load = load
+        self._lock = asyncio.Lock()
+        self.value: T | None = None
+        self._at = 0.0
+
+    def _fresh(self, ttl: float) -> bool:
+        return self.value is not None and time.monotonic() - self._at < ttl
+
+    async def get(self, sessions: async_sessionmaker[AsyncSession], ttl: float) -> T:
+        if not self._fresh(ttl):
+            async with self._lock:  # one reload for everyone who found it stale
+                if not self._fresh(ttl):
+                    started = time.monotonic()
+                    async with sessions() as session:
+                        self.value = await self._load(session)
+                    self._at = started
+        assert self.value is not None
+        return self.value
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """An activity ready to send: its bytes and its author's signer."""
+
+    uri: str
+    body: bytes
+    signer: Signer
+
+
+async def _prepare(sessions: async_sessionmaker[AsyncSession], activity_id: int) -> Prepared | None:
+    async with sessions() as session:
+        row = (await session.execute(
+            select(OutboxActivity.uri, OutboxActivity.body, Actor)
+            .join(Actor, Actor.id == OutboxActivity.actor_id)
+            .where(OutboxActivity.id == activity_id))).first()
+    if row is None:
+        return None
+    uri, body, actor = row
+    if not actor.private_key_pem:
+        return None
+    return Prepared(uri, json.dumps(body, separators=(",", ":")).encode(), signer_for(actor))
+
+
+class DeliveryState:
+    def __init__(self) -> None:
+        self.slots = HostSlots()
+        self.policy = _Snapshot(load_domain_policy)
+        self.failing = _Snapshot(load_failing_hosts)
+        self._prepared: OrderedDict[int, Prepared] = OrderedDict()
+        self._loading: dict[int, asyncio.Future[Prepared | None]] = {}
+
+    async def prepared(self, sessions: async_sessionmaker[AsyncSession], activity_id: int) -> Prepared | None:
+        """The activity ready to send; loaded once however many deliveries ask at the same time."""
+        found = self._prepared.get(activity_id)
+        if found is not None:
+            self._prepared.move_to_end(activity_id)
+            return found
+        loading = self._loading.get(activity_id)
+        if loading is None:
+            loading = asyncio.ensure_future(_prepare(sessions, activity_id))
+            self._loading[activity_id] = loading
+            loading.add_done_callback(lambda _: self._loading.pop(activity_id, None))
+        found = await asyncio.shield(loading)  # one caller cancelled must not cancel the others
+        if found is not None:
+            self._prepared[activity_id] = found
+            while len(self._prepared) > ACTIVITY_CACHE_SIZE:
+                self._prepared.popitem(last=False)
+        return found
+
+    def note_host(self, state: HostState) -> None:
+        """What this process just wrote about a host (failing, or not)."""
+        hosts = self.failing.value
+        if hosts is None:
+            return
+        if state.failing:
+            hosts[state.domain] = state
+        else:
+            hosts.pop(state.domain, None)
