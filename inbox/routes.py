@@ -15,9 +15,9 @@ from sqlalchemy import func, select
 
 from federation.services import SERVICES_KEY, Services
 from federation.urls import domain_of
+from inbox.batch import INBOX_WRITER, InboxWriter
 from inbox.body import parse_activity, read_capped
 from inbox.errors import Refused
-from inbox.store import store_verified
 from inbox.verify import (
     claimed_key_id,
     is_forwarded,
@@ -33,6 +33,7 @@ log = logging.getLogger("amity.inbox")
 
 
 def setup(app: web.Application) -> None:
+    app[INBOX_WRITER] = InboxWriter()
     app.router.add_post("/inbox", shared_inbox)
     app.router.add_post("/actor/inbox", shared_inbox)
     app.router.add_post("/users/{name}/inbox", personal_inbox)
@@ -55,7 +56,7 @@ async def personal_inbox(request: web.Request) -> web.Response:
 
 async def _answer(request: web.Request, services: Services) -> web.Response:
     try:
-        await receive(request, services)
+        await receive(request, services, request.app[INBOX_WRITER])
     except Refused as exc:
         log.info("inbox.refused", extra={"status": exc.status, "reason": exc.reason})
         response = web.json_response({"error": exc.reason}, status=exc.status)
@@ -65,7 +66,7 @@ async def _answer(request: web.Request, services: Services) -> web.Response:
     return web.Response(status=202)
 
 
-async def receive(request: web.Request, services: Services) -> int | None:
+async def receive(request: web.Request, services: Services, writer: InboxWriter) -> int | None:
     """Run the POST through every check; the stored item's id, or None for a repeat."""
     config = services.config
     key_id = claimed_key_id(request.headers)  # unsigned, or from a refused domain: body unread
@@ -81,7 +82,7 @@ async def receive(request: web.Request, services: Services) -> int | None:
                                     headers=request.headers, body=body, key_id=key_id)
     forwarded = is_forwarded(envelope, signer)
     await remember_signer(services, signer)
-    item_id = await store_verified(services, envelope, signer_uri=signer.uri)
+    item_id = await writer.store(services, envelope, signer_uri=signer.uri)
     log.info("inbox.accepted", extra={"activity_type": envelope.type, "actor": envelope.actor,
                                       "forwarded": forwarded, "duplicate": item_id is None})
     return item_id
