@@ -60,6 +60,7 @@ class InboxWriter:
                     if not pending.done.done():
                         pending.done.set_exception(exc)
                 continue
+            services.wake_workers()  # committed: process them now, not at the next poll
             for pending, result in zip(batch, results, strict=True):
                 if not pending.done.done():
                     pending.done.set_result(result)
