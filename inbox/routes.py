@@ -13,6 +13,7 @@ import logging
 from aiohttp import web
 from sqlalchemy import func, select
 
+from federation.delivery import mark_host_alive
 from federation.services import SERVICES_KEY, Services
 from federation.urls import domain_of
 from inbox.batch import INBOX_WRITER, InboxWriter
@@ -30,6 +31,7 @@ from inbox.verify import (
 from storage.models import Actor
 
 log = logging.getLogger("amity.inbox")
+HOST_VIEW_TTL = 5.0  # seconds this process trusts its list of failing hosts
 
 
 def setup(app: web.Application) -> None:
@@ -82,7 +84,21 @@ async def receive(request: web.Request, services: Services, writer: InboxWriter)
                                     headers=request.headers, body=body, key_id=key_id)
     forwarded = is_forwarded(envelope, signer)
     await remember_signer(services, signer)
+    await _revive_host(services, domain_of(signer.uri))
     item_id = await writer.store(services, envelope, signer_uri=signer.uri)
     log.info("inbox.accepted", extra={"activity_type": envelope.type, "actor": envelope.actor,
                                       "forwarded": forwarded, "duplicate": item_id is None})
     return item_id
+
+
+async def _revive_host(services: Services, domain: str) -> None:
+    """A host our deliveries think is down just signed a request: it is up. Costs a write
+    only when this process's (few seconds old) view of failing hosts lists it."""
+    failing = await services.deliveries.failing.get(services.sessions, HOST_VIEW_TTL)
+    if domain not in failing:
+        return
+    async with services.sessions() as session, session.begin():
+        if await mark_host_alive(session, domain):
+            log.info("inbox.host_back", extra={"domain": domain})
+    services.deliveries.failing.value = None  # read again next time
+    services.wake_workers()
