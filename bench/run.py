@@ -15,7 +15,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from bench import fanout, kernel
+from bench import fanout, inbox, kernel
 
 Benchmark = Callable[[bool], dict[str, Any]]
 
@@ -23,6 +23,7 @@ Benchmark = Callable[[bool], dict[str, Any]]
 BENCHMARKS: dict[str, Benchmark] = {
     "kernel": kernel.run,
     "fanout": fanout.run,
+    "inbox": inbox.run,
 }
 
 
