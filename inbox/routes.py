@@ -20,6 +20,8 @@ from inbox.batch import INBOX_WRITER, InboxWriter
 from inbox.body import parse_activity, read_capped
 from inbox.errors import Refused
 from inbox.verify import (
+    INBOX_KEYS,
+    KeyCache,
     claimed_key_id,
     is_forwarded,
     nothing_to_do,
@@ -36,6 +38,7 @@ HOST_VIEW_TTL = 5.0  # seconds this process trusts its list of failing hosts
 
 def setup(app: web.Application) -> None:
     app[INBOX_WRITER] = InboxWriter()
+    app[INBOX_KEYS] = KeyCache()
     app.router.add_post("/inbox", shared_inbox)
     app.router.add_post("/actor/inbox", shared_inbox)
     app.router.add_post("/users/{name}/inbox", personal_inbox)
@@ -58,7 +61,7 @@ async def personal_inbox(request: web.Request) -> web.Response:
 
 async def _answer(request: web.Request, services: Services) -> web.Response:
     try:
-        await receive(request, services, request.app[INBOX_WRITER])
+        await receive(request, services, request.app[INBOX_WRITER], request.app[INBOX_KEYS])
     except Refused as exc:
         log.info("inbox.refused", extra={"status": exc.status, "reason": exc.reason})
         response = web.json_response({"error": exc.reason}, status=exc.status)
@@ -68,20 +71,21 @@ async def _answer(request: web.Request, services: Services) -> web.Response:
     return web.Response(status=202)
 
 
-async def receive(request: web.Request, services: Services, writer: InboxWriter) -> int | None:
+async def receive(request: web.Request, services: Services, writer: InboxWriter,
+                  keys: KeyCache) -> int | None:
     """Run the POST through every check; the stored item's id, or None for a repeat."""
     config = services.config
     key_id = claimed_key_id(request.headers)  # unsigned, or from a refused domain: body unread
-    async with services.sessions() as session:
-        await refuse_domain(session, domain_of(key_id), local_domain=config.domain)
+    await refuse_domain(services, domain_of(key_id))
     body = await read_capped(request, config.limits.max_request_bytes)
     envelope = parse_activity(body)
-    async with services.sessions() as session:
-        await precheck(session, envelope, key_id, local_domain=config.domain)
-        if await nothing_to_do(session, envelope):
-            return None
+    await precheck(services, envelope, key_id)
+    if envelope.type == "Delete":
+        async with services.sessions() as session:
+            if await nothing_to_do(session, envelope):
+                return None
     signer = await verify_signature(services, method=request.method, raw_path=request.raw_path,
-                                    headers=request.headers, body=body, key_id=key_id)
+                                    headers=request.headers, body=body, key_id=key_id, cache=keys)
     forwarded = is_forwarded(envelope, signer)
     await remember_signer(services, signer)
     await _revive_host(services, domain_of(signer.uri))

@@ -10,9 +10,12 @@ fetched for a request that fails verification is not stored.
 from __future__ import annotations
 
 import re
+import time
+from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from aiohttp import web
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -29,13 +32,16 @@ from inbox.body import Envelope
 from inbox.errors import bad_request, forbidden, unauthorized
 from storage.errors import AmityError
 from storage.models import Actor
-from storage.queries.domains import federation_refused
 
 # Activities a third server may relay (Mastodon forwards replies and their edits/deletions);
 # their object is then refetched from its origin instead of read from the body.
 FORWARDABLE = frozenset({"Create", "Update", "Delete"})
 # Activities about the actor's own objects: the object must live on the actor's origin.
 ORIGIN_BOUND = frozenset({"Create", "Update", "Delete"})
+
+RULES_TTL = 5.0  # seconds
+KEY_CACHE_TTL = 600.0  # seconds a verified key is trusted without reading the database
+KEY_CACHE_SIZE = 10_000
 
 _CAVAGE_KEY_ID = re.compile(r'(?:^|,)\s*keyId\s*=\s*"([^"]*)"', re.IGNORECASE)
 _RFC9421_KEY_ID = re.compile(r';\s*keyid\s*=\s*"([^"]*)"', re.IGNORECASE)
@@ -59,19 +65,25 @@ def claimed_key_id(headers: Mapping[str, str]) -> str:
     return key_id
 
 
-async def refuse_domain(session: AsyncSession, domain: str, *, local_domain: str) -> None:
-    """403 for a suspended domain (or a non-partner in allowlist mode); 401 for our own."""
-    if domain == local_domain:
+async def refuse_domain(services: Services, domain: str) -> None:
+    """403 for a suspended domain (or a non-partner in allowlist mode); 401 for our own.
+
+    Reads this process's snapshot of the domain rules (at most `RULES_TTL` seconds old), as
+    deliveries do: a suspension reaches every process within seconds, and an inbox under
+    load does not query the rules on every request.
+    """
+    if domain == services.config.domain:
         raise unauthorized("activities of this server's own actors are not accepted at its inbox")
-    reason = await federation_refused(session, domain)
+    policy = await services.deliveries.policy.get(services.sessions, RULES_TTL)
+    reason = policy.refusal(domain)
     if reason:
         raise forbidden(reason)
 
 
-async def precheck(session: AsyncSession, envelope: Envelope, key_id: str, *, local_domain: str) -> None:
+async def precheck(services: Services, envelope: Envelope, key_id: str) -> None:
     """Everything decidable without the network: 403 for refused domains, 400/401 otherwise."""
     if domain_of(envelope.actor) != domain_of(key_id):
-        await refuse_domain(session, domain_of(envelope.actor), local_domain=local_domain)
+        await refuse_domain(services, domain_of(envelope.actor))
     actor_origin = origin(envelope.actor)
     if origin(envelope.id) != actor_origin:
         raise bad_request("the activity's id is not on its actor's server")
@@ -118,37 +130,75 @@ class Signer:
     fetched: ActorFields | None  # the key owner's document, if it was fetched for this request
 
 
+class KeyCache:
+    """Keys that verified recently, per process: most inbox POSTs need no key query at all.
+
+    An entry is dropped when a signature fails with it (the lookup then asks again, and
+    refetches for rotation), and trusted for `KEY_CACHE_TTL` seconds at most.
+    """
+
+    def __init__(self) -> None:
+        self._keys: OrderedDict[str, tuple[PublicKeyInfo, float]] = OrderedDict()
+
+    def get(self, key_id: str) -> PublicKeyInfo | None:
+        found = self._keys.get(key_id)
+        if found is None or time.monotonic() - found[1] > KEY_CACHE_TTL:
+            return None
+        return found[0]
+
+    def put(self, key_id: str, info: PublicKeyInfo) -> None:
+        self._keys[key_id] = (info, time.monotonic())
+        self._keys.move_to_end(key_id)
+        while len(self._keys) > KEY_CACHE_SIZE:
+            self._keys.popitem(last=False)
+
+    def drop(self, key_id: str) -> None:
+        self._keys.pop(key_id, None)
+
+
 class _KeyLookup:
     """A `KeyLookup` that fetches without storing: the caller stores after verification."""
 
-    def __init__(self, services: Services) -> None:
+    def __init__(self, services: Services, cache: KeyCache) -> None:
         self.services = services
+        self.cache = cache
         self.fetched: ActorFields | None = None
+        self.last: PublicKeyInfo | None = None  # the key handed out last (the one that verified)
 
     async def __call__(self, key_id: str, refresh: bool) -> PublicKeyInfo:
         if not refresh:
+            self.last = self.cache.get(key_id)
+            if self.last is not None:
+                return self.last
             async with self.services.sessions() as session:
-                cached = await session.scalar(select(Actor).where(Actor.key_id == key_id))
+                cached = (await session.execute(select(Actor.public_key_pem, Actor.uri)
+                                                .where(Actor.key_id == key_id))).first()
             if cached is not None and cached.public_key_pem:
-                return PublicKeyInfo(cached.public_key_pem, cached.uri)
+                self.last = PublicKeyInfo(cached.public_key_pem, cached.uri)
+                return self.last
+        self.cache.drop(key_id)
         fields = await fetch_key_owner(self.services, key_id)
         self.fetched = fields
-        return PublicKeyInfo(fields.keys[key_id], fields.uri)
+        self.last = PublicKeyInfo(fields.keys[key_id], fields.uri)
+        return self.last
 
 
 async def verify_signature(services: Services, *, method: str, raw_path: str, headers: Mapping[str, str],
-                           body: bytes, key_id: str) -> Signer:
+                           body: bytes, key_id: str, cache: KeyCache) -> Signer:
     """Check the signature (Date and Digest first, then the key); 401 with the reason otherwise."""
-    lookup = _KeyLookup(services)
+    lookup = _KeyLookup(services, cache)
     try:
         verified = await verify_request(method, raw_path, headers, body, lookup,
                                         scheme=services.config.scheme)
     except SignatureError as exc:
+        cache.drop(key_id)
         raise unauthorized(exc.reason) from None
     except AmityError as exc:  # the key document could not be fetched or does not hold the key
         raise unauthorized(f"the signing key could not be used: {exc}") from None
     if verified.key_id != key_id:
         raise unauthorized("the request carries more than one keyId")
+    if lookup.last is not None:
+        cache.put(key_id, lookup.last)
     fetched = lookup.fetched if lookup.fetched is not None and lookup.fetched.uri == verified.owner else None
     return Signer(verified.owner, key_id, fetched)
 
@@ -172,3 +222,6 @@ async def remember_signer(services: Services, signer: Signer) -> None:
             actor.key_id, actor.public_key_pem = signer.key_id, signer.fetched.keys[signer.key_id]
     except IntegrityError:  # a concurrent request stored the same actor first
         return
+
+
+INBOX_KEYS = web.AppKey("inbox_keys", KeyCache)
