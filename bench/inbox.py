@@ -444,7 +444,14 @@ def main() -> int:
     if args.serve:
         kind, *rest = args.serve
         app = _ceiling_app(Path(rest[0])) if kind == "ceiling" else _amity_app(rest[0], rest[1])
-        asyncio.run(_serve(app))
+        profile_to = os.environ.get("AMITY_BENCH_PROFILE")  # a path: cProfile the server there
+        if profile_to and kind != "ceiling":
+            import cProfile
+
+            cProfile.runctx("asyncio.run(_serve(app))", globals(), {"app": app, "_serve": _serve},
+                            filename=profile_to)
+        else:
+            asyncio.run(_serve(app))
         return 0
     json.dump(run(args.quick), sys.stdout, indent=2)
     sys.stdout.write("\n")

@@ -16,13 +16,16 @@ import pytest
 from sqlalchemy import delete, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from actors import posting
+from actors.fanout import FANOUT_KIND, run_fanout
 from federation.client import OutboundClient, Timeouts
 from federation.keys import generate_rsa_keypair
 from federation.services import Services
 from storage import queue
 from storage.config import NodeConfig
 from storage.db import session_maker
-from storage.models import ACCEPTED, Actor, Base, Follow, Job, OutboxActivity
+from storage.models import ACCEPTED, Actor, Base, Follow, Job, OutboxActivity, Status
+from storage.worker import Registry, Worker, drain
 from tests.conftest import _pg_admin_url, _pg_exec, _sa_url, run_sync
 
 BASE = "http://amity.test"
@@ -135,3 +138,16 @@ async def delivered(engine: AsyncEngine) -> dict[str, list[dict[str, Any]]]:
     for job in queued:
         out.setdefault(job.payload["inbox"], []).append(bodies[job.payload["activity_id"]])
     return out
+
+
+async def post(services: Services, author: Actor, **kwargs: Any) -> Status:
+    kwargs.setdefault("text", "hello")
+    async with services.sessions() as session, session.begin():
+        return await posting.create_status(session, services, author, **kwargs)
+
+
+async def run_fanouts(services: Services) -> int:
+    """Run the fan-out jobs (deliveries stay queued: this worker does not take them)."""
+    registry = Registry()
+    registry.register(FANOUT_KIND, run_fanout)
+    return await drain(Worker(services.engine, registry, deps=services, queues=("default",)))

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -11,9 +9,9 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from actors import posting
-from actors.fanout import FANOUT_KIND, run_fanout
+from actors.fanout import FANOUT_KIND
 from federation.services import Services
-from storage.db import create_engine, session_maker
+from storage.db import session_maker
 from storage.errors import Forbidden, Invalid
 from storage.models import (
     Actor,
@@ -27,59 +25,17 @@ from storage.models import (
     TimelineEntry,
     Tombstone,
 )
-from storage.worker import Registry, Worker, drain
 from tests.actors.factories import (
     add,
     delivered,
     follows,
     jobs,
     local_actor,
-    make_services,
+    post,
     remote_actor,
+    run_fanouts,
     seed,
-    shared_database,
-    wipe,
 )
-from tests.conftest import make_config
-
-
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-def module_db(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    yield from shared_database(request, tmp_path_factory)
-
-
-@pytest.fixture
-async def engine(module_db: str) -> AsyncIterator[AsyncEngine]:
-    made = create_engine(module_db)
-    await wipe(made)
-    yield made
-    await made.dispose()
-
-
-@pytest.fixture
-async def services(module_db: str, engine: AsyncEngine, tmp_path: Path) -> AsyncIterator[Services]:
-    made = make_services(make_config(module_db, tmp_path), engine)
-    yield made
-    await made.client.close()
-
-
-@pytest.fixture
-async def author(engine: AsyncEngine) -> Actor:
-    ana = local_actor("ana")
-    await seed(engine, ana)
-    return ana
-
-
-async def post(services: Services, author: Actor, **kwargs: Any) -> Status:
-    kwargs.setdefault("text", "hello")
-    async with services.sessions() as session, session.begin():
-        return await posting.create_status(session, services, author, **kwargs)
-
-
-async def run_fanouts(services: Services) -> int:
-    registry = Registry()
-    registry.register(FANOUT_KIND, run_fanout)
-    return await drain(Worker(services.engine, registry, deps=services, queues=("default",)))
 
 
 async def count(engine: AsyncEngine, model: Any) -> int:

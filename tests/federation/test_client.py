@@ -18,7 +18,7 @@ import aiohttp
 import pytest
 from aiohappyeyeballs import AddrInfoType
 from aiohttp import TCPConnector, web
-from aiohttp.abc import AbstractResolver, ResolveResult
+from aiohttp.abc import ResolveResult
 from aiohttp.test_utils import TestServer
 from pytest_aiohttp import AiohttpServer
 
@@ -42,28 +42,9 @@ from federation.client import (
     parse_json,
 )
 from federation.ssrf import AddressPolicy, GuardedConnector
+from tests.network_fakes import FakeResolver
 
 AS2_TYPE = "application/activity+json"
-
-
-class FakeResolver(AbstractResolver):
-    """Answers from a table; unknown names fail as NXDOMAIN would."""
-
-    def __init__(self) -> None:
-        self.table: dict[str, list[str]] = {}
-        self.lookups: list[str] = []
-
-    async def resolve(self, host: str, port: int = 0,
-                      family: socket.AddressFamily = socket.AF_INET) -> list[ResolveResult]:
-        self.lookups.append(host)
-        if host not in self.table:
-            raise OSError(socket.EAI_NONAME, f"{host} not in the fake resolver's table")
-        return [{"hostname": host, "host": address, "port": port,
-                 "family": socket.AF_INET6 if ":" in address else socket.AF_INET, "proto": 0, "flags": 0}
-                for address in self.table[host]]
-
-    async def close(self) -> None:
-        return None
 
 
 class Recorder:

@@ -26,7 +26,8 @@ from storage.config import NodeConfig
 from storage.models import Actor, Base, InboxItem, Job, OutboxActivity
 from storage.worker import Worker, drain
 from tests.conftest import make_config
-from tests.inbox.fakes import AS2_TYPE, FakeResolver, Peer, Recorder, RemoteActor, add_local, add_remote
+from tests.inbox.fakes import AS2_TYPE, Peer, Recorder, RemoteActor, add_local, add_remote
+from tests.network_fakes import FakeResolver
 from ui.app import create_app
 from ui.keys import ENGINE, REGISTRY, SERVICES
 from ui.services import Transport
