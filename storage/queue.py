@@ -9,19 +9,22 @@ cannot overwrite the run of the worker that took the job over.
 
 from __future__ import annotations
 
+import functools
 import random
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, delete, func, insert, select, tuple_, update
+from sqlalchemy import Table, and_, bindparam, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
 from storage.ids import new_id
 from storage.models.jobs import DEAD, QUEUED, Job
 
 MAX_ERROR_CHARS = 2000
+_JOBS: Table = Job.__table__  # type: ignore[assignment]  # the Core table: the kernel skips the ORM
+_jobs = _JOBS.c
 
 
 def now_ms() -> int:
@@ -35,6 +38,7 @@ class ClaimedJob:
     payload: Any
     attempts: int  # including this run
     created_at: int
+    lease_end: int = 0  # when the claim's lease ends; with `id`, it identifies this very claim
 
 
 @dataclass(frozen=True)
@@ -118,28 +122,31 @@ async def claim(engine: AsyncEngine, queues: Sequence[str], *, limit: int, lease
         return []
     async with engine.begin() as conn:
         await _record(conn, outcomes, now)
-        rows = (await conn.execute(_claim_statement(engine, queues, limit, now + lease_ms, now))).all()
-    jobs = [ClaimedJob(r.id, r.kind, r.payload, r.attempts, r.created_at) for r in rows]
+        lease_end = now + lease_ms
+        statement = _claim_statement(engine.dialect.name, tuple(queues))
+        rows = (await conn.execute(statement, {"now": now, "lease_end": lease_end, "limit": limit})).all()
+    jobs = [ClaimedJob(r.id, r.kind, r.payload, r.attempts, r.created_at, lease_end) for r in rows]
     jobs.sort(key=lambda j: j.id)
     return jobs
 
 
-def _claim_statement(engine: AsyncEngine, queues: Sequence[str], limit: int, lease_end: int,
-                     now: int) -> Any:
+@functools.lru_cache(maxsize=64)
+def _claim_statement(dialect: str, queues: tuple[str, ...]) -> Any:
+    """The claim UPDATE, built once per dialect and queue list (binds: now, lease_end, limit)."""
     ready = (
-        select(Job.id)
-        .where(Job.state == QUEUED, Job.queue.in_(queues), Job.run_after <= now)
-        .order_by(Job.run_after, Job.id)
-        .limit(limit)
+        select(_jobs.id)
+        .where(_jobs.state == QUEUED, _jobs.queue.in_(queues), _jobs.run_after <= bindparam("now"))
+        .order_by(_jobs.run_after, _jobs.id)
+        .limit(bindparam("limit"))
     )
-    if engine.dialect.name == "postgresql":
+    if dialect == "postgresql":
         ready = ready.with_for_update(skip_locked=True)
+    lease_end: Any = bindparam("lease_end")
     return (
-        update(Job)
-        .where(Job.id.in_(ready.scalar_subquery()))
-        .values(run_after=lease_end, locked_until=lease_end, attempts=Job.attempts + 1)
-        .returning(Job.id, Job.kind, Job.payload, Job.attempts, Job.created_at)
-        .execution_options(synchronize_session=False)
+        update(_JOBS)
+        .where(_jobs.id.in_(ready.scalar_subquery()))
+        .values(run_after=lease_end, locked_until=lease_end, attempts=_jobs.attempts + 1)
+        .returning(_jobs.id, _jobs.kind, _jobs.payload, _jobs.attempts, _jobs.created_at)
     )
 
 
@@ -160,15 +167,24 @@ async def _record(conn: AsyncConnection, outcomes: Sequence[Outcome], now: int) 
             await _record_failure(conn, outcome, now)
 
 
+_DELETE_DONE = (
+    delete(_JOBS)
+    .where(_jobs.id.in_(bindparam("ids", expanding=True)), _jobs.locked_until == bindparam("lease_end"))
+)
+
+
 async def _delete_done(conn: AsyncConnection, jobs: list[ClaimedJob]) -> None:
-    for start in range(0, len(jobs), 500):
-        chunk = jobs[start:start + 500]
-        # `id IN` lets both engines use the primary key; the row-value test alone makes SQLite
-        # scan the whole table on every flush.
-        await conn.execute(delete(Job).where(
-            Job.id.in_([j.id for j in chunk]),
-            tuple_(Job.id, Job.attempts).in_([(j.id, j.attempts) for j in chunk]),
-        ))
+    """Delete finished jobs still held by the claim that ran them.
+
+    A job claimed again after its lease ran out carries a later `locked_until`, so a worker
+    that overran its lease cannot delete the run of the worker that took the job over.
+    """
+    by_claim: dict[int, list[int]] = {}
+    for job in jobs:
+        by_claim.setdefault(job.lease_end, []).append(job.id)
+    for lease_end, ids in by_claim.items():
+        for start in range(0, len(ids), 500):
+            await conn.execute(_DELETE_DONE, {"ids": ids[start:start + 500], "lease_end": lease_end})
 
 
 async def _record_failure(conn: AsyncConnection, outcome: Outcome, now: int) -> None:
