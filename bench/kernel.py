@@ -10,9 +10,6 @@ stops the clock when the last outcome is written, i.e. when the table is empty a
     kernel_postgresql_1_worker     as above, on PostgreSQL (when AMITY_TEST_POSTGRES is set)
     kernel_postgresql_4_workers    4 Worker instances in one process
     kernel_postgresql_4_processes  4 real `amity worker` processes
-
-and, under "diagnostics", the SQLite single worker with one thing changed at a time (worker
-concurrency 100; ix_jobs_ready rebuilt with `id` as its last column) to show what limits it.
 """
 
 from __future__ import annotations
@@ -32,7 +29,7 @@ from typing import Any
 
 import aiosqlite
 import asyncpg
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage import migrate, queue
@@ -50,7 +47,6 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 LIMITS = Limits()  # what `amity serve` and `amity worker` run with unless configured
 PROCESS_POLL_S = 0.02
 PROCESS_DEADLINE_S = 600.0
-INDEX_WITH_ID = "CREATE INDEX ix_jobs_ready ON jobs (queue, run_after, id) WHERE state = 'queued'"
 
 
 def _progress(message: str) -> None:
@@ -84,15 +80,10 @@ async def _remaining(engine: AsyncEngine) -> int:
 # -- the kernel, in this process -------------------------------------------------------
 
 async def _kernel_in_process(url: str, *, jobs: int, workers: int,
-                             concurrency: int = LIMITS.worker_concurrency,
-                             index_with_id: bool = False) -> dict[str, Any]:
+                             concurrency: int = LIMITS.worker_concurrency) -> dict[str, Any]:
     """`workers` Worker instances sharing one engine run `jobs` probes; timed until all are recorded."""
     engine = create_engine(url)
     try:
-        if index_with_id:
-            async with engine.begin() as conn:
-                await conn.execute(text("DROP INDEX ix_jobs_ready"))
-                await conn.execute(text(INDEX_WITH_ID))
         await _enqueue(engine, jobs)
         stop = asyncio.Event()
         done = 0
@@ -188,28 +179,6 @@ async def _sqlite_runs(tmp: Path, *, jobs: int) -> dict[str, dict[str, Any]]:
         result = await _kernel_in_process(f"sqlite+aiosqlite:///{fresh(name)}", jobs=jobs, workers=workers)
         if workers > 1:
             result["mode"] = f"{workers} Worker instances in one process sharing one engine"
-        results[name] = result
-    return results
-
-
-async def _sqlite_diagnostics(tmp: Path, *, jobs: int) -> dict[str, dict[str, Any]]:
-    """kernel_sqlite_1_worker with one setting changed at a time, to show what bounds it."""
-    template = tmp / "template.db"
-    variants: dict[str, tuple[int, bool, str]] = {
-        "kernel_sqlite_1_worker_concurrency_100": (
-            100, False, "worker_concurrency 100 (claims are capped by free slots, so by concurrency)"),
-        "kernel_sqlite_1_worker_index_with_id": (
-            LIMITS.worker_concurrency, True, "ix_jobs_ready on (queue, run_after, id)"),
-        "kernel_sqlite_1_worker_concurrency_100_index_with_id": (100, True, "both"),
-    }
-    results: dict[str, dict[str, Any]] = {}
-    for name, (concurrency, index_with_id, change) in variants.items():
-        path = tmp / f"{name}.db"
-        shutil.copy(template, path)
-        _progress(f"{name}: {jobs} jobs")
-        result = await _kernel_in_process(f"sqlite+aiosqlite:///{path}", jobs=jobs, workers=1,
-                                          concurrency=concurrency, index_with_id=index_with_id)
-        result["change"] = change
         results[name] = result
     return results
 
@@ -361,7 +330,6 @@ async def _run(jobs: int) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="amity-bench-") as tmp_dir:
         tmp = Path(tmp_dir)
         out.update(await _sqlite_runs(tmp, jobs=jobs))
-        diagnostics = await _sqlite_diagnostics(tmp, jobs=jobs)
         admin_url = os.environ.get(PG_ENV)
         if admin_url:
             out["postgresql"] = await _pg_server_version(admin_url)
@@ -369,11 +337,10 @@ async def _run(jobs: int) -> dict[str, Any]:
         else:
             out["postgresql"] = f"skipped: set {PG_ENV} (or run `make bench`)"
     naive = out["naive_sqlite"]["jobs_per_s"]
-    runs = {k: v for k, v in out.items() if k.startswith("kernel_sqlite")} | diagnostics
+    runs = {k: v for k, v in out.items() if k.startswith("kernel_sqlite")}
     out["ratios"] = {f"{name} / naive_sqlite": round(run["jobs_per_s"] / naive, 2)
                      for name, run in runs.items()}
     out["ratios"]["target"] = ">= 10 for kernel_sqlite_1_worker / naive_sqlite"
-    out["diagnostics"] = diagnostics
     return out
 
 
