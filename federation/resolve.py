@@ -19,7 +19,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from federation.client import JRD, FetchError, origin
 from federation.sanitize import clean_html, plain_text
 from federation.services import Services
-from federation.signatures import PublicKeyInfo
 from federation.urls import domain_of
 from federation.vocab import ACTOR_TYPES, as_list, id_of, ids, text, type_of
 from storage.errors import Invalid
@@ -155,25 +154,7 @@ async def webfinger(services: Services, username: str, domain: str) -> str:
     raise Invalid(f"{username}@{domain} has no ActivityPub actor")
 
 
-def key_lookup(services: Services) -> Any:
-    """A `KeyLookup` for federation.signatures: cached key, else fetch its actor (keyId doc)."""
-
-    async def lookup(key_id: str, refresh: bool) -> PublicKeyInfo:
-        if not refresh:
-            async with services.sessions() as session:
-                cached = await session.scalar(select(Actor).where(Actor.key_id == key_id))
-            if cached is not None and cached.public_key_pem:
-                return PublicKeyInfo(cached.public_key_pem, cached.uri)
-        fields = await _fetch_key_owner(services, key_id)
-        async with services.sessions() as session, session.begin():
-            actor = await upsert_actor(session, fields)
-            actor.key_id, actor.public_key_pem = key_id, fields.keys[key_id]
-        return PublicKeyInfo(fields.keys[key_id], fields.uri)
-
-    return lookup
-
-
-async def _fetch_key_owner(services: Services, key_id: str) -> ActorFields:
+async def fetch_key_owner(services: Services, key_id: str) -> ActorFields:
     """The actor that lists `key_id` as its own key, fetched from the keyId document."""
     document_url = key_id.split("#", 1)[0]
     try:

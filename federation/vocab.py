@@ -98,9 +98,6 @@ def addressed(activity: dict[str, Any]) -> set[str]:
     return found
 
 
-def is_public(obj: dict[str, Any]) -> bool:
-    return bool(addressed(obj) & PUBLIC_ALIASES)
-
 
 def tags(obj: dict[str, Any]) -> Iterator[dict[str, Any]]:
     for tag in as_list(obj.get("tag")):

@@ -14,14 +14,13 @@ from aiohttp import web
 from sqlalchemy import func, select
 
 from federation.delivery import mark_host_alive
+from federation.keylookup import KEY_CACHE, KeyCache
 from federation.services import SERVICES_KEY, Services
 from federation.urls import domain_of
 from inbox.batch import INBOX_WRITER, InboxWriter
 from inbox.body import parse_activity, read_capped
 from inbox.errors import Refused
 from inbox.verify import (
-    INBOX_KEYS,
-    KeyCache,
     claimed_key_id,
     is_forwarded,
     nothing_to_do,
@@ -38,7 +37,6 @@ HOST_VIEW_TTL = 5.0  # seconds this process trusts its list of failing hosts
 
 def setup(app: web.Application) -> None:
     app[INBOX_WRITER] = InboxWriter()
-    app[INBOX_KEYS] = KeyCache()
     app.router.add_post("/inbox", shared_inbox)
     app.router.add_post("/actor/inbox", shared_inbox)
     app.router.add_post("/users/{name}/inbox", personal_inbox)
@@ -61,7 +59,7 @@ async def personal_inbox(request: web.Request) -> web.Response:
 
 async def _answer(request: web.Request, services: Services) -> web.Response:
     try:
-        await receive(request, services, request.app[INBOX_WRITER], request.app[INBOX_KEYS])
+        await receive(request, services, request.app[INBOX_WRITER], request.app[KEY_CACHE])
     except Refused as exc:
         log.info("inbox.refused", extra={"status": exc.status, "reason": exc.reason})
         response = web.json_response({"error": exc.reason}, status=exc.status)

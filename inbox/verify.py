@@ -10,21 +10,17 @@ fetched for a request that fails verification is not stored.
 from __future__ import annotations
 
 import re
-import time
-from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from aiohttp import web
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from federation.client import FetchError, origin
-from federation.resolve import ActorFields, upsert_actor
-from federation.resolve import _fetch_key_owner as fetch_key_owner
+from federation.keylookup import KeyCache, KeyLookup, remember_key_owner
+from federation.resolve import ActorFields
 from federation.services import Services
-from federation.signatures import PublicKeyInfo, SignatureError, verify_request
+from federation.signatures import SignatureError, verify_request
 from federation.signatures_common import header_value
 from federation.urls import domain_of
 from federation.vocab import POST_TYPES, id_of, type_of
@@ -40,8 +36,6 @@ FORWARDABLE = frozenset({"Create", "Update", "Delete"})
 ORIGIN_BOUND = frozenset({"Create", "Update", "Delete"})
 
 RULES_TTL = 5.0  # seconds
-KEY_CACHE_TTL = 600.0  # seconds a verified key is trusted without reading the database
-KEY_CACHE_SIZE = 10_000
 
 _CAVAGE_KEY_ID = re.compile(r'(?:^|,)\s*keyId\s*=\s*"([^"]*)"', re.IGNORECASE)
 _RFC9421_KEY_ID = re.compile(r';\s*keyid\s*=\s*"([^"]*)"', re.IGNORECASE)
@@ -130,63 +124,10 @@ class Signer:
     fetched: ActorFields | None  # the key owner's document, if it was fetched for this request
 
 
-class KeyCache:
-    """Keys that verified recently, per process: most inbox POSTs need no key query at all.
-
-    An entry is dropped when a signature fails with it (the lookup then asks again, and
-    refetches for rotation), and trusted for `KEY_CACHE_TTL` seconds at most.
-    """
-
-    def __init__(self) -> None:
-        self._keys: OrderedDict[str, tuple[PublicKeyInfo, float]] = OrderedDict()
-
-    def get(self, key_id: str) -> PublicKeyInfo | None:
-        found = self._keys.get(key_id)
-        if found is None or time.monotonic() - found[1] > KEY_CACHE_TTL:
-            return None
-        return found[0]
-
-    def put(self, key_id: str, info: PublicKeyInfo) -> None:
-        self._keys[key_id] = (info, time.monotonic())
-        self._keys.move_to_end(key_id)
-        while len(self._keys) > KEY_CACHE_SIZE:
-            self._keys.popitem(last=False)
-
-    def drop(self, key_id: str) -> None:
-        self._keys.pop(key_id, None)
-
-
-class _KeyLookup:
-    """A `KeyLookup` that fetches without storing: the caller stores after verification."""
-
-    def __init__(self, services: Services, cache: KeyCache) -> None:
-        self.services = services
-        self.cache = cache
-        self.fetched: ActorFields | None = None
-        self.last: PublicKeyInfo | None = None  # the key handed out last (the one that verified)
-
-    async def __call__(self, key_id: str, refresh: bool) -> PublicKeyInfo:
-        if not refresh:
-            self.last = self.cache.get(key_id)
-            if self.last is not None:
-                return self.last
-            async with self.services.sessions() as session:
-                cached = (await session.execute(select(Actor.public_key_pem, Actor.uri)
-                                                .where(Actor.key_id == key_id))).first()
-            if cached is not None and cached.public_key_pem:
-                self.last = PublicKeyInfo(cached.public_key_pem, cached.uri)
-                return self.last
-        self.cache.drop(key_id)
-        fields = await fetch_key_owner(self.services, key_id)
-        self.fetched = fields
-        self.last = PublicKeyInfo(fields.keys[key_id], fields.uri)
-        return self.last
-
-
 async def verify_signature(services: Services, *, method: str, raw_path: str, headers: Mapping[str, str],
                            body: bytes, key_id: str, cache: KeyCache) -> Signer:
     """Check the signature (Date and Digest first, then the key); 401 with the reason otherwise."""
-    lookup = _KeyLookup(services, cache)
+    lookup = KeyLookup(services, cache)
     try:
         verified = await verify_request(method, raw_path, headers, body, lookup,
                                         scheme=services.config.scheme)
@@ -214,14 +155,5 @@ def is_forwarded(envelope: Envelope, signer: Signer) -> bool:
 
 async def remember_signer(services: Services, signer: Signer) -> None:
     """Store the key owner fetched for a request that verified (new actor or rotated key)."""
-    if signer.fetched is None:
-        return
-    try:
-        async with services.sessions() as session, session.begin():
-            actor = await upsert_actor(session, signer.fetched)
-            actor.key_id, actor.public_key_pem = signer.key_id, signer.fetched.keys[signer.key_id]
-    except IntegrityError:  # a concurrent request stored the same actor first
-        return
-
-
-INBOX_KEYS = web.AppKey("inbox_keys", KeyCache)
+    if signer.fetched is not None:
+        await remember_key_owner(services, signer.key_id, signer.fetched)

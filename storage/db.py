@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
@@ -72,12 +71,6 @@ def describe(database_url: str) -> str:
     """The database URL with any password hidden, for messages and logs."""
     return make_url(database_url).render_as_string(hide_password=True)
 
-
-def sqlite_path(database_url: str) -> str | None:
-    url = make_url(database_url)
-    if url.get_backend_name() != "sqlite":
-        return None
-    return os.path.abspath(url.database) if url.database else None
 
 
 PROCESS_TAG_SEQUENCE = "amity_process_tags"  # PostgreSQL only, created by migration 0001

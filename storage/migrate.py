@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Any
 
 from alembic import command
 from alembic.config import Config
@@ -85,9 +84,3 @@ def _run_upgrade(conn: Connection, revision: str) -> None:
     config = alembic_config()
     config.attributes["connection"] = conn
     command.upgrade(config, revision)
-
-
-def _run_with(conn: Connection, fn: Any, *args: Any) -> None:
-    config = alembic_config()
-    config.attributes["connection"] = conn
-    fn(config, *args)

@@ -259,11 +259,3 @@ async def retry_dead(engine: AsyncEngine, *, kind: str | None = None, queue: str
     async with engine.begin() as conn:
         result = await conn.execute(stmt)
     return int(getattr(result, "rowcount", 0) or 0)
-
-
-async def next_run_after(engine: AsyncEngine, queues: Sequence[str]) -> int | None:
-    """The earliest time any queued job in these queues becomes claimable."""
-    stmt = select(func.min(Job.run_after)).where(Job.state == QUEUED, Job.queue.in_(queues))
-    async with engine.connect() as conn:
-        value = (await conn.execute(stmt)).scalar()
-    return None if value is None else int(value)

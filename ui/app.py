@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator, Callable
 
 from aiohttp import web
 
+from federation.keylookup import KEY_CACHE, KeyCache
 from inbox import routes as inbox_routes
 from storage.config import NodeConfig
 from storage.worker import Worker
@@ -27,6 +28,7 @@ def create_app(config: NodeConfig, *, run_workers: bool = True,
     )
     app[CONFIG] = config
     app[REGISTRY] = build_registry()
+    app[KEY_CACHE] = KeyCache()  # verified keys, shared by the inbox and signed GETs
     app.cleanup_ctx.append(_services(transport))
     if run_workers:
         app.cleanup_ctx.append(_workers)

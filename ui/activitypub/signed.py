@@ -26,7 +26,7 @@ from aiohttp import web
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from federation.resolve import key_lookup
+from federation.keylookup import KEY_CACHE, KeyLookup, remember_key_owner
 from federation.services import SERVICES_KEY
 from federation.signatures import SignatureError, verify_request
 from federation.urls import domain_of
@@ -89,12 +89,20 @@ async def verify_signer(request: web.Request) -> Signer:
             refused = await federation_refused(session, domain_of(claimed.group(1)))
         if refused:
             return Signer(None, refused)
+    cache = request.app[KEY_CACHE]
+    lookup = KeyLookup(services, cache)
     try:
         verified = await verify_request(request.method, request.raw_path, request.headers, b"",
-                                        lookup=key_lookup(services), scheme=services.config.scheme)
+                                        lookup=lookup, scheme=services.config.scheme)
     except (SignatureError, AmityError) as exc:
+        if claimed is not None:
+            cache.drop(claimed.group(1))
         log.info("activitypub.signature_refused", extra={"path": request.path, "reason": str(exc)})
         return Signer(None, str(exc))
+    if lookup.last is not None:
+        cache.put(verified.key_id, lookup.last)
+    if lookup.fetched is not None and lookup.fetched.uri == verified.owner:
+        await remember_key_owner(services, verified.key_id, lookup.fetched)
     async with services.sessions() as session:
         actor = await session.scalar(select(Actor).where(Actor.uri == verified.owner))
     if actor is None or actor.suspended_at is not None:

@@ -1,0 +1,88 @@
+"""Signing keys for verification: a per-process cache, and a lookup that stores nothing.
+
+A key fetched for a request is kept in memory until the request's signature has verified;
+only then is its owner stored (`remember_key_owner`), so a forged request leaves no row.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import OrderedDict
+
+from aiohttp import web
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from federation.resolve import ActorFields, fetch_key_owner, upsert_actor
+from federation.services import Services
+from federation.signatures import PublicKeyInfo
+from storage.models import Actor
+
+KEY_CACHE_TTL = 600.0  # seconds a verified key is trusted without reading the database
+KEY_CACHE_SIZE = 10_000
+
+
+class KeyCache:
+    """Keys that verified recently, per process: most signed requests need no key query at all.
+
+    An entry is dropped when a signature fails with it (the lookup then asks again, and
+    refetches for rotation), and trusted for `KEY_CACHE_TTL` seconds at most.
+    """
+
+    def __init__(self) -> None:
+        self._keys: OrderedDict[str, tuple[PublicKeyInfo, float]] = OrderedDict()
+
+    def get(self, key_id: str) -> PublicKeyInfo | None:
+        found = self._keys.get(key_id)
+        if found is None or time.monotonic() - found[1] > KEY_CACHE_TTL:
+            return None
+        return found[0]
+
+    def put(self, key_id: str, info: PublicKeyInfo) -> None:
+        self._keys[key_id] = (info, time.monotonic())
+        self._keys.move_to_end(key_id)
+        while len(self._keys) > KEY_CACHE_SIZE:
+            self._keys.popitem(last=False)
+
+    def drop(self, key_id: str) -> None:
+        self._keys.pop(key_id, None)
+
+
+class KeyLookup:
+    """A `KeyLookup` that fetches without storing: the caller stores after verification."""
+
+    def __init__(self, services: Services, cache: KeyCache) -> None:
+        self.services = services
+        self.cache = cache
+        self.fetched: ActorFields | None = None
+        self.last: PublicKeyInfo | None = None  # the key handed out last (the one that verified)
+
+    async def __call__(self, key_id: str, refresh: bool) -> PublicKeyInfo:
+        if not refresh:
+            self.last = self.cache.get(key_id)
+            if self.last is not None:
+                return self.last
+            async with self.services.sessions() as session:
+                cached = (await session.execute(select(Actor.public_key_pem, Actor.uri)
+                                                .where(Actor.key_id == key_id))).first()
+            if cached is not None and cached.public_key_pem:
+                self.last = PublicKeyInfo(cached.public_key_pem, cached.uri)
+                return self.last
+        self.cache.drop(key_id)
+        fields = await fetch_key_owner(self.services, key_id)
+        self.fetched = fields
+        self.last = PublicKeyInfo(fields.keys[key_id], fields.uri)
+        return self.last
+
+
+async def remember_key_owner(services: Services, key_id: str, fields: ActorFields) -> None:
+    """Store the owner of a key that has just verified a request (new actor, or rotated key)."""
+    try:
+        async with services.sessions() as session, session.begin():
+            actor = await upsert_actor(session, fields)
+            actor.key_id, actor.public_key_pem = key_id, fields.keys[key_id]
+    except IntegrityError:  # a concurrent request stored the same actor first
+        return
+
+
+KEY_CACHE = web.AppKey("key_cache", KeyCache)
