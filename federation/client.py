@@ -8,6 +8,7 @@ signed by an optional `signer` supplied by the caller.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager, suppress
@@ -112,6 +113,7 @@ class PostResult:
     headers: Mapping[str, str]
 
 
+@functools.lru_cache(maxsize=4096)  # the same few actor URLs are checked on every request
 def origin(url: str) -> tuple[str, str, int]:
     """(scheme, host, port) with the default port filled in; hosts compared case-insensitively."""
     parsed = URL(url)

@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
+from multidict import CIMultiDict, CIMultiDictProxy
 
 PublicKey = RSAPublicKey | Ed25519PublicKey
 
@@ -82,8 +83,11 @@ def header_value(headers: Mapping[str, str], name: str) -> str | None:
 
     Works for a plain dict and for a (CI)MultiDict, whose items() yields repeated headers.
     """
-    wanted = name.lower()
-    values = [value.strip() for key, value in headers.items() if key.lower() == wanted]
+    if isinstance(headers, CIMultiDict | CIMultiDictProxy):  # aiohttp's: case-insensitive already
+        values = [value.strip() for value in headers.getall(name, ())]
+    else:
+        wanted = name.lower()
+        values = [value.strip() for key, value in headers.items() if key.lower() == wanted]
     return ", ".join(values) if values else None
 
 
