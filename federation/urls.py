@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from urllib.parse import urlsplit
 
 
@@ -29,6 +30,7 @@ def activity_uri(base_url: str, activity_id: int) -> str:
     return f"{base_url}/activities/{activity_id}"
 
 
+@functools.lru_cache(maxsize=4096)  # called several times per inbox request for the same URLs
 def domain_of(url: str) -> str:
     """`host[:port]` of a URL, lower-case, as domains are keyed everywhere."""
     parts = urlsplit(url)

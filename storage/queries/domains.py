@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -9,14 +11,15 @@ from storage import settings
 from storage.models import DomainRule
 
 
-def parent_domains(domain: str) -> list[str]:
+@functools.lru_cache(maxsize=4096)
+def parent_domains(domain: str) -> tuple[str, ...]:
     """`a.b.example:8443` → [`a.b.example:8443`, `a.b.example`, `b.example`, `example`]:
     a rule on a domain covers its subdomains (as Mastodon's domain blocks do)."""
     host = domain.split(":")[0] if not domain.startswith("[") else domain
     labels = host.split(".")
     found = [domain] if domain != host else []
     found += [".".join(labels[i:]) for i in range(len(labels))]
-    return found
+    return tuple(found)
 
 
 async def policy_for(session: AsyncSession, domain: str) -> str | None:
