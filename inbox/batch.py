@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from aiohttp import web
-from sqlalchemy import insert, select
+from sqlalchemy import Table, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from federation.services import Services
@@ -83,7 +83,7 @@ async def _insert_batch(services: Services, batch: list[_Pending]) -> list[int |
                          "signer_uri": pending.signer_uri, "body": pending.envelope.activity})
             results.append(item_id)
         if rows:
-            await session.execute(insert(InboxItem), rows)
+            await session.execute(insert(cast(Table, InboxItem.__table__)), rows)
             await queue.enqueue_many(session, PROCESS_KIND, [{"item_id": r["id"]} for r in rows])
     return results
 

@@ -96,7 +96,7 @@ async def enqueue(session: AsyncSession, kind: str, payload: Any, *, queue: str 
     """Add a job in the caller's transaction; it becomes visible when that commits."""
     now = now_ms()
     row = job_row(kind, payload, queue=queue, run_after=now + int(delay_seconds * 1000), now=now)
-    await session.execute(insert(Job), [row])
+    await session.execute(insert(_JOBS), [row])
     return int(row["id"])
 
 
@@ -105,7 +105,7 @@ async def enqueue_many(session: AsyncSession, kind: str, payloads: Iterable[Any]
     now = now_ms()
     rows = [job_row(kind, p, queue=queue, now=now) for p in payloads]
     if rows:
-        await session.execute(insert(Job), rows)
+        await session.execute(insert(_JOBS), rows)  # Core: no ORM bulk-insert bookkeeping
     return len(rows)
 
 
