@@ -10,6 +10,7 @@ from __future__ import annotations
 from html import escape
 
 from federation.render import handle, iso
+from federation.sanitize import clean_html
 from federation.vocab import AS2_CONTENT_TYPE
 from storage.models import Actor, Status
 
@@ -33,13 +34,14 @@ def _byline(actor: Actor, domain: str) -> str:
 def profile_page(actor: Actor, *, lang: str, domain: str) -> str:
     name = actor.display_name or actor.username
     body = (f"<h1>{escape(name)}</h1>\n<p>{escape(handle(actor, domain))}</p>\n"
-            f"<section class=\"note\">{actor.note}</section>")
+            f"<section class=\"note\">{clean_html(actor.note)}</section>")
     return _page(lang=lang, title=f"{name} ({handle(actor, domain)})", alternate=actor.uri, body=body)
 
 
 def status_page(status: Status, author: Actor, *, lang: str, domain: str) -> str:
     when = iso(status.published_at)
-    content = f"<div class=\"content\">{status.content}</div>"
+    # Sanitized when stored, and again here: a page never trusts what the database holds.
+    content = f"<div class=\"content\">{clean_html(status.content)}</div>"
     if status.summary:  # a content warning: the post stays folded until opened
         content = f"<details><summary>{escape(status.summary)}</summary>{content}</details>"
     body = (f"<article>\n<header>{_byline(author, domain)}</header>\n{content}\n"

@@ -146,3 +146,16 @@ async def test_the_page_of_a_deleted_status_is_gone(node: Node) -> None:
         session.add(Tombstone(uri="http://amity.test/users/alice/statuses/77", actor_uri=alice.uri))
     response = await node.get("/@alice/77", accept=BROWSER)
     assert response.status == 410 and response.content_type == "text/html"
+
+
+async def test_pages_sanitize_stored_html_again(node: Node) -> None:
+    """Rows are sanitized when written; pages do it once more, whatever the database holds."""
+    ana = await node.user("ana", note='<p>hi</p><script>alert("note")</script>')
+    status = await node.status(ana, content='<p onclick="x()">text</p><img src=x onerror=alert(1)>'
+                                            '<a href="javascript:alert(2)">link</a>')
+    page = await (await node.get(f"/@ana/{status.id}", accept="text/html")).text()
+    profile = await (await node.get("/@ana", accept="text/html")).text()
+    for html in (page, profile):
+        assert "<script" not in html and "onclick" not in html and "onerror" not in html
+        assert "javascript:" not in html and "<img" not in html
+    assert "<p>text</p>" in page
