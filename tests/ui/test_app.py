@@ -121,3 +121,14 @@ async def test_the_app_runs_its_own_workers(aiohttp_client: AiohttpClient, confi
             break
         await asyncio.sleep(0.01)
     assert remaining == 0
+
+
+async def test_html_answers_carry_a_restrictive_content_security_policy(aiohttp_client: AiohttpClient,
+                                                                       config: NodeConfig) -> None:
+    client = await _client(aiohttp_client, config)
+    page = await client.get("/no/such/page")
+    csp = page.headers["Content-Security-Policy"]
+    assert "default-src 'none'" in csp and "script-src" not in csp
+    assert page.headers["X-Content-Type-Options"] == "nosniff"
+    api = await client.get("/health")
+    assert "Content-Security-Policy" not in api.headers and api.headers["X-Content-Type-Options"] == "nosniff"
