@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import Table, and_, bindparam, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
+from storage import queue_sqlite
 from storage.ids import new_id
 from storage.models.jobs import DEAD, QUEUED, Job
 
@@ -120,9 +121,16 @@ async def claim(engine: AsyncEngine, queues: Sequence[str], *, limit: int, lease
     if limit <= 0:
         await record(engine, outcomes, now=now)
         return []
+    lease_end = now + lease_ms
+    if engine.dialect.name == "sqlite" and all(o.succeeded for o in outcomes):
+        done: dict[int, list[int]] = {}
+        for outcome in outcomes:
+            done.setdefault(outcome.job.lease_end, []).append(outcome.job.id)
+        claimed = await queue_sqlite.finish_and_claim(engine, done, queues, limit=limit, now=now,
+                                                      lease_end=lease_end)
+        return sorted((ClaimedJob(*row, lease_end) for row in claimed), key=lambda j: j.id)
     async with engine.begin() as conn:
         await _record(conn, outcomes, now)
-        lease_end = now + lease_ms
         statement = _claim_statement(engine.dialect.name, tuple(queues))
         rows = (await conn.execute(statement, {"now": now, "lease_end": lease_end, "limit": limit})).all()
     jobs = [ClaimedJob(r.id, r.kind, r.payload, r.attempts, r.created_at, lease_end) for r in rows]

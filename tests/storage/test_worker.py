@@ -191,3 +191,30 @@ async def test_two_workers_share_a_queue_without_running_a_job_twice(engine: Asy
     assert set(runs) == set(range(2000))
     assert max(runs.values()) == 1
     assert by_worker["a"] > 0 and by_worker["b"] > 0
+
+
+async def test_a_running_worker_times_out_a_hanging_job_and_keeps_going(engine: AsyncEngine) -> None:
+    finished: list[int] = []
+
+    async def job(ctx: JobContext) -> None:
+        if ctx.payload["n"] == 0:
+            await asyncio.sleep(30)
+        finished.append(ctx.payload["n"])
+
+    registry = Registry()
+    registry.register("job", job, timeout=0.05)
+    await _enqueue(engine, "job", [{"n": i} for i in range(5)])
+    worker = Worker(engine, registry, idle_poll=(0.01, 0.02), flush_interval=0.01)
+    stop = asyncio.Event()
+    task = asyncio.create_task(worker.run_forever(stop))
+    hung: Job | None = None
+    for _ in range(500):  # bounded: at most ~5 s
+        rows = await _rows(engine)
+        if len(rows) == 1 and rows[0].last_error:
+            hung = rows[0]
+            break
+        await asyncio.sleep(0.01)
+    stop.set()
+    await task
+    assert sorted(finished) == [1, 2, 3, 4]
+    assert hung is not None and hung.payload == {"n": 0} and hung.last_error == "timed out after 0.05s"
