@@ -10,7 +10,7 @@ import time
 from collections import OrderedDict
 
 from aiohttp import web
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 
 from federation.resolve import ActorFields, fetch_key_owner, upsert_actor
@@ -18,6 +18,7 @@ from federation.services import Services
 from federation.signatures import PublicKeyInfo
 from storage.models import Actor
 
+_KEY_BY_ID = select(Actor.public_key_pem, Actor.uri).where(Actor.key_id == bindparam("key_id"))
 KEY_CACHE_TTL = 600.0  # seconds a verified key is trusted without reading the database
 KEY_CACHE_SIZE = 10_000
 
@@ -62,9 +63,8 @@ class KeyLookup:
             self.last = self.cache.get(key_id)
             if self.last is not None:
                 return self.last
-            async with self.services.sessions() as session:
-                cached = (await session.execute(select(Actor.public_key_pem, Actor.uri)
-                                                .where(Actor.key_id == key_id))).first()
+            async with self.services.engine.connect() as conn:  # Core: no ORM session per lookup
+                cached = (await conn.execute(_KEY_BY_ID, {"key_id": key_id})).first()
             if cached is not None and cached.public_key_pem:
                 self.last = PublicKeyInfo(cached.public_key_pem, cached.uri)
                 return self.last

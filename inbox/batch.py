@@ -70,9 +70,9 @@ async def _insert_batch(services: Services, batch: list[_Pending]) -> list[int |
     keys = [dedupe_key(p.envelope.id, actor_uri=p.envelope.actor, signer_uri=p.signer_uri) for p in batch]
     rows: list[dict[str, Any]] = []
     results: list[int | None] = []
-    async with services.sessions() as session, session.begin():
-        seen = set((await session.scalars(
-            select(InboxItem.activity_id).where(InboxItem.activity_id.in_(set(keys))))).all())
+    async with services.engine.begin() as conn:  # Core: no ORM session for a hot path
+        seen = set((await conn.execute(
+            select(InboxItem.activity_id).where(InboxItem.activity_id.in_(set(keys))))).scalars().all())
         for pending, key in zip(batch, keys, strict=True):
             if key in seen:  # stored before, or earlier in this very batch
                 results.append(None)
@@ -83,8 +83,8 @@ async def _insert_batch(services: Services, batch: list[_Pending]) -> list[int |
                          "signer_uri": pending.signer_uri, "body": pending.envelope.activity})
             results.append(item_id)
         if rows:
-            await session.execute(insert(cast(Table, InboxItem.__table__)), rows)
-            await queue.enqueue_many(session, PROCESS_KIND, [{"item_id": r["id"]} for r in rows])
+            await conn.execute(insert(cast(Table, InboxItem.__table__)), rows)
+            await queue.enqueue_many(conn, PROCESS_KIND, [{"item_id": r["id"]} for r in rows])
     return results
 
 

@@ -101,7 +101,7 @@ async def enqueue(session: AsyncSession, kind: str, payload: Any, *, queue: str 
     return int(row["id"])
 
 
-async def enqueue_many(session: AsyncSession, kind: str, payloads: Iterable[Any], *,
+async def enqueue_many(session: AsyncSession | AsyncConnection, kind: str, payloads: Iterable[Any], *,
                        queue: str = "default") -> int:
     now = now_ms()
     rows = [job_row(kind, p, queue=queue, now=now) for p in payloads]
