@@ -18,7 +18,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -29,7 +29,10 @@ from federation.hosts import HostState, snapshot
 from federation.signing import signer_for
 from storage import settings
 from storage.models import Actor, DomainRule, Host, OutboxActivity
-from storage.queries.domains import parent_domains
+from storage.queries.domains import parent_domains, refusal
+
+if TYPE_CHECKING:
+    from federation.services import Services
 
 T = TypeVar("T")
 ACTIVITY_CACHE_SIZE = 256
@@ -45,11 +48,7 @@ class DomainPolicy:
 
     def refusal(self, domain: str) -> str | None:
         policy = next((self.rules[d] for d in parent_domains(domain.lower()) if d in self.rules), None)
-        if policy == "suspend":
-            return f"{domain} is suspended on this server"
-        if policy != "allow" and self.allowlist:
-            return f"{domain} is not a partner of this server (allowlist mode)"
-        return None
+        return refusal(domain, policy, allowlist=self.allowlist)
 
 
 async def load_domain_policy(session: AsyncSession) -> DomainPolicy:
@@ -146,3 +145,13 @@ class DeliveryState:
             hosts[state.domain] = state
         else:
             hosts.pop(state.domain, None)
+
+
+RULES_TTL = 5.0  # seconds a process trusts its snapshot of the domain rules
+
+
+async def snapshot_refusal(services: Services, domain: str) -> str | None:
+    """`federation_refused` from this process's snapshot of the rules (at most RULES_TTL old):
+    for hot paths (inbox POSTs, signed GETs) that must not query the rules on every request."""
+    policy = await services.deliveries.policy.get(services.sessions, RULES_TTL)
+    return policy.refusal(domain)

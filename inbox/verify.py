@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from federation.client import FetchError, origin
+from federation.delivery_state import snapshot_refusal
 from federation.keylookup import KeyCache, KeyLookup, remember_key_owner
 from federation.resolve import ActorFields
 from federation.services import Services
@@ -35,7 +36,6 @@ FORWARDABLE = frozenset({"Create", "Update", "Delete"})
 # Activities about the actor's own objects: the object must live on the actor's origin.
 ORIGIN_BOUND = frozenset({"Create", "Update", "Delete"})
 
-RULES_TTL = 5.0  # seconds
 
 _CAVAGE_KEY_ID = re.compile(r'(?:^|,)\s*keyId\s*=\s*"([^"]*)"', re.IGNORECASE)
 _RFC9421_KEY_ID = re.compile(r';\s*keyid\s*=\s*"([^"]*)"', re.IGNORECASE)
@@ -62,14 +62,13 @@ def claimed_key_id(headers: Mapping[str, str]) -> str:
 async def refuse_domain(services: Services, domain: str) -> None:
     """403 for a suspended domain (or a non-partner in allowlist mode); 401 for our own.
 
-    Reads this process's snapshot of the domain rules (at most `RULES_TTL` seconds old), as
+    Reads this process's snapshot of the domain rules (a few seconds old at most), as
     deliveries do: a suspension reaches every process within seconds, and an inbox under
     load does not query the rules on every request.
     """
     if domain == services.config.domain:
         raise unauthorized("activities of this server's own actors are not accepted at its inbox")
-    policy = await services.deliveries.policy.get(services.sessions, RULES_TTL)
-    reason = policy.refusal(domain)
+    reason = await snapshot_refusal(services, domain)
     if reason:
         raise forbidden(reason)
 

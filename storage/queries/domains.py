@@ -34,11 +34,16 @@ async def policy_for(session: AsyncSession, domain: str) -> str | None:
     return None
 
 
-async def federation_refused(session: AsyncSession, domain: str) -> str | None:
-    """Why this node must not exchange anything with `domain`, or None if it may."""
-    policy = await policy_for(session, domain)
+def refusal(domain: str, policy: str | None, *, allowlist: bool) -> str | None:
+    """The one rule: why `domain`, whose most specific rule is `policy`, is refused, or None."""
     if policy == "suspend":
         return f"{domain} is suspended on this server"
-    if policy != "allow" and await settings.get(session, "federation_mode") == "allowlist":
+    if policy != "allow" and allowlist:
         return f"{domain} is not a partner of this server (allowlist mode)"
     return None
+
+
+async def federation_refused(session: AsyncSession, domain: str) -> str | None:
+    """Why this node must not exchange anything with `domain`, or None if it may."""
+    return refusal(domain, await policy_for(session, domain),
+                   allowlist=await settings.get(session, "federation_mode") == "allowlist")

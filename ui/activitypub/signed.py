@@ -26,6 +26,7 @@ from aiohttp import web
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from federation.delivery_state import snapshot_refusal
 from federation.keylookup import KEY_CACHE, KeyLookup, remember_key_owner
 from federation.services import SERVICES_KEY
 from federation.signatures import SignatureError, verify_request
@@ -33,7 +34,6 @@ from federation.urls import domain_of
 from storage import settings
 from storage.errors import AmityError
 from storage.models import Actor
-from storage.queries.domains import federation_refused
 from ui.activitypub.negotiation import json_error
 
 log = logging.getLogger("amity.activitypub")
@@ -85,8 +85,7 @@ async def verify_signer(request: web.Request) -> Signer:
         return Signer(None, "the request is not signed")
     claimed = _KEY_ID.search(request.headers.get("Signature-Input") or request.headers["Signature"])
     if claimed is not None:  # refuse suspended domains before fetching anything of theirs
-        async with services.sessions() as session:
-            refused = await federation_refused(session, domain_of(claimed.group(1)))
+        refused = await snapshot_refusal(services, domain_of(claimed.group(1)))
         if refused:
             return Signer(None, refused)
     cache = request.app[KEY_CACHE]
