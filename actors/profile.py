@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import html
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from actors.outbox import deliver
+from actors.posting import plain_text_to_html
 from federation.render import activity, actor_document
 from federation.sanitize import plain_text
 from federation.urls import activity_uri
@@ -20,13 +20,6 @@ from storage.models import ACCEPTED, Actor, Follow, utcnow
 MAX_DISPLAY_NAME = 100
 MAX_NOTE = 500
 MAX_FIELDS = 4
-
-
-def _note_html(text: str) -> str:
-    """Plain text profile note → escaped paragraphs (the content issue's composer may
-    replace this with Markdown)."""
-    paragraphs = [p.strip() for p in text.split("\n\n") if p.strip()]
-    return "".join(f"<p>{html.escape(p).replace(chr(10), '<br>')}</p>" for p in paragraphs)
 
 
 async def update_profile(session: AsyncSession, actor: Actor, *, base_url: str,
@@ -46,7 +39,7 @@ async def update_profile(session: AsyncSession, actor: Actor, *, base_url: str,
     if note is not None:
         if len(note) > MAX_NOTE:
             raise Invalid(f"note must be at most {MAX_NOTE} characters")
-        actor.note = _note_html(note)
+        actor.note = plain_text_to_html(note)
     if fields is not None:
         if len(fields) > MAX_FIELDS:
             raise Invalid(f"at most {MAX_FIELDS} profile fields")
