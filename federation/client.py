@@ -9,13 +9,13 @@ signed by an optional `signer` supplied by the caller.
 from __future__ import annotations
 
 import functools
-import json
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 import aiohttp
+import orjson
 from aiohappyeyeballs import SocketFactoryType
 from aiohttp.abc import AbstractResolver
 from yarl import URL
@@ -156,10 +156,10 @@ def _profiles_overlap(got: Mapping[str, str], wanted: Mapping[str, str]) -> bool
 def parse_json(body: bytes, *, max_depth: int = MAX_JSON_DEPTH) -> Any:
     """Parse JSON (no NaN/Infinity) and refuse documents nested deeper than `max_depth`."""
     try:
-        data = json.loads(body, parse_constant=_refuse_constant)
-    except RecursionError:
-        raise TooDeep(f"JSON nested deeper than {max_depth} levels") from None
-    except ValueError as exc:
+        data = orjson.loads(body)  # refuses NaN/Infinity and invalid UTF-8, as RFC 8259 does
+    except orjson.JSONDecodeError as exc:
+        if "depth limit" in str(exc):  # orjson stops at 1,024 levels
+            raise TooDeep(f"JSON nested deeper than {max_depth} levels") from None
         raise InvalidJSON(f"not valid JSON: {str(exc).splitlines()[0]}") from None
     stack: list[tuple[Any, int]] = [(data, 1)] if isinstance(data, dict | list) else []
     while stack:  # iterative, so no depth can exhaust the Python stack
@@ -169,10 +169,6 @@ def parse_json(body: bytes, *, max_depth: int = MAX_JSON_DEPTH) -> Any:
         children = value.values() if isinstance(value, dict) else value
         stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
     return data
-
-
-def _refuse_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not JSON")
 
 
 def _check_url(url: URL) -> None:

@@ -6,21 +6,24 @@ only then is its owner stored (`remember_key_owner`), so a forged request leaves
 
 from __future__ import annotations
 
+import functools
+import sqlite3
 import time
 from collections import OrderedDict
 
 from aiohttp import web
-from sqlalchemy import bindparam, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from federation.resolve import ActorFields, fetch_key_owner, upsert_actor
 from federation.services import Services
 from federation.signatures import PublicKeyInfo
+from storage.batching import Coalescer
 from storage.models import Actor
 
-_KEY_BY_ID = select(Actor.public_key_pem, Actor.uri).where(Actor.key_id == bindparam("key_id"))
 KEY_CACHE_TTL = 600.0  # seconds a verified key is trusted without reading the database
 KEY_CACHE_SIZE = 10_000
+MAX_KEYS_PER_READ = 200
 
 
 class KeyCache:
@@ -32,6 +35,13 @@ class KeyCache:
 
     def __init__(self) -> None:
         self._keys: OrderedDict[str, tuple[PublicKeyInfo, float]] = OrderedDict()
+        self._reads: Coalescer[str, PublicKeyInfo | None] | None = None
+
+    async def stored(self, services: Services, key_id: str) -> PublicKeyInfo | None:
+        """The key as stored with its owner, or None; concurrent misses share one query."""
+        if self._reads is None:
+            self._reads = Coalescer(functools.partial(_read_keys, services), max_batch=MAX_KEYS_PER_READ)
+        return await self._reads.submit(key_id)
 
     def get(self, key_id: str) -> PublicKeyInfo | None:
         found = self._keys.get(key_id)
@@ -63,16 +73,33 @@ class KeyLookup:
             self.last = self.cache.get(key_id)
             if self.last is not None:
                 return self.last
-            async with self.services.engine.connect() as conn:  # Core: no ORM session per lookup
-                cached = (await conn.execute(_KEY_BY_ID, {"key_id": key_id})).first()
-            if cached is not None and cached.public_key_pem:
-                self.last = PublicKeyInfo(cached.public_key_pem, cached.uri)
+            self.last = await self.cache.stored(self.services, key_id)
+            if self.last is not None:
                 return self.last
         self.cache.drop(key_id)
         fields = await fetch_key_owner(self.services, key_id)
         self.fetched = fields
         self.last = PublicKeyInfo(fields.keys[key_id], fields.uri)
         return self.last
+
+
+async def _read_keys(services: Services, key_ids: list[str]) -> list[PublicKeyInfo | None]:
+    distinct = list(set(key_ids))
+    rows: list[tuple[str, str | None, str]]
+    if services.direct is not None:  # SQLite: one thread hop
+        rows = await services.direct.read(functools.partial(_read_keys_sqlite, distinct))
+    else:
+        query = select(Actor.key_id, Actor.public_key_pem, Actor.uri).where(Actor.key_id.in_(distinct))
+        async with services.engine.connect() as conn:  # Core: no ORM session on the inbox's hot path
+            rows = [(row.key_id or "", row.public_key_pem, row.uri) for row in await conn.execute(query)]
+    found = {key_id: PublicKeyInfo(pem, uri) for key_id, pem, uri in rows if pem}
+    return [found.get(key_id) for key_id in key_ids]
+
+
+def _read_keys_sqlite(key_ids: list[str], conn: sqlite3.Connection) -> list[tuple[str, str | None, str]]:
+    placeholders = ",".join("?" * len(key_ids))
+    return conn.execute(f"SELECT key_id, public_key_pem, uri FROM actors WHERE key_id IN ({placeholders})",
+                        key_ids).fetchall()
 
 
 async def remember_key_owner(services: Services, key_id: str, fields: ActorFields) -> None:

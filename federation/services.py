@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from federation.client import OutboundClient
 from federation.delivery_state import DeliveryState
 from storage.config import NodeConfig
+from storage.sqlite_direct import SqliteDirect
 
 
 @dataclass
@@ -19,6 +20,7 @@ class Services:
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
     client: OutboundClient  # signs as the instance actor (set up by the composition root)
+    direct: SqliteDirect | None = None  # SQLite only: hot-path transactions in one thread hop
     deliveries: DeliveryState = field(default_factory=DeliveryState)  # this process's delivery caches
     # Tells this process's workers that jobs were just committed (set by the composition root).
     wake_workers: Callable[[], None] = field(default=lambda: None)

@@ -8,9 +8,10 @@ near a few thousand per second). When the inbox is quiet, a request commits alon
 
 from __future__ import annotations
 
-import asyncio
+import functools
+import sqlite3
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import cast
 
 from aiohttp import web
 from sqlalchemy import Table, insert, select
@@ -20,71 +21,89 @@ from federation.services import Services
 from inbox.body import Envelope
 from inbox.store import PROCESS_KIND, dedupe_key, store_verified
 from storage import queue
+from storage.batching import Coalescer
 from storage.ids import new_id
-from storage.models import InboxItem
+from storage.models import InboxItem, utcnow
+from storage.sqlite_direct import sqlite_datetime
 
 MAX_BATCH = 500
 
 
-@dataclass
+@dataclass(frozen=True)
 class _Pending:
     envelope: Envelope
     signer_uri: str
-    done: asyncio.Future[int | None]
 
 
 class InboxWriter:
     """One per process (kept on the app); `store` returns the item id, or None for a repeat."""
 
     def __init__(self) -> None:
-        self._pending: list[_Pending] = []
-        self._committer: asyncio.Task[None] | None = None
+        self._batches: Coalescer[_Pending, int | None] | None = None
 
     async def store(self, services: Services, envelope: Envelope, *, signer_uri: str) -> int | None:
-        done: asyncio.Future[int | None] = asyncio.get_running_loop().create_future()
-        self._pending.append(_Pending(envelope, signer_uri, done))
-        if self._committer is None or self._committer.done():
-            self._committer = asyncio.create_task(self._commit_all(services))
-        return await done
+        if self._batches is None:  # the app's services exist only once it has started
+            self._batches = Coalescer(functools.partial(_commit, services), max_batch=MAX_BATCH)
+        return await self._batches.submit(_Pending(envelope, signer_uri))
 
-    async def _commit_all(self, services: Services) -> None:
-        while self._pending:
-            batch, self._pending = self._pending[:MAX_BATCH], self._pending[MAX_BATCH:]
-            try:
-                results = await _insert_batch(services, batch)
-            except IntegrityError:  # another process stored one of them meanwhile: one by one
-                results = [await store_verified(services, p.envelope, signer_uri=p.signer_uri)
-                           for p in batch]
-            except BaseException as exc:
-                for pending in batch:
-                    if not pending.done.done():
-                        pending.done.set_exception(exc)
-                continue
-            services.wake_workers()  # committed: process them now, not at the next poll
-            for pending, result in zip(batch, results, strict=True):
-                if not pending.done.done():
-                    pending.done.set_result(result)
+
+async def _commit(services: Services, batch: list[_Pending]) -> list[int | None]:
+    try:
+        results = await _insert_batch(services, batch)
+    except IntegrityError:  # another process stored one of them meanwhile: one by one
+        results = [await store_verified(services, p.envelope, signer_uri=p.signer_uri) for p in batch]
+    services.wake_workers()  # committed: process them now, not at the next poll
+    return results
 
 
 async def _insert_batch(services: Services, batch: list[_Pending]) -> list[int | None]:
     keys = [dedupe_key(p.envelope.id, actor_uri=p.envelope.actor, signer_uri=p.signer_uri) for p in batch]
-    rows: list[dict[str, Any]] = []
-    results: list[int | None] = []
+    if services.direct is not None:  # SQLite: the whole transaction in one thread hop
+        return await services.direct.transaction(functools.partial(_insert_sqlite, batch, keys))
     async with services.engine.begin() as conn:  # Core: no ORM session for a hot path
         seen = set((await conn.execute(
             select(InboxItem.activity_id).where(InboxItem.activity_id.in_(set(keys))))).scalars().all())
-        for pending, key in zip(batch, keys, strict=True):
-            if key in seen:  # stored before, or earlier in this very batch
-                results.append(None)
-                continue
-            seen.add(key)
-            item_id = new_id()
-            rows.append({"id": item_id, "activity_id": key, "actor_uri": pending.envelope.actor,
-                         "signer_uri": pending.signer_uri, "body": pending.envelope.activity})
-            results.append(item_id)
-        if rows:
-            await conn.execute(insert(cast(Table, InboxItem.__table__)), rows)
-            await queue.enqueue_many(conn, PROCESS_KIND, [{"item_id": r["id"]} for r in rows])
+        new, results = _new_items(batch, keys, seen)
+        if new:
+            await conn.execute(insert(cast(Table, InboxItem.__table__)), [
+                {"id": item_id, "activity_id": key, "actor_uri": p.envelope.actor, "signer_uri": p.signer_uri,
+                 "body": p.envelope.activity} for item_id, key, p in new])
+            await queue.enqueue_many(conn, PROCESS_KIND, [{"item_id": item_id} for item_id, _, _ in new])
+    return results
+
+
+def _new_items(batch: list[_Pending], keys: list[str], seen: set[str]
+               ) -> tuple[list[tuple[int, str, _Pending]], list[int | None]]:
+    """(id, key, item) of each item to insert, and each item's result: its new id, or None for a repeat."""
+    new: list[tuple[int, str, _Pending]] = []
+    results: list[int | None] = []
+    for pending, key in zip(batch, keys, strict=True):
+        if key in seen:  # stored before, or earlier in this very batch
+            results.append(None)
+            continue
+        seen.add(key)
+        item_id = new_id()
+        new.append((item_id, key, pending))
+        results.append(item_id)
+    return new, results
+
+
+_SQLITE_INSERT_ITEM = ("INSERT INTO inbox_items (id, activity_id, actor_uri, signer_uri, body, received_at) "
+                       "VALUES (?, ?, ?, ?, ?, ?)")
+
+
+def _insert_sqlite(batch: list[_Pending], keys: list[str], conn: sqlite3.Connection) -> list[int | None]:
+    """`_insert_batch` as plain SQL, run on the direct connection's thread; the body is stored
+    as received (it is valid JSON), not encoded again."""
+    distinct = list(set(keys))
+    placeholders = ",".join("?" * len(distinct))
+    seen = {row[0] for row in conn.execute(
+        f"SELECT activity_id FROM inbox_items WHERE activity_id IN ({placeholders})", distinct)}
+    new, results = _new_items(batch, keys, seen)
+    received_at = sqlite_datetime(utcnow())
+    conn.executemany(_SQLITE_INSERT_ITEM, [(item_id, key, p.envelope.actor, p.signer_uri, p.envelope.text,
+                                            received_at) for item_id, key, p in new])
+    queue.enqueue_many_sqlite(conn, PROCESS_KIND, [{"item_id": item_id} for item_id, _, _ in new])
     return results
 
 

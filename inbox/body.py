@@ -46,6 +46,7 @@ class Envelope:
     type: str
     actor: str
     object_id: str | None
+    text: str  # the body as received (valid UTF-8 JSON), stored as is instead of re-encoded
 
 
 def parse_activity(body: bytes) -> Envelope:
@@ -66,7 +67,7 @@ def parse_activity(body: bytes) -> Envelope:
         raise bad_request("the activity has no actor")
     _check_uri("id", activity_id)
     _check_uri("actor", actor)
-    return Envelope(doc, activity_id, kind, actor, id_of(doc.get("object")))
+    return Envelope(doc, activity_id, kind, actor, id_of(doc.get("object")), body.decode("utf-8"))
 
 
 def _check_uri(name: str, uri: str) -> None:

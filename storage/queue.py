@@ -10,7 +10,9 @@ cannot overwrite the run of the worker that took the job over.
 from __future__ import annotations
 
 import functools
+import json
 import random
+import sqlite3
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -107,6 +109,20 @@ async def enqueue_many(session: AsyncSession | AsyncConnection, kind: str, paylo
     rows = [job_row(kind, p, queue=queue, now=now) for p in payloads]
     if rows:
         await session.execute(insert(_JOBS), rows)  # Core: no ORM bulk-insert bookkeeping
+    return len(rows)
+
+
+_SQLITE_INSERT = ("INSERT INTO jobs (id, queue, kind, payload, state, attempts, run_after, locked_until, "
+                  "created_at) VALUES (:id, :queue, :kind, :payload, :state, :attempts, :run_after, "
+                  ":locked_until, :created_at)")
+
+
+def enqueue_many_sqlite(conn: sqlite3.Connection, kind: str, payloads: Iterable[Any], *,
+                        queue: str = "default") -> int:
+    """`enqueue_many` on a direct `sqlite3` connection, in its transaction (storage/sqlite_direct.py)."""
+    now = now_ms()
+    rows = [job_row(kind, p, queue=queue, now=now) for p in payloads]
+    conn.executemany(_SQLITE_INSERT, [{**row, "payload": json.dumps(row["payload"])} for row in rows])
     return len(rows)
 
 

@@ -17,6 +17,7 @@ from federation.signing import signer_for
 from storage import migrate
 from storage.config import NodeConfig
 from storage.db import claim_process_tag, create_engine, session_maker
+from storage.sqlite_direct import SqliteDirect
 
 log = logging.getLogger("amity.services")
 
@@ -37,6 +38,7 @@ async def open_services(config: NodeConfig, transport: Transport | None = None
     transport = transport or Transport()
     client = OutboundClient.from_config(config, resolver=transport.resolver,
                                         socket_factory=transport.socket_factory)
+    direct = SqliteDirect.for_url(config.database_url)
     try:
         await claim_process_tag(engine)
         if await migrate.is_current(engine):
@@ -44,7 +46,9 @@ async def open_services(config: NodeConfig, transport: Transport | None = None
             client.signer = signer_for(instance)
         else:  # /ready reports it; `amity serve` migrates before it gets here
             log.warning("services.schema_not_current", extra={"hint": "run `amity migrate`"})
-        yield Services(config=config, engine=engine, sessions=sessions, client=client)
+        yield Services(config=config, engine=engine, sessions=sessions, client=client, direct=direct)
     finally:
         await client.close()
+        if direct is not None:
+            await direct.close()
         await engine.dispose()
