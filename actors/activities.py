@@ -5,24 +5,24 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from federation.render import activity, addressing, note_document, tombstone
+from federation.render import NO_PARTS, PostParts, activity, addressing, note_document, tombstone
 from federation.urls import create_activity_uri
 from federation.vocab import PUBLIC
 from storage.models import Actor, Favourite, Status
 
 
-def create(status: Status, author: Actor, mentioned: Sequence[Actor], *, local_domain: str
-           ) -> dict[str, Any]:
+def create(status: Status, author: Actor, mentioned: Sequence[Actor], *, local_domain: str,
+           parts: PostParts = NO_PARTS) -> dict[str, Any]:
     note = note_document(status, author, mentioned=mentioned, in_reply_to_uri=status.in_reply_to_uri,
-                         local_domain=local_domain, with_context=False)
+                         local_domain=local_domain, parts=parts, with_context=False)
     return activity("Create", id=create_activity_uri(status.uri), actor=author.uri, obj=note,
                     to=note["to"], cc=note["cc"], published=status.published_at)
 
 
 def update(status: Status, author: Actor, mentioned: Sequence[Actor], *, update_id: str,
-           local_domain: str) -> dict[str, Any]:
+           local_domain: str, parts: PostParts = NO_PARTS) -> dict[str, Any]:
     note = note_document(status, author, mentioned=mentioned, in_reply_to_uri=status.in_reply_to_uri,
-                         local_domain=local_domain, with_context=False)
+                         local_domain=local_domain, parts=parts, with_context=False)
     return activity("Update", id=update_id, actor=author.uri, obj=note, to=note["to"], cc=note["cc"],
                     published=status.edited_at)
 

@@ -27,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from actors import activities
 from actors.notifications import notify
 from actors.outbox import deliver
+from actors.parts import load_parts
 from federation.delivery_state import load_domain_policy
 from federation.urls import domain_of
 from storage import queue
@@ -113,11 +114,12 @@ async def _plan(session: AsyncSession, payload: dict[str, Any], local_domain: st
     mentioned = list((await session.scalars(
         select(Actor).join(Mention, Mention.actor_id == Actor.id).where(Mention.status_id == status.id)
         .order_by(Mention.id))).all())
+    parts = (await load_parts(session, [status.id]))[status.id]
     if verb == "create":
-        rendered = activities.create(status, author, mentioned, local_domain=local_domain)
+        rendered = activities.create(status, author, mentioned, local_domain=local_domain, parts=parts)
     elif verb == "update":
         rendered = activities.update(status, author, mentioned, update_id=payload["activity_id"],
-                                     local_domain=local_domain)
+                                     local_domain=local_domain, parts=parts)
     else:
         raise GiveUp(f"unknown fan-out verb {verb!r}")
     return Plan(author, rendered, status.local_only, followers=status.visibility != "direct",

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from federation.vocab import CONTEXT, PUBLIC
-from storage.models import Actor, Status
+from storage.models import Actor, CustomEmoji, MediaAttachment, Poll, Status, Tag
 
 
 def iso(when: datetime) -> str:
@@ -69,9 +70,22 @@ def addressing(status: Status, author: Actor, mentioned: Sequence[Actor]) -> tup
     return mention_uris, []
 
 
+@dataclass
+class PostParts:
+    """What a status carries besides its own row, loaded in bulk by `actors.parts.load_parts`."""
+
+    hashtags: list[Tag] = field(default_factory=list)
+    emojis: list[CustomEmoji] = field(default_factory=list)
+    media: list[MediaAttachment] = field(default_factory=list)  # in position order
+    poll: Poll | None = None
+
+
+NO_PARTS = PostParts()
+
+
 def note_document(status: Status, author: Actor, *, mentioned: Sequence[Actor] = (),
                   in_reply_to_uri: str | None = None, local_domain: str,
-                  with_context: bool = True) -> dict[str, Any]:
+                  parts: PostParts = NO_PARTS, with_context: bool = True) -> dict[str, Any]:
     to, cc = addressing(status, author, mentioned)
     doc: dict[str, Any] = {
         "id": status.uri,

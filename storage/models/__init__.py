@@ -2,6 +2,21 @@
 
 from storage.models.accounts import ROLES, Actor, User
 from storage.models.base import Base, utcnow
+from storage.models.content import (
+    MEDIA_FAILED,
+    MEDIA_PROCESSING,
+    MEDIA_READY,
+    MEDIA_TYPES,
+    CustomEmoji,
+    MediaAttachment,
+    Poll,
+    PollVote,
+    PreviewCard,
+    StatusCard,
+    StatusEmoji,
+    StatusTag,
+    Tag,
+)
 from storage.models.federation import (
     DOMAIN_POLICIES,
     DomainRule,
@@ -24,8 +39,10 @@ from storage.models.social import (
 from storage.models.statuses import VISIBILITIES, Favourite, Mention, Status, StatusEdit, TimelineEntry
 
 __all__ = [
-    "ACCEPTED", "DEAD", "DOMAIN_POLICIES", "NOTIFICATION_TYPES", "PENDING", "QUEUED", "ROLES",
-    "VISIBILITIES", "Actor", "Base", "Block", "DomainRule", "Favourite", "Follow", "Host", "InboxItem",
-    "InstanceSetting", "Job", "Mention", "Notification", "OutboxActivity", "Report", "Status",
-    "StatusEdit", "TimelineEntry", "Tombstone", "User", "utcnow",
+    "ACCEPTED", "DEAD", "DOMAIN_POLICIES", "MEDIA_FAILED", "MEDIA_PROCESSING", "MEDIA_READY", "MEDIA_TYPES",
+    "NOTIFICATION_TYPES", "PENDING", "QUEUED", "ROLES", "VISIBILITIES", "Actor", "Base", "Block",
+    "CustomEmoji", "DomainRule", "Favourite", "Follow", "Host", "InboxItem", "InstanceSetting", "Job",
+    "MediaAttachment", "Mention", "Notification", "OutboxActivity", "Poll", "PollVote", "PreviewCard",
+    "Report", "Status", "StatusCard", "StatusEdit", "StatusEmoji", "StatusTag", "Tag", "TimelineEntry",
+    "Tombstone", "User", "utcnow",
 ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, String, Text, func, text
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, String, Text, false, func, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.models.base import Base, new_id, utcnow
@@ -72,5 +72,11 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(16), default="member")
     disabled: Mapped[bool] = mapped_column(Boolean, default=False)
     locale: Mapped[str] = mapped_column(String(16), default="en")
+    # Posting defaults (Mastodon's `source` block); the language also picks which version of a
+    # several-language post this member reads.
+    default_language: Mapped[str | None] = mapped_column(String(16))
+    default_privacy: Mapped[str] = mapped_column(String(16), default="public", server_default="public")
+    default_sensitive: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    default_format: Mapped[str] = mapped_column(String(32), default="text/plain", server_default="text/plain")
     confirmed_at: Mapped[datetime | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

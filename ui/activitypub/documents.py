@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from actors.parts import load_parts
 from federation import render
 from federation.urls import create_activity_uri
 from storage.models import Actor, Status
@@ -18,9 +19,11 @@ async def notes(session: AsyncSession, author: Actor, statuses: Sequence[Status]
     """One Note per status (mentions and reply targets loaded in two queries, not per status)."""
     mentions = await queries.mentioned_actors(session, [s.id for s in statuses])
     replies = await queries.reply_targets(session, statuses)
+    parts = await load_parts(session, [s.id for s in statuses])
     return [
         render.note_document(status, author, mentioned=mentions[status.id],
-                             in_reply_to_uri=replies.get(status.id), local_domain=local_domain)
+                             in_reply_to_uri=replies.get(status.id), local_domain=local_domain,
+                             parts=parts[status.id])
         for status in statuses
     ]
 
