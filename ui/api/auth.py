@@ -1,0 +1,144 @@
+"""Bearer tokens on client API requests, and the per-endpoint scope check.
+
+Mastodon's order of refusals: no or unknown token 401, a revoked one 401, scopes that do not
+cover the endpoint 403 (`This action is outside the authorized scopes`), an app token where a
+member is needed 422, a disabled, suspended or unconfirmed member 403.
+
+    @scoped("read:accounts", "profile")          # a member's token with either scope
+    async def verify_credentials(request, auth): ...
+
+    @scoped_if_token("read:accounts")            # public; a token, if sent, must have the scope
+    async def show(request, auth): ...           # auth is None for anonymous requests
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import timedelta
+
+from aiohttp import web
+
+from storage.models import Actor, User, utcnow
+from ui.api.responses import api_error
+from ui.keys import SESSIONS
+from ui.oauth import scopes, store
+
+TOUCH_EVERY = timedelta(hours=1)  # last_used_at is a hint, not a per-request write
+OUT_OF_SCOPE = "This action is outside the authorized scopes"
+INVALID_TOKEN = "The access token is invalid"
+
+
+@dataclass(frozen=True)
+class Auth:
+    token_id: int
+    application_id: int
+    scopes: str
+    user: User | None
+    actor: Actor | None
+
+
+@dataclass(frozen=True)
+class MemberAuth:
+    """An `Auth` that acts for a member: `user` and `actor` are set."""
+
+    token_id: int
+    application_id: int
+    scopes: str
+    user: User
+    actor: Actor
+
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+MemberHandler = Callable[[web.Request, MemberAuth], Awaitable[web.StreamResponse]]
+AppHandler = Callable[[web.Request, Auth], Awaitable[web.StreamResponse]]
+OptionalHandler = Callable[[web.Request, Auth | None], Awaitable[web.StreamResponse]]
+
+
+def _challenge(message: str) -> dict[str, str]:
+    return {"WWW-Authenticate": f'Bearer realm="Amity", error="invalid_token", error_description="{message}"'}
+
+
+def bearer_value(request: web.Request) -> str | None:
+    """The token from `Authorization: Bearer …`, or the `access_token` query parameter."""
+    header = request.headers.get("Authorization", "")
+    if header[:7].lower() == "bearer ":
+        return header[7:].strip()
+    return request.query.get("access_token") or None
+
+
+async def authenticate(request: web.Request) -> Auth | None:
+    """The request's token, or None if it sent none; 401 for an unknown or revoked token."""
+    value = bearer_value(request)
+    if value is None:
+        return None
+    sessions = request.app[SESSIONS]
+    async with sessions() as db:
+        found = await store.find_bearer(db, value)
+    if found is None:
+        api_error(401, INVALID_TOKEN, headers=_challenge(INVALID_TOKEN))
+    token = found.token
+    if token.revoked_at is not None:
+        api_error(401, "The access token was revoked", headers=_challenge("The access token was revoked"))
+    now = utcnow()
+    if token.last_used_at is None or now - token.last_used_at > TOUCH_EVERY:
+        async with sessions() as db, db.begin():
+            await store.touch(db, token.id, now)
+    return Auth(token.id, token.application_id, token.scopes, found.user, found.actor)
+
+
+def check_scopes(auth: Auth, needed: tuple[str, ...]) -> None:
+    if needed and not scopes.allows(auth.scopes, *needed):
+        api_error(403, OUT_OF_SCOPE)
+
+
+def as_member(auth: Auth) -> MemberAuth:
+    if auth.user is None or auth.actor is None:
+        api_error(422, "This method requires an authenticated user")
+    if auth.user.disabled or auth.actor.suspended_at is not None:
+        api_error(403, "Your login is currently disabled")
+    if auth.user.confirmed_at is None:
+        api_error(403, "Your login is missing a confirmed e-mail address")
+    return MemberAuth(auth.token_id, auth.application_id, auth.scopes, auth.user, auth.actor)
+
+
+def scoped(*needed: str) -> Callable[[MemberHandler], Handler]:
+    """A member's token whose scopes include one of `needed`."""
+    def wrap(handler: MemberHandler) -> Handler:
+        @functools.wraps(handler)
+        async def run(request: web.Request) -> web.StreamResponse:
+            auth = await authenticate(request)
+            if auth is None:
+                api_error(401, INVALID_TOKEN, headers=_challenge(INVALID_TOKEN))
+            check_scopes(auth, needed)
+            return await handler(request, as_member(auth))
+        return run
+    return wrap
+
+
+def app_scoped(*needed: str) -> Callable[[AppHandler], Handler]:
+    """Any valid token (an app's own token too) whose scopes include one of `needed`."""
+    def wrap(handler: AppHandler) -> Handler:
+        @functools.wraps(handler)
+        async def run(request: web.Request) -> web.StreamResponse:
+            auth = await authenticate(request)
+            if auth is None:
+                api_error(401, INVALID_TOKEN, headers=_challenge(INVALID_TOKEN))
+            check_scopes(auth, needed)
+            return await handler(request, auth)
+        return run
+    return wrap
+
+
+def scoped_if_token(*needed: str) -> Callable[[OptionalHandler], Handler]:
+    """Public endpoints: anonymous is fine, but a token that is sent must be valid and in scope."""
+    def wrap(handler: OptionalHandler) -> Handler:
+        @functools.wraps(handler)
+        async def run(request: web.Request) -> web.StreamResponse:
+            auth = await authenticate(request)
+            if auth is not None:
+                check_scopes(auth, needed)
+            return await handler(request, auth)
+        return run
+    return wrap

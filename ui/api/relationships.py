@@ -1,0 +1,50 @@
+"""The Relationship entity between the member and many accounts, in two queries."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from typing import Any
+
+from sqlalchemy import and_, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import ACCEPTED, PENDING, Block, Follow
+
+
+async def relationships(session: AsyncSession, viewer_id: int, target_ids: Collection[int]
+                        ) -> dict[int, dict[str, Any]]:
+    targets = list(set(target_ids))
+    if not targets:
+        return {}
+    follows = (await session.execute(select(Follow).where(or_(
+        and_(Follow.follower_id == viewer_id, Follow.followee_id.in_(targets)),
+        and_(Follow.followee_id == viewer_id, Follow.follower_id.in_(targets)))))).scalars().all()
+    blocks = (await session.execute(select(Block.actor_id, Block.target_id).where(or_(
+        and_(Block.actor_id == viewer_id, Block.target_id.in_(targets)),
+        and_(Block.target_id == viewer_id, Block.actor_id.in_(targets)))))).all()
+    outgoing = {f.followee_id: f for f in follows if f.follower_id == viewer_id}
+    incoming = {f.follower_id: f for f in follows if f.followee_id == viewer_id}
+    blocking = {target for actor, target in blocks if actor == viewer_id}
+    blocked_by = {actor for actor, target in blocks if target == viewer_id}
+    result = {}
+    for target in targets:
+        mine, theirs = outgoing.get(target), incoming.get(target)
+        result[target] = {
+            "id": str(target),
+            "following": mine is not None and mine.state == ACCEPTED,
+            "showing_reblogs": mine is not None and mine.show_reblogs,
+            "notifying": mine is not None and mine.notify,
+            "languages": None,
+            "followed_by": theirs is not None and theirs.state == ACCEPTED,
+            "blocking": target in blocking,
+            "blocked_by": target in blocked_by,
+            "muting": False,  # TODO(accounts part 2): mutes
+            "muting_notifications": False,
+            "muting_expires_at": None,
+            "requested": mine is not None and mine.state == PENDING,
+            "requested_by": theirs is not None and theirs.state == PENDING,
+            "domain_blocking": False,  # TODO(accounts part 2): member domain blocks
+            "endorsed": False,
+            "note": "",
+        }
+    return result

@@ -1,0 +1,60 @@
+"""Registering client API routes: both `/path` and `/path/` (Mastodon.py asks for
+`/api/v1/instance/`), CORS for browser apps on other origins (Elk, Phanpy), and ids in paths."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from ui.api.auth import Handler
+from ui.api.entities import Urls
+from ui.api.responses import NOT_FOUND, api_error
+from ui.keys import CONFIG
+
+# Bearer tokens, never cookies, authorize these paths, so any origin may call them.
+CORS_PREFIXES = ("/api/", "/oauth/token", "/oauth/revoke", "/.well-known/oauth-authorization-server")
+EXPOSED_HEADERS = "Link, X-RateLimit-Reset, X-RateLimit-Limit, X-RateLimit-Remaining, X-Request-Id"
+ALLOWED_HEADERS = "Authorization, Content-Type, Accept, Accept-Language, Idempotency-Key"
+ALLOWED_METHODS = "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS"
+
+
+def add(app: web.Application, method: str, path: str, handler: Handler) -> None:
+    for variant in (path, f"{path}/"):
+        if method == "GET":
+            app.router.add_get(variant, handler)
+        else:
+            app.router.add_route(method, variant, handler)
+
+
+async def preflight(request: web.Request) -> web.Response:
+    return web.Response(status=204, headers={
+        "Access-Control-Allow-Methods": ALLOWED_METHODS,
+        "Access-Control-Allow-Headers": ALLOWED_HEADERS,
+        "Access-Control-Max-Age": "86400",
+    })
+
+
+async def cors_headers(request: web.Request, response: web.StreamResponse) -> None:
+    if request.path.startswith(CORS_PREFIXES):
+        response.headers["Access-Control-Allow-Origin"] = "*"
+        response.headers["Access-Control-Expose-Headers"] = EXPOSED_HEADERS
+
+
+def setup_cors(app: web.Application) -> None:
+    """Call after every other route: the catch-all OPTIONS routes only answer preflights."""
+    app.on_response_prepare.append(cors_headers)
+    app.router.add_route("OPTIONS", "/api/{tail:.*}", preflight)
+    for path in CORS_PREFIXES[1:]:
+        app.router.add_route("OPTIONS", path, preflight)
+
+
+def urls(request: web.Request) -> Urls:
+    config = request.app[CONFIG]
+    return Urls(domain=config.domain, base_url=config.base_url)
+
+
+def path_id(request: web.Request, name: str = "id") -> int:
+    """A numeric id from the path; anything else is a 404, as Mastodon answers."""
+    raw = request.match_info.get(name, "")
+    if not raw.isdigit() or len(raw) > 19:
+        api_error(404, NOT_FOUND)
+    return int(raw)

@@ -1,0 +1,53 @@
+"""Checking an e-mail (or username) and password: the sign-in form and the password grant.
+
+scrypt costs tens of milliseconds of CPU, so it runs in a worker thread, and it runs for
+unknown logins too (against a fixed dummy hash), so the answer time does not tell whether an
+account exists.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from actors.passwords import MAX_PASSWORD_LENGTH, hash_password, verify_password
+from storage.models import Actor, User
+
+WRONG = "The e-mail address or password is wrong."
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    return hash_password("not a real password: equalises the time of failed look-ups")
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    user: User | None
+    problem: str | None  # a message for the member when `user` is None
+
+
+async def check_login(session: AsyncSession, login: str, password: str) -> LoginResult:
+    login = login.strip()
+    if not login or not password or len(login) > 320 or len(password) > MAX_PASSWORD_LENGTH:
+        return LoginResult(None, WRONG)
+    found = await session.execute(
+        select(User, Actor).join(Actor, Actor.id == User.actor_id).where(
+            User.email == login.lower() if "@" in login else
+            (Actor.domain.is_(None)) & (func.lower(Actor.username) == login.lower())))
+    row = found.first()
+    stored = row[0].password_hash if row is not None else _dummy_hash()
+    matches = await asyncio.to_thread(verify_password, password, stored)
+    if row is None or not matches:
+        return LoginResult(None, WRONG)
+    user, actor = row
+    if user.disabled or actor.suspended_at is not None:
+        return LoginResult(None, "Your login is currently disabled.")
+    if user.confirmed_at is None:
+        return LoginResult(None, "Your login is missing a confirmed e-mail address: follow the link "
+                                 "in the confirmation e-mail first.")
+    return LoginResult(user, None)

@@ -1,0 +1,169 @@
+"""Apps, authorization codes and access tokens: created random, stored as SHA-256 digests.
+
+The secrets are 256-bit random strings (`secrets.token_urlsafe(32)`), so one unsalted SHA-256
+is enough to make a stolen table useless (there is nothing to guess), and a lookup stays one
+indexed equality. Comparisons of what a client presents happen on digests.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import (
+    Actor,
+    OAuthAccessToken,
+    OAuthApplication,
+    OAuthAuthorizationCode,
+    User,
+    utcnow,
+)
+
+CODE_LIFETIME = timedelta(minutes=10)  # as Doorkeeper's default
+STALE_CODES_AFTER = timedelta(days=1)  # used or expired codes are deleted after this
+
+
+def new_secret() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def same_secret(presented: str, stored_digest: str) -> bool:
+    return hmac.compare_digest(digest(presented), stored_digest)
+
+
+@dataclass(frozen=True)
+class NewApp:
+    app: OAuthApplication
+    client_secret: str  # shown once, in the answer to POST /api/v1/apps
+
+
+async def create_app(session: AsyncSession, *, name: str, website: str | None, redirect_uris: list[str],
+                     scopes: str) -> NewApp:
+    secret = new_secret()
+    app = OAuthApplication(client_id=new_secret(), client_secret_hash=digest(secret), name=name,
+                           website=website, redirect_uris=redirect_uris, scopes=scopes)
+    session.add(app)
+    await session.flush()
+    return NewApp(app, secret)
+
+
+async def find_app(session: AsyncSession, client_id: str) -> OAuthApplication | None:
+    if not client_id or len(client_id) > 64:
+        return None
+    return await session.scalar(select(OAuthApplication).where(OAuthApplication.client_id == client_id))
+
+
+async def authenticate_app(session: AsyncSession, client_id: str, client_secret: str
+                           ) -> OAuthApplication | None:
+    app = await find_app(session, client_id)
+    if app is None or not same_secret(client_secret, app.client_secret_hash):
+        return None
+    return app
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    token: OAuthAccessToken
+    access_token: str  # the bearer value, returned once
+
+
+async def issue_token(session: AsyncSession, *, app: OAuthApplication, user_id: int | None, scopes: str,
+                      code_id: int | None = None) -> IssuedToken:
+    value = new_secret()
+    token = OAuthAccessToken(token_hash=digest(value), application_id=app.id, user_id=user_id, scopes=scopes,
+                             authorization_code_id=code_id)
+    session.add(token)
+    await session.flush()
+    return IssuedToken(token, value)
+
+
+@dataclass(frozen=True)
+class Bearer:
+    """A presented access token with whom it acts for (user and actor None for app tokens)."""
+
+    token: OAuthAccessToken
+    user: User | None
+    actor: Actor | None
+
+
+async def find_bearer(session: AsyncSession, access_token: str) -> Bearer | None:
+    if not access_token or len(access_token) > 256:
+        return None
+    row = (await session.execute(
+        select(OAuthAccessToken, User, Actor)
+        .outerjoin(User, User.id == OAuthAccessToken.user_id)
+        .outerjoin(Actor, Actor.id == User.actor_id)
+        .where(OAuthAccessToken.token_hash == digest(access_token))
+    )).first()
+    return None if row is None else Bearer(*row)
+
+
+async def touch(session: AsyncSession, token_id: int, now: datetime) -> None:
+    await session.execute(update(OAuthAccessToken).where(OAuthAccessToken.id == token_id)
+                          .values(last_used_at=now))
+
+
+async def revoke(session: AsyncSession, token: OAuthAccessToken) -> None:
+    if token.revoked_at is None:
+        token.revoked_at = utcnow()
+        await session.flush()
+
+
+@dataclass(frozen=True)
+class CodeRequest:
+    app: OAuthApplication
+    user_id: int
+    scopes: str
+    redirect_uri: str
+    code_challenge: str | None
+    code_challenge_method: str | None
+
+
+async def create_code(session: AsyncSession, request: CodeRequest) -> str:
+    """A new one-time code (returned in clear, stored as a digest); stale codes are swept."""
+    now = utcnow()
+    await session.execute(delete(OAuthAuthorizationCode)
+                          .where(OAuthAuthorizationCode.expires_at < now - STALE_CODES_AFTER))
+    value = new_secret()
+    session.add(OAuthAuthorizationCode(
+        code_hash=digest(value), application_id=request.app.id, user_id=request.user_id,
+        scopes=request.scopes, redirect_uri=request.redirect_uri, code_challenge=request.code_challenge,
+        code_challenge_method=request.code_challenge_method, created_at=now, expires_at=now + CODE_LIFETIME,
+    ))
+    await session.flush()
+    return value
+
+
+async def find_code(session: AsyncSession, code: str) -> OAuthAuthorizationCode | None:
+    if not code or len(code) > 256:
+        return None
+    return await session.scalar(select(OAuthAuthorizationCode)
+                                .where(OAuthAuthorizationCode.code_hash == digest(code)))
+
+
+async def consume_code(session: AsyncSession, code: OAuthAuthorizationCode) -> bool:
+    """Mark the code used; False if another request used it first (one winner, even in a race)."""
+    result = await session.execute(
+        update(OAuthAuthorizationCode)
+        .where(OAuthAuthorizationCode.id == code.id, OAuthAuthorizationCode.used_at.is_(None))
+        .values(used_at=utcnow())
+        .execution_options(synchronize_session=False))
+    return result.rowcount == 1  # type: ignore[attr-defined]
+
+
+async def revoke_tokens_of_code(session: AsyncSession, code_id: int) -> None:
+    """A replayed code means it leaked: what it gave is revoked (RFC 6749 section 4.1.2)."""
+    await session.execute(
+        update(OAuthAccessToken)
+        .where(OAuthAccessToken.authorization_code_id == code_id, OAuthAccessToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow()))

@@ -1,0 +1,227 @@
+"""`POST /oauth/token`, `POST /oauth/revoke` and `/.well-known/oauth-authorization-server`.
+
+Grants: `authorization_code` (PKCE S256 or plain, required whenever the authorization used
+it, refused when a verifier comes for a code that had no challenge), `client_credentials`
+(an app token, no member), and `password` while the `oauth_password_grant` setting is on.
+No refresh tokens are issued: access tokens last until revoked, as on Mastodon. Errors are
+RFC 6749 JSON: `{"error": code, "error_description": text}`; nothing is written on an error,
+except that replaying a used code revokes the token it gave (RFC 6749 section 4.1.2).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import logging
+import re
+from typing import NoReturn
+from urllib.parse import unquote_plus
+
+import orjson
+from aiohttp import web
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.errors import Invalid
+from storage.models import OAuthApplication, User, utcnow
+from ui.activitypub.signed import SETTINGS_CACHE
+from ui.keys import CONFIG, SESSIONS
+from ui.oauth import scopes, store
+from ui.oauth.credentials import check_login
+from ui.params import Params, read_params
+
+log = logging.getLogger("amity.oauth")
+_VERIFIER = re.compile(r"^[A-Za-z0-9._~-]{43,128}$")
+INVALID_GRANT = ("The provided authorization grant is invalid, expired, revoked, does not match the "
+                 "redirection URI used in the authorization request, or was issued to another client.")
+INVALID_CLIENT = ("Client authentication failed due to unknown client, no client authentication "
+                  "included, or unsupported authentication method.")
+NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+_ERRORS: dict[int, type[web.HTTPException]] = {
+    400: web.HTTPBadRequest, 401: web.HTTPUnauthorized, 403: web.HTTPForbidden,
+}
+
+
+def oauth_error(status: int, code: str, description: str, *, headers: dict[str, str] | None = None
+                ) -> NoReturn:
+    body = orjson.dumps({"error": code, "error_description": description}).decode()
+    raise _ERRORS[status](text=body, content_type="application/json", headers={**NO_STORE, **(headers or {})})
+
+
+async def _params(request: web.Request) -> Params:
+    try:
+        return await read_params(request)
+    except web.HTTPBadRequest as exc:
+        oauth_error(400, "invalid_request", _message(exc))
+
+
+def _message(exc: web.HTTPException) -> str:
+    try:
+        return str(orjson.loads(exc.text or "{}").get("error", exc.reason))
+    except orjson.JSONDecodeError:
+        return exc.reason
+
+
+def _text(params: Params, name: str) -> str:
+    try:
+        return params.text(name) or ""
+    except Invalid as exc:
+        oauth_error(400, "invalid_request", str(exc))
+
+
+def client_credentials(request: web.Request, params: Params) -> tuple[str, str, bool]:
+    """(client_id, client_secret, sent as HTTP Basic) from the Authorization header or the body."""
+    header = request.headers.get("Authorization", "")
+    if header[:6].lower() == "basic ":
+        try:
+            decoded = base64.b64decode(header[6:].strip(), validate=True).decode()
+        except (binascii.Error, UnicodeDecodeError):
+            oauth_error(401, "invalid_client", INVALID_CLIENT, headers={"WWW-Authenticate": "Basic"})
+        client_id, _, secret = decoded.partition(":")
+        return unquote_plus(client_id), unquote_plus(secret), True
+    return _text(params, "client_id"), _text(params, "client_secret"), False
+
+
+async def _authenticated_app(request: web.Request, db: AsyncSession, params: Params) -> OAuthApplication:
+    client_id, secret, basic = client_credentials(request, params)
+    app = await store.authenticate_app(db, client_id, secret) if client_id and secret else None
+    if app is None:
+        oauth_error(401, "invalid_client", INVALID_CLIENT,
+                    headers={"WWW-Authenticate": "Basic"} if basic else None)
+    return app
+
+
+def _requested_scopes(params: Params, app: OAuthApplication) -> str:
+    try:
+        wanted = scopes.parse(_text(params, "scope") or None)
+    except Invalid as exc:
+        oauth_error(400, "invalid_scope", str(exc))
+    if not scopes.within(wanted, app.scopes):
+        oauth_error(400, "invalid_scope", "The requested scope is invalid, unknown, or malformed.")
+    return " ".join(wanted)
+
+
+def pkce_matches(verifier: str, challenge: str, method: str) -> bool:
+    if not _VERIFIER.match(verifier):
+        return False
+    if method == "S256":
+        computed = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).decode().rstrip("=")
+    else:
+        computed = verifier
+    return hmac.compare_digest(computed.encode(), challenge.encode())
+
+
+class CodeReplayed(Exception):
+    def __init__(self, code_id: int) -> None:
+        super().__init__(code_id)
+        self.code_id = code_id
+
+
+async def _authorization_code(db: AsyncSession, app: OAuthApplication, params: Params) -> store.IssuedToken:
+    code = await store.find_code(db, _text(params, "code"))
+    if code is None or code.application_id != app.id:
+        oauth_error(400, "invalid_grant", INVALID_GRANT)
+    if code.used_at is not None:
+        raise CodeReplayed(code.id)
+    if code.expires_at <= utcnow() or _text(params, "redirect_uri") != code.redirect_uri:
+        oauth_error(400, "invalid_grant", INVALID_GRANT)
+    verifier = _text(params, "code_verifier")
+    if code.code_challenge is not None:
+        if not pkce_matches(verifier, code.code_challenge, code.code_challenge_method or "plain"):
+            oauth_error(400, "invalid_grant", "The code_verifier does not match the code_challenge.")
+    elif verifier:
+        oauth_error(400, "invalid_grant", "A code_verifier was sent but the authorization used no PKCE.")
+    user = await db.get(User, code.user_id)
+    if user is None or user.disabled:
+        oauth_error(400, "invalid_grant", INVALID_GRANT)
+    if not await store.consume_code(db, code):  # another request won the race for this code
+        oauth_error(400, "invalid_grant", INVALID_GRANT)
+    return await store.issue_token(db, app=app, user_id=user.id, scopes=code.scopes, code_id=code.id)
+
+
+async def _password(request: web.Request, db: AsyncSession, app: OAuthApplication, params: Params
+                    ) -> store.IssuedToken:
+    if not await request.app[SETTINGS_CACHE].get(request.app[SESSIONS], "oauth_password_grant"):
+        oauth_error(400, "unsupported_grant_type", "The password grant is turned off on this server: "
+                    "sign in through the browser (authorization code) instead.")
+    requested = _requested_scopes(params, app)
+    result = await check_login(db, _text(params, "username"), _text(params, "password"))
+    if result.user is None:
+        oauth_error(400, "invalid_grant", result.problem or INVALID_GRANT)
+    return await store.issue_token(db, app=app, user_id=result.user.id, scopes=requested)
+
+
+async def token(request: web.Request) -> web.Response:
+    params = await _params(request)
+    grant_type = _text(params, "grant_type")
+    if not grant_type:
+        oauth_error(400, "invalid_request", "grant_type is required")
+    if grant_type not in ("authorization_code", "client_credentials", "password"):
+        oauth_error(400, "unsupported_grant_type",
+                    "grant_type must be authorization_code, client_credentials or password")
+    async with request.app[SESSIONS]() as db:
+        try:
+            async with db.begin():  # any error below rolls back: nothing issued
+                app = await _authenticated_app(request, db, params)
+                if grant_type == "authorization_code":
+                    issued = await _authorization_code(db, app, params)
+                elif grant_type == "client_credentials":
+                    issued = await store.issue_token(db, app=app, user_id=None,
+                                                     scopes=_requested_scopes(params, app))
+                else:
+                    issued = await _password(request, db, app, params)
+        except CodeReplayed as replay:
+            async with db.begin():
+                await store.revoke_tokens_of_code(db, replay.code_id)
+            log.warning("oauth.code_replayed", extra={"app_id": app.id})
+            oauth_error(400, "invalid_grant", INVALID_GRANT)
+    log.info("oauth.token_issued", extra={"app_id": app.id, "grant": grant_type,
+                                          "user_id": issued.token.user_id})
+    return web.json_response({
+        "access_token": issued.access_token, "token_type": "Bearer", "scope": issued.token.scopes,
+        "created_at": int(issued.token.created_at.timestamp()),
+    }, headers=NO_STORE)
+
+
+async def revoke(request: web.Request) -> web.Response:
+    params = await _params(request)
+    async with request.app[SESSIONS]() as db, db.begin():
+        app = await _authenticated_app(request, db, params)
+        value = _text(params, "token")
+        if not value:
+            oauth_error(403, "unauthorized_client", "You are not authorized to revoke this token")
+        found = await store.find_bearer(db, value)
+        if found is not None:  # an unknown token is already as revoked as it can be (RFC 7009)
+            if found.token.application_id != app.id:
+                oauth_error(403, "unauthorized_client", "You are not authorized to revoke this token")
+            await store.revoke(db, found.token)
+    return web.json_response({}, headers=NO_STORE)
+
+
+async def server_metadata(request: web.Request) -> web.Response:
+    """RFC 8414 metadata, as Mastodon 4.3 publishes it (plus `password` while it is on)."""
+    base = request.app[CONFIG].base_url
+    grants = ["authorization_code", "client_credentials"]
+    if await request.app[SETTINGS_CACHE].get(request.app[SESSIONS], "oauth_password_grant"):
+        grants.append("password")
+    return web.json_response({
+        "issuer": f"{base}/",
+        "authorization_endpoint": f"{base}/oauth/authorize",
+        "token_endpoint": f"{base}/oauth/token",
+        "revocation_endpoint": f"{base}/oauth/revoke",
+        "app_registration_endpoint": f"{base}/api/v1/apps",
+        "scopes_supported": list(scopes.ALL_SCOPES),
+        "response_types_supported": ["code"],
+        "response_modes_supported": ["query"],
+        "code_challenge_methods_supported": ["S256", "plain"],
+        "grant_types_supported": grants,
+        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+    })
+
+
+def setup(app: web.Application) -> None:
+    for suffix in ("", "/"):
+        app.router.add_post(f"/oauth/token{suffix}", token)
+        app.router.add_post(f"/oauth/revoke{suffix}", revoke)
+        app.router.add_get(f"/.well-known/oauth-authorization-server{suffix}", server_metadata)
