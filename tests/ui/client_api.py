@@ -156,5 +156,6 @@ class Api:
 
 
 async def start_api(aiohttp_client: AiohttpClient, database_url: str, tmp_path: Path, **config: Any) -> Api:
-    client = await aiohttp_client(create_app(make_config(database_url, tmp_path, **config), run_workers=False))
+    app = create_app(make_config(database_url, tmp_path, **config), run_workers=False)
+    client = await aiohttp_client(app)
     return Api(client)

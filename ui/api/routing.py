@@ -25,7 +25,11 @@ def add(app: web.Application, method: str, path: str, handler: Handler) -> None:
             app.router.add_route(method, variant, handler)
 
 
-async def preflight(request: web.Request) -> web.Response:
+@web.middleware
+async def preflight(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """CORS preflights (`OPTIONS`) for the API paths, answered before routing's 404/405."""
+    if request.method != "OPTIONS" or not request.path.startswith(CORS_PREFIXES):
+        return await handler(request)
     return web.Response(status=204, headers={
         "Access-Control-Allow-Methods": ALLOWED_METHODS,
         "Access-Control-Allow-Headers": ALLOWED_HEADERS,
@@ -40,11 +44,8 @@ async def cors_headers(request: web.Request, response: web.StreamResponse) -> No
 
 
 def setup_cors(app: web.Application) -> None:
-    """Call after every other route: the catch-all OPTIONS routes only answer preflights."""
     app.on_response_prepare.append(cors_headers)
-    app.router.add_route("OPTIONS", "/api/{tail:.*}", preflight)
-    for path in CORS_PREFIXES[1:]:
-        app.router.add_route("OPTIONS", path, preflight)
+    app.middlewares.append(preflight)
 
 
 def urls(request: web.Request) -> Urls:

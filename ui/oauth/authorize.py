@@ -128,11 +128,11 @@ async def authorize_page(request: web.Request) -> web.StreamResponse:
         return response
     signed_in = await current_session(request)
     if signed_in is None:
-        return see_other(f"/auth/sign_in?{urlencode({'next': request.path_qs})}")
+        return see_other(f"/auth/sign_in?{urlencode({'next': request.raw_path})}")
     response = pages.consent_page(
         title=title, app_name=grant.app.name, website=grant.app.website,
         handle=handle(signed_in.actor, request.app[CONFIG].domain), scopes=grant.scopes,
-        fields=grant.hidden_fields(), csrf=csrf_token(request, signed_in), here=request.path_qs)
+        fields=grant.hidden_fields(), csrf=csrf_token(request, signed_in), here=request.raw_path)
     source = form_action_source(grant.redirect_uri)
     if source is not None:  # browsers apply form-action to the redirect that follows the post
         response.headers["Content-Security-Policy"] = PAGE_CSP.replace(

@@ -113,9 +113,9 @@ def pkce_matches(verifier: str, challenge: str, method: str) -> bool:
 
 
 class CodeReplayed(Exception):
-    def __init__(self, code_id: int) -> None:
+    def __init__(self, code_id: int, app_id: int) -> None:
         super().__init__(code_id)
-        self.code_id = code_id
+        self.code_id, self.app_id = code_id, app_id
 
 
 async def _authorization_code(db: AsyncSession, app: OAuthApplication, params: Params) -> store.IssuedToken:
@@ -123,7 +123,7 @@ async def _authorization_code(db: AsyncSession, app: OAuthApplication, params: P
     if code is None or code.application_id != app.id:
         oauth_error(400, "invalid_grant", INVALID_GRANT)
     if code.used_at is not None:
-        raise CodeReplayed(code.id)
+        raise CodeReplayed(code.id, app.id)
     if code.expires_at <= utcnow() or _text(params, "redirect_uri") != code.redirect_uri:
         oauth_error(400, "invalid_grant", INVALID_GRANT)
     verifier = _text(params, "code_verifier")
@@ -174,7 +174,7 @@ async def token(request: web.Request) -> web.Response:
         except CodeReplayed as replay:
             async with db.begin():
                 await store.revoke_tokens_of_code(db, replay.code_id)
-            log.warning("oauth.code_replayed", extra={"app_id": app.id})
+            log.warning("oauth.code_replayed", extra={"app_id": replay.app_id})
             oauth_error(400, "invalid_grant", INVALID_GRANT)
     log.info("oauth.token_issued", extra={"app_id": app.id, "grant": grant_type,
                                           "user_id": issued.token.user_id})

@@ -1,0 +1,113 @@
+"""Mastodon's documented entities as schemas, and a checker: every documented attribute present with
+its type; nullable ones null or typed. Kept in the tests so a change of shape fails a test."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{3})?Z$")
+ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+ID = re.compile(r"^-?\d+$")
+
+
+@dataclass(frozen=True)
+class Nullable:
+    inner: Any
+
+
+@dataclass(frozen=True)
+class ListOf:
+    inner: Any
+
+
+@dataclass(frozen=True)
+class Matches:
+    pattern: re.Pattern[str]
+
+
+URL = Matches(re.compile(r"^(https?|wss?)://\S+$"))
+DATETIME = Matches(ISO_DATETIME)
+
+FIELD = {"name": str, "value": str, "verified_at": Nullable(DATETIME)}
+ROLE_SHORT = {"id": Matches(ID), "name": str, "color": str}
+ACCOUNT = {
+    "id": Matches(ID), "username": str, "acct": str, "url": URL, "uri": URL, "display_name": str, "note": str,
+    "avatar": URL, "avatar_static": URL, "header": URL, "header_static": URL, "locked": bool,
+    "fields": ListOf(FIELD), "emojis": list, "bot": bool, "group": bool, "discoverable": Nullable(bool),
+    "noindex": Nullable(bool), "indexable": bool, "hide_collections": bool, "roles": ListOf(ROLE_SHORT),
+    "created_at": Matches(re.compile(r"^\d{4}-\d{2}-\d{2}T00:00:00\.000Z$")),
+    "last_status_at": Nullable(Matches(ISO_DATE)), "statuses_count": int, "followers_count": int,
+    "following_count": int,
+}
+ROLE = {"id": Matches(ID), "name": str, "permissions": Matches(ID), "color": str, "highlighted": bool}
+SOURCE = {"note": str, "fields": ListOf(FIELD), "privacy": str, "sensitive": bool, "language": str,
+          "follow_requests_count": int}
+CREDENTIAL_ACCOUNT = {**ACCOUNT, "source": SOURCE, "role": ROLE}
+RELATIONSHIP = {
+    "id": Matches(ID), "following": bool, "showing_reblogs": bool, "notifying": bool,
+    "languages": Nullable(ListOf(str)), "followed_by": bool, "blocking": bool, "blocked_by": bool,
+    "muting": bool, "muting_notifications": bool, "muting_expires_at": Nullable(DATETIME), "requested": bool,
+    "requested_by": bool, "domain_blocking": bool, "endorsed": bool, "note": str,
+}
+APPLICATION = {"id": Matches(ID), "name": str, "website": Nullable(str), "scopes": ListOf(str),
+               "redirect_uri": str, "redirect_uris": ListOf(str)}
+CREDENTIAL_APPLICATION = {**APPLICATION, "client_id": str, "client_secret": str,
+                          "client_secret_expires_at": int}
+TOKEN = {"access_token": str, "token_type": str, "scope": str, "created_at": int}
+RULE = {"id": Matches(ID), "text": str, "hint": str}
+STATUSES_CONFIG = {"max_characters": int, "max_media_attachments": int, "characters_reserved_per_url": int}
+MEDIA_CONFIG = {"supported_mime_types": ListOf(str), "image_size_limit": int, "image_matrix_limit": int,
+                "video_size_limit": int, "video_frame_rate_limit": int, "video_matrix_limit": int}
+POLLS_CONFIG = {"max_options": int, "max_characters_per_option": int, "min_expiration": int,
+                "max_expiration": int}
+INSTANCE_V2 = {
+    "domain": str, "title": str, "version": str, "source_url": str, "description": str,
+    "usage": {"users": {"active_month": int}}, "thumbnail": {"url": URL}, "languages": ListOf(str),
+    "configuration": {
+        "urls": {"streaming": URL}, "accounts": {"max_featured_tags": int, "max_pinned_statuses": int},
+        "statuses": STATUSES_CONFIG, "media_attachments": MEDIA_CONFIG, "polls": POLLS_CONFIG,
+        "translation": {"enabled": bool},
+    },
+    "registrations": {"enabled": bool, "approval_required": bool, "message": Nullable(str)},
+    "api_versions": {"mastodon": int},
+    "contact": {"email": str, "account": Nullable(ACCOUNT)},
+    "rules": ListOf(RULE),
+}
+INSTANCE_V1 = {
+    "uri": str, "title": str, "short_description": str, "description": str, "email": str, "version": str,
+    "urls": {"streaming_api": URL}, "stats": {"user_count": int, "status_count": int, "domain_count": int},
+    "thumbnail": Nullable(URL), "languages": ListOf(str), "registrations": bool, "approval_required": bool,
+    "invites_enabled": bool,
+    "configuration": {"accounts": {"max_featured_tags": int}, "statuses": STATUSES_CONFIG,
+                      "media_attachments": MEDIA_CONFIG, "polls": POLLS_CONFIG},
+    "contact_account": Nullable(ACCOUNT), "rules": ListOf(RULE),
+}
+
+
+def problems(value: Any, schema: Any, where: str = "$") -> list[str]:
+    """Every way `value` differs from `schema` (empty when it conforms)."""
+    if isinstance(schema, Nullable):
+        return [] if value is None else problems(value, schema.inner, where)
+    if isinstance(schema, ListOf):
+        if not isinstance(value, list):
+            return [f"{where}: expected a list, got {value!r}"]
+        return [p for i, item in enumerate(value) for p in problems(item, schema.inner, f"{where}[{i}]")]
+    if isinstance(schema, Matches):
+        ok = isinstance(value, str) and schema.pattern.match(value)
+        return [] if ok else [f"{where}: {value!r} does not match {schema.pattern.pattern}"]
+    if isinstance(schema, dict):
+        if not isinstance(value, dict):
+            return [f"{where}: expected an object, got {value!r}"]
+        found = [f"{where}.{key}: missing" for key in schema if key not in value]
+        return found + [p for key, sub in schema.items() if key in value
+                        for p in problems(value[key], sub, f"{where}.{key}")]
+    if schema is int and isinstance(value, bool):
+        return [f"{where}: expected an integer, got {value!r}"]
+    return [] if isinstance(value, schema) else [f"{where}: expected {schema.__name__}, got {value!r}"]
+
+
+def assert_entity(value: Any, schema: Any) -> None:
+    found = problems(value, schema)
+    assert not found, "\n".join(found)
