@@ -22,7 +22,7 @@ from ui.api.entities import (
 from ui.api.limits import FIELD_NAME_LIMIT, FIELD_VALUE_LIMIT
 from ui.api.relationships import relationships
 from ui.api.responses import NOT_FOUND, api_error, json_ok
-from ui.api.routing import add, path_id, urls
+from ui.api.routing import add, parse_id, path_id, urls
 from ui.keys import SESSIONS
 from ui.params import Params, read_params
 
@@ -147,7 +147,7 @@ async def list_relationships(request: web.Request, auth: MemberAuth) -> web.Resp
     raw_ids = params.strings("id")
     if len(raw_ids) > MAX_RELATIONSHIP_IDS:
         raise Invalid(f"at most {MAX_RELATIONSHIP_IDS} ids at once")
-    ids = [int(i) for i in raw_ids if i.isdigit() and len(i) <= 19]
+    ids = [i for i in map(parse_id, raw_ids) if i is not None]
     with_suspended = params.flag("with_suspended") or False
     async with request.app[SESSIONS]() as db:
         query = select(Actor.id).where(Actor.id.in_(ids))

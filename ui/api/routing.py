@@ -53,9 +53,19 @@ def urls(request: web.Request) -> Urls:
     return Urls(domain=config.domain, base_url=config.base_url)
 
 
+MAX_ID = 2**63 - 1  # ids are signed 64-bit integers
+
+
+def parse_id(raw: str) -> int | None:
+    """An id as clients send it (a decimal string), or None if it cannot be one of ours."""
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 19 or int(raw) > MAX_ID:
+        return None
+    return int(raw)
+
+
 def path_id(request: web.Request, name: str = "id") -> int:
     """A numeric id from the path; anything else is a 404, as Mastodon answers."""
-    raw = request.match_info.get(name, "")
-    if not raw.isdigit() or len(raw) > 19:
+    found = parse_id(request.match_info.get(name, ""))
+    if found is None:
         api_error(404, NOT_FOUND)
-    return int(raw)
+    return found
