@@ -103,7 +103,7 @@ async def _check(request: web.Request, fields: Mapping[str, str]) -> Grant:
     return Grant(app, redirect_uri, wanted, state, challenge, method)
 
 
-def _refusal(request: web.Request, exc: AuthorizeError, title: str) -> web.Response:
+def _refusal(exc: AuthorizeError, title: str) -> web.Response:
     if exc.redirect_uri == OOB:
         return pages.error_page(f"{exc.description} ({exc.code})", title=title)
     location = with_params(exc.redirect_uri, {"error": exc.code, "error_description": exc.description,
@@ -119,7 +119,7 @@ async def authorize_page(request: web.Request) -> web.StreamResponse:
     except ClientProblem as exc:
         return pages.error_page(str(exc), title=title)
     except AuthorizeError as exc:
-        return _refusal(request, exc, title)
+        return _refusal(exc, title)
     if request.query.get("force_login", "").lower() in ("1", "true"):
         # Sign out, then come back here without force_login (or the sign-in would loop).
         query = {k: v for k, v in request.query.items() if k != "force_login"}
@@ -156,9 +156,9 @@ async def authorize(request: web.Request) -> web.StreamResponse:
     except ClientProblem as exc:
         return pages.error_page(str(exc), title=title)
     except AuthorizeError as exc:
-        return _refusal(request, exc, title)
+        return _refusal(exc, title)
     if fields.get("decision") != "approve":
-        return _refusal(request, AuthorizeError("access_denied", "The member denied the request.",
+        return _refusal(AuthorizeError("access_denied", "The member denied the request.",
                                                 redirect_uri=grant.redirect_uri, state=grant.state), title)
     async with request.app[SESSIONS]() as db, db.begin():
         code = await store.create_code(db, store.CodeRequest(
