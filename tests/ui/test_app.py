@@ -55,7 +55,7 @@ async def test_errors_are_shaped_by_route_family(aiohttp_client: AiohttpClient, 
     api = await client.get("/api/v1/statuses/nope")
     assert api.status == 404 and api.content_type == "application/json"
     assert set(await api.json()) == {"error"}
-    token = await client.post("/oauth/token")
+    token = await client.post("/oauth/token/unknown")  # the middleware shapes this 404
     body = await token.json()
     assert token.status == 404 and body["error"] == "invalid_request" and "error_description" in body
     well_known = await client.get("/.well-known/nothing")
