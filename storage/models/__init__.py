@@ -26,6 +26,7 @@ from storage.models.federation import (
     Tombstone,
 )
 from storage.models.jobs import DEAD, QUEUED, Job
+from storage.models.oauth import BrowserSession, OAuthAccessToken, OAuthApplication, OAuthAuthorizationCode
 from storage.models.settings import InstanceSetting
 from storage.models.social import (
     ACCEPTED,
@@ -40,9 +41,10 @@ from storage.models.statuses import VISIBILITIES, Favourite, Mention, Status, St
 
 __all__ = [
     "ACCEPTED", "DEAD", "DOMAIN_POLICIES", "MEDIA_FAILED", "MEDIA_PROCESSING", "MEDIA_READY", "MEDIA_TYPES",
-    "NOTIFICATION_TYPES", "PENDING", "QUEUED", "ROLES", "VISIBILITIES", "Actor", "Base", "Block",
+    "NOTIFICATION_TYPES", "PENDING", "QUEUED", "ROLES", "VISIBILITIES", "Actor", "Base", "Block", "BrowserSession",
     "CustomEmoji", "DomainRule", "Favourite", "Follow", "Host", "InboxItem", "InstanceSetting", "Job",
-    "MediaAttachment", "Mention", "Notification", "OutboxActivity", "Poll", "PollVote", "PreviewCard",
+    "MediaAttachment", "Mention", "Notification", "OAuthAccessToken", "OAuthApplication",
+    "OAuthAuthorizationCode", "OutboxActivity", "Poll", "PollVote", "PreviewCard",
     "Report", "Status", "StatusCard", "StatusEdit", "StatusEmoji", "StatusTag", "Tag", "TimelineEntry",
     "Tombstone", "User", "utcnow",
 ]
