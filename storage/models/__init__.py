@@ -41,8 +41,9 @@ from storage.models.statuses import VISIBILITIES, Favourite, Mention, Status, St
 
 __all__ = [
     "ACCEPTED", "DEAD", "DOMAIN_POLICIES", "MEDIA_FAILED", "MEDIA_PROCESSING", "MEDIA_READY", "MEDIA_TYPES",
-    "NOTIFICATION_TYPES", "PENDING", "QUEUED", "ROLES", "VISIBILITIES", "Actor", "Base", "Block", "BrowserSession",
-    "CustomEmoji", "DomainRule", "Favourite", "Follow", "Host", "InboxItem", "InstanceSetting", "Job",
+    "NOTIFICATION_TYPES", "PENDING", "QUEUED", "ROLES", "VISIBILITIES", "Actor", "Base", "Block",
+    "BrowserSession", "CustomEmoji", "DomainRule", "Favourite", "Follow", "Host", "InboxItem",
+    "InstanceSetting", "Job",
     "MediaAttachment", "Mention", "Notification", "OAuthAccessToken", "OAuthApplication",
     "OAuthAuthorizationCode", "OutboxActivity", "Poll", "PollVote", "PreviewCard",
     "Report", "Status", "StatusCard", "StatusEdit", "StatusEmoji", "StatusTag", "Tag", "TimelineEntry",
