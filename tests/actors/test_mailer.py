@@ -4,14 +4,9 @@ transaction, sent by the job, retried on 4xx, given up on 5xx, off without [smtp
 from __future__ import annotations
 
 import dataclasses
-import email
-import socket
 from collections.abc import Iterator
-from email.message import Message
-from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -21,42 +16,17 @@ from storage.config import Smtp
 from storage.db import session_maker
 from storage.models import Job
 from storage.worker import Registry, Worker, drain
-
-
-class Inbox:
-    """An SMTP server's DATA handler that keeps messages, or answers with a fixed failure."""
-
-    def __init__(self) -> None:
-        self.messages: list[tuple[list[str], Message]] = []
-        self.answer: str | None = None
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        if self.answer is not None:
-            return self.answer
-        self.messages.append((list(envelope.rcpt_tos), email.message_from_bytes(envelope.content)))
-        return "250 Message accepted"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from tests.smtp_server import MailDrop, free_port, running_smtp_server
 
 
 @pytest.fixture
-def smtp_server() -> Iterator[tuple[Inbox, int]]:
-    inbox, port = Inbox(), _free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield inbox, port
-    finally:
-        controller.stop()
+def smtp() -> Iterator[MailDrop]:
+    with running_smtp_server() as drop:
+        yield drop
 
 
-def _with_smtp(services: Services, port: int) -> Services:
-    smtp = Smtp(host="127.0.0.1", port=port, security="none", timeout_seconds=5)
-    return dataclasses.replace(services, config=dataclasses.replace(services.config, smtp=smtp))
+def _with_smtp(services: Services, drop: MailDrop) -> Services:
+    return dataclasses.replace(services, config=drop.config_for(services.config))
 
 
 def _worker(services: Services) -> Worker:
@@ -79,9 +49,9 @@ WELCOME = Mail(to="ana@school.example", subject="Confirm your account",
                text="Open this link to confirm: https://amity.test/auth/confirm?token=abc\n")
 
 
-async def test_a_queued_mail_is_sent_by_the_job(services: Services, smtp_server: tuple[Inbox, int]) -> None:
-    inbox, port = smtp_server
-    services = _with_smtp(services, port)
+async def test_a_queued_mail_is_sent_by_the_job(services: Services, smtp: MailDrop) -> None:
+    inbox = smtp
+    services = _with_smtp(services, smtp)
     assert await _queue(services, WELCOME) is True
     assert inbox.messages == []  # nothing is sent inside the request's transaction
     await drain(_worker(services))
@@ -95,10 +65,9 @@ async def test_a_queued_mail_is_sent_by_the_job(services: Services, smtp_server:
     assert await _jobs(services.engine) == []
 
 
-async def test_a_temporary_failure_is_retried_later(services: Services,
-                                                    smtp_server: tuple[Inbox, int]) -> None:
-    inbox, port = smtp_server
-    services = _with_smtp(services, port)
+async def test_a_temporary_failure_is_retried_later(services: Services, smtp: MailDrop) -> None:
+    inbox = smtp
+    services = _with_smtp(services, smtp)
     inbox.answer = "451 Try again later"
     await _queue(services, WELCOME)
     await drain(_worker(services))
@@ -107,9 +76,9 @@ async def test_a_temporary_failure_is_retried_later(services: Services,
     assert "451" in (job.last_error or "") and "token" not in (job.last_error or "")
 
 
-async def test_a_permanent_failure_gives_up(services: Services, smtp_server: tuple[Inbox, int]) -> None:
-    inbox, port = smtp_server
-    services = _with_smtp(services, port)
+async def test_a_permanent_failure_gives_up(services: Services, smtp: MailDrop) -> None:
+    inbox = smtp
+    services = _with_smtp(services, smtp)
     inbox.answer = "550 No such mailbox"
     await _queue(services, WELCOME)
     await drain(_worker(services))
@@ -118,7 +87,8 @@ async def test_a_permanent_failure_gives_up(services: Services, smtp_server: tup
 
 
 async def test_an_unreachable_server_is_retried_with_a_hint(services: Services) -> None:
-    services = _with_smtp(services, _free_port())  # nothing listens there
+    unreachable = Smtp(host="127.0.0.1", port=free_port(), security="none", timeout_seconds=5)  # no server
+    services = dataclasses.replace(services, config=dataclasses.replace(services.config, smtp=unreachable))
     await _queue(services, WELCOME)
     await drain(_worker(services))
     [job] = await _jobs(services.engine)
