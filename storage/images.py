@@ -91,7 +91,7 @@ def process_image(data: bytes, file_type: FileType, *, max_pixels: int) -> Proce
     _decode(image, file_type)
     if animated:
         original = Rendition(data, file_type, *image.size)
-        frame = image.convert("RGBA")
+        frame = image.convert("RGBA" if _has_alpha(image) else "RGB")
     else:
         frame = _oriented_srgb(image)
         original = _reencode(frame, file_type)
