@@ -188,24 +188,32 @@ class _Preview:
 
 def _preview(image: Image.Image) -> _Preview:
     alpha = _has_alpha(image)
-    preview = image.convert("RGBA" if alpha else "RGB")
-    preview.thumbnail((PREVIEW_SIDE, PREVIEW_SIDE), Image.Resampling.LANCZOS, reducing_gap=3.0)
+    mode = "RGBA" if alpha else "RGB"
+    preview = _fit(image if image.mode == mode else image.convert(mode), PREVIEW_SIDE)
     file_type = sniff.PNG if alpha else sniff.JPEG
     quality = None if alpha else 85
     return _Preview(preview, Rendition(_save(preview, file_type.image_format or "PNG", quality=quality),
                                        file_type, *preview.size))
 
 
+def _fit(image: Image.Image, side: int, resample: Image.Resampling = Image.Resampling.LANCZOS) -> Image.Image:
+    """A new image at most `side` pixels wide and high (never enlarged), aspect kept."""
+    width, height = image.size
+    scale = min(1.0, side / max(width, height))
+    if scale == 1.0:
+        return image.copy()
+    size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    return image.resize(size, resample, reducing_gap=3.0)
+
+
 def _low_bandwidth(preview: Image.Image) -> Rendition:
-    low = preview.copy()
-    low.thumbnail((LOW_BANDWIDTH_SIDE, LOW_BANDWIDTH_SIDE), Image.Resampling.LANCZOS)
+    low = _fit(preview, LOW_BANDWIDTH_SIDE)
     return Rendition(_save(low, "WEBP", quality=_LOW_BANDWIDTH_QUALITY), sniff.WEBP, *low.size)
 
 
 def hash_source(image: Image.Image) -> Image.Image:
     """A tiny opaque copy (transparency over white) for `encode_blurhash`."""
-    tiny = image.copy()
-    tiny.thumbnail((BLURHASH_SIDE, BLURHASH_SIDE), Image.Resampling.BILINEAR)
+    tiny = _fit(image, BLURHASH_SIDE, Image.Resampling.BILINEAR)
     if _has_alpha(tiny):
         rgba = tiny.convert("RGBA")
         tiny = Image.alpha_composite(Image.new("RGBA", rgba.size, "white"), rgba)
