@@ -81,7 +81,7 @@ async def read_limited(read: Callable[[int], Awaitable[bytes]], *, declared_leng
 
 
 def check_description(text: str | None, config: NodeConfig) -> str:
-    cleaned = clean_description(text or "", limit=10 * config.limits.max_media_description_chars)
+    cleaned = clean_description(text or "", limit=len(text or ""))
     cap = config.limits.max_media_description_chars
     if len(cleaned) > cap:
         raise Invalid(f"a description is at most {cap} characters (this one has {len(cleaned)})")
