@@ -9,8 +9,10 @@ meanwhile, means nothing is fetched.
 
 `prune` deletes cached files older than a cut-off but keeps the rows (URL, description,
 blurhash, sizes), so apps fall back to the remote URL and `queue_cache` can copy the file
-again when it is wanted; it also removes remote attachments no status holds any more (the
-post was deleted, or an Update replaced them) with their files.
+again when it is wanted; it also removes, with their files, remote attachments no status
+holds any more (the post was deleted, or an Update replaced them) and local uploads older
+than the cut-off that no status holds (never posted, or their post was deleted; a younger
+one may still be posted, or re-used by "delete and redraft").
 """
 
 from __future__ import annotations
@@ -96,8 +98,8 @@ async def run_cache(ctx: JobContext) -> None:
 
 async def _url_to_fetch(session: AsyncSession, media_id: int) -> str | None:
     media = await session.get(MediaAttachment, media_id)
-    if media is None or media.file_key or not media.remote_url:
-        return None
+    if media is None or media.file_key or not media.remote_url or media.status_id is None:
+        return None  # gone, copied already, local, or no post holds it any more
     if not await settings.get(session, "cache_remote_media"):
         return None
     author = await session.get(Actor, media.actor_id)
@@ -131,7 +133,7 @@ async def _failed(services: Services, media_id: int, reason: str) -> None:
 @dataclass
 class PruneResult:
     attachments: int = 0  # rows whose cached files were removed (the rows stay)
-    orphans: int = 0  # rows of remote attachments no status holds, removed with their files
+    orphans: int = 0  # rows no status holds (remote; local uploads past the cut-off), removed with files
     files: int = 0
     bytes: int = 0
 
@@ -141,12 +143,14 @@ Progress = Callable[[PruneResult, int], None]  # (so far, total rows to go throu
 
 async def prune(sessions: async_sessionmaker[AsyncSession], blobs: BlobStore, *, older_than: timedelta,
                 batch_size: int = 500, progress: Progress | None = None) -> PruneResult:
-    """Delete cached remote files older than `older_than` (keeping their rows) and remote
-    attachments no status holds (rows and files), in batches of `batch_size`."""
+    """Delete cached remote files older than `older_than` (keeping their rows), remote
+    attachments no status holds, and local uploads older than `older_than` that no status
+    holds (never posted, or their post was deleted): rows and files, in batches."""
     cutoff = utcnow() - older_than
     cached = (MediaAttachment.remote_url.is_not(None) & MediaAttachment.file_key.is_not(None)
               & MediaAttachment.status_id.is_not(None) & (MediaAttachment.cached_at < cutoff))
-    orphaned = MediaAttachment.remote_url.is_not(None) & MediaAttachment.status_id.is_(None)
+    orphaned = MediaAttachment.status_id.is_(None) & (
+        MediaAttachment.remote_url.is_not(None) | (MediaAttachment.created_at < cutoff))
     result = PruneResult()
     async with sessions() as session:
         total = int(await session.scalar(select(func.count()).where(cached | orphaned)) or 0)

@@ -19,8 +19,9 @@ def add_commands(commands: Any) -> None:
     prune_ = sub.add_parser(
         "prune", help="delete cached copies of remote media",
         description="Delete the cached copies of remote media older than DAYS (their posts keep the "
-        "attachment details and the remote address, so they can be fetched again), and remote "
-        "attachments that no post holds any more. Uploads by local accounts are never deleted.")
+        "attachment details and the remote address, so they can be fetched again), remote "
+        "attachments that no post holds any more, and uploads by local accounts older than DAYS "
+        "that no post holds (never posted, or their post was deleted). Posted uploads are kept.")
     prune_.add_argument("--older-than", type=int, required=True, metavar="DAYS",
                         help="cached more than this many days ago (0: every cached copy)")
     prune_.set_defaults(run=media_prune)
@@ -45,4 +46,4 @@ def _print_progress(result: PruneResult, total: int) -> None:
 
 def _summary(result: PruneResult) -> str:
     return (f"{result.files} files deleted ({result.bytes / 1_048_576:.1f} MiB of originals), "
-            f"{result.attachments} cached copies dropped, {result.orphans} unused remote attachments removed")
+            f"{result.attachments} cached copies dropped, {result.orphans} unused attachments removed")

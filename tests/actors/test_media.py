@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from PIL import Image
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from actors import media, posting
+from actors import media, media_cache, posting
 from actors.parts import load_parts
 from federation.render import note_document
 from federation.services import Services
@@ -19,7 +20,7 @@ from storage import settings
 from storage.blobs import BlobStore
 from storage.db import session_maker
 from storage.errors import Invalid, NotFound
-from storage.models import Actor, MediaAttachment, Status
+from storage.models import Actor, MediaAttachment, Status, utcnow
 from tests import media_samples as samples
 from tests.actors.factories import add, delivered, follows, local_actor, post, remote_actor, run_fanouts, seed
 
@@ -291,3 +292,23 @@ async def test_note_document_of_a_status_without_media_has_an_empty_attachment_l
     async with services.sessions() as session:
         parts = (await load_parts(session, [status.id]))[status.id]
     assert note_document(status, author, local_domain="amity.test", parts=parts)["attachment"] == []
+
+
+async def test_prune_removes_old_unposted_uploads_and_keeps_posted_and_recent_ones(
+        services: Services, engine: AsyncEngine, author: Actor) -> None:
+    posted = await upload(services, author, samples.png())
+    await create(services, author, text="with a picture", media_ids=[posted.id])
+    stale = await upload(services, author, samples.png())
+    recent = await upload(services, author, samples.png())
+    async with session_maker(engine)() as session, session.begin():
+        for row_id in (posted.id, stale.id):
+            await session.execute(update(MediaAttachment).where(MediaAttachment.id == row_id)
+                                  .values(created_at=utcnow() - timedelta(days=3)))
+    store = BlobStore(services.config.media_dir)
+    result = await media_cache.prune(services.sessions, store, older_than=timedelta(days=1))
+    assert (result.orphans, result.files) == (1, 3)
+    async with services.sessions() as session:
+        assert await session.get(MediaAttachment, stale.id) is None
+        assert await session.get(MediaAttachment, posted.id) is not None
+        assert await session.get(MediaAttachment, recent.id) is not None
+    assert not store.exists(str(stale.file_key)) and store.exists(str(posted.file_key))
