@@ -34,6 +34,10 @@ class Limits:
 
     max_request_bytes: int = 1_048_576  # inbox and API bodies other than uploads
     max_upload_bytes: int = 41_943_040  # media uploads (40 MiB, as Mastodon's video cap)
+    max_image_bytes: int = 16_777_216  # an image upload or cached remote image (16 MiB, as Mastodon)
+    max_image_pixels: int = 40_000_000  # width x height, checked from the header before decoding
+    max_media_description_chars: int = 1500  # alt text
+    max_media_attachments: int = 4  # per local status
     max_fetch_bytes: int = 2_097_152  # one remote document fetched by the node
     max_status_chars: int = 5000
     job_lease_seconds: int = 300  # how long a claimed job is hidden from other workers

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from actors.fanout import FANOUT_KIND, run_fanout
 from actors.mailer import MAIL_KIND, send_mail
+from actors.media_cache import CACHE_KIND, run_cache
 from federation.delivery import DELIVERY_KIND, DELIVERY_POLICY, DELIVERY_QUEUE, deliver
 from inbox.process import process_item
 from inbox.store import PROCESS_KIND
@@ -20,4 +21,5 @@ def build_registry() -> Registry:
     registry.register(DELIVERY_KIND, deliver, policy=DELIVERY_POLICY)
     registry.register(PROCESS_KIND, process_item)
     registry.register(MAIL_KIND, send_mail)
+    registry.register(CACHE_KIND, run_cache)
     return registry
