@@ -19,6 +19,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from actors.notifications import notify
+from actors.remote_media import replace_remote_attachments, store_remote_attachments
+from federation.attachments import RemoteAttachment, parse_attachments
 from federation.sanitize import clean_html
 from federation.vocab import (
     POST_TYPES,
@@ -69,6 +71,7 @@ class RemoteStatus:
     in_reply_to_uri: str | None
     visibility: str
     mention_uris: tuple[str, ...]  # Mention tags and directly addressed actors
+    attachments: tuple[RemoteAttachment, ...] = ()  # checked metadata; nothing fetched
 
 
 def parse_datetime(value: Any) -> datetime | None:
@@ -121,6 +124,7 @@ def parse_status(doc: dict[str, Any], author: Actor) -> RemoteStatus:
         in_reply_to_uri=_short(id_of(doc.get("inReplyTo"))),
         visibility=visibility_of(doc, author),
         mention_uris=tuple(dict.fromkeys(_mentioned(doc, author)))[:MAX_MENTIONS],
+        attachments=parse_attachments(doc),
     )
 
 
@@ -178,6 +182,7 @@ async def store_status(session: AsyncSession, parsed: RemoteStatus, author: Acto
         await session.execute(update(Status).where(Status.id == parent.id)
                               .values(replies_count=Status.replies_count + 1))
     await _adopt_orphans(session, status)
+    await store_remote_attachments(session, status, author, parsed.attachments)
     mentioned = await _store_mentions(session, status, parsed.mention_uris)
     if announce:
         blocking = await _blocking(session, [a.id for a in mentioned], author.id)
@@ -239,8 +244,11 @@ async def apply_edit(session: AsyncSession, status: Status, parsed: RemoteStatus
     """Apply an Update: the previous version is kept as a StatusEdit. False if nothing changed."""
     if status.edited_at is not None and parsed.updated is not None and parsed.updated <= status.edited_at:
         return False
+    author = await session.get(Actor, status.actor_id)
+    media_changed = author is not None and await replace_remote_attachments(
+        session, status, author, parsed.attachments)
     if (status.content, status.summary, status.sensitive, status.content_map or {}) == (
-            parsed.content, parsed.summary, parsed.sensitive, parsed.content_map):
+            parsed.content, parsed.summary, parsed.sensitive, parsed.content_map) and not media_changed:
         return False
     session.add(StatusEdit(status_id=status.id, summary=status.summary, content=status.content,
                            content_map=dict(status.content_map or {}), sensitive=status.sensitive))

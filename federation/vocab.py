@@ -28,6 +28,8 @@ CONTEXT: list[Any] = [
         "discoverable": "toot:discoverable",
         "featured": {"@id": "toot:featured", "@type": "@id"},
         "Emoji": "toot:Emoji",
+        "blurhash": "toot:blurhash",
+        "focalPoint": {"@container": "@list", "@id": "toot:focalPoint"},
         "schema": "http://schema.org#",
         "PropertyValue": "schema:PropertyValue",
         "value": "schema:value",

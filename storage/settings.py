@@ -93,7 +93,10 @@ DEFINITIONS: dict[str, Setting] = {s.key: s for s in (
     Setting("oauth_password_grant", True, "Allow the OAuth password grant (apps send the e-mail "
             "or username and password instead of opening the sign-in page; toot's login_cli and some "
             "bots need it).", _bool),
-    Setting("require_alt_text", False, "Refuse posts whose images have no description.", _bool),
+    Setting("require_alt_text", False, "Refuse posts with an attachment (image, video, audio) that "
+            "has no description.", _bool),
+    Setting("cache_remote_media", False, "Copy the images, audio and video of remote posts to this "
+            "node (processed like uploads) instead of letting apps load them from their servers.", _bool),
 )}
 
 

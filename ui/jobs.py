@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from actors.fanout import FANOUT_KIND, run_fanout
+from actors.mailer import MAIL_KIND, send_mail
+from actors.media_cache import CACHE_KIND, run_cache
 from federation.delivery import DELIVERY_KIND, DELIVERY_POLICY, DELIVERY_QUEUE, deliver
 from inbox.process import process_item
 from inbox.store import PROCESS_KIND
@@ -18,4 +20,6 @@ def build_registry() -> Registry:
     registry.register(FANOUT_KIND, run_fanout)
     registry.register(DELIVERY_KIND, deliver, policy=DELIVERY_POLICY)
     registry.register(PROCESS_KIND, process_item)
+    registry.register(MAIL_KIND, send_mail)
+    registry.register(CACHE_KIND, run_cache)
     return registry

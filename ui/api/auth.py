@@ -2,7 +2,7 @@
 
 Mastodon's order of refusals: no or unknown token 401, a revoked one 401, scopes that do not
 cover the endpoint 403 (`This action is outside the authorized scopes`), an app token where a
-member is needed 422, a disabled, suspended or unconfirmed member 403.
+member is needed 422, a disabled, suspended, unapproved or unconfirmed member 403.
 
     @scoped("read:accounts", "profile")          # a member's token with either scope
     async def verify_credentials(request, auth): ...
@@ -98,6 +98,8 @@ def as_member(auth: Auth) -> MemberAuth:
         api_error(422, "This method requires an authenticated user")
     if auth.user.disabled or auth.actor.suspended_at is not None:
         api_error(403, "Your login is currently disabled")
+    if not auth.user.approved:
+        api_error(403, "Your login is currently pending approval")
     if auth.user.confirmed_at is None:
         api_error(403, "Your login is missing a confirmed e-mail address")
     return MemberAuth(auth.token_id, auth.application_id, auth.scopes, auth.user, auth.actor)

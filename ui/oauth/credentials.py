@@ -47,6 +47,8 @@ async def check_login(session: AsyncSession, login: str, password: str) -> Login
     user, actor = row
     if user.disabled or actor.suspended_at is not None:
         return LoginResult(None, "Your login is currently disabled.")
+    if not user.approved:
+        return LoginResult(None, "Your login is currently pending approval by a moderator.")
     if user.confirmed_at is None:
         return LoginResult(None, "Your login is missing a confirmed e-mail address: follow the link "
                                  "in the confirmation e-mail first.")

@@ -80,7 +80,8 @@ async def _load_session(request: web.Request) -> SignedIn | None:
     if row is None:
         return None
     signed_in = SignedIn(*row)
-    if signed_in.user.disabled or signed_in.actor.suspended_at is not None:
+    user = signed_in.user
+    if user.disabled or not user.approved or signed_in.actor.suspended_at is not None:
         return None
     return signed_in
 

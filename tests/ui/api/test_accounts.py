@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -9,9 +10,22 @@ from aiohttp import FormData
 from sqlalchemy import select
 
 from storage.ids import new_id
-from storage.models import ACCEPTED, PENDING, Actor, Block, Follow, OutboxActivity, Status, User
+from storage.models import (
+    ACCEPTED,
+    PENDING,
+    Actor,
+    Block,
+    Follow,
+    Mute,
+    OutboxActivity,
+    Status,
+    User,
+    UserDomainBlock,
+    utcnow,
+)
 from tests.ui.api.schemas import ACCOUNT, CREDENTIAL_ACCOUNT, RELATIONSHIP, assert_entity
 from tests.ui.client_api import Api
+from ui.api.entities import iso_datetime
 
 VERIFY = "/api/v1/accounts/verify_credentials"
 UPDATE = "/api/v1/accounts/update_credentials"
@@ -219,6 +233,23 @@ async def test_relationships_in_the_order_asked(api: Api) -> None:
     assert carl_rel["requested_by"] and not carl_rel["followed_by"]
     single = await api.json("GET", f"/api/v1/accounts/relationships?id={bea.id}", token)
     assert [r["id"] for r in single] == [str(bea.id)]
+
+
+async def test_relationships_show_mutes_and_hidden_domains(api: Api) -> None:
+    ana, bea, carl, erin = (await api.member("ana"), await api.member("bea"), await _remote(api, "carl"),
+                            await api.member("erin"))
+    later = utcnow() + timedelta(days=1)
+    async with api.services.sessions() as session, session.begin():
+        session.add_all([Mute(actor_id=ana.id, target_id=bea.id, notifications=False, expires_at=later),
+                         Mute(actor_id=ana.id, target_id=erin.id, expires_at=utcnow() - timedelta(days=1)),
+                         UserDomainBlock(actor_id=ana.id, domain="remote.example")])
+    token = await api.token_for("ana", "read")
+    bea_rel, carl_rel, erin_rel = await api.json(
+        "GET", f"/api/v1/accounts/relationships?id[]={bea.id}&id[]={carl.id}&id[]={erin.id}", token)
+    assert bea_rel["muting"] and not bea_rel["muting_notifications"]
+    assert bea_rel["muting_expires_at"] == iso_datetime(later) and not bea_rel["domain_blocking"]
+    assert carl_rel["domain_blocking"] and not carl_rel["muting"]
+    assert not erin_rel["muting"]  # that mute has expired
 
 
 async def test_no_account_data_of_another_member_leaks_through_credentials(api: Api) -> None:

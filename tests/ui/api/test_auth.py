@@ -54,11 +54,14 @@ async def test_an_app_token_is_not_a_member(api: Api) -> None:
     assert (await api.json("GET", "/api/v1/apps/verify_credentials", token))["name"] == "Test app"
 
 
-async def test_a_disabled_members_token_is_refused(api: Api) -> None:
+async def test_a_disabled_or_unapproved_members_token_is_refused(api: Api) -> None:
     ana = await api.member("ana")
     token = await api.token_for("ana", "read")
     await api.update_user(ana, disabled=True)
     assert await api.json("GET", VERIFY, token, status=403) == {"error": "Your login is currently disabled"}
+    await api.update_user(ana, disabled=False, approved=False)
+    assert await api.json("GET", VERIFY, token, status=403) == {
+        "error": "Your login is currently pending approval"}
 
 
 async def test_a_revoked_token_is_401(api: Api) -> None:

@@ -20,7 +20,14 @@ async def test_v2_has_the_documented_shape_and_truthful_limits(any_api: Api) -> 
     assert body["domain"] == "amity.test" and body["api_versions"] == {"mastodon": 2}
     config = body["configuration"]
     assert config["statuses"]["max_characters"] == api.config.limits.max_status_chars
-    assert config["media_attachments"]["image_size_limit"] == api.config.limits.max_upload_bytes
+    limits = api.config.limits
+    assert config["statuses"]["max_media_attachments"] == limits.max_media_attachments
+    media = config["media_attachments"]
+    assert (media["image_size_limit"], media["video_size_limit"]) == (limits.max_image_bytes,
+                                                                     limits.max_upload_bytes)
+    assert (media["image_matrix_limit"], media["description_limit"]) == (
+        limits.max_image_pixels, limits.max_media_description_chars)
+    assert "image/jpeg" in media["supported_mime_types"] and "image/heic" not in media["supported_mime_types"]
     assert config["urls"]["streaming"] == "ws://amity.test"
     assert body["contact"]["account"] is None and body["registrations"]["enabled"] is False
 
@@ -34,11 +41,12 @@ async def test_v1_has_the_documented_shape(any_api: Api) -> None:
 async def test_limits_follow_the_node_config(aiohttp_client: AiohttpClient, sqlite_url: str,
                                              tmp_path: Path) -> None:
     api = await start_api(aiohttp_client, sqlite_url, tmp_path, scheme="https",
-                          limits={"max_status_chars": 1234})
+                          limits={"max_status_chars": 1234, "max_image_bytes": 5_000_000})
     v2 = await api.json("GET", "/api/v2/instance")
     v1 = await api.json("GET", "/api/v1/instance")
     assert v2["configuration"]["statuses"]["max_characters"] == 1234
     assert v1["configuration"]["statuses"]["max_characters"] == 1234
+    assert v2["configuration"]["media_attachments"]["image_size_limit"] == 5_000_000
     assert v2["configuration"]["urls"]["streaming"] == "wss://amity.test"
     assert v1["urls"]["streaming_api"] == "wss://amity.test"
 

@@ -94,7 +94,7 @@ async def test_next_never_leads_to_another_site(api: Api, target: str) -> None:
     assert response.status == 303 and response.headers["Location"] == "/auth/sign_in"
 
 
-async def test_disabled_and_unconfirmed_members_cannot_sign_in(api: Api) -> None:
+async def test_disabled_unconfirmed_and_unapproved_members_cannot_sign_in(api: Api) -> None:
     ana = await api.member("ana")
     await api.update_user(ana, disabled=True)
     response = await api.sign_in("ana")
@@ -102,6 +102,9 @@ async def test_disabled_and_unconfirmed_members_cannot_sign_in(api: Api) -> None
     await api.update_user(ana, disabled=False, confirmed_at=None)
     response = await api.sign_in("ana")
     assert response.status == 401 and "confirmed" in await response.text()
+    await api.update_user(ana, confirmed_at=utcnow(), approved=False)
+    response = await api.sign_in("ana")
+    assert response.status == 401 and "pending approval" in await response.text()
     assert await api.count(BrowserSession) == 0
 
 
