@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from actors.notifications import notify
+from actors.remote_polls import RemotePoll, parse_question, store_remote_poll
 from federation.sanitize import clean_html
 from federation.vocab import (
     POST_TYPES,
@@ -69,6 +70,7 @@ class RemoteStatus:
     in_reply_to_uri: str | None
     visibility: str
     mention_uris: tuple[str, ...]  # Mention tags and directly addressed actors
+    poll: RemotePoll | None = None  # a Question's options and counts
 
 
 def parse_datetime(value: Any) -> datetime | None:
@@ -121,6 +123,7 @@ def parse_status(doc: dict[str, Any], author: Actor) -> RemoteStatus:
         in_reply_to_uri=_short(id_of(doc.get("inReplyTo"))),
         visibility=visibility_of(doc, author),
         mention_uris=tuple(dict.fromkeys(_mentioned(doc, author)))[:MAX_MENTIONS],
+        poll=parse_question(doc) if kind == "Question" else None,
     )
 
 
@@ -174,6 +177,8 @@ async def store_status(session: AsyncSession, parsed: RemoteStatus, author: Acto
     ))
     if status is None or not created:
         return status  # stored meanwhile by another job
+    if parsed.poll is not None:
+        await store_remote_poll(session, status, parsed.poll)
     if parent is not None:
         await session.execute(update(Status).where(Status.id == parent.id)
                               .values(replies_count=Status.replies_count + 1))

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from federation.question import question_fields
 from federation.vocab import CONTEXT, PUBLIC
 from storage.models import Actor, CustomEmoji, MediaAttachment, Poll, Status, Tag
 
@@ -108,6 +109,8 @@ def note_document(status: Status, author: Actor, *, mentioned: Sequence[Actor] =
         doc["summaryMap"] = dict(status.summary_map)
     if status.edited_at:
         doc["updated"] = iso(status.edited_at)
+    if parts.poll is not None:
+        doc.update(question_fields(parts.poll))
     if with_context:
         doc = {"@context": CONTEXT, **doc}
     return doc

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from actors.fanout import FANOUT_KIND, run_fanout
+from actors.poll_jobs import END_KIND, UPDATE_KIND, run_end, run_update
 from federation.delivery import DELIVERY_KIND, DELIVERY_POLICY, DELIVERY_QUEUE, deliver
 from inbox.process import process_item
 from inbox.store import PROCESS_KIND
@@ -18,4 +19,6 @@ def build_registry() -> Registry:
     registry.register(FANOUT_KIND, run_fanout)
     registry.register(DELIVERY_KIND, deliver, policy=DELIVERY_POLICY)
     registry.register(PROCESS_KIND, process_item)
+    registry.register(UPDATE_KIND, run_update)
+    registry.register(END_KIND, run_end)
     return registry
