@@ -101,12 +101,14 @@ async def store_remote_poll(session: AsyncSession, status: Status, remote: Remot
     return poll
 
 
-async def refresh_remote_poll(session: AsyncSession, status: Status, remote: RemotePoll | None) -> None:
+async def refresh_remote_poll(session: AsyncSession, status: Status, remote: RemotePoll | None, *,
+                              updated: datetime | None = None) -> None:
     """An Update of a remote post: its poll's counts (and options, end) as its server says.
 
-    Changed options invalidate the votes members cast here, as on their server.
+    Changed options invalidate the votes members cast here, as on their server. An Update
+    older than the stored edit (`updated` before `edited_at`) changes nothing.
     """
-    if status.local:
+    if status.local or (status.edited_at and updated and updated < status.edited_at):
         return
     poll = await poll_of(session, status.id)
     if remote is None:

@@ -32,7 +32,7 @@ async def update_status(ctx: Incoming, activity: dict[str, Any]) -> None:
         if status.actor_id != author.id:
             raise Invalid(f"{parsed.uri} belongs to another actor")
         await apply_edit(session, status, parsed)
-        await refresh_remote_poll(session, status, parsed.poll)
+        await refresh_remote_poll(session, status, parsed.poll, updated=parsed.updated)
 
 
 async def update_actor(ctx: Incoming, activity: dict[str, Any]) -> None:
