@@ -17,7 +17,7 @@ from sqlalchemy import delete as sql_delete
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from actors import activities, polls
+from actors import activities, cards, polls
 from actors.fanout import enqueue_fanout
 from actors.interactions import (
     counter,
@@ -137,6 +137,7 @@ async def create_status(session: AsyncSession, services_or_config: Services | No
         await counter(session, in_reply_to, "replies_count", +1)
     if poll is not None:
         await polls.attach_poll(session, status, poll)
+    await cards.enqueue_card(session, status)
     await enqueue_fanout(session, {"verb": "create", "status_id": status.id})
     await session.flush()
     return status
@@ -174,6 +175,7 @@ async def edit_status(session: AsyncSession, services_or_config: Services | Node
     if mentions is not None:
         await _set_mentions(session, status.id, mentions)
     await polls.edit_poll(session, config.limits, status, poll, remove=remove_poll)
+    await cards.refresh_card(session, status)
     await enqueue_fanout(session, {"verb": "update", "status_id": status.id,
                                    "activity_id": f"{status.uri}#updates/{new_id()}"})
     await session.flush()

@@ -18,6 +18,7 @@ from sqlalchemy import exists, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from actors.cards import enqueue_card, refresh_card
 from actors.notifications import notify
 from actors.remote_polls import RemotePoll, parse_question, store_remote_poll
 from federation.sanitize import clean_html
@@ -179,6 +180,7 @@ async def store_status(session: AsyncSession, parsed: RemoteStatus, author: Acto
         return status  # stored meanwhile by another job
     if parsed.poll is not None:
         await store_remote_poll(session, status, parsed.poll)
+    await enqueue_card(session, status)
     if parent is not None:
         await session.execute(update(Status).where(Status.id == parent.id)
                               .values(replies_count=Status.replies_count + 1))
@@ -253,6 +255,7 @@ async def apply_edit(session: AsyncSession, status: Status, parsed: RemoteStatus
     status.content_map, status.summary_map = parsed.content_map, parsed.summary_map
     status.language = parsed.language
     status.edited_at = min(parsed.updated or utcnow(), utcnow())
+    await refresh_card(session, status)
     await session.flush()
     return True
 

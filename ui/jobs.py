@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from actors.cards import CARD_KIND, CARD_POLICY, run_card
 from actors.fanout import FANOUT_KIND, run_fanout
 from actors.poll_jobs import END_KIND, UPDATE_KIND, run_end, run_update
 from federation.delivery import DELIVERY_KIND, DELIVERY_POLICY, DELIVERY_QUEUE, deliver
@@ -21,4 +22,5 @@ def build_registry() -> Registry:
     registry.register(PROCESS_KIND, process_item)
     registry.register(UPDATE_KIND, run_update)
     registry.register(END_KIND, run_end)
+    registry.register(CARD_KIND, run_card, policy=CARD_POLICY)
     return registry
