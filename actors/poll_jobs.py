@@ -16,7 +16,7 @@ import logging
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import exists, select, update
+from sqlalchemy import exists, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from actors.fanout import fan_out, insert_ignoring_duplicates
@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 UPDATE_KIND = "actors.poll_update"
 END_KIND = "actors.poll_end"
 UPDATE_DELAY_SECONDS = 60
+STALE_MARK_SECONDS = 3600
 log = logging.getLogger("amity.polls")
 
 
@@ -46,9 +47,12 @@ async def schedule_update(session: AsyncSession, poll: Poll) -> bool:
     """After a vote on a local poll: queue its Update unless one is pending (or totals are hidden)."""
     if poll.hide_totals:
         return False  # the counts go out when the poll ends
-    due = utcnow() + timedelta(seconds=UPDATE_DELAY_SECONDS)
-    result = await session.execute(update(Poll).where(Poll.id == poll.id, Poll.update_due_at.is_(None))
-                                   .values(update_due_at=due).execution_options(synchronize_session=False))
+    now = utcnow()
+    stale = now - timedelta(seconds=STALE_MARK_SECONDS)  # its job was lost: do not wait for it forever
+    result = await session.execute(
+        update(Poll).where(Poll.id == poll.id, or_(Poll.update_due_at.is_(None), Poll.update_due_at < stale))
+        .values(update_due_at=now + timedelta(seconds=UPDATE_DELAY_SECONDS))
+        .execution_options(synchronize_session=False))
     if not getattr(result, "rowcount", 0):
         return False
     await queue.enqueue(session, UPDATE_KIND, {"poll_id": poll.id}, delay_seconds=UPDATE_DELAY_SECONDS)

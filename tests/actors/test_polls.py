@@ -6,7 +6,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from actors import polls, posting
@@ -267,6 +267,20 @@ async def test_many_votes_make_one_update_a_minute_later_to_followers_and_remote
     await remote_vote(services, carl, status, "Juice")
     async with services.sessions() as session:
         assert len(await jobs(session, UPDATE_KIND)) == 1  # a new one after the first ran
+
+
+async def test_a_vote_after_a_lost_update_job_queues_a_new_one(
+        services: Services, engine: AsyncEngine, author: Actor) -> None:
+    voter, other = remote_actor("val", "v.example"), remote_actor("oz", "o.example")
+    await seed(engine, voter, other)
+    status = await post(services, author, text="Drinks?", poll=SPEC)
+    await remote_vote(services, voter, status, "Tea")
+    async with services.sessions() as session, session.begin():  # the job died, its mark stayed
+        await session.execute(delete(Job).where(Job.kind == UPDATE_KIND))
+        await session.execute(update(Poll).values(update_due_at=utcnow() - timedelta(hours=2)))
+    await remote_vote(services, other, status, "Tea")
+    async with services.sessions() as session:
+        assert len(await jobs(session, UPDATE_KIND)) == 1
 
 
 async def test_hidden_totals_send_no_counts_and_no_update_until_the_end(
