@@ -181,9 +181,9 @@ async def vote(session: AsyncSession, voter: Actor, status: Status, choices: Seq
     at once so the member sees it.
     """
     require_local(voter)
+    poll = await lock_poll(session, status.id)  # first: on SQLite this takes the write lock early
     if not await can_see(session, voter.id, status):
         raise NotFound("the poll does not exist or is not visible")
-    poll = await lock_poll(session, status.id)
     if voter.id == status.actor_id:
         raise Invalid("you cannot vote in your own poll")
     if has_ended(poll):
