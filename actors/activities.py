@@ -49,6 +49,14 @@ def announce(boost: Status, booster: Actor, original: Status, original_author: A
                     published=boost.published_at)
 
 
+def featured_change(kind: str, status: Status, author: Actor, *, activity_id: str) -> dict[str, Any]:
+    """`Add` (pinned) or `Remove` (unpinned) of a status to the author's `featured` collection."""
+    followers = author.followers_url or f"{author.uri}/followers"
+    doc = activity(kind, id=activity_id, actor=author.uri, obj=status.uri, to=[PUBLIC], cc=[followers])
+    doc["target"] = author.featured_url or f"{author.uri}/collections/featured"
+    return doc
+
+
 def like(favourite: Favourite, actor: Actor, status: Status) -> dict[str, Any]:
     return activity("Like", id=favourite.uri, actor=actor.uri, obj=status.uri)
 

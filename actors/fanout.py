@@ -9,8 +9,9 @@ never leaves the node. Running the job again after a crash changes nothing: time
 entries and notifications are unique, and deliveries are keyed by the activity's id.
 
 Payload: `{"verb": "create" | "update" | "announce", "status_id": id, ...}` for rows that
-exist, or, for rows already deleted, `{"verb": "delete" | "undo_announce", "author_id",
-"visibility", "local_only", "actor_ids": [...], "activity": {...}}` rendered by the caller.
+exist, or, for rows already deleted and for pins, `{"verb": "delete" | "undo_announce" | "pin" |
+"unpin", "author_id", "visibility", "local_only", "actor_ids": [...], "activity": {...}}`
+rendered by the caller.
 An update may name more recipients in `"actor_ids"` too (a poll's remote voters).
 """
 
@@ -41,6 +42,9 @@ if TYPE_CHECKING:
 
 FANOUT_KIND = "actors.fanout"
 log = logging.getLogger("amity.fanout")
+
+
+PRERENDERED_VERBS = ("delete", "undo_announce", "pin", "unpin")  # the caller rendered the activity
 
 
 async def enqueue_fanout(session: AsyncSession, payload: dict[str, Any]) -> int:
@@ -99,7 +103,7 @@ async def fan_out(session: AsyncSession, payload: dict[str, Any], *, local_domai
 
 async def _plan(session: AsyncSession, payload: dict[str, Any], local_domain: str) -> Plan | None:
     verb = payload.get("verb")
-    if verb in ("delete", "undo_announce"):
+    if verb in PRERENDERED_VERBS:
         author = await session.get(Actor, payload["author_id"])
         if author is None:
             return None

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from actors.muting import silenced_for
 from storage.models import NOTIFICATION_TYPES, Actor, Notification
 
 
@@ -15,6 +16,9 @@ async def notify(session: AsyncSession, recipient: Actor, type_: str, from_actor
         return None
     if type_ not in NOTIFICATION_TYPES:
         raise ValueError(f"unknown notification type {type_!r}")
+    if not type_.startswith("admin.") and await silenced_for(session, recipient, from_actor, type_,
+                                                              status_id):
+        return None
     existing = await session.scalar(select(Notification).where(
         Notification.recipient_id == recipient.id, Notification.type == type_,
         Notification.from_actor_id == from_actor.id,

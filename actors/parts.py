@@ -12,12 +12,27 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from federation.render import PostParts
-from storage.models import Poll
+from storage.models import MediaAttachment, Poll
 
 
 async def load_parts(session: AsyncSession, status_ids: Sequence[int]) -> dict[int, PostParts]:
     parts = {status_id: PostParts() for status_id in status_ids}
-    if status_ids:
-        for poll in (await session.scalars(select(Poll).where(Poll.status_id.in_(status_ids)))).all():
-            parts[poll.status_id].poll = poll
+    if not parts:
+        return parts
+    await _load_media(session, parts)
+    await _load_polls(session, parts)
     return parts
+
+
+async def _load_media(session: AsyncSession, parts: dict[int, PostParts]) -> None:
+    rows = await session.scalars(
+        select(MediaAttachment).where(MediaAttachment.status_id.in_(list(parts)))
+        .order_by(MediaAttachment.status_id, MediaAttachment.position, MediaAttachment.id))
+    for media in rows:
+        if media.status_id is not None:
+            parts[media.status_id].media.append(media)
+
+
+async def _load_polls(session: AsyncSession, parts: dict[int, PostParts]) -> None:
+    for poll in (await session.scalars(select(Poll).where(Poll.status_id.in_(list(parts))))).all():
+        parts[poll.status_id].poll = poll

@@ -20,6 +20,7 @@ from sqlalchemy import exists, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from actors.fanout import fan_out, insert_ignoring_duplicates
+from actors.muting import silenced_for
 from storage import queue
 from storage.ids import new_id
 from storage.models import Actor, Block, Notification, Poll, PollVote, Status, utcnow
@@ -125,19 +126,21 @@ async def end_poll(session: AsyncSession, poll_id: int, *, local_domain: str) ->
 
 
 async def _notify_ended(session: AsyncSession, poll: Poll, status: Status, author: Actor) -> None:
-    """`poll` notifications, in one statement: local voters (unless they block the author), and
-    the author when local (Mastodon tells authors their poll ended, from themselves)."""
-    voters = select(PollVote.actor_id).join(Actor, Actor.id == PollVote.actor_id).where(
+    """`poll` notifications, inserted in one statement: local voters (unless they block the
+    author, or muted them or the thread), and the author when local (Mastodon tells authors
+    their poll ended, from themselves)."""
+    voters = select(Actor).join(PollVote, PollVote.actor_id == Actor.id).where(
         PollVote.poll_id == poll.id, Actor.domain.is_(None),
-        ~exists().where(Block.actor_id == PollVote.actor_id, Block.target_id == author.id)).distinct()
-    recipients = set((await session.scalars(voters)).all())
+        ~exists().where(Block.actor_id == Actor.id, Block.target_id == author.id)).distinct()
+    recipients = {actor.id: actor for actor in (await session.scalars(voters)).all()}
     if author.domain is None:
-        recipients.add(author.id)
+        recipients[author.id] = author
     now = utcnow()
     rows: list[dict[str, Any]] = [
-        {"id": new_id(), "recipient_id": recipient, "type": "poll", "from_actor_id": author.id,
+        {"id": new_id(), "recipient_id": recipient.id, "type": "poll", "from_actor_id": author.id,
          "status_id": status.id, "created_at": now, "read": False}
-        for recipient in sorted(recipients)]
+        for recipient in sorted(recipients.values(), key=lambda actor: actor.id)
+        if not await silenced_for(session, recipient, author, "poll", status.id)]
     if rows:
         await insert_ignoring_duplicates(session, Notification, rows,
                                          ("recipient_id", "type", "from_actor_id", "status_id"))

@@ -38,6 +38,13 @@ class PollSpec:
     hide_totals: bool = False  # vote counts hidden until the poll ends
 
 
+def api_limits(limits: Limits) -> dict[str, int]:
+    """The poll limits as Mastodon's instance `configuration.polls` reports them."""
+    return {"max_options": limits.poll_max_options,
+            "max_characters_per_option": limits.poll_max_option_chars,
+            "min_expiration": limits.poll_min_expiration, "max_expiration": limits.poll_max_expiration}
+
+
 def _duration(seconds: int) -> str:
     if seconds % 86400 == 0:
         return f"{seconds // 86400} days"
@@ -113,10 +120,13 @@ async def edit_poll(session: AsyncSession, limits: Limits, status: Status, spec:
             await session.flush()
         return None
     if spec is None:
+        if poll is not None:  # the poll stays: media cannot join it
+            await _refuse_with_media(session, status.id)
         return poll
     spec = checked_spec(limits, spec)
     if poll is None:
         return await attach_poll(session, status, spec)
+    await _refuse_with_media(session, status.id)
     titles = [option["title"] for option in poll.options]
     if titles != list(spec.options) or poll.multiple != spec.multiple:
         await session.execute(delete(PollVote).where(PollVote.poll_id == poll.id))

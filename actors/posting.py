@@ -17,7 +17,7 @@ from sqlalchemy import delete as sql_delete
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from actors import activities, cards, polls
+from actors import activities, cards, media, polls
 from actors.fanout import enqueue_fanout
 from actors.interactions import (
     counter,
@@ -80,13 +80,13 @@ def _config(services_or_config: Services | NodeConfig) -> NodeConfig:
     return services_or_config.config if isinstance(services_or_config, Services) else services_or_config
 
 
-def _content(config: NodeConfig, text: str | None, content_html: str | None, summary: str
-             ) -> tuple[str, str, str]:
+def _content(config: NodeConfig, text: str | None, content_html: str | None, summary: str, *,
+             has_media: bool = False) -> tuple[str, str, str]:
     """(sanitized HTML, source text, source type) of a new or edited status."""
     if (text is None) == (content_html is None):
         raise Invalid("give the status as text or as HTML (one of them)")
     source = text if text is not None else content_html or ""
-    if not source.strip():
+    if not source.strip() and not has_media:
         raise Invalid("a status needs some text")
     if len(source) + len(summary) > config.limits.max_status_chars:
         raise Invalid(f"a status is at most {config.limits.max_status_chars} characters")
@@ -110,7 +110,7 @@ async def create_status(session: AsyncSession, services_or_config: Services | No
                         visibility: str = "public", local_only: bool = False, sensitive: bool = False,
                         summary: str = "", language: str | None = None,
                         in_reply_to: Status | None = None, mentions: Sequence[Actor] = (),
-                        poll: polls.PollSpec | None = None) -> Status:
+                        media_ids: Sequence[int | str] = (), poll: polls.PollSpec | None = None) -> Status:
     """Post a status: its row, its mentions, the author's own timeline entry, one fan-out job."""
     config = _config(services_or_config)
     require_local(author)
@@ -118,7 +118,8 @@ async def create_status(session: AsyncSession, services_or_config: Services | No
         raise Invalid(f"visibility must be one of: {', '.join(VISIBILITIES)}")
     poll = None if poll is None else polls.checked_spec(config.limits, poll)
     summary = plain_text(summary, limit=MAX_SUMMARY_CHARS)
-    content, source, source_type = _content(config, text, content_html, summary)
+    attachments = await media.for_new_status(session, config, author, media_ids)
+    content, source, source_type = _content(config, text, content_html, summary, has_media=bool(attachments))
     if in_reply_to is not None and not await can_see(session, author.id, in_reply_to):
         raise NotFound("the status replied to does not exist or is not visible")
     status_id = new_id()
@@ -132,6 +133,7 @@ async def create_status(session: AsyncSession, services_or_config: Services | No
     session.add(status)
     await session.flush()
     await _set_mentions(session, status.id, mentions)
+    media.attach(attachments, status.id)
     session.add(TimelineEntry(owner_id=author.id, status_id=status.id))
     if in_reply_to is not None:
         await counter(session, in_reply_to, "replies_count", +1)
@@ -153,17 +155,22 @@ async def edit_status(session: AsyncSession, services_or_config: Services | Node
                       status: Status, *, text: str | None = None, content_html: str | None = None,
                       sensitive: bool | None = None, summary: str | None = None,
                       language: str | None = None, mentions: Sequence[Actor] | None = None,
+                      media_ids: Sequence[int | str] | None = None,
+                      media_changes: Sequence[media.MediaChange] = (),
                       poll: polls.PollSpec | None = None, remove_poll: bool = False) -> Status:
     """Edit a status: the previous version kept as a StatusEdit, an Update fanned out.
-
-    `poll` sets or changes its poll, `remove_poll` removes it; by default it stays as it is.
-    """
+    `media_ids` (None: unchanged) is the new list of attachments; `media_changes` their new
+    descriptions and focal points. `poll` sets or changes its poll, `remove_poll` removes it;
+    by default it stays as it is."""
     config = _config(services_or_config)
     _require_own_post(author, status)
     if status.reblog_of_id is not None:
         raise Invalid("a boost cannot be edited")
     new_summary = status.summary if summary is None else plain_text(summary, limit=MAX_SUMMARY_CHARS)
-    content, source, source_type = _content(config, text, content_html, new_summary)
+    attachments = await media.change_status_media(session, config, author, status.id, media_ids,
+                                                  media_changes)
+    content, source, source_type = _content(config, text, content_html, new_summary,
+                                            has_media=bool(attachments))
     session.add(StatusEdit(status_id=status.id, summary=status.summary, content=status.content,
                            content_map=dict(status.content_map or {}), sensitive=status.sensitive))
     status.content, status.source_text, status.source_type = content, source, source_type

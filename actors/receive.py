@@ -20,7 +20,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from actors.cards import enqueue_card, refresh_card
 from actors.notifications import notify
+from actors.remote_media import replace_remote_attachments, store_remote_attachments
 from actors.remote_polls import RemotePoll, parse_question, store_remote_poll
+from federation.attachments import RemoteAttachment, parse_attachments
 from federation.sanitize import clean_html
 from federation.vocab import (
     POST_TYPES,
@@ -71,6 +73,7 @@ class RemoteStatus:
     in_reply_to_uri: str | None
     visibility: str
     mention_uris: tuple[str, ...]  # Mention tags and directly addressed actors
+    attachments: tuple[RemoteAttachment, ...] = ()  # checked metadata; nothing fetched
     poll: RemotePoll | None = None  # a Question's options and counts
 
 
@@ -124,6 +127,7 @@ def parse_status(doc: dict[str, Any], author: Actor) -> RemoteStatus:
         in_reply_to_uri=_short(id_of(doc.get("inReplyTo"))),
         visibility=visibility_of(doc, author),
         mention_uris=tuple(dict.fromkeys(_mentioned(doc, author)))[:MAX_MENTIONS],
+        attachments=parse_attachments(doc),
         poll=parse_question(doc) if kind == "Question" else None,
     )
 
@@ -185,6 +189,7 @@ async def store_status(session: AsyncSession, parsed: RemoteStatus, author: Acto
         await session.execute(update(Status).where(Status.id == parent.id)
                               .values(replies_count=Status.replies_count + 1))
     await _adopt_orphans(session, status)
+    await store_remote_attachments(session, status, author, parsed.attachments)
     mentioned = await _store_mentions(session, status, parsed.mention_uris)
     if announce:
         blocking = await _blocking(session, [a.id for a in mentioned], author.id)
@@ -246,8 +251,11 @@ async def apply_edit(session: AsyncSession, status: Status, parsed: RemoteStatus
     """Apply an Update: the previous version is kept as a StatusEdit. False if nothing changed."""
     if status.edited_at is not None and parsed.updated is not None and parsed.updated <= status.edited_at:
         return False
+    author = await session.get(Actor, status.actor_id)
+    media_changed = author is not None and await replace_remote_attachments(
+        session, status, author, parsed.attachments)
     if (status.content, status.summary, status.sensitive, status.content_map or {}) == (
-            parsed.content, parsed.summary, parsed.sensitive, parsed.content_map):
+            parsed.content, parsed.summary, parsed.sensitive, parsed.content_map) and not media_changed:
         return False
     session.add(StatusEdit(status_id=status.id, summary=status.summary, content=status.content,
                            content_map=dict(status.content_map or {}), sensitive=status.sensitive))

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from federation.attachments import attachment_documents, origin_of
 from federation.question import question_fields
 from federation.vocab import CONTEXT, PUBLIC
 from storage.models import Actor, CustomEmoji, MediaAttachment, Poll, Status, Tag
@@ -101,7 +102,7 @@ def note_document(status: Status, author: Actor, *, mentioned: Sequence[Actor] =
         "summary": status.summary or None,
         "content": status.content,
         "tag": [{"type": "Mention", "href": m.uri, "name": handle(m, local_domain)} for m in mentioned],
-        "attachment": [],
+        "attachment": attachment_documents(parts.media, origin_of(status.uri)),
     }
     if status.language:
         doc["contentMap"] = {status.language: status.content, **(status.content_map or {})}

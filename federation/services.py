@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -24,6 +25,8 @@ class Services:
     deliveries: DeliveryState = field(default_factory=DeliveryState)  # this process's delivery caches
     # Tells this process's workers that jobs were just committed (set by the composition root).
     wake_workers: Callable[[], None] = field(default=lambda: None)
+    # Media files processed at once by this process (each large image can take ~0.5 GB).
+    media_slots: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(2))
 
     @property
     def base_url(self) -> str:

@@ -29,6 +29,8 @@ CONTEXT: list[Any] = [
         "featured": {"@id": "toot:featured", "@type": "@id"},
         "votersCount": "toot:votersCount",
         "Emoji": "toot:Emoji",
+        "blurhash": "toot:blurhash",
+        "focalPoint": {"@container": "@list", "@id": "toot:focalPoint"},
         "schema": "http://schema.org#",
         "PropertyValue": "schema:PropertyValue",
         "value": "schema:value",

@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import sqlite3
 from dataclasses import dataclass
-from typing import cast
+from typing import Any, cast
 
 from aiohttp import web
 from sqlalchemy import Table, insert, select
@@ -60,6 +60,8 @@ async def _insert_batch(services: Services, batch: list[_Pending]) -> list[int |
     keys = [dedupe_key(p.envelope.id, actor_uri=p.envelope.actor, signer_uri=p.signer_uri) for p in batch]
     if services.direct is not None:  # SQLite: the whole transaction in one thread hop
         return await services.direct.transaction(functools.partial(_insert_sqlite, batch, keys))
+    if services.engine.dialect.name == "postgresql":
+        return await _insert_postgresql(services, batch, keys)
     async with services.engine.begin() as conn:  # Core: no ORM session for a hot path
         seen = set((await conn.execute(
             select(InboxItem.activity_id).where(InboxItem.activity_id.in_(set(keys))))).scalars().all())
@@ -70,6 +72,29 @@ async def _insert_batch(services: Services, batch: list[_Pending]) -> list[int |
                  "body": p.envelope.activity} for item_id, key, p in new])
             await queue.enqueue_many(conn, PROCESS_KIND, [{"item_id": item_id} for item_id, _, _ in new])
     return results
+
+
+_POSTGRESQL_INSERT_ITEMS = (
+    "INSERT INTO inbox_items (id, activity_id, actor_uri, signer_uri, body, received_at) "
+    "SELECT id, activity_id, actor_uri, signer_uri, body, $6 FROM unnest($1::bigint[], $2::text[], "
+    "$3::text[], $4::text[], $5::json[]) AS t(id, activity_id, actor_uri, signer_uri, body) "
+    "ON CONFLICT (activity_id) DO NOTHING RETURNING id")
+
+
+async def _insert_postgresql(services: Services, batch: list[_Pending], keys: list[str]) -> list[int | None]:
+    """`_insert_batch` as two statements on the asyncpg connection: a repeat (stored before, by
+    another process meanwhile, or twice in this batch) is skipped by ON CONFLICT, not looked up."""
+    new, results = _new_items(batch, keys, set())
+    async with services.engine.connect() as conn:
+        raw: Any = (await conn.get_raw_connection()).driver_connection  # an asyncpg.Connection
+        async with raw.transaction():
+            stored = {row[0] for row in await raw.fetch(
+                _POSTGRESQL_INSERT_ITEMS, [i for i, _, _ in new], [k for _, k, _ in new],
+                [p.envelope.actor for _, _, p in new], [p.signer_uri for _, _, p in new],
+                [p.envelope.text for _, _, p in new], utcnow())}
+            jobs = [{"item_id": item_id} for item_id, _, _ in new if item_id in stored]
+            await queue.enqueue_many_asyncpg(raw, PROCESS_KIND, jobs)
+    return [r if r in stored else None for r in results]
 
 
 def _new_items(batch: list[_Pending], keys: list[str], seen: set[str]

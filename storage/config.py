@@ -34,6 +34,10 @@ class Limits:
 
     max_request_bytes: int = 1_048_576  # inbox and API bodies other than uploads
     max_upload_bytes: int = 41_943_040  # media uploads (40 MiB, as Mastodon's video cap)
+    max_image_bytes: int = 16_777_216  # an image upload or cached remote image (16 MiB, as Mastodon)
+    max_image_pixels: int = 40_000_000  # width x height, checked from the header before decoding
+    max_media_description_chars: int = 1500  # alt text
+    max_media_attachments: int = 4  # per local status
     max_fetch_bytes: int = 2_097_152  # one remote document fetched by the node
     max_status_chars: int = 5000
     poll_max_options: int = 4  # Mastodon's limits for polls, reported to apps
@@ -43,6 +47,26 @@ class Limits:
     job_lease_seconds: int = 300  # how long a claimed job is hidden from other workers
     job_batch_size: int = 100  # jobs claimed per statement
     worker_concurrency: int = 100  # jobs run at once per worker process (>= job_batch_size)
+
+
+SMTP_SECURITY = ("starttls", "tls", "none")
+
+
+@dataclass(frozen=True)
+class Smtp:
+    """Where the node sends e-mail (confirmations, password resets). No host: e-mail is off."""
+
+    host: str = ""
+    port: int = 587
+    username: str = ""
+    password: str = field(default="", repr=False)  # never printed with the config
+    from_address: str = ""  # default: notifications@<domain>
+    security: str = "starttls"  # starttls (port 587), tls (port 465), none (local relay only)
+    timeout_seconds: int = 30
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.host)
 
 
 @dataclass(frozen=True)
@@ -58,6 +82,11 @@ class NodeConfig:
     log_level: str = "info"
     log_format: str = "json"  # "json" or "text"
     limits: Limits = field(default_factory=Limits)
+    smtp: Smtp = field(default_factory=Smtp)
+
+    @property
+    def mail_from(self) -> str:
+        return self.smtp.from_address or f"notifications@{self.domain.split(':')[0]}"
 
     @property
     def base_url(self) -> str:
@@ -70,6 +99,7 @@ class NodeConfig:
 
 _REQUIRED = ("domain", "database_url", "secret_key")
 _LIMIT_KEYS = {f.name for f in fields(Limits)}
+_SMTP_KEYS = {f.name for f in fields(Smtp)}
 
 
 def load_config(path: str | os.PathLike[str] | None = None,
@@ -105,18 +135,23 @@ def _read_toml(path: Path) -> dict[str, Any]:
 def _apply_environment(raw: dict[str, Any], environ: Mapping[str, str]) -> dict[str, Any]:
     merged = dict(raw)
     limits = dict(merged.get("limits", {}))
+    smtp = dict(merged.get("smtp", {}))
     for name, value in environ.items():
         if not name.startswith(ENV_PREFIX) or name.startswith(_NOT_CONFIG_ENV):
             continue
         key = name[len(ENV_PREFIX):].lower()
         if key in _LIMIT_KEYS:
             limits[key] = value
+        elif key.startswith("smtp_") and key[len("smtp_"):] in _SMTP_KEYS:  # AMITY_SMTP_HOST, ...
+            smtp[key[len("smtp_"):]] = value
         elif key == "allowed_private_hosts":
             merged[key] = [h.strip() for h in value.split(",") if h.strip()]
         else:
             merged[key] = value
     if limits:
         merged["limits"] = limits
+    if smtp:
+        merged["smtp"] = smtp
     return merged
 
 
@@ -145,6 +180,7 @@ def build_config(raw: Mapping[str, Any], *, base_dir: Path | None = None,
                                   ("debug", "info", "warning", "error"))
     values["log_format"] = _choice("log_format", str(raw.get("log_format", "json")), ("json", "text"))
     values["limits"] = _limits(raw.get("limits", {}))
+    values["smtp"] = _smtp(raw.get("smtp", {}))
     return NodeConfig(**values)
 
 
@@ -220,6 +256,26 @@ def _limits(value: Any) -> Limits:
     if limits.poll_min_expiration > limits.poll_max_expiration:
         raise ConfigError("limits.poll_min_expiration must not exceed limits.poll_max_expiration")
     return limits
+
+
+def _smtp(value: Any) -> Smtp:
+    if not isinstance(value, Mapping):
+        raise ConfigError('smtp must be a table, e.g. [smtp] host = "mail.example.org"')
+    unknown = sorted(set(value) - _SMTP_KEYS)
+    if unknown:
+        raise ConfigError(f"smtp: unknown key {unknown[0]!r} (known keys: {', '.join(sorted(_SMTP_KEYS))})")
+    from_address = str(value.get("from_address", "")).strip()
+    if from_address and "@" not in from_address:
+        raise ConfigError(f"smtp.from_address {from_address!r} is not an e-mail address")
+    return Smtp(
+        host=str(value.get("host", "")).strip(),
+        port=_int("smtp.port", value.get("port", 587), 1, 65535),
+        username=str(value.get("username", "")),
+        password=str(value.get("password", "")),
+        from_address=from_address,
+        security=_choice("smtp.security", str(value.get("security", "starttls")), SMTP_SECURITY),
+        timeout_seconds=_int("smtp.timeout_seconds", value.get("timeout_seconds", 30), 1, 600),
+    )
 
 
 def render_toml(values: Mapping[str, Any]) -> str:

@@ -90,9 +90,13 @@ DEFINITIONS: dict[str, Setting] = {s.key: s for s in (
             "allowlist: only with partner domains.", _choice("open", "allowlist")),
     Setting("authorized_fetch", False, "Require HTTP signatures on ActivityPub GETs "
             "(the actor document stays public for key fetches).", _bool),
-    Setting("password_grant", True, "Allow the OAuth password grant (used by toot and some "
-            "bots to log in without a browser).", _bool),
-    Setting("require_alt_text", False, "Refuse posts whose images have no description.", _bool),
+    Setting("oauth_password_grant", True, "Allow the OAuth password grant (apps send the e-mail "
+            "or username and password instead of opening the sign-in page; toot's login_cli and some "
+            "bots need it).", _bool),
+    Setting("require_alt_text", False, "Refuse posts with an attachment (image, video, audio) that "
+            "has no description.", _bool),
+    Setting("cache_remote_media", False, "Copy the images, audio and video of remote posts to this "
+            "node (processed like uploads) instead of letting apps load them from their servers.", _bool),
 )}
 
 

@@ -14,13 +14,15 @@ from storage.models import ROLES
 from ui.runtime import load, open_database, prompt_password, write_session
 
 
-def add_commands(commands: Any) -> None:
-    _add_user(commands)
+def add_commands(commands: Any) -> Any:
+    """Add the admin commands; the `user` command's subparsers, for other modules' actions."""
+    user_commands = _add_user(commands)
     _add_settings(commands)
     _add_queue(commands)
+    return user_commands
 
 
-def _add_user(commands: Any) -> None:
+def _add_user(commands: Any) -> Any:
     user = commands.add_parser("user", help="manage local accounts",
                                description="Create and manage local accounts.")
     sub = user.add_subparsers(dest="user_command", metavar="ACTION", required=True)
@@ -43,6 +45,7 @@ def _add_user(commands: Any) -> None:
     reset.add_argument("name")
     reset.add_argument("--password", help="default: a random one, printed")
     reset.set_defaults(run=user_reset_password)
+    return sub
 
 
 def _add_settings(commands: Any) -> None:

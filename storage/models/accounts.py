@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, String, Text, false, func, text
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, String, Text, false, func, text, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.models.base import Base, new_id, utcnow
@@ -78,5 +78,9 @@ class User(Base):
     default_privacy: Mapped[str] = mapped_column(String(16), default="public", server_default="public")
     default_sensitive: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     default_format: Mapped[str] = mapped_column(String(32), default="text/plain", server_default="text/plain")
+    # Sign-up: in approval mode an account waits for a moderator; `invite_id` says which link it used.
+    approved: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    sign_up_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
+    invite_id: Mapped[int | None] = mapped_column()  # a record only: no key, so invites can be deleted
     confirmed_at: Mapped[datetime | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -23,6 +23,7 @@ from storage.models import (
     Block,
     Job,
     MediaAttachment,
+    Mute,
     Notification,
     OutboxActivity,
     Poll,
@@ -124,16 +125,23 @@ async def test_a_poll_outside_the_limits_is_refused_and_nothing_is_stored(
         assert await rows(engine, model) == []
 
 
-async def test_a_poll_cannot_be_added_to_a_post_with_media(
-        services: Services, engine: AsyncEngine, author: Actor) -> None:
-    status = await post(services, author, text="Look")
-    await add(engine, MediaAttachment(actor_id=author.id, status_id=status.id, type="image"))
+async def test_a_poll_cannot_go_with_media(services: Services, engine: AsyncEngine, author: Actor) -> None:
+    upload = MediaAttachment(actor_id=author.id, type="image", description="a mural")
+    await add(engine, upload)
     with pytest.raises(Invalid, match="cannot have both a poll and media"):
-        async with services.sessions() as session, session.begin():
-            fresh = await session.get(Status, status.id)
-            assert fresh is not None
-            await posting.edit_status(session, services, author, fresh, text="Look", poll=SPEC)
-    assert await rows(engine, Poll) == []
+        await post(services, author, text="Look", media_ids=[upload.id], poll=SPEC)
+    assert await rows(engine, Status) == [] and await rows(engine, Poll) == []
+    status = await post(services, author, text="Look", media_ids=[upload.id])
+    with pytest.raises(Invalid, match="cannot have both a poll and media"):
+        await _edit(services, author, status, poll=SPEC)
+    polled = await post(services, author, text="Vote", poll=SPEC)
+    other = MediaAttachment(actor_id=author.id, type="image", description="another")
+    await add(engine, other)
+    with pytest.raises(Invalid, match="cannot have both a poll and media"):
+        await _edit(services, author, polled, media_ids=[other.id])  # the poll stays
+    assert len(await rows(engine, Poll)) == 1
+    (kept,) = await rows(engine, MediaAttachment, MediaAttachment.id == other.id)
+    assert kept.status_id is None
 
 
 async def test_the_create_sent_carries_a_question_with_one_of_end_time_and_voters_count(
@@ -344,15 +352,18 @@ async def _expire_now(services: Services) -> Clock:
 
 async def test_the_end_closes_the_poll_sends_the_final_update_and_notifies_voters_and_author(
         services: Services, engine: AsyncEngine, author: Actor) -> None:
-    follower, bea, cy = remote_actor("rik", "r.example"), local_actor("bea"), local_actor("cy")
-    await seed(engine, follower, bea, cy)
+    follower, bea, cy, dee = (remote_actor("rik", "r.example"), local_actor("bea"), local_actor("cy"),
+                              local_actor("dee"))
+    await seed(engine, follower, bea, cy, dee)
     await add(engine, *follows([follower], author))
     status = await post(services, author, text="Drinks?", poll=SPEC)
     await run_fanouts(services)
     await vote(services, bea, status, [2])
     await remote_vote(services, follower, status, "Tea")
-    await add(engine, Block(actor_id=cy.id, target_id=author.id, uri="http://amity.test/blocks/9"))
-    await vote(services, cy, status, [2])  # cy blocks the author: counted, but not notified
+    await add(engine, Block(actor_id=cy.id, target_id=author.id, uri="http://amity.test/blocks/9"),
+              Mute(actor_id=dee.id, target_id=author.id))
+    await vote(services, cy, status, [2])  # cy blocks the author, dee muted them:
+    await vote(services, dee, status, [0])  # counted, but not notified
     clock = await _expire_now(services)
     assert await run_jobs(services, clock) == 1
     poll = await poll_of(engine, status)
@@ -361,7 +372,7 @@ async def test_the_end_closes_the_poll_sends_the_final_update_and_notifies_voter
     assert len(updates) == 1  # the end's Update; the votes' pending Update is folded into it
     question = updates[0]["object"]
     assert question["closed"] == question["endTime"]
-    assert [o["replies"]["totalItems"] for o in question["oneOf"]] == [1, 0, 2]
+    assert [o["replies"]["totalItems"] for o in question["oneOf"]] == [2, 0, 2]
     notified = await rows(engine, Notification, Notification.type == "poll")
     assert sorted((n.recipient_id, n.from_actor_id, n.status_id) for n in notified) == sorted(
         [(bea.id, author.id, status.id), (author.id, author.id, status.id)])

@@ -44,6 +44,16 @@ def test_environment_overrides_the_file(tmp_path: Path) -> None:
     assert config.allowed_private_hosts == ("127.0.0.1", "::1/128")
 
 
+def test_smtp_comes_from_its_table_or_amity_smtp_variables_and_hides_its_password(tmp_path: Path) -> None:
+    assert build_config(GOOD).smtp.enabled is False  # no host: e-mail is off
+    path = _write(tmp_path / "amity.toml", render_toml(GOOD) + '[smtp]\nhost = "mail.example.org"\n')
+    config = load_config(path, environ={"AMITY_SMTP_PORT": "465", "AMITY_SMTP_SECURITY": "tls",
+                                        "AMITY_SMTP_PASSWORD": "hunter2-secret"})
+    assert (config.smtp.host, config.smtp.port, config.smtp.security) == ("mail.example.org", 465, "tls")
+    assert config.smtp.enabled and config.mail_from == "notifications@social.example.org"
+    assert "hunter2-secret" not in repr(config)
+
+
 def test_environment_alone_is_enough_without_a_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
                                                     ) -> None:
     monkeypatch.chdir(tmp_path)
@@ -63,6 +73,10 @@ def test_environment_alone_is_enough_without_a_file(tmp_path: Path, monkeypatch:
     ({"colour": "blue"}, "unknown key 'colour'"),
     ({"limits": {"max_status_chars": 0}}, "limits.max_status_chars 0 must be between"),
     ({"limits": {"nope": 1}}, "limits: unknown key 'nope'"),
+    ({"smtp": {"security": "ssl"}}, "smtp.security 'ssl' must be one of: starttls, tls, none"),
+    ({"smtp": {"hostname": "x"}}, "smtp: unknown key 'hostname'"),
+    ({"smtp": {"from_address": "nobody"}}, "smtp.from_address 'nobody' is not an e-mail address"),
+    ({"smtp": "mail.example.org"}, "smtp must be a table"),
 ])
 def test_a_wrong_value_names_itself(change: dict[str, object], message: str) -> None:
     with pytest.raises(ConfigError) as caught:

@@ -30,7 +30,7 @@ async def test_defaults_until_set_then_the_stored_value(engine: AsyncEngine) -> 
 
 
 @pytest.mark.parametrize(("key", "text", "expected"), [
-    ("password_grant", "off", False), ("authorized_fetch", "1", True),
+    ("oauth_password_grant", "off", False), ("authorized_fetch", "1", True),
     ("languages", '["EN", "pt"]', ["en", "pt"]), ("languages", "en, pt", ["en", "pt"]),
     ("federation_mode", "allowlist", "allowlist"),
 ])

@@ -17,6 +17,8 @@ from sqlalchemy import false
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
+from actors.relations import pinned_statuses
+from actors.visibility import can_see
 from federation import render
 from federation.services import SERVICES_KEY
 from federation.urls import instance_actor_uri
@@ -139,13 +141,17 @@ async def following(request: web.Request) -> web.Response:
 
 
 async def featured(request: web.Request) -> web.Response:
-    """Pinned posts. There is no pin table yet, so this is always an empty collection."""
-    await signed.viewer(request)
-    async with request.app[SERVICES_KEY].sessions() as session:
+    """Pinned posts, embedded whole (as Mastodon), newest pin first: only those the viewer may see."""
+    viewer = await signed.viewer(request)
+    services = request.app[SERVICES_KEY]
+    async with services.sessions() as session:
         account = await _owner(request, session)
+        pinned = [status for status in await pinned_statuses(session, account)
+                  if await can_see(session, None if viewer is None else viewer.id, status)]
+        notes = await documents.notes(session, account, pinned, local_domain=services.domain)
     collection = account.featured_url or f"{account.uri}/collections/featured"
-    doc = render.ordered_collection(collection, 0, first=None)
-    doc["orderedItems"] = []
+    doc = render.ordered_collection(collection, len(notes), first=None)
+    doc["orderedItems"] = [{k: v for k, v in note.items() if k != "@context"} for note in notes]
     return as2_response(doc)
 
 

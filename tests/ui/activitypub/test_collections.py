@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from storage.models import PENDING, Actor, Block, Status
+from storage.models import PENDING, Actor, Block, Pin, Status
 from tests.ui.activitypub.conftest import Node
 from ui.activitypub.collections import PAGE_SIZE
 
@@ -114,11 +114,24 @@ async def test_followers_are_paged(node: Node) -> None:
     assert second["orderedItems"] == [fans[0].actor.uri]
 
 
-async def test_featured_is_an_empty_collection(node: Node) -> None:
+async def test_featured_is_an_empty_collection_without_pins(node: Node) -> None:
     await node.user("alice")
     doc = await node.json("/users/alice/collections/featured")
     assert doc["id"] == "http://amity.test/users/alice/collections/featured"
     assert doc["type"] == "OrderedCollection" and doc["totalItems"] == 0 and doc["orderedItems"] == []
+
+
+async def test_featured_embeds_the_pinned_posts_the_viewer_may_see(node: Node) -> None:
+    alice = await node.user("alice")
+    public = await node.status(alice, content="<p>opening hours</p>")
+    followers_only = await node.status(alice, visibility="private", content="<p>for followers</p>")
+    async with node.services.sessions() as session, session.begin():
+        for status in (public, followers_only):
+            session.add(Pin(actor_id=alice.id, status_id=status.id))
+    doc = await node.json("/users/alice/collections/featured")
+    assert doc["totalItems"] == 1
+    [note] = doc["orderedItems"]
+    assert note["id"] == public.uri and note["type"] == "Note" and "@context" not in note
 
 
 async def test_the_instance_actor_has_an_empty_outbox(node: Node) -> None:

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import pytest
 
+from actors import polls
 from storage.config import ConfigError, build_config, load_config
 
 GOOD = {"domain": "social.example.org", "database_url": "sqlite+aiosqlite:///amity.db",
         "secret_key": "k" * 40}
 
 
-def test_the_defaults_are_mastodons() -> None:
+def test_the_defaults_are_mastodons_and_apps_are_told_them() -> None:
     limits = build_config(GOOD).limits
-    assert (limits.poll_max_options, limits.poll_max_option_chars) == (4, 50)
-    assert (limits.poll_min_expiration, limits.poll_max_expiration) == (300, 30 * 86400)
+    assert polls.api_limits(limits) == {"max_options": 4, "max_characters_per_option": 50,
+                                        "min_expiration": 300, "max_expiration": 30 * 86400}
 
 
 def test_an_operator_can_allow_more_options_from_the_environment() -> None:
