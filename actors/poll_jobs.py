@@ -129,9 +129,9 @@ async def _notify_ended(session: AsyncSession, poll: Poll, status: Status, autho
     """`poll` notifications, inserted in one statement: local voters (unless they block the
     author, or muted them or the thread), and the author when local (Mastodon tells authors
     their poll ended, from themselves)."""
-    voters = select(Actor).join(PollVote, PollVote.actor_id == Actor.id).where(
-        PollVote.poll_id == poll.id, Actor.domain.is_(None),
-        ~exists().where(Block.actor_id == Actor.id, Block.target_id == author.id)).distinct()
+    voters = select(Actor).where(
+        Actor.id.in_(select(PollVote.actor_id).where(PollVote.poll_id == poll.id)), Actor.domain.is_(None),
+        ~exists().where(Block.actor_id == Actor.id, Block.target_id == author.id))
     recipients = {actor.id: actor for actor in (await session.scalars(voters)).all()}
     if author.domain is None:
         recipients[author.id] = author
