@@ -12,6 +12,7 @@ Payload: `{"verb": "create" | "update" | "announce", "status_id": id, ...}` for 
 exist, or, for rows already deleted and for pins, `{"verb": "delete" | "undo_announce" | "pin" |
 "unpin", "author_id", "visibility", "local_only", "actor_ids": [...], "activity": {...}}`
 rendered by the caller.
+An update may name more recipients in `"actor_ids"` too (a poll's remote voters).
 """
 
 from __future__ import annotations
@@ -127,7 +128,7 @@ async def _plan(session: AsyncSession, payload: dict[str, Any], local_domain: st
     else:
         raise GiveUp(f"unknown fan-out verb {verb!r}")
     return Plan(author, rendered, status.local_only, followers=status.visibility != "direct",
-                actor_ids={m.id for m in mentioned},
+                actor_ids={m.id for m in mentioned} | {int(i) for i in payload.get("actor_ids", ())},
                 timeline_status_id=status.id if verb == "create" else None,
                 notify_mentioned=status.id)
 

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from federation.render import PostParts
-from storage.models import MediaAttachment
+from storage.models import MediaAttachment, Poll
 
 
 async def load_parts(session: AsyncSession, status_ids: Sequence[int]) -> dict[int, PostParts]:
@@ -20,6 +20,7 @@ async def load_parts(session: AsyncSession, status_ids: Sequence[int]) -> dict[i
     if not parts:
         return parts
     await _load_media(session, parts)
+    await _load_polls(session, parts)
     return parts
 
 
@@ -30,3 +31,8 @@ async def _load_media(session: AsyncSession, parts: dict[int, PostParts]) -> Non
     for media in rows:
         if media.status_id is not None:
             parts[media.status_id].media.append(media)
+
+
+async def _load_polls(session: AsyncSession, parts: dict[int, PostParts]) -> None:
+    for poll in (await session.scalars(select(Poll).where(Poll.status_id.in_(list(parts))))).all():
+        parts[poll.status_id].poll = poll

@@ -17,7 +17,7 @@ from sqlalchemy import delete as sql_delete
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from actors import activities, media
+from actors import activities, cards, media, polls
 from actors.fanout import enqueue_fanout
 from actors.interactions import (
     counter,
@@ -110,12 +110,13 @@ async def create_status(session: AsyncSession, services_or_config: Services | No
                         visibility: str = "public", local_only: bool = False, sensitive: bool = False,
                         summary: str = "", language: str | None = None,
                         in_reply_to: Status | None = None, mentions: Sequence[Actor] = (),
-                        media_ids: Sequence[int | str] = ()) -> Status:
+                        media_ids: Sequence[int | str] = (), poll: polls.PollSpec | None = None) -> Status:
     """Post a status: its row, its mentions, the author's own timeline entry, one fan-out job."""
     config = _config(services_or_config)
     require_local(author)
     if visibility not in VISIBILITIES:
         raise Invalid(f"visibility must be one of: {', '.join(VISIBILITIES)}")
+    poll = None if poll is None else polls.checked_spec(config.limits, poll)
     summary = plain_text(summary, limit=MAX_SUMMARY_CHARS)
     attachments = await media.for_new_status(session, config, author, media_ids)
     content, source, source_type = _content(config, text, content_html, summary, has_media=bool(attachments))
@@ -136,6 +137,9 @@ async def create_status(session: AsyncSession, services_or_config: Services | No
     session.add(TimelineEntry(owner_id=author.id, status_id=status.id))
     if in_reply_to is not None:
         await counter(session, in_reply_to, "replies_count", +1)
+    if poll is not None:
+        await polls.attach_poll(session, status, poll)
+    await cards.enqueue_card(session, status)
     await enqueue_fanout(session, {"verb": "create", "status_id": status.id})
     await session.flush()
     return status
@@ -152,10 +156,12 @@ async def edit_status(session: AsyncSession, services_or_config: Services | Node
                       sensitive: bool | None = None, summary: str | None = None,
                       language: str | None = None, mentions: Sequence[Actor] | None = None,
                       media_ids: Sequence[int | str] | None = None,
-                      media_changes: Sequence[media.MediaChange] = ()) -> Status:
+                      media_changes: Sequence[media.MediaChange] = (),
+                      poll: polls.PollSpec | None = None, remove_poll: bool = False) -> Status:
     """Edit a status: the previous version kept as a StatusEdit, an Update fanned out.
     `media_ids` (None: unchanged) is the new list of attachments; `media_changes` their new
-    descriptions and focal points."""
+    descriptions and focal points. `poll` sets or changes its poll, `remove_poll` removes it;
+    by default it stays as it is."""
     config = _config(services_or_config)
     _require_own_post(author, status)
     if status.reblog_of_id is not None:
@@ -175,6 +181,8 @@ async def edit_status(session: AsyncSession, services_or_config: Services | Node
     status.edited_at = utcnow()
     if mentions is not None:
         await _set_mentions(session, status.id, mentions)
+    await polls.edit_poll(session, config.limits, status, poll, remove=remove_poll)
+    await cards.refresh_card(session, status)
     await enqueue_fanout(session, {"verb": "update", "status_id": status.id,
                                    "activity_id": f"{status.uri}#updates/{new_id()}"})
     await session.flush()

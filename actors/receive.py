@@ -18,8 +18,10 @@ from sqlalchemy import exists, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from actors.cards import enqueue_card, refresh_card
 from actors.notifications import notify
 from actors.remote_media import replace_remote_attachments, store_remote_attachments
+from actors.remote_polls import RemotePoll, parse_question, store_remote_poll
 from federation.attachments import RemoteAttachment, parse_attachments
 from federation.sanitize import clean_html
 from federation.vocab import (
@@ -72,6 +74,7 @@ class RemoteStatus:
     visibility: str
     mention_uris: tuple[str, ...]  # Mention tags and directly addressed actors
     attachments: tuple[RemoteAttachment, ...] = ()  # checked metadata; nothing fetched
+    poll: RemotePoll | None = None  # a Question's options and counts
 
 
 def parse_datetime(value: Any) -> datetime | None:
@@ -125,6 +128,7 @@ def parse_status(doc: dict[str, Any], author: Actor) -> RemoteStatus:
         visibility=visibility_of(doc, author),
         mention_uris=tuple(dict.fromkeys(_mentioned(doc, author)))[:MAX_MENTIONS],
         attachments=parse_attachments(doc),
+        poll=parse_question(doc) if kind == "Question" else None,
     )
 
 
@@ -178,6 +182,9 @@ async def store_status(session: AsyncSession, parsed: RemoteStatus, author: Acto
     ))
     if status is None or not created:
         return status  # stored meanwhile by another job
+    if parsed.poll is not None:
+        await store_remote_poll(session, status, parsed.poll)
+    await enqueue_card(session, status)
     if parent is not None:
         await session.execute(update(Status).where(Status.id == parent.id)
                               .values(replies_count=Status.replies_count + 1))
@@ -256,6 +263,7 @@ async def apply_edit(session: AsyncSession, status: Status, parsed: RemoteStatus
     status.content_map, status.summary_map = parsed.content_map, parsed.summary_map
     status.language = parsed.language
     status.edited_at = min(parsed.updated or utcnow(), utcnow())
+    await refresh_card(session, status)
     await session.flush()
     return True
 

@@ -256,6 +256,17 @@ class OutboundClient:
             body = await _read_capped(response, max_bytes, str(final_url))
             return FetchResult(str(final_url), response.status, response.headers, body)
 
+    async def get_page(self, url: str, *, accept: Sequence[str], max_bytes: int) -> FetchResult[bytes]:
+        """GET a web page (not a federation document): unsigned, as a browser would, and only
+        its first `max_bytes` bytes; the rest is never read (the connection is closed)."""
+        async with self._get(url, accept, signed=False) as (final_url, response):
+            kind = response.headers.get("Content-Type")
+            if not content_type_matches(kind, accept):
+                raise UnexpectedContentType(f"{final_url} answered with Content-Type {kind!r}, "
+                                            f"expected one of: {', '.join(accept)}")
+            body = await _read_prefix(response, max_bytes)
+            return FetchResult(str(final_url), response.status, response.headers, body)
+
     async def post(self, url: str, body: bytes, *, content_type: str,
                    signer: Signer | None = None) -> PostResult:
         """POST `body`, signed by `signer` (else the client's own); redirects are not followed."""
@@ -274,25 +285,26 @@ class OutboundClient:
             raise _network_error(target, exc) from exc
 
     def _headers(self, method: str, url: URL, body: bytes | None, content_type: str | None,
-                 accept: Sequence[str] | None, signer: Signer | None = None) -> dict[str, str]:
+                 accept: Sequence[str] | None, signer: Signer | None = None,
+                 signed: bool = True) -> dict[str, str]:
         headers = {"User-Agent": self.user_agent}
         if accept:
             headers["Accept"] = ", ".join(accept)
         if content_type is not None:
             headers["Content-Type"] = content_type
         signer = signer or self.signer
-        if signer is not None:
+        if signer is not None and signed:
             headers.update(signer(method, str(url), body, content_type))
         return headers
 
     @asynccontextmanager
-    async def _get(self, url: str, accept: Sequence[str]
+    async def _get(self, url: str, accept: Sequence[str], *, signed: bool = True
                    ) -> AsyncIterator[tuple[URL, aiohttp.ClientResponse]]:
         """GET `url`, following redirects hop by hop; yields the final 2xx response."""
         target = URL(url)
         for _hop in range(MAX_REDIRECTS + 1):
             _check_url(target)
-            headers = self._headers("GET", target, None, None, accept)
+            headers = self._headers("GET", target, None, None, accept, signed=signed)
             try:
                 async with self._get_session().get(target, headers=headers,
                                                    allow_redirects=False) as response:
@@ -330,6 +342,18 @@ async def _read_capped(response: aiohttp.ClientResponse, limit: int, url: str) -
             response.close()
             raise TooLarge(f"{url} sent more than the limit of {limit} bytes")
         chunks.append(chunk)
+    return b"".join(chunks)
+
+
+async def _read_prefix(response: aiohttp.ClientResponse, limit: int) -> bytes:
+    """Read at most `limit` bytes of the body; close the connection if more would follow."""
+    chunks: list[bytes] = []
+    total = 0
+    while total < limit and (chunk := await response.content.read(min(_CHUNK, limit - total))):
+        total += len(chunk)
+        chunks.append(chunk)
+    if total >= limit and not response.content.at_eof():
+        response.close()
     return b"".join(chunks)
 
 

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from federation.attachments import attachment_documents, origin_of
+from federation.question import question_fields
 from federation.vocab import CONTEXT, PUBLIC
 from storage.models import Actor, CustomEmoji, MediaAttachment, Poll, Status, Tag
 
@@ -109,6 +110,8 @@ def note_document(status: Status, author: Actor, *, mentioned: Sequence[Actor] =
         doc["summaryMap"] = dict(status.summary_map)
     if status.edited_at:
         doc["updated"] = iso(status.edited_at)
+    if parts.poll is not None:
+        doc.update(question_fields(parts.poll))
     if with_context:
         doc = {"@context": CONTEXT, **doc}
     return doc

@@ -27,6 +27,7 @@ CONTEXT: list[Any] = [
         "toot": "http://joinmastodon.org/ns#",
         "discoverable": "toot:discoverable",
         "featured": {"@id": "toot:featured", "@type": "@id"},
+        "votersCount": "toot:votersCount",
         "Emoji": "toot:Emoji",
         "blurhash": "toot:blurhash",
         "focalPoint": {"@container": "@list", "@id": "toot:focalPoint"},

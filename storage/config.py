@@ -40,6 +40,10 @@ class Limits:
     max_media_attachments: int = 4  # per local status
     max_fetch_bytes: int = 2_097_152  # one remote document fetched by the node
     max_status_chars: int = 5000
+    poll_max_options: int = 4  # Mastodon's limits for polls, reported to apps
+    poll_max_option_chars: int = 50
+    poll_min_expiration: int = 300  # seconds (5 minutes)
+    poll_max_expiration: int = 2_592_000  # seconds (30 days)
     job_lease_seconds: int = 300  # how long a claimed job is hidden from other workers
     job_batch_size: int = 100  # jobs claimed per statement
     worker_concurrency: int = 100  # jobs run at once per worker process (>= job_batch_size)
@@ -246,7 +250,12 @@ def _limits(value: Any) -> Limits:
     unknown = sorted(set(value) - _LIMIT_KEYS)
     if unknown:
         raise ConfigError(f"limits: unknown key {unknown[0]!r}")
-    return Limits(**{k: _int(f"limits.{k}", v, 1, 2**40) for k, v in value.items()})
+    limits = Limits(**{k: _int(f"limits.{k}", v, 1, 2**40) for k, v in value.items()})
+    if limits.poll_max_options < 2:
+        raise ConfigError("limits.poll_max_options must be at least 2: a poll has two options or more")
+    if limits.poll_min_expiration > limits.poll_max_expiration:
+        raise ConfigError("limits.poll_min_expiration must not exceed limits.poll_max_expiration")
+    return limits
 
 
 def _smtp(value: Any) -> Smtp:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from actors.cards import CARD_KIND, CARD_POLICY, run_card
 from actors.fanout import FANOUT_KIND, run_fanout
 from actors.mailer import MAIL_KIND, send_mail
 from actors.media_cache import CACHE_KIND, run_cache
+from actors.poll_jobs import END_KIND, UPDATE_KIND, run_end, run_update
 from federation.delivery import DELIVERY_KIND, DELIVERY_POLICY, DELIVERY_QUEUE, deliver
 from inbox.process import process_item
 from inbox.store import PROCESS_KIND
@@ -20,6 +22,9 @@ def build_registry() -> Registry:
     registry.register(FANOUT_KIND, run_fanout)
     registry.register(DELIVERY_KIND, deliver, policy=DELIVERY_POLICY)
     registry.register(PROCESS_KIND, process_item)
+    registry.register(UPDATE_KIND, run_update)
+    registry.register(END_KIND, run_end)
+    registry.register(CARD_KIND, run_card, policy=CARD_POLICY)
     registry.register(MAIL_KIND, send_mail)
     registry.register(CACHE_KIND, run_cache)
     return registry

@@ -13,6 +13,7 @@ from actors.receive import attributed_to, is_tombstoned, parse_status, status_by
 from federation.vocab import id_of
 from inbox import fetch
 from inbox.context import Incoming
+from inbox.handlers import vote
 from storage.errors import Invalid
 
 
@@ -21,6 +22,9 @@ async def handle(ctx: Incoming, activity: dict[str, Any]) -> None:
     object_id = id_of(obj)
     if not object_id:
         raise Invalid("the Create has no object")
+    if await vote.is_vote(ctx, obj):
+        await vote.handle(ctx, activity)
+        return
     async with ctx.services.sessions() as session:
         if await is_tombstoned(session, object_id) or await status_by_uri(session, object_id):
             return  # deleted already, or stored already: nothing to do

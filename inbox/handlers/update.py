@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from actors.receive import apply_edit, attributed_to, parse_status, status_by_uri
+from actors.remote_polls import refresh_remote_poll
 from federation.resolve import parse_actor, resolve_actor, upsert_actor
 from federation.vocab import id_of
 from inbox import fetch
@@ -31,6 +32,7 @@ async def update_status(ctx: Incoming, activity: dict[str, Any]) -> None:
         if status.actor_id != author.id:
             raise Invalid(f"{parsed.uri} belongs to another actor")
         await apply_edit(session, status, parsed)
+        await refresh_remote_poll(session, status, parsed.poll, updated=parsed.updated)
 
 
 async def update_actor(ctx: Incoming, activity: dict[str, Any]) -> None:

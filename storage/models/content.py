@@ -103,11 +103,14 @@ class Poll(Base):
     id: Mapped[int] = mapped_column(primary_key=True, default=new_id)
     status_id: Mapped[int] = mapped_column(ForeignKey("statuses.id", ondelete="CASCADE"), unique=True)
     multiple: Mapped[bool] = mapped_column(Boolean, default=False)
+    hide_totals: Mapped[bool] = mapped_column(Boolean, default=False)  # counts hidden until it ends
     options: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     expires_at: Mapped[datetime | None] = mapped_column()
     closed_at: Mapped[datetime | None] = mapped_column()  # set once the end has been announced
     voters_count: Mapped[int] = mapped_column(Integer, default=0)
     votes_count: Mapped[int] = mapped_column(Integer, default=0)
+    # Local polls: when the pending Update with new counts goes out (None: none pending).
+    update_due_at: Mapped[datetime | None] = mapped_column()
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 

@@ -326,11 +326,15 @@ class FedifyPeer:
 
     async def post(self, content: str, *, to: list[str] | None = None, cc: list[str] | None = None,
                    in_reply_to: str | None = None, mentions: list[str] | None = None,
-                   summary: str | None = None, shared_inbox: bool = True, check: bool = True) -> Json:
+                   summary: str | None = None, shared_inbox: bool = True, check: bool = True,
+                   poll: Json | None = None) -> Json:
         """Send Create(Note). Default audience: to Public, cc alice's followers. "public" and
         "followers" are accepted as shorthands; the followers collection is delivered to the
-        recorded followers; mentioned actors are tagged and added to cc. Answer has `note_id`."""
+        recorded followers; mentioned actors are tagged and added to cc. Answer has `note_id`.
+        With `poll` ({"options": [...], "multiple": bool, "end_time": ISO}) it is a Question."""
         payload: Json = {"content": content, "shared_inbox": shared_inbox}
+        if poll is not None:
+            payload["poll"] = poll
         if to is not None:
             payload["to"] = to
         if cc is not None:
@@ -342,6 +346,10 @@ class FedifyPeer:
         if summary is not None:
             payload["summary"] = summary
         return await self._send("post", payload, check)
+
+    async def vote(self, question_url: str, choices: list[str], *, check: bool = True) -> Json:
+        """Vote as Mastodon does: one Create(Note{name, inReplyTo}) per choice, to the author's inbox."""
+        return await self._send("vote", {"question": question_url, "choices": choices}, check)
 
     async def like(self, object_url: str, *, to: list[str] | None = None, check: bool = True) -> Json:
         """Send Like(object) to `to`, or to the object's author (fetched from `object_url`)."""

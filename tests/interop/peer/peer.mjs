@@ -19,6 +19,7 @@ import {
   Accept,
   Activity,
   Announce,
+  Collection,
   Create,
   Delete,
   Endpoints,
@@ -30,6 +31,7 @@ import {
   Object as APObject,
   Person,
   PUBLIC_COLLECTION,
+  Question,
   Reject,
   Tombstone,
   Undo,
@@ -189,6 +191,12 @@ federation.setOutboxDispatcher("/users/{identifier}/outbox", (_ctx, identifier) 
 federation.setObjectDispatcher(Note, "/users/{identifier}/notes/{id}", (ctx, values) => {
   if (values.identifier !== USER) return null;
   const url = ctx.getObjectUri(Note, values).href;
+  return state.notes.get(url)?.note ?? null;
+});
+
+federation.setObjectDispatcher(Question, "/users/{identifier}/questions/{id}", (ctx, values) => {
+  if (values.identifier !== USER) return null;
+  const url = ctx.getObjectUri(Question, values).href;
   return state.notes.get(url)?.note ?? null;
 });
 
@@ -562,7 +570,8 @@ const control = {
     const cc = expandAudience(ctx, body.cc ?? (body.to == null ? [ctx.getFollowersUri(USER).href] : []));
     const mentioned = await resolveAll(ctx, asList(body.mentions));
     for (const m of mentioned) if (!to.includes(m.id) && !cc.includes(m.id)) cc.push(m.id);
-    const noteId = new URL(`/users/${USER}/notes/${randomUUID()}`, ORIGIN);
+    const poll = body.poll ?? null; // {options: [names], multiple?: bool, end_time: ISO string}
+    const noteId = new URL(`/users/${USER}/${poll ? "questions" : "notes"}/${randomUUID()}`, ORIGIN);
     const published = Temporal.Now.instant();
     const noteFields = {
       id: noteId,
@@ -580,7 +589,14 @@ const control = {
     };
     if (body.summary) noteFields.summary = body.summary;
     if (body.sensitive != null) noteFields.sensitive = Boolean(body.sensitive);
-    const note = new Note(noteFields);
+    if (poll) {
+      const options = asList(poll.options).map((name) =>
+        new Note({ name, replies: new Collection({ totalItems: 0 }) }));
+      noteFields[poll.multiple ? "inclusiveOptions" : "exclusiveOptions"] = options;
+      noteFields.endTime = Temporal.Instant.from(need(poll, "end_time"));
+      noteFields.voters = 0;
+    }
+    const note = poll ? new Question(noteFields) : new Note(noteFields);
     const create = new Create({
       id: new URL(`${noteId.href}/activity`),
       actor: ctx.getActorUri(USER),
@@ -593,6 +609,31 @@ const control = {
     const recipients = await audienceRecipients(ctx, [...to, ...cc]);
     const sent = await sendAndRecord(ctx, create, recipients, { preferSharedInbox: body.shared_inbox !== false });
     return { ...sent, note_id: noteId.href };
+  },
+  // A vote as Mastodon sends it: one Create(Note{name, inReplyTo}) per choice, to the poll's author.
+  "POST /_control/vote": async (ctx, body) => {
+    const question = need(body, "question");
+    const author = await authorOf(ctx, question);
+    if (author == null) throw new HttpError(502, `${question} has no author`);
+    const sent = [];
+    for (const name of asList(need(body, "choices"))) {
+      const noteId = new URL(`${ctx.getActorUri(USER).href}#votes/${randomUUID()}`);
+      const vote = new Note({
+        id: noteId,
+        name,
+        attribution: ctx.getActorUri(USER),
+        replyTarget: new URL(question),
+        to: new URL(author.id),
+      });
+      const create = new Create({
+        id: new URL(`${noteId.href}/activity`),
+        actor: ctx.getActorUri(USER),
+        object: vote,
+        to: new URL(author.id),
+      });
+      sent.push(await sendAndRecord(ctx, create, [author], { preferSharedInbox: false }));
+    }
+    return { ok: sent.every((s) => s.ok), votes: sent };
   },
   "POST /_control/like": async (ctx, body) => {
     const object = need(body, "object");

@@ -1,0 +1,166 @@
+"""Polls from other servers, and votes other servers send for our polls.
+
+A remote `Question` is read into a `RemotePoll` (options sanitized to plain text, counts
+bounded) and stored with its status; an `Update(Question)` replaces its counts. A vote is a
+`Note` with a `name` (the option), `inReplyTo` one of our polls, and no content: it is counted
+(never stored as a post) when its option exists, the poll runs, the voter has not already
+chosen it (or anything, in a single-choice poll) and may see the poll.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import delete, exists, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from actors import poll_jobs
+from actors.polls import lock_poll, poll_of, recount
+from actors.visibility import can_see
+from federation.question import has_ended
+from federation.sanitize import plain_text
+from federation.vocab import as_list, id_of, text, type_of
+from storage.errors import Invalid
+from storage.models import Actor, Poll, PollVote, Status, utcnow
+
+MAX_REMOTE_OPTIONS = 32
+MAX_OPTION_CHARS = 200
+MAX_COUNT = 2**31 - 1  # the columns are 32-bit
+
+
+@dataclass(frozen=True)
+class RemotePoll:
+    multiple: bool
+    options: tuple[tuple[str, int], ...]  # (title, votes)
+    expires_at: datetime | None
+    voters_count: int | None
+
+
+def _time(value: Any) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.strip())
+    except ValueError:
+        return None
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+
+def _count(value: Any) -> int | None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        return None
+    return min(value, MAX_COUNT)
+
+
+def parse_question(doc: dict[str, Any]) -> RemotePoll | None:
+    """The poll of a `Question` (None if it has no usable option)."""
+    multiple = not as_list(doc.get("oneOf")) and bool(as_list(doc.get("anyOf")))
+    items = as_list(doc.get("anyOf") if multiple else doc.get("oneOf"))
+    options: list[tuple[str, int]] = []
+    for item in items:
+        if not isinstance(item, dict):
+            continue
+        title = plain_text(text(item, "name"), limit=MAX_OPTION_CHARS)
+        if not title:
+            continue
+        replies = item.get("replies")
+        votes = _count(replies.get("totalItems")) if isinstance(replies, dict) else None
+        options.append((title, votes or 0))
+        if len(options) == MAX_REMOTE_OPTIONS:
+            break
+    if not options:
+        return None
+    closed = doc.get("closed")
+    ends = [t for t in (_time(doc.get("endTime")), _time(closed)) if t is not None]
+    if closed is True and not ends:
+        ends.append(utcnow())
+    return RemotePoll(multiple=multiple, options=tuple(options), expires_at=min(ends) if ends else None,
+                      voters_count=_count(doc.get("votersCount")))
+
+
+def _options(remote: RemotePoll) -> list[dict[str, Any]]:
+    return [{"title": title, "votes": votes} for title, votes in remote.options]
+
+
+def _voters(remote: RemotePoll, votes_count: int, known: int = 0) -> int:
+    """`votersCount`, else the number of votes in a single-choice poll (one each), else `known`."""
+    if remote.voters_count is not None:
+        return remote.voters_count
+    return known if remote.multiple else votes_count
+
+
+async def store_remote_poll(session: AsyncSession, status: Status, remote: RemotePoll) -> Poll:
+    options = _options(remote)
+    votes = sum(o["votes"] for o in options)
+    poll = Poll(status_id=status.id, multiple=remote.multiple, options=options, expires_at=remote.expires_at,
+                votes_count=votes, voters_count=_voters(remote, votes))
+    session.add(poll)
+    await session.flush()
+    return poll
+
+
+async def refresh_remote_poll(session: AsyncSession, status: Status, remote: RemotePoll | None, *,
+                              updated: datetime | None = None) -> None:
+    """An Update of a remote post: its poll's counts (and options, end) as its server says.
+
+    Changed options invalidate the votes members cast here, as on their server. An Update
+    older than the stored edit (`updated` before `edited_at`) changes nothing.
+    """
+    if status.local or (status.edited_at and updated and updated < status.edited_at):
+        return
+    poll = await poll_of(session, status.id)
+    if remote is None:
+        if poll is not None:
+            await session.delete(poll)
+            await session.flush()
+        return
+    if poll is None:
+        await store_remote_poll(session, status, remote)
+        return
+    options = _options(remote)
+    titles = [o["title"] for o in options]
+    if titles != [o["title"] for o in poll.options] or poll.multiple != remote.multiple:
+        await session.execute(delete(PollVote).where(PollVote.poll_id == poll.id))
+    moved = poll.expires_at != remote.expires_at
+    poll.options, poll.multiple, poll.expires_at = options, remote.multiple, remote.expires_at
+    poll.votes_count = sum(o["votes"] for o in options)
+    poll.voters_count = _voters(remote, poll.votes_count, poll.voters_count)
+    await session.flush()
+    if moved and await session.scalar(select(exists().where(PollVote.poll_id == poll.id))):
+        await poll_jobs.schedule_expiry(session, poll)
+
+
+def looks_like_vote(obj: Any) -> bool:
+    """A Note with a `name`, `inReplyTo` and no content: what Mastodon and others send as a vote."""
+    return (isinstance(obj, dict) and type_of(obj) == "Note" and bool(text(obj, "name").strip())
+            and not text(obj, "content").strip() and id_of(obj.get("inReplyTo")) is not None)
+
+
+async def record_remote_vote(session: AsyncSession, status: Status, voter: Actor, *, name: str,
+                             uri: str) -> PollVote | None:
+    """Count a remote actor's vote on a local poll; None if this vote was counted already."""
+    if not status.local:
+        raise Invalid("votes are only taken for this server's polls")
+    if not await can_see(session, voter.id, status, viewer_is_local=False):
+        raise Invalid("the voter may not see this poll")
+    poll = await lock_poll(session, status.id)
+    if await session.scalar(select(exists().where(PollVote.uri == uri))):
+        return None  # the same vote again
+    if has_ended(poll):
+        raise Invalid("the poll has ended")
+    titles = [option["title"] for option in poll.options]
+    if name not in titles:
+        raise Invalid("the vote names no option of this poll")
+    choice = titles.index(name)
+    earlier = set((await session.scalars(select(PollVote.choice).where(
+        PollVote.poll_id == poll.id, PollVote.actor_id == voter.id))).all())
+    if choice in earlier or (earlier and not poll.multiple):
+        raise Invalid("this actor has already voted in this poll")
+    vote = PollVote(poll_id=poll.id, actor_id=voter.id, choice=choice, uri=uri)
+    session.add(vote)
+    await session.flush()
+    await recount(session, poll)
+    await poll_jobs.schedule_update(session, poll)
+    return vote
