@@ -38,6 +38,7 @@ class Status(Base):
     summary_map: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
     source_text: Mapped[str | None] = mapped_column(Text)  # local: what the author typed
     source_type: Mapped[str] = mapped_column(String(32), default="text/plain")
+    source_map: Mapped[dict[str, str] | None] = mapped_column(JSON)  # local: the other languages' sources
     published_at: Mapped[datetime] = mapped_column(default=utcnow)
     edited_at: Mapped[datetime | None] = mapped_column()
     replies_count: Mapped[int] = mapped_column(Integer, default=0)
