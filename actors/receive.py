@@ -18,8 +18,10 @@ from sqlalchemy import exists, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from actors.emoji import RemoteEmoji
 from actors.notifications import notify
-from federation.sanitize import clean_html
+from actors.receive_parts import parse_emojis, parse_hashtags, store_remote_parts
+from federation.sanitize import clean_html, plain_text
 from federation.vocab import (
     POST_TYPES,
     PUBLIC_ALIASES,
@@ -69,6 +71,8 @@ class RemoteStatus:
     in_reply_to_uri: str | None
     visibility: str
     mention_uris: tuple[str, ...]  # Mention tags and directly addressed actors
+    hashtags: tuple[str, ...] = ()  # Hashtag tags, names without '#'
+    emojis: tuple[RemoteEmoji, ...] = ()  # Emoji tags
 
 
 def parse_datetime(value: Any) -> datetime | None:
@@ -103,13 +107,13 @@ def parse_status(doc: dict[str, Any], author: Actor) -> RemoteStatus:
     if kind not in POST_TYPES:
         raise Invalid(f"{uri} is a {kind!r}, not a post")
     content_map = {k[:MAX_LANGUAGE_CHARS]: clean_html(v) for k, v in language_map(doc, "contentMap").items()}
-    summary_map = {k[:MAX_LANGUAGE_CHARS]: clean_html(v) for k, v in language_map(doc, "summaryMap").items()}
+    summary_map = {k[:MAX_LANGUAGE_CHARS]: plain_text(v) for k, v in language_map(doc, "summaryMap").items()}
     language = next(iter(content_map), None)
     content = clean_html(text(doc, "content")) or (content_map[language] if language else "")
     name = text(doc, "name")
     if kind in ("Article", "Page") and name:
         content = f"<p>{html.escape(name[:500])}</p>{content}"
-    summary = clean_html(text(doc, "summary")) or next(iter(summary_map.values()), "")
+    summary = plain_text(text(doc, "summary")) or next(iter(summary_map.values()), "")  # CWs are text
     url = id_of(doc.get("url"))
     now = utcnow()
     return RemoteStatus(
@@ -121,6 +125,7 @@ def parse_status(doc: dict[str, Any], author: Actor) -> RemoteStatus:
         in_reply_to_uri=_short(id_of(doc.get("inReplyTo"))),
         visibility=visibility_of(doc, author),
         mention_uris=tuple(dict.fromkeys(_mentioned(doc, author)))[:MAX_MENTIONS],
+        hashtags=parse_hashtags(doc), emojis=parse_emojis(doc),
     )
 
 
@@ -179,6 +184,7 @@ async def store_status(session: AsyncSession, parsed: RemoteStatus, author: Acto
                               .values(replies_count=Status.replies_count + 1))
     await _adopt_orphans(session, status)
     mentioned = await _store_mentions(session, status, parsed.mention_uris)
+    await store_remote_parts(session, status, parsed.hashtags, parsed.emojis)
     if announce:
         blocking = await _blocking(session, [a.id for a in mentioned], author.id)
         for actor in mentioned:
@@ -248,6 +254,7 @@ async def apply_edit(session: AsyncSession, status: Status, parsed: RemoteStatus
     status.content_map, status.summary_map = parsed.content_map, parsed.summary_map
     status.language = parsed.language
     status.edited_at = min(parsed.updated or utcnow(), utcnow())
+    await store_remote_parts(session, status, parsed.hashtags, parsed.emojis, replace=True)
     await session.flush()
     return True
 
