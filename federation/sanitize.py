@@ -50,7 +50,7 @@ _HREF = (None, "href")
 Token = dict[str, Any]
 
 
-class _DropContents(Filter):  # type: ignore[misc]
+class _DropContents(Filter):
     """Before sanitizing: remove the elements that may only hold code, with their contents."""
 
     def __iter__(self) -> Iterator[Token]:
@@ -68,7 +68,7 @@ class _DropContents(Filter):  # type: ignore[misc]
                 yield token
 
 
-class _Mastodon(Filter):  # type: ignore[misc]
+class _Mastodon(Filter):
     """After sanitizing: fold headings, keep microformat classes, unwrap links with a
     disallowed or relative href, add rel/target, keep only integer list numbers."""
 
@@ -103,7 +103,7 @@ def _link_allowed(href: str | None) -> bool:
     if not href:
         return False
     match = _SCHEME.match(href.strip())
-    return bool(match) and match.group(1).lower() in LINK_PROTOCOLS
+    return match is not None and match.group(1).lower() in LINK_PROTOCOLS
 
 
 def _filter_attributes(data: dict[tuple[str | None, str], str]) -> None:
@@ -122,7 +122,7 @@ def _filter_attributes(data: dict[tuple[str | None, str], str]) -> None:
         data[(None, "reversed")] = "reversed"
 
 
-class _Cleaner(bleach.sanitizer.Cleaner):  # type: ignore[misc]
+class _Cleaner(bleach.sanitizer.Cleaner):
     """bleach's Cleaner with a filter *before* the sanitizer (bleach only has them after)."""
 
     def clean(self, text: str) -> str:

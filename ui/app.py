@@ -12,7 +12,7 @@ from federation.keylookup import KEY_CACHE, KeyCache
 from inbox import routes as inbox_routes
 from storage.config import NodeConfig
 from storage.worker import Worker
-from ui import activitypub, health
+from ui import activitypub, health, media_files
 from ui.jobs import QUEUES, build_registry
 from ui.keys import CONFIG, ENGINE, REGISTRY, SERVICES, SESSIONS, WORKER
 from ui.middlewares import errors, request_context
@@ -35,6 +35,7 @@ def create_app(config: NodeConfig, *, run_workers: bool = True,
     health.setup(app)
     inbox_routes.setup(app)
     activitypub.setup(app)
+    media_files.setup(app)
     return app
 
 

@@ -9,7 +9,7 @@ import sys
 from collections.abc import Awaitable, Callable, Sequence
 from typing import NoReturn
 
-from ui import cli_admin, cli_node
+from ui import cli_admin, cli_content, cli_node
 from ui.runtime import CliError, describe_failure
 
 Command = Callable[[argparse.Namespace], Awaitable[int] | int]
@@ -33,6 +33,7 @@ def build_parser() -> Parser:
     commands.required = True
     cli_node.add_commands(commands)
     cli_admin.add_commands(commands)
+    cli_content.add_commands(commands)
     return parser
 
 
