@@ -9,5 +9,6 @@ from PIL import Image
 
 def png(size: tuple[int, int] = (16, 16), fmt: str = "PNG") -> bytes:
     out = io.BytesIO()
-    Image.new("RGBA", size, (200, 30, 30, 255)).save(out, format=fmt)
+    mode = "RGB" if fmt in ("BMP", "JPEG") else "RGBA"
+    Image.new(mode, size, (200, 30, 30)).save(out, format=fmt)
     return out.getvalue()
