@@ -16,8 +16,8 @@ from federation.services import Services
 from storage.blobs import BlobStore
 from storage.errors import Invalid
 from storage.models import CustomEmoji
-from tests.content.emoji_images import png
 from tests.conftest import make_config
+from tests.content.emoji_images import png
 from ui.app import create_app
 from ui.cli import main
 
@@ -49,7 +49,8 @@ def test_shortcodes_are_letters_digits_and_underscores(name: str) -> None:
 @pytest.fixture
 def node(tmp_path: Path) -> Path:
     config = tmp_path / "amity.toml"
-    assert main(["--config", str(config), "init", "--domain", "localhost:8080", "--admin-password", "owner pw"]) == 0
+    assert main(["--config", str(config), "init", "--domain", "localhost:8080",
+                 "--admin-password", "owner pw"]) == 0
     return config
 
 

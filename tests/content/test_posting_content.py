@@ -8,7 +8,7 @@ from typing import Any
 
 from aiohttp import web
 from pytest_aiohttp import AiohttpServer
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from actors import emoji, mentions, posting
@@ -27,8 +27,8 @@ SOURCE = ("# Hello\n\nHi @cy and @bo@b.example and @ghost@nowhere.example #Garde
 
 async def _emoji(services: Services, tmp_path: Path, code: str = "party") -> None:
     async with services.sessions() as session, session.begin():
-        await emoji.add_local(session, BlobStore(tmp_path / "media"), base_url=services.base_url, shortcode=code,
-                              data=png())
+        await emoji.add_local(session, BlobStore(tmp_path / "media"), base_url=services.base_url,
+                              shortcode=code, data=png())
 
 
 async def _rows(services: Services, status_id: int) -> tuple[list[str], list[int], list[str]]:
@@ -67,7 +67,7 @@ async def test_the_default_format_and_language_come_from_the_member_then_the_nod
     plain = await post(services, author, text="**x**", content_type="text/plain", language="EN")
     assert plain.content == "<p>**x**</p>" and plain.language == "en"
     async with services.sessions() as session, session.begin():
-        await session.execute(User.__table__.update().values(default_language=None))
+        await session.execute(update(User).values(default_language=None))
         await settings.set_value(session, "default_language", "de")
     assert (await post(services, author, text="hallo")).language == "de"
 
@@ -99,12 +99,13 @@ async def test_one_content_warning_for_all_versions_sends_no_summary_map(
 
 
 async def test_bad_versions_are_refused_with_a_clear_message(services: Services, author: Actor) -> None:
-    for kwargs, message in [
+    cases: list[tuple[dict[str, Any], str]] = [
         ({"content_map": {"pt": " "}}, "pt version is empty"),
         ({"content_map": {"not a language": "x"}}, "not a language code"),
         ({"summary_map": {"fr": "x"}}, "has no version"),
         ({"content_type": "text/html"}, "content_type must be one of"),
-    ]:
+    ]
+    for kwargs, message in cases:
         try:
             await post(services, author, text="x", language="en", **kwargs)
         except Invalid as exc:
@@ -123,7 +124,8 @@ async def test_the_note_carries_mention_hashtag_and_emoji_tags(
     status = await post(services, author, text="@bo@b.example #Garden :party:")
     async with services.sessions() as session:
         parts = (await load_parts(session, [status.id]))[status.id]
-        assert [t.name for t in parts.hashtags] == ["garden"] and [e.shortcode for e in parts.emojis] == ["party"]
+        assert [t.name for t in parts.hashtags] == ["garden"]
+        assert [e.shortcode for e in parts.emojis] == ["party"]
     await run_fanouts(services)
     [create] = (await delivered(engine))["https://b.example/inbox"]
     tags = {t["type"]: t for t in create["object"]["tag"]}
@@ -186,7 +188,7 @@ async def test_prepare_resolves_remote_mentions_through_webfinger(
         services: Services, author: Actor, aiohttp_server: AiohttpServer) -> None:
     holder: dict[str, int] = {}
     server = await aiohttp_server(_webfinger_app(holder))
-    holder["port"] = server.port
+    holder["port"] = int(server.port or 0)
     remote = f"127.0.0.1:{server.port}"
     text = f"hello @zed@{remote} `@code@{remote}`"
     prepared = await mentions.prepare(services, [(text, "text/markdown")])
@@ -203,7 +205,7 @@ async def test_a_slow_webfinger_leaves_the_mention_as_text(
         services: Services, author: Actor, aiohttp_server: AiohttpServer) -> None:
     holder: dict[str, int] = {}
     server = await aiohttp_server(_webfinger_app(holder, delay=2.0))
-    holder["port"] = server.port
+    holder["port"] = int(server.port or 0)
     text = f"hello @slow@127.0.0.1:{server.port}"
     prepared = await mentions.prepare(services, [(text, "text/plain")], lookup_seconds=0.2)
     assert prepared.targets == {}

@@ -14,8 +14,8 @@ from storage.models import Actor, CustomEmoji, Status, StatusEmoji, StatusTag, T
 from tests.content.xss_corpus import CORPUS, assert_inert
 from tests.inbox.conftest import Node
 
-EMOJI = {"id": "http://remote.test/emojis/7", "type": "Emoji", "name": ":blob:", "updated": "2025-01-01T00:00:00Z",
-         "icon": {"type": "Image", "mediaType": "image/png", "url": "http://remote.test/files/blob.png"}}
+EMOJI = {"id": "http://remote.test/emojis/7", "type": "Emoji", "name": ":blob:",
+         "updated": "2025-01-01T00:00:00Z", "icon": {"type": "Image", "mediaType": "image/png", "url": "http://remote.test/files/blob.png"}}
 
 
 async def test_hashtags_emoji_and_language_versions_are_stored(node: Node) -> None:
@@ -42,8 +42,8 @@ async def test_hashtags_emoji_and_language_versions_are_stored(node: Node) -> No
     assert await node.count(StatusEmoji) == 1
     async with node.services.sessions() as session:
         parts = (await load_parts(session, [status.id]))[status.id]
-    assert [t.name for t in parts.hashtags] == ["garden", "jardim"] and [e.shortcode for e in parts.emojis] == [
-        "blob"]
+    assert [t.name for t in parts.hashtags] == ["garden", "jardim"]
+    assert [e.shortcode for e in parts.emojis] == ["blob"]
 
 
 async def test_an_edit_replaces_tags_and_refreshes_a_changed_emoji(node: Node) -> None:
@@ -67,8 +67,8 @@ async def test_an_edit_replaces_tags_and_refreshes_a_changed_emoji(node: Node) -
 async def test_hostile_html_in_a_remote_post_is_stored_inert(node: Node, name: str) -> None:
     alice = node.remote()
     payload = CORPUS[name]
-    note = alice.note(1, content=f"<p>{payload}</p>", summary=payload, contentMap={"en": payload, "pt": payload},
-                      summaryMap={"pt": payload}, name=payload)
+    note = alice.note(1, content=f"<p>{payload}</p>", summary=payload,
+                      contentMap={"en": payload, "pt": payload}, summaryMap={"pt": payload}, name=payload)
     await node.deliver(alice, alice.activity("Create", note))
     (status,) = await node.rows(Status)
     for html in [status.content, *status.content_map.values()]:

@@ -11,10 +11,10 @@ from tests.content.xss_corpus import CORPUS, assert_inert, elements
 from tests.ui.activitypub.conftest import BROWSER, Node
 
 # What a status or profile page may contain besides a post's own HTML.
-PAGE_TAGS = frozenset({"html", "head", "meta", "title", "link", "body", "main", "article", "header", "footer",
-                       "time", "details", "summary", "div", "section", "h1", "nav", "dl", "dt", "dd", "p", "br",
-                       "span", "a", "del", "pre", "blockquote", "code", "b", "strong", "u", "i", "em", "ul", "ol",
-                       "li"})
+PAGE_TAGS = frozenset({
+    "html", "head", "meta", "title", "link", "body", "main", "article", "header", "footer", "time", "details",
+    "summary", "div", "section", "h1", "nav", "dl", "dt", "dd", "p", "br", "span", "a", "del", "pre",
+    "blockquote", "code", "b", "strong", "u", "i", "em", "ul", "ol", "li"})
 PAGE_ATTRIBUTES = {"html": {"lang"}, "meta": {"charset", "name", "content"}, "link": {"rel", "type", "href"},
                    "a": {"href", "rel", "class", "target", "hreflang", "lang"}, "span": {"class"},
                    "p": {"class"}, "div": {"class", "lang"}, "section": {"class"}, "time": {"datetime"},
@@ -40,10 +40,12 @@ async def test_the_page_shows_the_version_for_the_reader_and_links_the_others(no
                                content_map={"en": "<p>Our mural</p>", "pt-br": "<p>Nosso mural</p>"},
                                summary_map={"en": "Photo", "pt-br": "Foto"})
     english = await _page(node, alice, status.id)
-    assert '<div class="content" lang="en"><p>Our mural</p></div>' in english and "<summary lang=\"en\">Photo" in english
+    assert '<div class="content" lang="en"><p>Our mural</p></div>' in english
+    assert '<summary lang="en">Photo' in english
     assert f'href="{status.url}?lang=pt-br" hreflang="pt-br"' in english
     portuguese = await _page(node, alice, status.id, **{"Accept-Language": "fr;q=0.9, pt;q=0.8, en;q=0.1"})
-    assert '<div class="content" lang="pt-br"><p>Nosso mural</p></div>' in portuguese and ">Foto<" in portuguese
+    assert '<div class="content" lang="pt-br"><p>Nosso mural</p></div>' in portuguese
+    assert ">Foto<" in portuguese
     assert '<html lang="pt-br">' in portuguese and f'href="{status.url}?lang=en"' in portuguese
     asked = await _page(node, alice, status.id, "?lang=en", **{"Accept-Language": "pt"})
     assert "<p>Our mural</p>" in asked and "Nosso" not in asked
@@ -83,7 +85,8 @@ async def test_hostile_local_input_is_stored_and_served_inert(node: Node, name: 
                                              content_map={"pt": payload})
     for html in (status.content, *status.content_map.values()):
         assert_inert(html)
-        for tag, attrs in elements(html):
-            assert tag in ("p", "br", "a", "span", "pre", "code", "strong", "em", "ul", "ol", "li", "blockquote")
+        composer_tags = {"p", "br", "a", "span", "pre", "code", "strong", "em", "ul", "ol", "li",
+                         "blockquote"}
+        assert {tag for tag, _ in elements(html)} <= composer_tags
     page = await _page(node, alice, status.id)
     assert_page_inert(page)
