@@ -151,6 +151,9 @@ def clean_html(value: str) -> str:
 
 
 def plain_text(value: str, *, limit: int = 500) -> str:
-    """A name or label: tags stripped, whitespace collapsed, escaped on output by templates."""
-    stripped = bleach.clean(value or "", tags=set(), strip=True)
+    """A name or label: tags stripped (scripts and styles with their contents), whitespace
+    collapsed; escaped on output by templates."""
+    if not value:
+        return ""
+    stripped = bleach.clean(_cleaner.clean(value[:MAX_HTML_CHARS]), tags=set(), strip=True)
     return " ".join(html.unescape(stripped).split())[:limit]
