@@ -104,6 +104,9 @@ class _Markdown(threading.local):
         md = markdown.Markdown(extensions=["fenced_code", "sane_lists", "nl2br"], output_format="html")
         md.preprocessors.deregister("html_block")  # raw HTML is text, never markup
         md.inlinePatterns.deregister("html")
+        # A heading needs a space after its #s (as CommonMark): a post starting "#garden" is a tag.
+        md.parser.blockprocessors["hashheader"].RE = re.compile(
+            r"(?:^|\n)(?P<level>#{1,6})[ \t]+(?P<header>(?:\\.|[^\\])*?)#*(?:\n|$)")
         self.md = md
 
 

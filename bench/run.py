@@ -15,7 +15,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from bench import fanout, inbox, kernel
+from bench import content, fanout, inbox, kernel
 
 Benchmark = Callable[[bool], dict[str, Any]]
 
@@ -24,6 +24,7 @@ BENCHMARKS: dict[str, Benchmark] = {
     "kernel": kernel.run,
     "fanout": fanout.run,
     "inbox": inbox.run,
+    "content": content.run,
 }
 
 

@@ -67,6 +67,14 @@ def test_markdown_renders_the_allowed_subset_and_escapes_raw_html() -> None:
     assert_inert(out)
 
 
+def test_a_markdown_line_starting_with_hashtags_is_not_a_heading() -> None:
+    composed = compose("#garden #art\n\n# Heading", MARKDOWN, base_url=BASE, local_domain="amity.test",
+                       mentions={})
+    assert composed.hashtags == ["garden", "art"]
+    assert composed.html.startswith('<p><a href="http://amity.test/tags/garden"')
+    assert composed.html.endswith("<p><strong>Heading</strong></p>")
+
+
 def test_code_gets_no_mentions_tags_or_links() -> None:
     composed = compose("`@cy #tag https://e.org :emo:`\n\n```\n@bo@b.example #x https://e.org\n```\n\n"
                        "    @cy #indented", MARKDOWN, base_url=BASE, local_domain="amity.test",
