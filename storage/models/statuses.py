@@ -31,7 +31,7 @@ class Status(Base):
     visibility: Mapped[str] = mapped_column(String(16), default="public")
     local_only: Mapped[bool] = mapped_column(Boolean, default=False)
     sensitive: Mapped[bool] = mapped_column(Boolean, default=False)
-    summary: Mapped[str] = mapped_column(Text, default="")  # content warning (sanitized HTML text)
+    summary: Mapped[str] = mapped_column(Text, default="")  # content warning (plain text)
     content: Mapped[str] = mapped_column(Text, default="")  # sanitized HTML, primary language
     language: Mapped[str | None] = mapped_column(String(16))
     content_map: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)  # lang -> HTML
