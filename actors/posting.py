@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from sqlalchemy import delete as sql_delete
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from actors import activities, cards, media, polls
+from actors import activities, cards, media, polls, post_content
 from actors.fanout import enqueue_fanout
 from actors.interactions import (
     counter,
@@ -28,6 +28,7 @@ from actors.interactions import (
     unfavourite,
     unreblog,
 )
+from actors.mentions import NOTHING, Prepared
 from actors.visibility import can_see
 from federation.sanitize import clean_html, plain_text
 from federation.services import Services
@@ -110,16 +111,37 @@ async def create_status(session: AsyncSession, services_or_config: Services | No
                         visibility: str = "public", local_only: bool = False, sensitive: bool = False,
                         summary: str = "", language: str | None = None,
                         in_reply_to: Status | None = None, mentions: Sequence[Actor] = (),
-                        media_ids: Sequence[int | str] = (), poll: polls.PollSpec | None = None) -> Status:
-    """Post a status: its row, its mentions, the author's own timeline entry, one fan-out job."""
+                        media_ids: Sequence[int | str] = (), poll: polls.PollSpec | None = None,
+                        content_type: str | None = None, content_map: Mapping[str, str] | None = None,
+                        summary_map: Mapping[str, str] | None = None,
+                        prepared: Prepared = NOTHING) -> Status:
+    """Post a status: its row, its mentions, the author's own timeline entry, one fan-out job.
+
+    `text` is composed (`actors.post_content`) in `content_type` (text/plain or text/markdown,
+    default the author's `default_format`), with `content_map` {language: source} as other
+    language versions; `prepared` holds the mentions resolved before the transaction
+    (`actors.mentions.prepare`); `media_ids` are the author's unattached uploads, `poll` a
+    poll (not with media)."""
     config = _config(services_or_config)
     require_local(author)
     if visibility not in VISIBILITIES:
         raise Invalid(f"visibility must be one of: {', '.join(VISIBILITIES)}")
     poll = None if poll is None else polls.checked_spec(config.limits, poll)
-    summary = plain_text(summary, limit=MAX_SUMMARY_CHARS)
     attachments = await media.for_new_status(session, config, author, media_ids)
-    content, source, source_type = _content(config, text, content_html, summary, has_media=bool(attachments))
+    built = None
+    if text is not None and content_html is None:
+        built = await post_content.build(
+            session, config, author, text=text, content_type=content_type, language=language,
+            content_map=content_map or {}, summary=summary, summary_map=summary_map or {}, prepared=prepared,
+            allow_empty=bool(attachments))
+        mentions = [*mentions, *built.mentioned]
+        content, source, source_type, summary, language = (
+            built.content, built.source_text, built.source_type, built.summary, built.language)
+    else:
+        summary = plain_text(summary, limit=MAX_SUMMARY_CHARS)
+        content, source, source_type = _content(config, text, content_html, summary,
+                                                has_media=bool(attachments))
+        language = language or await post_content.default_language(session, author)
     if in_reply_to is not None and not await can_see(session, author.id, in_reply_to):
         raise NotFound("the status replied to does not exist or is not visible")
     status_id = new_id()
@@ -128,12 +150,16 @@ async def create_status(session: AsyncSession, services_or_config: Services | No
         url=status_url(config.base_url, author.username, status_id), actor_id=author.id, local=True,
         visibility=visibility, local_only=local_only, sensitive=sensitive or bool(summary),
         summary=summary, content=content, language=language, source_text=source, source_type=source_type,
+        content_map=built.content_map if built else {}, summary_map=built.summary_map if built else {},
+        source_map=built.source_map if built else None,
         in_reply_to_id=None if in_reply_to is None else in_reply_to.id,
         in_reply_to_uri=None if in_reply_to is None else in_reply_to.uri, published_at=utcnow())
     session.add(status)
     await session.flush()
     await _set_mentions(session, status.id, mentions)
     media.attach(attachments, status.id)
+    if built is not None:
+        await post_content.store_parts(session, status.id, built)
     session.add(TimelineEntry(owner_id=author.id, status_id=status.id))
     if in_reply_to is not None:
         await counter(session, in_reply_to, "replies_count", +1)
@@ -157,11 +183,15 @@ async def edit_status(session: AsyncSession, services_or_config: Services | Node
                       language: str | None = None, mentions: Sequence[Actor] | None = None,
                       media_ids: Sequence[int | str] | None = None,
                       media_changes: Sequence[media.MediaChange] = (),
-                      poll: polls.PollSpec | None = None, remove_poll: bool = False) -> Status:
+                      poll: polls.PollSpec | None = None, remove_poll: bool = False,
+                      content_type: str | None = None, content_map: Mapping[str, str] | None = None,
+                      summary_map: Mapping[str, str] | None = None, prepared: Prepared = NOTHING) -> Status:
     """Edit a status: the previous version kept as a StatusEdit, an Update fanned out.
-    `media_ids` (None: unchanged) is the new list of attachments; `media_changes` their new
-    descriptions and focal points. `poll` sets or changes its poll, `remove_poll` removes it;
-    by default it stays as it is."""
+
+    Text is composed again, as in `create_status`; `content_map=None` keeps the other language
+    versions (composed again from their sources), `{}` removes them. `media_ids` (None:
+    unchanged) is the new list of attachments; `media_changes` their new descriptions and focal
+    points. `poll` sets or changes its poll, `remove_poll` removes it; by default it stays."""
     config = _config(services_or_config)
     _require_own_post(author, status)
     if status.reblog_of_id is not None:
@@ -169,12 +199,27 @@ async def edit_status(session: AsyncSession, services_or_config: Services | Node
     new_summary = status.summary if summary is None else plain_text(summary, limit=MAX_SUMMARY_CHARS)
     attachments = await media.change_status_media(session, config, author, status.id, media_ids,
                                                   media_changes)
-    content, source, source_type = _content(config, text, content_html, new_summary,
-                                            has_media=bool(attachments))
+    built = None
+    if text is not None and content_html is None:
+        built = await post_content.build(
+            session, config, author, text=text, content_type=content_type or status.source_type,
+            language=language or status.language,
+            content_map=(status.source_map or {}) if content_map is None else content_map,
+            summary=new_summary, summary_map=summary_map or {}, prepared=prepared,
+            allow_empty=bool(attachments))
+        content, source, source_type = built.content, built.source_text, built.source_type
+        mentions = [*(mentions or ()), *built.mentioned]
+    else:
+        content, source, source_type = _content(config, text, content_html, new_summary,
+                                                has_media=bool(attachments))
     session.add(StatusEdit(status_id=status.id, summary=status.summary, content=status.content,
                            content_map=dict(status.content_map or {}), sensitive=status.sensitive))
     status.content, status.source_text, status.source_type = content, source, source_type
     status.summary = new_summary
+    if built is not None:
+        status.content_map, status.summary_map, status.source_map = (
+            built.content_map, built.summary_map, built.source_map)
+        await post_content.store_parts(session, status.id, built, replace=True)
     status.sensitive = (status.sensitive if sensitive is None else sensitive) or bool(new_summary)
     if language is not None:
         status.language = language

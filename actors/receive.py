@@ -19,11 +19,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from actors.cards import enqueue_card, refresh_card
+from actors.emoji import RemoteEmoji
 from actors.notifications import notify
+from actors.receive_parts import parse_emojis, parse_hashtags, store_remote_parts
 from actors.remote_media import replace_remote_attachments, store_remote_attachments
 from actors.remote_polls import RemotePoll, parse_question, store_remote_poll
 from federation.attachments import RemoteAttachment, parse_attachments
-from federation.sanitize import clean_html
+from federation.sanitize import clean_html, plain_text
 from federation.vocab import (
     POST_TYPES,
     PUBLIC_ALIASES,
@@ -75,6 +77,8 @@ class RemoteStatus:
     mention_uris: tuple[str, ...]  # Mention tags and directly addressed actors
     attachments: tuple[RemoteAttachment, ...] = ()  # checked metadata; nothing fetched
     poll: RemotePoll | None = None  # a Question's options and counts
+    hashtags: tuple[str, ...] = ()  # Hashtag tags, names without '#'
+    emojis: tuple[RemoteEmoji, ...] = ()  # Emoji tags
 
 
 def parse_datetime(value: Any) -> datetime | None:
@@ -109,13 +113,13 @@ def parse_status(doc: dict[str, Any], author: Actor) -> RemoteStatus:
     if kind not in POST_TYPES:
         raise Invalid(f"{uri} is a {kind!r}, not a post")
     content_map = {k[:MAX_LANGUAGE_CHARS]: clean_html(v) for k, v in language_map(doc, "contentMap").items()}
-    summary_map = {k[:MAX_LANGUAGE_CHARS]: clean_html(v) for k, v in language_map(doc, "summaryMap").items()}
+    summary_map = {k[:MAX_LANGUAGE_CHARS]: plain_text(v) for k, v in language_map(doc, "summaryMap").items()}
     language = next(iter(content_map), None)
     content = clean_html(text(doc, "content")) or (content_map[language] if language else "")
     name = text(doc, "name")
     if kind in ("Article", "Page") and name:
         content = f"<p>{html.escape(name[:500])}</p>{content}"
-    summary = clean_html(text(doc, "summary")) or next(iter(summary_map.values()), "")
+    summary = plain_text(text(doc, "summary")) or next(iter(summary_map.values()), "")  # CWs are text
     url = id_of(doc.get("url"))
     now = utcnow()
     return RemoteStatus(
@@ -129,6 +133,7 @@ def parse_status(doc: dict[str, Any], author: Actor) -> RemoteStatus:
         mention_uris=tuple(dict.fromkeys(_mentioned(doc, author)))[:MAX_MENTIONS],
         attachments=parse_attachments(doc),
         poll=parse_question(doc) if kind == "Question" else None,
+        hashtags=parse_hashtags(doc), emojis=parse_emojis(doc),
     )
 
 
@@ -191,6 +196,7 @@ async def store_status(session: AsyncSession, parsed: RemoteStatus, author: Acto
     await _adopt_orphans(session, status)
     await store_remote_attachments(session, status, author, parsed.attachments)
     mentioned = await _store_mentions(session, status, parsed.mention_uris)
+    await store_remote_parts(session, status, parsed.hashtags, parsed.emojis)
     if announce:
         blocking = await _blocking(session, [a.id for a in mentioned], author.id)
         for actor in mentioned:
@@ -264,6 +270,7 @@ async def apply_edit(session: AsyncSession, status: Status, parsed: RemoteStatus
     status.language = parsed.language
     status.edited_at = min(parsed.updated or utcnow(), utcnow())
     await refresh_card(session, status)
+    await store_remote_parts(session, status, parsed.hashtags, parsed.emojis, replace=True)
     await session.flush()
     return True
 

@@ -15,7 +15,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from bench import fanout, inbox, kernel, media
+from bench import content, fanout, inbox, kernel, media
 
 Benchmark = Callable[[bool], dict[str, Any]]
 
@@ -25,6 +25,7 @@ BENCHMARKS: dict[str, Benchmark] = {
     "fanout": fanout.run,
     "inbox": inbox.run,
     "media": media.run,
+    "content": content.run,
 }
 
 

@@ -267,6 +267,26 @@ class OutboundClient:
             body = await _read_prefix(response, max_bytes)
             return FetchResult(str(final_url), response.status, response.headers, body)
 
+    async def post_json(self, url: str, payload: Any, *, accept: Sequence[str] = JSON,
+                        max_bytes: int = 262_144) -> FetchResult[Any]:
+        """POST a JSON body (unsigned) and read a JSON answer of an `accept` type, capped at
+        `max_bytes`; redirects are not followed. For services the node calls (translation)."""
+        target = URL(url)
+        _check_url(target)
+        headers = self._headers("POST", target, None, "application/json", accept, signed=False)
+        try:
+            async with self._get_session().post(target, data=orjson.dumps(payload), headers=headers,
+                                                allow_redirects=False) as response:
+                if not 200 <= response.status < 300:
+                    raise RemoteError(str(target), response.status, response.headers)
+                kind = response.headers.get("Content-Type")
+                if not content_type_matches(kind, accept):
+                    raise UnexpectedContentType(f"{target} answered with Content-Type {kind!r}")
+                body = await _read_capped(response, max_bytes, str(target))
+                return FetchResult(str(target), response.status, response.headers, parse_json(body))
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            raise _network_error(target, exc) from exc
+
     async def post(self, url: str, body: bytes, *, content_type: str,
                    signer: Signer | None = None) -> PostResult:
         """POST `body`, signed by `signer` (else the client's own); redirects are not followed."""

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+from urllib.parse import quote, urlsplit
 
 from federation.attachments import attachment_documents, origin_of
 from federation.question import question_fields
@@ -101,7 +102,8 @@ def note_document(status: Status, author: Actor, *, mentioned: Sequence[Actor] =
         "sensitive": status.sensitive,
         "summary": status.summary or None,
         "content": status.content,
-        "tag": [{"type": "Mention", "href": m.uri, "name": handle(m, local_domain)} for m in mentioned],
+        "tag": [{"type": "Mention", "href": m.uri, "name": handle(m, local_domain)} for m in mentioned]
+        + content_tags(status, parts),
         "attachment": attachment_documents(parts.media, origin_of(status.uri)),
     }
     if status.language:
@@ -115,6 +117,23 @@ def note_document(status: Status, author: Actor, *, mentioned: Sequence[Actor] =
     if with_context:
         doc = {"@context": CONTEXT, **doc}
     return doc
+
+
+def content_tags(status: Status, parts: PostParts) -> list[dict[str, Any]]:
+    """The Hashtag and Emoji tags of a status (Mastodon's shapes)."""
+    split = urlsplit(status.uri)
+    base_url = f"{split.scheme}://{split.netloc}"
+    found: list[dict[str, Any]] = [
+        {"type": "Hashtag", "href": f"{base_url}/tags/{quote(tag.name, safe='')}",
+         "name": f"#{tag.display_name}"} for tag in parts.hashtags]
+    found += [emoji_tag(emoji) for emoji in parts.emojis]
+    return found
+
+
+def emoji_tag(emoji: CustomEmoji) -> dict[str, Any]:
+    return {"id": emoji.uri or emoji.image_url, "type": "Emoji", "name": f":{emoji.shortcode}:",
+            "updated": iso(emoji.updated_at),
+            "icon": {"type": "Image", "mediaType": emoji.content_type, "url": emoji.image_url}}
 
 
 def tombstone(uri: str, *, deleted: datetime | None = None) -> dict[str, Any]:

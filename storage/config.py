@@ -81,6 +81,8 @@ class NodeConfig:
     allowed_private_hosts: tuple[str, ...] = ()
     log_level: str = "info"
     log_format: str = "json"  # "json" or "text"
+    # API key for the instance setting `translation_url` (a secret: never logged or shown).
+    translation_api_key: str = field(default="", repr=False)
     limits: Limits = field(default_factory=Limits)
     smtp: Smtp = field(default_factory=Smtp)
 
@@ -179,6 +181,7 @@ def build_config(raw: Mapping[str, Any], *, base_dir: Path | None = None,
     values["log_level"] = _choice("log_level", str(raw.get("log_level", "info")).lower(),
                                   ("debug", "info", "warning", "error"))
     values["log_format"] = _choice("log_format", str(raw.get("log_format", "json")), ("json", "text"))
+    values["translation_api_key"] = str(raw.get("translation_api_key", ""))
     values["limits"] = _limits(raw.get("limits", {}))
     values["smtp"] = _smtp(raw.get("smtp", {}))
     return NodeConfig(**values)

@@ -7,6 +7,7 @@ and what it does; `docs/operator-guide.md` shows it and a test keeps the two in 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -54,6 +55,20 @@ def _text(limit: int) -> Callable[[str], str]:
     return parse
 
 
+def _language(text: str) -> str:
+    code = text.strip().lower()
+    if not re.fullmatch(r"[a-z]{2,3}(-[a-z0-9]{2,8})*", code):
+        raise SettingError("must be a language code such as en, pt or pt-br")
+    return code
+
+
+def _url_or_empty(text: str) -> str:
+    value = text.strip()
+    if value and not re.fullmatch(r"https?://[^\s]+", value):
+        raise SettingError("must be an http(s) URL, or empty to turn it off")
+    return value.rstrip("/")
+
+
 def _string_list(item_limit: int, *, lower: bool = False) -> Callable[[str], list[str]]:
     """A JSON array of strings, or one value per line / comma-separated."""
     def parse(text: str) -> list[str]:
@@ -80,8 +95,8 @@ DEFINITIONS: dict[str, Setting] = {s.key: s for s in (
     Setting("description", "", "Longer text for the about page (plain text or Markdown).",
             _text(10_000)),
     Setting("contact_email", "", "Where people reach the admins.", _text(320)),
-    Setting("languages", ["en"], "Languages the node's community uses (ISO 639-1 codes); the "
-            "first is the default language of posts.", _string_list(8, lower=True)),
+    Setting("languages", ["en"], "Languages the node's community uses (ISO 639-1 codes).",
+            _string_list(8, lower=True)),
     Setting("rules", [], "Server rules, one per line or a JSON array.", _string_list(1000)),
     Setting("registration_mode", "approval", "Who may sign up: open, approval (an admin "
             "approves each account), invite (invite link needed) or closed.",
@@ -93,6 +108,11 @@ DEFINITIONS: dict[str, Setting] = {s.key: s for s in (
     Setting("oauth_password_grant", True, "Allow the OAuth password grant (apps send the e-mail "
             "or username and password instead of opening the sign-in page; toot's login_cli and some "
             "bots need it).", _bool),
+    Setting("default_language", "en", "Language of posts whose author chose none (ISO 639-1 "
+            "code); members may set their own.", _language),
+    Setting("translation_url", "", "A LibreTranslate-compatible server for machine translation "
+            "of posts (e.g. https://translate.example.org); empty turns translation off. Its API "
+            "key, if any, goes in the node config as translation_api_key.", _url_or_empty),
     Setting("require_alt_text", False, "Refuse posts with an attachment (image, video, audio) that "
             "has no description.", _bool),
     Setting("cache_remote_media", False, "Copy the images, audio and video of remote posts to this "

@@ -9,7 +9,7 @@ import sys
 from collections.abc import Awaitable, Callable, Sequence
 from typing import NoReturn
 
-from ui import cli_admin, cli_media, cli_members, cli_node
+from ui import cli_admin, cli_content, cli_media, cli_members, cli_node
 from ui.runtime import CliError, describe_failure
 
 Command = Callable[[argparse.Namespace], Awaitable[int] | int]
@@ -35,6 +35,7 @@ def build_parser() -> Parser:
     user_commands = cli_admin.add_commands(commands)
     cli_members.add_commands(commands, user_commands)
     cli_media.add_commands(commands)
+    cli_content.add_commands(commands)
     return parser
 
 

@@ -31,13 +31,14 @@ class Status(Base):
     visibility: Mapped[str] = mapped_column(String(16), default="public")
     local_only: Mapped[bool] = mapped_column(Boolean, default=False)
     sensitive: Mapped[bool] = mapped_column(Boolean, default=False)
-    summary: Mapped[str] = mapped_column(Text, default="")  # content warning (sanitized HTML text)
+    summary: Mapped[str] = mapped_column(Text, default="")  # content warning (plain text)
     content: Mapped[str] = mapped_column(Text, default="")  # sanitized HTML, primary language
     language: Mapped[str | None] = mapped_column(String(16))
     content_map: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)  # lang -> HTML
     summary_map: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
     source_text: Mapped[str | None] = mapped_column(Text)  # local: what the author typed
     source_type: Mapped[str] = mapped_column(String(32), default="text/plain")
+    source_map: Mapped[dict[str, str] | None] = mapped_column(JSON)  # local: the other languages' sources
     published_at: Mapped[datetime] = mapped_column(default=utcnow)
     edited_at: Mapped[datetime | None] = mapped_column()
     replies_count: Mapped[int] = mapped_column(Integer, default=0)

@@ -24,8 +24,8 @@ def note(**fields: Any) -> dict[str, Any]:
 def test_content_falls_back_to_the_content_map_and_takes_its_language() -> None:
     parsed = parse_status(note(content=None, contentMap={"de": "<p>hallo<script>x</script></p>",
                                                          "en": "<p>hello</p>"}), AUTHOR)
-    assert parsed.content == "<p>hallox</p>" and parsed.language == "de"
-    assert parsed.content_map == {"de": "<p>hallox</p>", "en": "<p>hello</p>"}
+    assert parsed.content == "<p>hallo</p>" and parsed.language == "de"
+    assert parsed.content_map == {"de": "<p>hallo</p>", "en": "<p>hello</p>"}
 
 
 def test_summary_map_is_sanitized_and_used_when_there_is_no_summary() -> None:

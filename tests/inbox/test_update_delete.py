@@ -14,7 +14,7 @@ async def test_an_edit_keeps_the_previous_version(node: Node) -> None:
     await node.deliver(alice, update)
     await node.reprocess(update["id"])
     (status,) = await node.rows(Status)
-    assert status.content == "<p>new xtext</p>"
+    assert status.content == "<p>new text</p>"
     assert status.edited_at is not None and status.edited_at.isoformat() == "2025-01-03T00:00:00+00:00"
     (edit,) = await node.rows(StatusEdit)
     assert (edit.status_id, edit.content) == (status.id, "<p>note 1</p>")
@@ -44,7 +44,7 @@ async def test_a_profile_update_is_applied(node: Node) -> None:
                "alsoKnownAs": ["http://elsewhere.test/users/a"]}
     await node.deliver(alice, alice.activity("Update", profile))
     (actor,) = await node.rows(Actor, Actor.uri == alice.uri)
-    assert actor.display_name == "Alice Liddell" and actor.note == "<p>hix</p>"
+    assert actor.display_name == "Alice Liddell" and actor.note == "<p>hi</p>"
     assert actor.also_known_as == ["http://elsewhere.test/users/a"]
 
 

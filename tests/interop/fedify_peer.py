@@ -281,7 +281,10 @@ class FedifyPeer:
         Each entry: seq, received_at, type, id, actor, object (id), object_type, signer (keyId of
         the HTTP signature), ld_signature, proof (bools), recipient ("alice" or None for the
         shared inbox), path, headers, activity (Fedify's JSON-LD), raw (the body as received),
-        reply (for a Follow: the Accept/Reject sent back, with its deliveries), error.
+        reply (for a Follow: the Accept/Reject sent back, with its deliveries), error, and for a
+        Create or Update of a Note `object_fields`: what Fedify's model read from it (contents and
+        summaries with their languages, sensitive, tags with type/name/href/id and an Emoji's
+        icon_url, icon_media_type, updated).
         """
         entries: list[Json] = await self._call("GET", "log")
         return entries
@@ -327,11 +330,15 @@ class FedifyPeer:
     async def post(self, content: str, *, to: list[str] | None = None, cc: list[str] | None = None,
                    in_reply_to: str | None = None, mentions: list[str] | None = None,
                    summary: str | None = None, shared_inbox: bool = True, check: bool = True,
-                   poll: Json | None = None) -> Json:
+                   poll: Json | None = None,
+                   content_map: dict[str, str] | None = None, summary_map: dict[str, str] | None = None,
+                   hashtags: list[Json] | None = None, emojis: list[Json] | None = None) -> Json:
         """Send Create(Note). Default audience: to Public, cc alice's followers. "public" and
         "followers" are accepted as shorthands; the followers collection is delivered to the
-        recorded followers; mentioned actors are tagged and added to cc. Answer has `note_id`.
-        With `poll` ({"options": [...], "multiple": bool, "end_time": ISO}) it is a Question."""
+        recorded followers; mentioned actors are tagged and added to cc. `content_map`/`summary_map`
+        ({language: text}) become contentMap/summaryMap; `hashtags` ({name, href}) and `emojis`
+        ({id, name, url, mediaType, updated}) become Hashtag and Emoji tags. With `poll`
+        ({"options": [...], "multiple": bool, "end_time": ISO}) it is a Question. Answer has `note_id`."""
         payload: Json = {"content": content, "shared_inbox": shared_inbox}
         if poll is not None:
             payload["poll"] = poll
@@ -345,6 +352,10 @@ class FedifyPeer:
             payload["mentions"] = mentions
         if summary is not None:
             payload["summary"] = summary
+        for key, value in (("contentMap", content_map), ("summaryMap", summary_map), ("hashtags", hashtags),
+                           ("emojis", emojis)):
+            if value is not None:
+                payload[key] = value
         return await self._send("post", payload, check)
 
     async def vote(self, question_url: str, choices: list[str], *, check: bool = True) -> Json:

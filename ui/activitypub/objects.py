@@ -25,6 +25,7 @@ from typing import Any
 
 from aiohttp import web
 
+from actors import languages
 from actors.visibility import can_see
 from federation import render
 from federation.services import SERVICES_KEY
@@ -113,7 +114,21 @@ async def page(request: web.Request) -> web.Response:
     except _Gone:
         raise web.HTTPGone(text="This post was deleted") from None
     domain = request.app[SERVICES_KEY].domain
-    return html_response(status_page(status, author, lang=account.locale, domain=domain))
+    version, others = _language_version(request, status)
+    response = html_response(status_page(status, author, lang=account.locale, domain=domain, version=version,
+                                         others=others))
+    response.headers["Vary"] = "Accept, Accept-Language"
+    return response
+
+
+def _language_version(request: web.Request, status: Status) -> tuple[languages.Version, list[str]]:
+    """`?lang=xx` if the status has that version, else by Accept-Language (pages are anonymous)."""
+    asked = request.query.get("lang", "")[:16]
+    preferences = [asked] if asked else []
+    version = languages.pick(status, preferences + languages.parse_accept_language(
+        request.headers.get("Accept-Language")))
+    others = [lang for lang in languages.versions(status) if lang != version.language]
+    return version, others
 
 
 def setup(app: web.Application) -> None:

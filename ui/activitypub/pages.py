@@ -7,8 +7,11 @@ The full web interface lives in ui/web/; these pages only make federated links u
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from html import escape
+from urllib.parse import quote
 
+from actors.languages import Version
 from federation.render import handle, iso
 from federation.sanitize import clean_html
 from federation.vocab import AS2_CONTENT_TYPE
@@ -34,19 +37,35 @@ def _byline(actor: Actor, domain: str) -> str:
 def profile_page(actor: Actor, *, lang: str, domain: str) -> str:
     name = actor.display_name or actor.username
     body = (f"<h1>{escape(name)}</h1>\n<p>{escape(handle(actor, domain))}</p>\n"
-            f"<section class=\"note\">{clean_html(actor.note)}</section>")
+            f"<section class=\"note\">{clean_html(actor.note)}</section>{_fields(actor)}")
     return _page(lang=lang, title=f"{name} ({handle(actor, domain)})", alternate=actor.uri, body=body)
 
 
-def status_page(status: Status, author: Actor, *, lang: str, domain: str) -> str:
+def _fields(actor: Actor) -> str:
+    """Profile fields: names are text, values sanitized HTML (cleaned again here)."""
+    rows = "".join(f"<dt>{escape(str(f.get('name', '')))}</dt><dd>{clean_html(str(f.get('value', '')))}</dd>"
+                   for f in actor.fields or [] if isinstance(f, dict))
+    return f"\n<dl class=\"fields\">{rows}</dl>" if rows else ""
+
+
+def status_page(status: Status, author: Actor, *, lang: str, domain: str, version: Version | None = None,
+                others: Sequence[str] = ()) -> str:
+    """A status in one language `version` (default: the primary), with links to the `others`."""
+    version = version or Version(status.language, status.content, status.summary, True)
     when = iso(status.published_at)
+    lang_attr = f" lang=\"{escape(version.language)}\"" if version.language else ""
     # Sanitized when stored, and again here: a page never trusts what the database holds.
-    content = f"<div class=\"content\">{clean_html(status.content)}</div>"
-    if status.summary:  # a content warning: the post stays folded until opened
-        content = f"<details><summary>{escape(status.summary)}</summary>{content}</details>"
+    content = f"<div class=\"content\"{lang_attr}>{clean_html(version.content)}</div>"
+    if version.summary:  # a content warning: the post stays folded until opened
+        content = (f"<details><summary{lang_attr}>{escape(version.summary)}</summary>{content}</details>")
+    page_url = status.url or status.uri
+    if others:
+        links = " ".join(f"<a href=\"{escape(page_url)}?lang={quote(other)}\" hreflang=\"{escape(other)}\" "
+                         f"lang=\"{escape(other)}\">{escape(other)}</a>" for other in others)
+        content += f"\n<nav class=\"languages\" aria-label=\"Other languages\">{links}</nav>"
     body = (f"<article>\n<header>{_byline(author, domain)}</header>\n{content}\n"
-            f"<footer><a href=\"{escape(status.url or status.uri)}\"><time datetime=\"{when}\">{when}"
+            f"<footer><a href=\"{escape(page_url)}\"><time datetime=\"{when}\">{when}"
             "</time></a></footer>\n</article>")
     name = author.display_name or author.username
-    return _page(lang=status.language or lang, title=f"{name}: {handle(author, domain)}",
+    return _page(lang=version.language or status.language or lang, title=f"{name}: {handle(author, domain)}",
                  alternate=status.uri, body=body)

@@ -159,9 +159,14 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('default_sensitive', sa.Boolean(), server_default=sa.false(), nullable=False))
         batch_op.add_column(sa.Column('default_format', sa.String(length=32), server_default='text/plain', nullable=False))
 
+    with op.batch_alter_table('statuses', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('source_map', sa.JSON(), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('statuses', schema=None) as batch_op:
+        batch_op.drop_column('source_map')
+
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.drop_column('default_format')
         batch_op.drop_column('default_sensitive')

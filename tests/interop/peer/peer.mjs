@@ -23,7 +23,11 @@ import {
   Create,
   Delete,
   Endpoints,
+  Emoji,
   Follow,
+  Hashtag,
+  Image,
+  LanguageString,
   Like,
   MemoryKvStore,
   Mention,
@@ -339,7 +343,41 @@ async function onUndo(ctx, undo) {
 }
 
 async function onOther(ctx, activity) {
-  await record(ctx, activity);
+  const entry = await record(ctx, activity);
+  if (activity instanceof Create || activity instanceof Update) {
+    try {
+      entry.object_fields = await describeObject(ctx, activity);
+    } catch (error) {
+      entry.error = `cannot read the object: ${describe(error)}`;
+    }
+  }
+}
+
+// What Fedify understood of a received post, field by field (its own model, not our JSON):
+// every content and summary with its language, sensitivity, and the tags with their kinds.
+async function describeObject(ctx, activity) {
+  const object = await activity.getObject({ contextLoader: ctx.contextLoader });
+  if (object == null || !(object instanceof Note)) return null;
+  const languageOf = (value) => (value instanceof LanguageString ? value.language.toString() : null);
+  const tags = [];
+  for await (const tag of object.getTags({ contextLoader: ctx.contextLoader })) {
+    const entry = { type: tag.constructor.name, name: tag.name?.toString() ?? null, href: tag.href?.href ?? null,
+      id: tag.id?.href ?? null };
+    if (tag instanceof Emoji) {
+      const icon = await tag.getIcon({ contextLoader: ctx.contextLoader });
+      entry.icon_url = icon?.url?.href ?? null;
+      entry.icon_media_type = icon?.mediaType ?? null;
+      entry.updated = tag.updated?.toString() ?? null;
+    }
+    tags.push(entry);
+  }
+  return {
+    id: object.id?.href ?? null,
+    contents: object.contents.map((c) => ({ value: String(c), language: languageOf(c) })),
+    summaries: object.summaries.map((s) => ({ value: String(s), language: languageOf(s) })),
+    sensitive: object.sensitive,
+    tags,
+  };
 }
 
 federation
@@ -472,6 +510,11 @@ function asList(value) {
   return Array.isArray(value) ? value.map(String) : [String(value)];
 }
 
+function asObjects(value) {
+  if (value == null) return [];
+  return (Array.isArray(value) ? value : [value]).filter((v) => v != null && typeof v === "object");
+}
+
 function expandAudience(ctx, value) {
   return asList(value).map((v) => {
     if (v === "public" || v === "as:Public" || v === "Public") return PUBLIC;
@@ -588,6 +631,25 @@ const control = {
       })),
     };
     if (body.summary) noteFields.summary = body.summary;
+    // Language versions and Hashtag/Emoji tags, as Mastodon and GoToSocial send them.
+    if (body.contentMap) {
+      noteFields.contents = [content, ...Object.entries(body.contentMap).map(([l, v]) => new LanguageString(v, l))];
+      delete noteFields.content;
+    }
+    if (body.summaryMap) {
+      noteFields.summaries = [...(body.summary ? [body.summary] : []),
+        ...Object.entries(body.summaryMap).map(([l, v]) => new LanguageString(v, l))];
+      delete noteFields.summary;
+    }
+    for (const h of asObjects(body.hashtags)) {
+      noteFields.tags.push(new Hashtag({ name: h.name, href: h.href ? new URL(h.href) : null }));
+    }
+    for (const e of asObjects(body.emojis)) {
+      noteFields.tags.push(new Emoji({
+        id: new URL(e.id), name: e.name, updated: e.updated ? Temporal.Instant.from(e.updated) : null,
+        icon: new Image({ url: new URL(e.url), mediaType: e.mediaType ?? "image/png" }),
+      }));
+    }
     if (body.sensitive != null) noteFields.sensitive = Boolean(body.sensitive);
     if (poll) {
       const options = asList(poll.options).map((name) =>

@@ -114,7 +114,7 @@ async def test_the_status_page_is_html_for_browsers(node: Node) -> None:
     assert response.status == 200 and response.content_type == "text/html"
     assert "<p>Story time</p>" in text
     assert "&lt;b&gt;Alice&lt;/b&gt;" in text and "&lt;spoiler&gt;" in text
-    assert response.headers["Vary"] == "Accept"
+    assert response.headers["Vary"] == "Accept, Accept-Language"  # the language version shown
 
 
 async def test_the_status_page_gives_fetchers_the_note(node: Node) -> None:
