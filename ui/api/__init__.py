@@ -11,12 +11,15 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from ui.api import accounts, apps, images, instance, routing
+from ui.api import account_lists, accounts, apps, images, instance, routing, search, tags
 
 
 def setup(app: web.Application) -> None:
     apps.setup(app)
     instance.setup(app)
+    account_lists.setup(app)  # before accounts: /accounts/search is not an account id
     accounts.setup(app)
+    search.setup(app)
+    tags.setup(app)
     images.setup(app)
     routing.setup_cors(app)

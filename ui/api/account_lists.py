@@ -1,0 +1,73 @@
+"""Lists of accounts: `/accounts/:id/followers`, `/following` (paged by follow id, Link headers;
+Amity always shows them, as an account that hides nothing), and `/accounts/search`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+from sqlalchemy import select
+
+from storage.models import ACCEPTED, Actor, Follow
+from ui.api.account_search import search_accounts
+from ui.api.auth import Auth, MemberAuth, scoped, scoped_if_token
+from ui.api.entities import render_accounts
+from ui.api.pagination import link_headers, offset_links, read_limit, read_page
+from ui.api.responses import NOT_FOUND, api_error, json_ok
+from ui.api.routing import add, path_id, urls
+from ui.keys import SESSIONS
+from ui.params import read_params
+
+
+async def _follow_list(request: web.Request, *, followers: bool) -> web.Response:
+    actor_id = path_id(request)
+    page = read_page(await read_params(request))
+    mine, theirs = (Follow.followee_id, Follow.follower_id) if followers else (Follow.follower_id,
+                                                                              Follow.followee_id)
+    async with request.app[SESSIONS]() as db:
+        account = await db.get(Actor, actor_id)
+        if account is None:
+            api_error(404, NOT_FOUND)
+        if account.suspended_at is not None:
+            return json_ok([])
+        query = (select(Follow.id, Actor).join(Actor, Actor.id == theirs)
+                 .where(mine == actor_id, Follow.state == ACCEPTED, Actor.suspended_at.is_(None)))
+        rows = page.newest_first((await db.execute(page.apply(query, Follow.id))).all())
+        body = await render_accounts(db, [actor for _, actor in rows], urls(request))
+    headers = link_headers(request, rows[0][0], rows[-1][0]) if rows else {}
+    return json_ok(body, headers=headers)
+
+
+@scoped_if_token("read:accounts")
+async def followers(request: web.Request, auth: Auth | None) -> web.Response:
+    return await _follow_list(request, followers=True)
+
+
+@scoped_if_token("read:accounts")
+async def following(request: web.Request, auth: Auth | None) -> web.Response:
+    return await _follow_list(request, followers=False)
+
+
+def _offset(raw: str | None) -> int:
+    return int(raw) if raw and raw.isdigit() else 0
+
+
+@scoped("read:accounts")
+async def account_search(request: web.Request, auth: MemberAuth) -> web.Response:
+    """`q`, `limit` (default 40, at most 80), `offset`, `following`, `resolve`."""
+    params = await read_params(request)
+    q = params.required_text("q")
+    limit = read_limit(params, default=40, maximum=80)
+    offset = _offset(params.text("offset"))
+    found: list[Any] = await search_accounts(
+        request, auth.actor, q, limit=limit, offset=offset, following=params.flag("following") or False,
+        resolve=params.flag("resolve") or False)
+    async with request.app[SESSIONS]() as db:
+        body = await render_accounts(db, found, urls(request))
+    return json_ok(body, headers=offset_links(request, offset, limit, len(body)))
+
+
+def setup(app: web.Application) -> None:
+    add(app, "GET", "/api/v1/accounts/search", account_search)
+    add(app, "GET", "/api/v1/accounts/{id}/followers", followers)
+    add(app, "GET", "/api/v1/accounts/{id}/following", following)

@@ -1,0 +1,110 @@
+"""`GET /api/v2/search`: accounts, hashtags and statuses.
+
+- accounts: `ui.api.account_search` (handles, names; `resolve=true` asks WebFinger or fetches
+  an actor URL, for signed-in members only);
+- hashtags: known tags whose name starts with the query (exact match first);
+- statuses (signed-in members only, as Mastodon without full-text search): posts the viewer
+  wrote, was mentioned in, favourited, bookmarked or boosted, whose text contains every word
+  of the query (case-insensitive substring match over the stored HTML's text), newest first.
+`offset` and `limit` (default 20, at most 40) apply to each type; `type` picks one.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+from sqlalchemy import func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from actors.compose import normalize_tag
+from actors.timelines import visible_to
+from storage.errors import Invalid
+from storage.models import Actor, Bookmark, Favourite, Mention, Status, Tag
+from ui.api.account_search import _like, search_accounts
+from ui.api.auth import Auth, as_member, scoped_if_token
+from ui.api.entities import render_accounts
+from ui.api.pagination import read_limit
+from ui.api.responses import json_ok
+from ui.api.routing import add, parse_id, urls
+from ui.api.tags import render_tags
+from ui.keys import SESSIONS
+from ui.params import read_params
+
+TYPES = ("accounts", "hashtags", "statuses")
+MAX_WORDS = 8
+
+
+async def search_tags(db: AsyncSession, q: str, *, limit: int, offset: int) -> list[Tag]:
+    name = normalize_tag(q.strip().removeprefix("#"))
+    if not name or any(c.isspace() for c in name):
+        return []
+    exact = Tag.name == name
+    query = (select(Tag).where(Tag.name.like(f"{_like(name)}%", escape="\\"))
+             .order_by(exact.desc(), func.length(Tag.name), Tag.name).offset(offset).limit(limit))
+    return list((await db.scalars(query)).all())
+
+
+def status_search_query(viewer_id: int, q: str, *, account_id: int | None) -> Any:
+    """Ids of statuses the viewer has to do with that contain every word of `q`."""
+    words = [w for w in q.lower().split() if w][:MAX_WORDS]
+    related = or_(
+        Status.actor_id == viewer_id,
+        Status.id.in_(select(Mention.status_id).where(Mention.actor_id == viewer_id)),
+        Status.id.in_(select(Favourite.status_id).where(Favourite.actor_id == viewer_id)),
+        Status.id.in_(select(Bookmark.status_id).where(Bookmark.actor_id == viewer_id)),
+        Status.id.in_(select(Status.reblog_of_id).where(Status.actor_id == viewer_id,
+                                                        Status.reblog_of_id.is_not(None))),
+    )
+    query = select(Status.id).where(related, visible_to(viewer_id), Status.reblog_of_id.is_(None))
+    for word in words:
+        pattern = f"%{_like(word)}%"
+        query = query.where(or_(func.lower(Status.content).like(pattern, escape="\\"),
+                                func.lower(Status.summary).like(pattern, escape="\\")))
+    if account_id is not None:
+        query = query.where(Status.actor_id == account_id)
+    return query
+
+
+async def render_status_ids(request: web.Request, db: AsyncSession, viewer: Actor,
+                            ids: list[int]) -> list[dict[str, Any]]:
+    """Statuses in bulk (the Status entity comes with the statuses work; empty until then)."""
+    return []
+
+
+@scoped_if_token("read:search")
+async def search(request: web.Request, auth: Auth | None) -> web.Response:
+    params = await read_params(request)
+    q = params.required_text("q")
+    kind = params.text("type")
+    if kind is not None and kind not in TYPES:
+        raise Invalid("type must be accounts, hashtags or statuses")
+    limit = read_limit(params)
+    raw_offset = (params.text("offset") or "0").strip()
+    offset = int(raw_offset) if raw_offset.isdigit() else 0
+    params.flag("exclude_unreviewed")  # checked as a boolean; Amity does not review tags
+    member = as_member(auth).actor if auth is not None and auth.user is not None else None
+    if offset and member is None:
+        raise Invalid("Search queries with an offset need a signed-in member")
+    account_id = parse_id(params.text("account_id") or "") if params.text("account_id") else None
+    body: dict[str, list[Any]] = {"accounts": [], "statuses": [], "hashtags": []}
+    if kind in (None, "accounts"):
+        found = await search_accounts(request, member, q, limit=limit, offset=offset,
+                                      following=params.flag("following") or False,
+                                      resolve=bool(params.flag("resolve")) and member is not None)
+        async with request.app[SESSIONS]() as db:
+            body["accounts"] = await render_accounts(db, found, urls(request))
+    async with request.app[SESSIONS]() as db:
+        if kind in (None, "hashtags"):
+            tags = await search_tags(db, q, limit=limit, offset=offset)
+            base_url = urls(request).base_url
+            body["hashtags"] = await render_tags(db, tags, base_url, signed_in=member is not None)
+        if kind in (None, "statuses") and member is not None:
+            query = status_search_query(member.id, q, account_id=account_id)
+            ids = list((await db.scalars(query.order_by(Status.id.desc()).offset(offset).limit(limit))).all())
+            body["statuses"] = await render_status_ids(request, db, member, ids)
+    return json_ok(body)
+
+
+def setup(app: web.Application) -> None:
+    add(app, "GET", "/api/v2/search", search)

@@ -1,0 +1,78 @@
+"""The Tag entity (with seven days of history) and `GET /api/v1/tags/:name`."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from urllib.parse import quote
+
+from aiohttp import web
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from actors.compose import normalize_tag
+from storage.models import Status, StatusTag, Tag, utcnow
+from ui.api.auth import Auth, scoped_if_token
+from ui.api.responses import NOT_FOUND, api_error, json_ok
+from ui.api.routing import add, urls
+from ui.keys import SESSIONS
+
+HISTORY_DAYS = 7
+
+
+async def tag_history(session: AsyncSession, tag_ids: Sequence[int]) -> dict[int, list[dict[str, str]]]:
+    """Per tag, the last seven days newest first: `day` (a UNIX timestamp at midnight UTC, as a
+    string), `uses` (posts) and `accounts` (distinct authors). One grouped query for all tags."""
+    today = utcnow().date()
+    start = datetime.combine(today - timedelta(days=HISTORY_DAYS - 1), time.min, tzinfo=UTC)
+    counts: dict[tuple[int, date], tuple[int, int]] = {}
+    if tag_ids:
+        day = func.date(Status.published_at)
+        rows = await session.execute(
+            select(StatusTag.tag_id, day, func.count(), func.count(func.distinct(Status.actor_id)))
+            .join(Status, Status.id == StatusTag.status_id)
+            .where(StatusTag.tag_id.in_(list(set(tag_ids))), Status.published_at >= start,
+                   Status.visibility.in_(("public", "unlisted")))
+            .group_by(StatusTag.tag_id, day))
+        for tag_id, when, uses, accounts in rows.all():
+            day_of = when if isinstance(when, date) else date.fromisoformat(str(when))
+            counts[(tag_id, day_of)] = (uses, accounts)
+    history: dict[int, list[dict[str, str]]] = defaultdict(list)
+    for tag_id in tag_ids:
+        for back in range(HISTORY_DAYS):
+            when = today - timedelta(days=back)
+            uses, accounts = counts.get((tag_id, when), (0, 0))
+            midnight = int(datetime.combine(when, time.min, tzinfo=UTC).timestamp())
+            history[tag_id].append({"day": str(midnight), "uses": str(uses), "accounts": str(accounts)})
+    return history
+
+
+async def render_tags(session: AsyncSession, tags: Sequence[Tag], base_url: str, *, signed_in: bool
+                      ) -> list[dict[str, Any]]:
+    """Tag entities (`following` only for signed-in viewers: Amity has no followed tags yet)."""
+    history = await tag_history(session, [t.id for t in tags])
+    rendered = []
+    for tag in tags:
+        entity: dict[str, Any] = {"name": tag.display_name or tag.name, "id": str(tag.id),
+                                  "url": f"{base_url}/tags/{quote(tag.name)}", "history": history[tag.id]}
+        if signed_in:
+            entity["following"] = False
+        rendered.append(entity)
+    return rendered
+
+
+@scoped_if_token("read")
+async def show(request: web.Request, auth: Auth | None) -> web.Response:
+    name = normalize_tag(request.match_info["name"].removeprefix("#"))
+    async with request.app[SESSIONS]() as db:
+        tag = await db.scalar(select(Tag).where(Tag.name == name))
+        if tag is None:
+            api_error(404, NOT_FOUND)
+        [entity] = await render_tags(db, [tag], urls(request).base_url, signed_in=auth is not None)
+    return json_ok(entity)
+
+
+def setup(app: web.Application) -> None:
+    add(app, "GET", "/api/v1/tags/{name}", show)
