@@ -85,6 +85,37 @@ INSTANCE_V1 = {
     "contact_account": Nullable(ACCOUNT), "rules": ListOf(RULE),
 }
 
+EMOJI = {"shortcode": str, "url": URL, "static_url": URL, "visible_in_picker": bool,
+         "category": Nullable(str)}
+MEDIA_ATTACHMENT = {"id": Matches(ID), "type": str, "url": Nullable(URL), "preview_url": Nullable(URL),
+                    "remote_url": Nullable(URL), "meta": dict, "description": Nullable(str),
+                    "blurhash": Nullable(str)}
+POLL = {"id": Matches(ID), "expires_at": Nullable(DATETIME), "expired": bool, "multiple": bool,
+        "votes_count": int, "voters_count": Nullable(int),
+        "options": ListOf({"title": str, "votes_count": Nullable(int)}), "emojis": ListOf(EMOJI)}
+VIEWER_POLL = {**POLL, "voted": bool, "own_votes": ListOf(int)}
+MENTION = {"id": Matches(ID), "username": str, "url": URL, "acct": str}
+TAG_SHORT = {"name": str, "url": URL}
+CARD = {"url": URL, "title": str, "description": str, "type": str, "author_name": str, "author_url": str,
+        "provider_name": str, "provider_url": str, "html": str, "width": int, "height": int,
+        "image": Nullable(URL), "embed_url": str, "blurhash": Nullable(str)}
+STATUS_BASE = {
+    "id": Matches(ID), "uri": URL, "url": Nullable(URL), "created_at": DATETIME,
+    "edited_at": Nullable(DATETIME),
+    "account": ACCOUNT, "content": str, "visibility": str, "sensitive": bool, "spoiler_text": str,
+    "media_attachments": ListOf(MEDIA_ATTACHMENT), "application": Nullable({"name": str}),
+    "mentions": ListOf(MENTION), "tags": ListOf(TAG_SHORT), "emojis": ListOf(EMOJI),
+    "reblogs_count": int, "favourites_count": int, "replies_count": int,
+    "in_reply_to_id": Nullable(Matches(ID)), "in_reply_to_account_id": Nullable(Matches(ID)),
+    "poll": Nullable(POLL), "card": Nullable(CARD), "language": Nullable(str), "filtered": list,
+}
+STATUS = {**STATUS_BASE, "reblog": Nullable(STATUS_BASE)}
+VIEWER_STATUS = {**STATUS, "favourited": bool, "reblogged": bool, "muted": bool, "bookmarked": bool}
+STATUS_EDIT = {"content": str, "spoiler_text": str, "sensitive": bool, "created_at": DATETIME,
+               "account": ACCOUNT, "media_attachments": ListOf(MEDIA_ATTACHMENT), "emojis": ListOf(EMOJI)}
+STATUS_SOURCE = {"id": Matches(ID), "text": str, "spoiler_text": str}
+CONTEXT = {"ancestors": ListOf(STATUS), "descendants": ListOf(STATUS)}
+
 
 def problems(value: Any, schema: Any, where: str = "$") -> list[str]:
     """Every way `value` differs from `schema` (empty when it conforms)."""
