@@ -61,10 +61,11 @@ async def load_domain_rules(session: AsyncSession) -> DomainRules:
 
 
 def _in_domains(column: Any, domains: Sequence[str]) -> ColumnElement[bool]:
-    """`column` is one of `domains` or a subdomain of one (a rule covers its subdomains)."""
+    """`column` is one of `domains` or a subdomain of one (a rule covers its subdomains); false,
+    never NULL, for local accounts (whose domain is NULL), so NOT(...) keeps them."""
     if not domains:
         return false()
-    return or_(column.in_(domains), *(column.like(f"%.{d}") for d in domains))
+    return and_(column.is_not(None), or_(column.in_(domains), *(column.like(f"%.{d}") for d in domains)))
 
 
 def _base() -> Select[Any]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from ui.api import account_lists, accounts, apps, images, instance, routing, search, tags
+from ui.api import account_lists, accounts, apps, images, instance, routing, search, tags, timelines
 
 
 def setup(app: web.Application) -> None:
@@ -21,5 +21,6 @@ def setup(app: web.Application) -> None:
     accounts.setup(app)
     search.setup(app)
     tags.setup(app)
+    timelines.setup(app)
     images.setup(app)
     routing.setup_cors(app)

@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from actors.compose import normalize_tag
 from actors.timelines import visible_to
 from storage.errors import Invalid
-from storage.models import Actor, Bookmark, Favourite, Mention, Status, Tag
+from storage.models import Bookmark, Favourite, Mention, Status, Tag
 from ui.api.account_search import _like, search_accounts
 from ui.api.auth import Auth, as_member, scoped_if_token
 from ui.api.entities import render_accounts
@@ -28,6 +28,7 @@ from ui.api.pagination import read_limit
 from ui.api.responses import json_ok
 from ui.api.routing import add, parse_id, urls
 from ui.api.tags import render_tags
+from ui.api.timelines import render_page
 from ui.keys import SESSIONS
 from ui.params import read_params
 
@@ -66,12 +67,6 @@ def status_search_query(viewer_id: int, q: str, *, account_id: int | None) -> An
     return query
 
 
-async def render_status_ids(request: web.Request, db: AsyncSession, viewer: Actor,
-                            ids: list[int]) -> list[dict[str, Any]]:
-    """Statuses in bulk (the Status entity comes with the statuses work; empty until then)."""
-    return []
-
-
 @scoped_if_token("read:search")
 async def search(request: web.Request, auth: Auth | None) -> web.Response:
     params = await read_params(request)
@@ -102,7 +97,7 @@ async def search(request: web.Request, auth: Auth | None) -> web.Response:
         if kind in (None, "statuses") and member is not None:
             query = status_search_query(member.id, q, account_id=account_id)
             ids = list((await db.scalars(query.order_by(Status.id.desc()).offset(offset).limit(limit))).all())
-            body["statuses"] = await render_status_ids(request, db, member, ids)
+            body["statuses"] = await render_page(request, db, member, ids)
     return json_ok(body)
 
 

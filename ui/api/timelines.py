@@ -1,0 +1,156 @@
+"""Timelines and status lists: home, public, tag, an account's statuses, bookmarks, favourites.
+
+The queries live in `actors.timelines` (ids only, with the viewer's filters); this module reads
+the parameters, pages them (`ui.api.pagination`) and renders the page in bulk with
+`ui.api.status_entity.render_statuses`: a fixed number of queries per page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from aiohttp import web
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from actors import timelines
+from actors.compose import normalize_tag
+from actors.languages import reader_preferences
+from storage.errors import Invalid
+from storage.models import Actor, Bookmark, Favourite, Status
+from ui.api.auth import Auth, MemberAuth, as_member, scoped, scoped_if_token
+from ui.api.pagination import Page, link_headers, read_page
+from ui.api.responses import NOT_FOUND, api_error, json_ok
+from ui.api.routing import add, path_id, urls
+from ui.api.status_entity import render_statuses
+from ui.keys import SERVICES, SESSIONS
+from ui.params import Params, read_params
+
+MAX_TAGS = 4  # per any[]/all[]/none[], as Mastodon
+
+
+async def render_page(request: web.Request, db: AsyncSession, viewer: Actor | None, ids: Sequence[int]
+                      ) -> list[dict[str, Any]]:
+    """Statuses with these ids, in this order, rendered for `viewer`."""
+    if not ids:
+        return []
+    rows = {s.id: s for s in (await db.scalars(select(Status).where(Status.id.in_(list(ids))))).all()}
+    statuses = [rows[i] for i in ids if i in rows]
+    languages = await reader_preferences(db, viewer.id if viewer else None,
+                                         request.headers.get("Accept-Language"))
+    return await render_statuses(db, request.app[SERVICES], viewer, statuses, urls(request),
+                                 reader_languages=languages)
+
+
+async def _status_page(request: web.Request, viewer: Actor | None, query: Any, page: Page) -> web.Response:
+    """Run a status-id query for one page and answer it with Link headers (cursor: status id)."""
+    async with request.app[SESSIONS]() as db:
+        ids = page.newest_first(list((await db.scalars(page.apply(query, Status.id))).all()))
+        body = await render_page(request, db, viewer, ids)
+    return json_ok(body, headers=link_headers(request, ids[0], ids[-1]) if ids else {})
+
+
+def _viewer(auth: Auth | None) -> Actor | None:
+    return as_member(auth).actor if auth is not None and auth.user is not None else None
+
+
+def _locality(params: Params) -> dict[str, bool]:
+    return {"local": params.flag("local") or False, "remote": params.flag("remote") or False,
+            "only_media": params.flag("only_media") or False}
+
+
+@scoped("read:statuses")
+async def home(request: web.Request, auth: MemberAuth) -> web.Response:
+    page = read_page(await read_params(request))
+    async with request.app[SESSIONS]() as db:
+        rules = await timelines.load_domain_rules(db)
+    return await _status_page(request, auth.actor, timelines.home(auth.actor.id, rules), page)
+
+
+@scoped_if_token("read:statuses")
+async def public(request: web.Request, auth: Auth | None) -> web.Response:
+    params = await read_params(request)
+    page, viewer = read_page(params), _viewer(auth)
+    async with request.app[SESSIONS]() as db:
+        rules = await timelines.load_domain_rules(db)
+    query = timelines.public(viewer.id if viewer else None, rules, **_locality(params))
+    return await _status_page(request, viewer, query, page)
+
+
+def _tag_names(params: Params, name: str) -> list[str]:
+    names = [normalize_tag(n.strip().removeprefix("#")) for n in params.strings(name) if n.strip()]
+    if len(names) > MAX_TAGS:
+        raise Invalid(f"{name}[] takes at most {MAX_TAGS} hashtags")
+    return names
+
+
+@scoped_if_token("read:statuses")
+async def tag(request: web.Request, auth: Auth | None) -> web.Response:
+    params = await read_params(request)
+    page, viewer = read_page(params), _viewer(auth)
+    main = normalize_tag(request.match_info["hashtag"].removeprefix("#"))
+    any_names, all_names, none_names = _tag_names(params, "any"), _tag_names(params, "all"), _tag_names(
+        params, "none")
+    async with request.app[SESSIONS]() as db:
+        rules = await timelines.load_domain_rules(db)
+        ids = await timelines.tag_ids_by_name(db, [main, *any_names, *all_names, *none_names])
+    query = timelines.tagged(
+        viewer.id if viewer else None, rules,
+        any_of=[ids[n] for n in [main, *any_names] if n in ids],
+        all_of=[[ids[n]] if n in ids else [] for n in all_names],
+        none_of=[ids[n] for n in none_names if n in ids], **_locality(params))
+    return await _status_page(request, viewer, query, page)
+
+
+@scoped_if_token("read:statuses")
+async def account_statuses(request: web.Request, auth: Auth | None) -> web.Response:
+    author_id = path_id(request)
+    params = await read_params(request)
+    page, viewer = read_page(params), _viewer(auth)
+    async with request.app[SESSIONS]() as db:
+        author = await db.get(Actor, author_id)
+        if author is None:
+            api_error(404, NOT_FOUND)
+        if author.suspended_at is not None:
+            return json_ok([])
+        rules = await timelines.load_domain_rules(db)
+        tagged = params.text("tagged")
+        tag_ids = None
+        if tagged:
+            found = await timelines.tag_ids_by_name(db, [normalize_tag(tagged.strip().removeprefix("#"))])
+            tag_ids = list(found.values())
+    query = timelines.account_statuses(
+        viewer.id if viewer else None, rules, author_id, only_media=params.flag("only_media") or False,
+        exclude_replies=params.flag("exclude_replies") or False,
+        exclude_reblogs=params.flag("exclude_reblogs") or False, pinned=params.flag("pinned") or False,
+        tag_ids=tag_ids)
+    return await _status_page(request, viewer, query, page)
+
+
+async def _marked(request: web.Request, viewer: Actor, query: Any, cursor: Any) -> web.Response:
+    """Bookmarks and favourites: paged by the bookmark or favourite id, as Mastodon."""
+    page = read_page(await read_params(request))
+    async with request.app[SESSIONS]() as db:
+        rows = page.newest_first((await db.execute(page.apply(query, cursor))).all())
+        body = await render_page(request, db, viewer, [status_id for _, status_id in rows])
+    return json_ok(body, headers=link_headers(request, rows[0][0], rows[-1][0]) if rows else {})
+
+
+@scoped("read:bookmarks")
+async def bookmarks(request: web.Request, auth: MemberAuth) -> web.Response:
+    return await _marked(request, auth.actor, timelines.bookmarks(auth.actor.id), Bookmark.id)
+
+
+@scoped("read:favourites")
+async def favourites(request: web.Request, auth: MemberAuth) -> web.Response:
+    return await _marked(request, auth.actor, timelines.favourites(auth.actor.id), Favourite.id)
+
+
+def setup(app: web.Application) -> None:
+    add(app, "GET", "/api/v1/timelines/home", home)
+    add(app, "GET", "/api/v1/timelines/public", public)
+    add(app, "GET", "/api/v1/timelines/tag/{hashtag}", tag)
+    add(app, "GET", "/api/v1/accounts/{id}/statuses", account_statuses)
+    add(app, "GET", "/api/v1/bookmarks", bookmarks)
+    add(app, "GET", "/api/v1/favourites", favourites)
