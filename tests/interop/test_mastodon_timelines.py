@@ -61,8 +61,10 @@ async def test_mastodon_py_reads_every_timeline_and_resolves_the_fedify_peer(
                                              "<p>For followers</p>"]
         assert home[3].visibility == "private" and home[3].account.acct == "bea"
         older = api.fetch_next(home)  # Mastodon.py follows the Link header
+        assert older is not None
         assert [str(s.id) for s in older] == [str(local_only.id), str(mural.id)]
         newer = api.fetch_previous(older)  # min_id: the page just after, newest first
+        assert newer is not None
         assert [s.content for s in newer] == [s.content for s in home]
 
         local = api.timeline_local()
