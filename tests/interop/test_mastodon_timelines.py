@@ -1,7 +1,8 @@
 """Mastodon.py reads timelines and searches on a live Amity node beside the real Fedify peer:
 home (a followed member's posts arrive by fan-out), local and public (local-only posts for the
 signed-in member, not for anonymous readers), the tag timeline, Link pagination followed by
-Mastodon.py itself, and `search_v2(resolve=True)` finding the peer's account by WebFinger."""
+Mastodon.py itself, and `search_v2(resolve=True)` finding the peer's account by WebFinger and
+one of its posts by URL."""
 
 from __future__ import annotations
 
@@ -53,6 +54,7 @@ async def test_mastodon_py_reads_every_timeline_and_resolves_the_fedify_peer(
         return bool(count)
     await eventually(fanned_out, nodes=(amity,))
     base, peer_handle = amity.base_url, fedify_peer.handle
+    peer_note = (await fedify_peer.post("<p>Tide pools at noon</p>"))["note_id"]  # nobody follows alice
 
     def scenario() -> None:
         api = _sign_in(base, "ana")
@@ -83,6 +85,10 @@ async def test_mastodon_py_reads_every_timeline_and_resolves_the_fedify_peer(
         [account] = found.accounts
         assert account.acct == peer_handle and account.url
         assert api.search_v2(peer_handle, resolve=False).accounts[0].id == account.id  # now known
+        [fetched] = api.search_v2(peer_note, resolve=True).statuses  # a post by its URL
+        assert fetched.uri == peer_note and fetched.content == "<p>Tide pools at noon</p>"
+        assert fetched.account.acct == peer_handle
+        assert api.search_v2(peer_note, resolve=False).statuses == []  # not one of ana's
         assert api.account_search("bea")[0].acct == "bea"
         tags = api.search_v2("#gard", result_type="hashtags").hashtags
         assert [t.name for t in tags] == ["Garden"] and len(tags[0].history) == 7

@@ -15,6 +15,7 @@ from federation.resolve import resolve_actor, webfinger
 from federation.services import SERVICES_KEY
 from storage.errors import Invalid
 from storage.models import ACCEPTED, Actor, Follow
+from ui.api.remote_lookup import resolve_url
 from ui.api.routing import urls
 from ui.keys import SESSIONS
 
@@ -43,7 +44,8 @@ async def resolve_remote(request: web.Request, q: str) -> Actor | None:
                 return None
             return await resolve_actor(services, await webfinger(services, *handle))
         if is_url(q):
-            return await resolve_actor(services, q.strip())
+            found = await resolve_url(services, q.strip())
+            return found if isinstance(found, Actor) else None
     except (FetchError, Invalid) as error:
         log.info("search could not resolve %r: %s", q, error)
     return None

@@ -19,17 +19,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from actors.compose import normalize_tag
 from actors.timelines import visible_to
+from actors.visibility import can_see
 from storage.errors import Invalid
 from storage.models import Bookmark, Favourite, Mention, Status, Tag
-from ui.api.account_search import _like, search_accounts
+from ui.api.account_search import _like, is_url, search_accounts
 from ui.api.auth import Auth, as_member, scoped_if_token
 from ui.api.entities import render_accounts
 from ui.api.pagination import read_limit
+from ui.api.remote_lookup import resolve_url
 from ui.api.responses import json_ok
 from ui.api.routing import add, parse_id, urls
 from ui.api.tags import render_tags
 from ui.api.timelines import render_page
-from ui.keys import SESSIONS
+from ui.keys import SERVICES, SESSIONS
 from ui.params import read_params
 
 TYPES = ("accounts", "hashtags", "statuses")
@@ -83,6 +85,9 @@ async def search(request: web.Request, auth: Auth | None) -> web.Response:
         raise Invalid("Search queries with an offset need a signed-in member")
     account_id = parse_id(params.text("account_id") or "") if params.text("account_id") else None
     body: dict[str, list[Any]] = {"accounts": [], "statuses": [], "hashtags": []}
+    fetched = None
+    if params.flag("resolve") and member is not None and is_url(q) and offset == 0:
+        fetched = await resolve_url(request.app[SERVICES], q.strip())  # an account or a post
     if kind in (None, "accounts"):
         found = await search_accounts(request, member, q, limit=limit, offset=offset,
                                       following=params.flag("following") or False,
@@ -97,6 +102,8 @@ async def search(request: web.Request, auth: Auth | None) -> web.Response:
         if kind in (None, "statuses") and member is not None:
             query = status_search_query(member.id, q, account_id=account_id)
             ids = list((await db.scalars(query.order_by(Status.id.desc()).offset(offset).limit(limit))).all())
+            if isinstance(fetched, Status) and await can_see(db, member.id, fetched):
+                ids = [fetched.id, *[i for i in ids if i != fetched.id]][:limit]
             body["statuses"] = await render_page(request, db, member, ids)
     return json_ok(body)
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
+import pytest
 from sqlalchemy import select
 
-from storage.models import Actor, utcnow
-from tests.ui.api.schemas import ACCOUNT, assert_entity
-from tests.ui.api.timeline_helpers import follow, remote, status
+from storage.models import Actor, Bookmark, Favourite, Mention, utcnow
+from tests.ui.api.schemas import ACCOUNT, VIEWER_STATUS, assert_entity
+from tests.ui.api.timeline_helpers import add, follow, remote, status
 from tests.ui.client_api import Api
 
 
@@ -125,3 +126,44 @@ async def test_search_needs_a_member_for_offsets(api: Api) -> None:
     await api.member("ana")
     response = await api.request("GET", "/api/v2/search", params={"q": "ana", "offset": "5"})
     assert response.status == 422
+
+
+async def test_status_search_covers_what_the_member_has_to_do_with(any_api: Api) -> None:
+    ana, bea, cem = await any_api.member("ana"), await any_api.member("bea"), await any_api.member("cem")
+    own = await status(any_api, ana, "Mural day at the Library")
+    mention = await status(any_api, bea, "ana, the mural needs paint")
+    liked = await status(any_api, cem, "A new MURAL downtown")
+    await status(any_api, cem, "another mural nobody here touched")
+    secret = await status(any_api, cem, "private mural", visibility="private")
+    await add(any_api, Mention(status_id=mention.id, actor_id=ana.id),
+              Favourite(actor_id=ana.id, status_id=liked.id, uri="https://amity.test/likes/9"),
+              Bookmark(actor_id=ana.id, status_id=secret.id))  # a bookmark does not grant access
+    token = await any_api.token_for("ana")
+    found = await any_api.json("GET", "/api/v2/search", token, params={"q": "mural", "type": "statuses"})
+    assert [s["id"] for s in found["statuses"]] == [str(liked.id), str(mention.id), str(own.id)]
+    assert_entity(found["statuses"][0], VIEWER_STATUS)
+    both = await any_api.json("GET", "/api/v2/search", token, params={"q": "library MURAL"})
+    assert [s["id"] for s in both["statuses"]] == [str(own.id)]
+    narrowed = await any_api.json("GET", "/api/v2/search", token,
+                                  params={"q": "mural", "type": "statuses", "account_id": str(bea.id)})
+    assert [s["id"] for s in narrowed["statuses"]] == [str(mention.id)]
+    anonymous = await any_api.json("GET", "/api/v2/search", params={"q": "mural"})
+    assert anonymous["statuses"] == []
+
+
+async def test_resolving_a_known_url_fetches_nothing(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+    async def no_fetch(url: str) -> None:
+        raise AssertionError(f"fetched {url}")
+    monkeypatch.setattr(api.services.client, "fetch_object", no_fetch)
+    await api.member("ana")
+    far = await remote(api, "far", "far.example")
+    post = await status(api, far, "known post", url="https://far.example/@far/1")
+    token = await api.token_for("ana")
+    by_url = await api.json("GET", "/api/v2/search", token, params={"q": post.url, "resolve": "1"})
+    assert [s["id"] for s in by_url["statuses"]] == [str(post.id)]
+    account = await api.json("GET", "/api/v2/search", token, params={"q": far.uri, "resolve": "true"})
+    assert [a["id"] for a in account["accounts"]] == [str(far.id)]
+    await api.setting("federation_mode", "allowlist")  # far.example is not a partner: no fetch
+    unknown = await api.json("GET", "/api/v2/search", token,
+                             params={"q": "https://far.example/notes/2", "resolve": "true"})
+    assert unknown == {"accounts": [], "statuses": [], "hashtags": []}
