@@ -235,3 +235,19 @@ async def test_a_timeline_page_costs_the_same_queries_whatever_its_length(api: A
     with counting_queries(api) as six:
         assert len(await api.json("GET", f"{HOME}?limit=6", token)) == 6
     assert len(six) == len(one)
+
+
+async def test_public_tag_and_follower_pages_cost_the_same_queries_whatever_their_length(api: Api) -> None:
+    ana = await api.member("ana")
+    authors = [await remote(api, f"r{i}") for i in range(5)]
+    for i, author in enumerate(authors):
+        await status(api, author, f"p{i}", tags=("garden",))
+        await follow(api, author, ana)
+    token = await api.token_for("ana")
+    for path in (PUBLIC, "/api/v1/timelines/tag/garden", f"/api/v1/accounts/{ana.id}/followers"):
+        await api.json("GET", f"{path}?limit=1", token)
+        with counting_queries(api) as one:
+            await api.json("GET", f"{path}?limit=1", token)
+        with counting_queries(api) as five:
+            assert len(await api.json("GET", f"{path}?limit=5", token)) == 5
+        assert len(five) == len(one), path
