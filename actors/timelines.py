@@ -110,6 +110,11 @@ def viewer_filters(viewer_id: int | None, rules: DomainRules, *, public: bool = 
     return or_(Status.actor_id == viewer_id, and_(*conditions))
 
 
+def filtered(viewer_id: int, rules: DomainRules) -> Select[Any]:
+    """Status ids with the viewer's filters applied, for other lists (search) to narrow down."""
+    return _base().where(viewer_filters(viewer_id, rules))
+
+
 def _follows(viewer_id: int, author_id: Any) -> ColumnElement[bool]:
     return exists().where(Follow.follower_id == viewer_id, Follow.followee_id == author_id,
                           Follow.state == ACCEPTED)

@@ -5,7 +5,8 @@
 - hashtags: known tags whose name starts with the query (exact match first);
 - statuses (signed-in members only, as Mastodon without full-text search): posts the viewer
   wrote, was mentioned in, favourited, bookmarked or boosted, whose text contains every word
-  of the query (case-insensitive substring match over the stored HTML's text), newest first.
+  of the query (case-insensitive substring match over the stored HTML, markup included),
+  newest first, without blocked or muted authors.
 `offset` and `limit` (default 20, at most 40) apply to each type; `type` picks one.
 """
 
@@ -17,6 +18,7 @@ from aiohttp import web
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from actors import timelines
 from actors.compose import normalize_tag
 from actors.timelines import visible_to
 from actors.visibility import can_see
@@ -48,8 +50,10 @@ async def search_tags(db: AsyncSession, q: str, *, limit: int, offset: int) -> l
     return list((await db.scalars(query)).all())
 
 
-def status_search_query(viewer_id: int, q: str, *, account_id: int | None) -> Any:
-    """Ids of statuses the viewer has to do with that contain every word of `q`."""
+def status_search_query(viewer_id: int, rules: timelines.DomainRules, q: str, *, account_id: int | None
+                        ) -> Any:
+    """Ids of statuses the viewer has to do with that contain every word of `q` (matched in the
+    stored HTML, so markup words such as `href` match too), without blocked or muted authors."""
     words = [w for w in q.lower().split() if w][:MAX_WORDS]
     related = or_(
         Status.actor_id == viewer_id,
@@ -59,7 +63,8 @@ def status_search_query(viewer_id: int, q: str, *, account_id: int | None) -> An
         Status.id.in_(select(Status.reblog_of_id).where(Status.actor_id == viewer_id,
                                                         Status.reblog_of_id.is_not(None))),
     )
-    query = select(Status.id).where(related, visible_to(viewer_id), Status.reblog_of_id.is_(None))
+    query = timelines.filtered(viewer_id, rules).where(related, visible_to(viewer_id),
+                                                       Status.reblog_of_id.is_(None))
     for word in words:
         pattern = f"%{_like(word)}%"
         query = query.where(or_(func.lower(Status.content).like(pattern, escape="\\"),
@@ -100,7 +105,8 @@ async def search(request: web.Request, auth: Auth | None) -> web.Response:
             base_url = urls(request).base_url
             body["hashtags"] = await render_tags(db, tags, base_url, signed_in=member is not None)
         if kind in (None, "statuses") and member is not None:
-            query = status_search_query(member.id, q, account_id=account_id)
+            rules = await timelines.load_domain_rules(db)
+            query = status_search_query(member.id, rules, q, account_id=account_id)
             ids = list((await db.scalars(query.order_by(Status.id.desc()).offset(offset).limit(limit))).all())
             if isinstance(fetched, Status) and await can_see(db, member.id, fetched):
                 ids = [fetched.id, *[i for i in ids if i != fetched.id]][:limit]

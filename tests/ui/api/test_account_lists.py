@@ -8,7 +8,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from sqlalchemy import select
 
-from storage.models import Actor, Bookmark, Favourite, Mention, utcnow
+from storage.models import Actor, Bookmark, Favourite, Mention, Mute, utcnow
 from tests.ui.api.schemas import ACCOUNT, VIEWER_STATUS, assert_entity
 from tests.ui.api.timeline_helpers import add, follow, remote, status
 from tests.ui.client_api import Api
@@ -167,3 +167,12 @@ async def test_resolving_a_known_url_fetches_nothing(api: Api, monkeypatch: pyte
     unknown = await api.json("GET", "/api/v2/search", token,
                              params={"q": "https://far.example/notes/2", "resolve": "true"})
     assert unknown == {"accounts": [], "statuses": [], "hashtags": []}
+
+
+async def test_status_search_leaves_out_muted_authors(api: Api) -> None:
+    ana, bea = await api.member("ana"), await api.member("bea")
+    mention = await status(api, bea, "ana, about the mural")
+    await add(api, Mention(status_id=mention.id, actor_id=ana.id), Mute(actor_id=ana.id, target_id=bea.id))
+    token = await api.token_for("ana")
+    found = await api.json("GET", "/api/v2/search", token, params={"q": "mural", "type": "statuses"})
+    assert found["statuses"] == []
