@@ -2,7 +2,8 @@
 
 `setup(app)` registers every route. Module map: `apps`, `instance` (+ `instance_queries`,
 `limits` for the configuration block), `accounts` (+ `relationships`), `social` (follow,
-block, mute…), `social_lists` (follow requests, blocks, mutes, domain blocks, familiar
+block, mute…), `registration` (sign-up by apps),
+`social_lists` (follow requests, blocks, mutes, domain blocks, familiar
 followers, custom emoji; `paging` for Link); `auth` (bearer tokens, the per-endpoint scope
 decorators), `entities` (Account, CredentialAccount, Application: for every module that
 serializes accounts), `responses` (JSON and errors), `routing` (both slash forms, CORS,
@@ -13,7 +14,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from ui.api import accounts, apps, images, instance, routing, social, social_lists
+from ui.api import accounts, apps, images, instance, registration, routing, social, social_lists
 
 
 def setup(app: web.Application) -> None:
@@ -22,5 +23,6 @@ def setup(app: web.Application) -> None:
     social_lists.setup(app)  # before accounts: `/accounts/familiar_followers` is not an id
     accounts.setup(app)
     social.setup(app)
+    registration.setup(app)
     images.setup(app)
     routing.setup_cors(app)
