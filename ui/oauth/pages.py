@@ -50,7 +50,9 @@ def sign_in_form(*, title: str, csrf: str, next_path: str, username: str = "", e
             "autocomplete=\"username\" autocapitalize=\"none\" spellcheck=\"false\" required>\n"
             "<label for=\"password\">Password</label>\n"
             "<input type=\"password\" id=\"password\" name=\"password\" autocomplete=\"current-password\" "
-            "required>\n<button type=\"submit\">Sign in</button>\n</form>")
+            "required>\n<button type=\"submit\">Sign in</button>\n</form>\n"
+            "<p><a href=\"/auth/password\">Forgot your password?</a> · "
+            "<a href=\"/auth/sign_up\">Create an account</a></p>")
     return page("Sign in", body, status=status, title_suffix=f" · {title}")
 
 

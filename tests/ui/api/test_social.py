@@ -249,3 +249,19 @@ async def test_custom_emojis_are_the_local_enabled_ones(api: Api) -> None:
     assert answer[0] == {"shortcode": "blobcat", "url": "http://localhost/media/a.png",
                          "static_url": "http://localhost/media/a.png", "visible_in_picker": True,
                          "category": None}
+
+
+async def test_authorizing_a_remote_request_sends_an_accept(api: Api) -> None:
+    bea, carl = await api.member("bea", locked=True), await _remote(api, "carl")
+    async with api.services.sessions() as session, session.begin():
+        session.add(Follow(follower_id=carl.id, followee_id=bea.id, state=PENDING, uri=f"{carl.uri}#f1"))
+    token = await api.token_for("bea", "read write")
+    [listed] = await api.json("GET", "/api/v1/follow_requests", token)
+    assert listed["acct"] == "carl@remote.example"
+    rel = await api.json("POST", f"/api/v1/follow_requests/{carl.id}/authorize", token)
+    assert rel["followed_by"] is True
+    [sent] = await _sent(api)
+    assert (sent["type"], sent["object"]["id"], sent["to"]) == ("Accept", f"{carl.uri}#f1", [carl.uri])
+    other = await api.token_for("bea", "read")
+    assert (await api.request("POST", f"/api/v1/follow_requests/{carl.id}/reject", other)).status == 403
+    assert await _follows(api) == [(carl.id, bea.id, ACCEPTED, True, False)]
