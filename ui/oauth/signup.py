@@ -52,6 +52,11 @@ async def _mode(request: web.Request) -> str:
         return str(await settings.get(db, "registration_mode"))
 
 
+async def _rules(request: web.Request) -> list[str]:
+    async with request.app[SESSIONS]() as db:
+        return [str(rule) for rule in await settings.get(db, "rules")]
+
+
 def _with_csrf(request: web.Request, render: signup_pages.Render) -> web.Response:
     """A form page with a fresh pre-sign-in CSRF token (and its cookie)."""
     token = csrf_token(request, None)
@@ -72,8 +77,9 @@ async def sign_up_page(request: web.Request, invite_code: str = "") -> web.Respo
         return signup_pages.message_page("Sign-up is closed", CLOSED, title=title, status=403)
     elif mode == "invite":
         return signup_pages.message_page("Sign-up by invitation", INVITE_ONLY, title=title, status=403)
+    rules = await _rules(request)
     return _with_csrf(request, lambda csrf: signup_pages.sign_up_form(
-        title=title, csrf=csrf, invite_code=invite_code, approval=mode == "approval"))
+        title=title, csrf=csrf, invite_code=invite_code, approval=mode == "approval", rules=rules))
 
 
 async def invite_page(request: web.Request) -> web.Response:
@@ -89,11 +95,12 @@ async def sign_up_post(request: web.Request) -> web.Response:
     title, mode = await node_title(request), await _mode(request)
     invite_code = _text(form, "invite_code")
     values = {name: _text(form, name) for name in ("username", "email", "reason")}
+    rules = await _rules(request)
 
     def again(error: str, status: int) -> web.Response:
         return _with_csrf(request, lambda csrf: signup_pages.sign_up_form(
             title=title, csrf=csrf, invite_code=invite_code, approval=mode == "approval", values=values,
-            error=error, status=status))
+            rules=rules, error=error, status=status))
 
     if not csrf_valid(request, _text(form, CSRF_FIELD), None):
         return again(CSRF_REFUSED, 403)

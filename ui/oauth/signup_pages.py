@@ -37,9 +37,11 @@ def _csrf(token: str) -> str:
 
 
 def sign_up_form(*, title: str, csrf: str, invite_code: str = "", approval: bool = False,
-                 values: dict[str, str] | None = None, error: str | None = None,
-                 status: int = 200) -> web.Response:
+                 values: dict[str, str] | None = None, rules: list[str] | None = None,
+                 error: str | None = None, status: int = 200) -> web.Response:
     values = values or {}
+    listed = "".join(f"<li>{escape(rule)}</li>\n" for rule in rules or [])
+    rules_html = f"<h2>Server rules</h2>\n<ol>\n{listed}</ol>\n" if listed else ""
     hidden = (f"<input type=\"hidden\" name=\"invite_code\" value=\"{escape(invite_code)}\">\n"
               if invite_code else "")
     reason = ""
@@ -55,7 +57,7 @@ def sign_up_form(*, title: str, csrf: str, invite_code: str = "", approval: bool
                      autocomplete="email")
             + _field("password", "Password", kind="password", autocomplete="new-password")
             + _field("password_confirmation", "Password again", kind="password", autocomplete="new-password")
-            + reason
+            + reason + rules_html
             + "<label><input type=\"checkbox\" name=\"agreement\" value=\"1\" required> "
               "I agree to this server's rules</label>\n"
               "<button type=\"submit\">Create account</button>\n</form>\n"

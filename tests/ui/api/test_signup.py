@@ -148,7 +148,9 @@ async def _form_page(api: Api, path: str) -> tuple[str, str]:
 
 async def test_the_sign_up_page_creates_an_account_and_mails_the_link(mail_api: Api, smtp: MailDrop) -> None:
     api = mail_api
-    _, csrf = await _form_page(api, "/auth/sign_up")
+    await api.setting("rules", ["Be kind", "No <b>spam</b>"])
+    text, csrf = await _form_page(api, "/auth/sign_up")
+    assert "<li>Be kind</li>" in text and "<li>No &lt;b&gt;spam&lt;/b&gt;</li>" in text
     response = await api.client.post("/auth/sign_up", data={
         "csrf_token": csrf, "username": "bea", "email": "bea@school.example", "password": PASSWORD,
         "password_confirmation": PASSWORD, "agreement": "1"})
