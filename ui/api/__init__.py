@@ -1,22 +1,28 @@
 """The Mastodon client API (first part): apps, instance, accounts; CORS for browser apps.
 
 `setup(app)` registers every route. Module map: `apps`, `instance` (+ `instance_queries`,
-`limits` for the configuration block), `accounts` (+ `relationships`); `auth` (bearer tokens,
-the per-endpoint scope decorators), `entities` (Account, CredentialAccount, Application: for
-every module that serializes accounts), `responses` (JSON and errors), `routing` (both slash
-forms, CORS, path ids), `images` (default avatar and header). Request parameters: `ui.params`.
+`limits` for the configuration block), `accounts` (+ `relationships`), `social` (follow,
+block, mute…), `registration` (sign-up by apps),
+`social_lists` (follow requests, blocks, mutes, domain blocks, familiar
+followers, custom emoji; `paging` for Link); `auth` (bearer tokens, the per-endpoint scope
+decorators), `entities` (Account, CredentialAccount, Application: for every module that
+serializes accounts), `responses` (JSON and errors), `routing` (both slash forms, CORS,
+path ids), `images` (default avatar and header). Request parameters: `ui.params`.
 """
 
 from __future__ import annotations
 
 from aiohttp import web
 
-from ui.api import accounts, apps, images, instance, routing
+from ui.api import accounts, apps, images, instance, registration, routing, social, social_lists
 
 
 def setup(app: web.Application) -> None:
     apps.setup(app)
     instance.setup(app)
+    social_lists.setup(app)  # before accounts: `/accounts/familiar_followers` is not an id
     accounts.setup(app)
+    social.setup(app)
+    registration.setup(app)
     images.setup(app)
     routing.setup_cors(app)
