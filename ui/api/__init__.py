@@ -1,24 +1,45 @@
 """The Mastodon client API (first part): apps, instance, accounts; CORS for browser apps.
 
 `setup(app)` registers every route. Module map: `apps`, `instance` (+ `instance_queries`,
-`limits` for the configuration block), `accounts` (+ `relationships`); `auth` (bearer tokens,
-the per-endpoint scope decorators), `entities` (Account, CredentialAccount, Application: for
-every module that serializes accounts), `responses` (JSON and errors), `routing` (both slash
-forms, CORS, path ids), `images` (default avatar and header). Request parameters: `ui.params`.
+`limits` for the configuration block), `accounts` (+ `relationships`), `social` (follow,
+block, mute…), `registration` (sign-up by apps),
+`social_lists` (follow requests, blocks, mutes, domain blocks, familiar
+followers, custom emoji; `paging` for Link), `account_lists` (followers, following, account
+search), `timelines` (home, public, tag, account statuses, bookmarks, favourites), `search`
+(+ `account_search`, `remote_lookup`), `tags`, `status_entity`; `auth` (bearer tokens, the per-endpoint scope
+decorators), `entities` (Account, CredentialAccount, Application: for every module that
+serializes accounts), `responses` (JSON and errors), `routing` (both slash forms, CORS,
+path ids), `images` (default avatar and header). Request parameters: `ui.params`.
 """
 
 from __future__ import annotations
 
 from aiohttp import web
 
-from ui.api import account_lists, accounts, apps, images, instance, routing, search, tags, timelines
+from ui.api import (
+    account_lists,
+    accounts,
+    apps,
+    images,
+    instance,
+    registration,
+    routing,
+    search,
+    social,
+    social_lists,
+    tags,
+    timelines,
+)
 
 
 def setup(app: web.Application) -> None:
     apps.setup(app)
     instance.setup(app)
-    account_lists.setup(app)  # before accounts: /accounts/search is not an account id
+    social_lists.setup(app)  # before accounts: `/accounts/familiar_followers` is not an id
+    account_lists.setup(app)  # before accounts: `/accounts/search` is not an id
     accounts.setup(app)
+    social.setup(app)
+    registration.setup(app)
     search.setup(app)
     tags.setup(app)
     timelines.setup(app)

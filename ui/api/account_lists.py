@@ -12,7 +12,7 @@ from storage.models import ACCEPTED, Actor, Follow
 from ui.api.account_search import search_accounts
 from ui.api.auth import Auth, MemberAuth, scoped, scoped_if_token
 from ui.api.entities import render_accounts
-from ui.api.pagination import link_headers, offset_links, read_limit, read_page
+from ui.api.paging import link_header, newest_first, offset_links, page_of, paginate
 from ui.api.responses import NOT_FOUND, api_error, json_ok
 from ui.api.routing import add, path_id, urls
 from ui.keys import SESSIONS
@@ -21,7 +21,7 @@ from ui.params import read_params
 
 async def _follow_list(request: web.Request, *, followers: bool) -> web.Response:
     actor_id = path_id(request)
-    page = read_page(await read_params(request))
+    page = page_of(await read_params(request))
     mine, theirs = (Follow.followee_id, Follow.follower_id) if followers else (Follow.follower_id,
                                                                               Follow.followee_id)
     async with request.app[SESSIONS]() as db:
@@ -32,9 +32,9 @@ async def _follow_list(request: web.Request, *, followers: bool) -> web.Response
             return json_ok([])
         query = (select(Follow.id, Actor).join(Actor, Actor.id == theirs)
                  .where(mine == actor_id, Follow.state == ACCEPTED, Actor.suspended_at.is_(None)))
-        rows = page.newest_first((await db.execute(page.apply(query, Follow.id))).all())
+        rows = newest_first((await db.execute(paginate(query, Follow.id, page))).all(), page)
         body = await render_accounts(db, [actor for _, actor in rows], urls(request))
-    headers = link_headers(request, rows[0][0], rows[-1][0]) if rows else {}
+    headers = link_header(request, urls(request).base_url, [key for key, _ in rows], page)
     return json_ok(body, headers=headers)
 
 
@@ -57,14 +57,14 @@ async def account_search(request: web.Request, auth: MemberAuth) -> web.Response
     """`q`, `limit` (default 40, at most 80), `offset`, `following`, `resolve`."""
     params = await read_params(request)
     q = params.required_text("q")
-    limit = read_limit(params, default=40, maximum=80)
+    limit = page_of(params, default=40, maximum=80).limit
     offset = _offset(params.text("offset"))
     found: list[Any] = await search_accounts(
         request, auth.actor, q, limit=limit, offset=offset, following=params.flag("following") or False,
         resolve=params.flag("resolve") or False)
     async with request.app[SESSIONS]() as db:
         body = await render_accounts(db, found, urls(request))
-    return json_ok(body, headers=offset_links(request, offset, limit, len(body)))
+    return json_ok(body, headers=offset_links(request, urls(request).base_url, offset, limit, len(body)))
 
 
 def setup(app: web.Application) -> None:

@@ -27,7 +27,7 @@ from storage.models import Bookmark, Favourite, Mention, Status, Tag
 from ui.api.account_search import _like, is_url, search_accounts
 from ui.api.auth import Auth, as_member, scoped_if_token
 from ui.api.entities import render_accounts
-from ui.api.pagination import read_limit
+from ui.api.paging import page_of
 from ui.api.remote_lookup import resolve_url
 from ui.api.responses import json_ok
 from ui.api.routing import add, parse_id, urls
@@ -81,7 +81,7 @@ async def search(request: web.Request, auth: Auth | None) -> web.Response:
     kind = params.text("type")
     if kind is not None and kind not in TYPES:
         raise Invalid("type must be accounts, hashtags or statuses")
-    limit = read_limit(params)
+    limit = page_of(params, default=20, maximum=40).limit
     raw_offset = (params.text("offset") or "0").strip()
     offset = int(raw_offset) if raw_offset.isdigit() else 0
     params.flag("exclude_unreviewed")  # checked as a boolean; Amity does not review tags

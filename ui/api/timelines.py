@@ -1,7 +1,7 @@
 """Timelines and status lists: home, public, tag, an account's statuses, bookmarks, favourites.
 
 The queries live in `actors.timelines` (ids only, with the viewer's filters); this module reads
-the parameters, pages them (`ui.api.pagination`) and renders the page in bulk with
+the parameters, pages them (`ui.api.paging`) and renders the page in bulk with
 `ui.api.status_entity.render_statuses`: a fixed number of queries per page.
 """
 
@@ -20,7 +20,7 @@ from actors.languages import reader_preferences
 from storage.errors import Invalid
 from storage.models import Actor, Bookmark, Favourite, Status
 from ui.api.auth import Auth, MemberAuth, as_member, scoped, scoped_if_token
-from ui.api.pagination import Page, link_headers, read_page
+from ui.api.paging import Page, link_header, newest_first, page_of, paginate
 from ui.api.responses import NOT_FOUND, api_error, json_ok
 from ui.api.routing import add, path_id, urls
 from ui.api.status_entity import render_statuses
@@ -46,9 +46,14 @@ async def render_page(request: web.Request, db: AsyncSession, viewer: Actor | No
 async def _status_page(request: web.Request, viewer: Actor | None, query: Any, page: Page) -> web.Response:
     """Run a status-id query for one page and answer it with Link headers (cursor: status id)."""
     async with request.app[SESSIONS]() as db:
-        ids = page.newest_first(list((await db.scalars(page.apply(query, Status.id))).all()))
+        ids = newest_first((await db.scalars(paginate(query, Status.id, page))).all(), page)
         body = await render_page(request, db, viewer, ids)
-    return json_ok(body, headers=link_headers(request, ids[0], ids[-1]) if ids else {})
+    return json_ok(body, headers=link_header(request, urls(request).base_url, ids, page))
+
+
+def _status_page_of(params: Params) -> Page:
+    """Statuses: 20 by default, at most 40 (Mastodon's limits for status lists)."""
+    return page_of(params, default=20, maximum=40)
 
 
 def _viewer(auth: Auth | None) -> Actor | None:
@@ -62,7 +67,7 @@ def _locality(params: Params) -> dict[str, bool]:
 
 @scoped("read:statuses")
 async def home(request: web.Request, auth: MemberAuth) -> web.Response:
-    page = read_page(await read_params(request))
+    page = _status_page_of(await read_params(request))
     async with request.app[SESSIONS]() as db:
         rules = await timelines.load_domain_rules(db)
     return await _status_page(request, auth.actor, timelines.home(auth.actor.id, rules), page)
@@ -71,7 +76,7 @@ async def home(request: web.Request, auth: MemberAuth) -> web.Response:
 @scoped_if_token("read:statuses")
 async def public(request: web.Request, auth: Auth | None) -> web.Response:
     params = await read_params(request)
-    page, viewer = read_page(params), _viewer(auth)
+    page, viewer = _status_page_of(params), _viewer(auth)
     async with request.app[SESSIONS]() as db:
         rules = await timelines.load_domain_rules(db)
     query = timelines.public(viewer.id if viewer else None, rules, **_locality(params))
@@ -88,7 +93,7 @@ def _tag_names(params: Params, name: str) -> list[str]:
 @scoped_if_token("read:statuses")
 async def tag(request: web.Request, auth: Auth | None) -> web.Response:
     params = await read_params(request)
-    page, viewer = read_page(params), _viewer(auth)
+    page, viewer = _status_page_of(params), _viewer(auth)
     main = normalize_tag(request.match_info["hashtag"].removeprefix("#"))
     any_names, all_names, none_names = _tag_names(params, "any"), _tag_names(params, "all"), _tag_names(
         params, "none")
@@ -107,7 +112,7 @@ async def tag(request: web.Request, auth: Auth | None) -> web.Response:
 async def account_statuses(request: web.Request, auth: Auth | None) -> web.Response:
     author_id = path_id(request)
     params = await read_params(request)
-    page, viewer = read_page(params), _viewer(auth)
+    page, viewer = _status_page_of(params), _viewer(auth)
     async with request.app[SESSIONS]() as db:
         author = await db.get(Actor, author_id)
         if author is None:
@@ -130,11 +135,11 @@ async def account_statuses(request: web.Request, auth: Auth | None) -> web.Respo
 
 async def _marked(request: web.Request, viewer: Actor, query: Any, cursor: Any) -> web.Response:
     """Bookmarks and favourites: paged by the bookmark or favourite id, as Mastodon."""
-    page = read_page(await read_params(request))
+    page = _status_page_of(await read_params(request))
     async with request.app[SESSIONS]() as db:
-        rows = page.newest_first((await db.execute(page.apply(query, cursor))).all())
+        rows = newest_first((await db.execute(paginate(query, cursor, page))).all(), page)
         body = await render_page(request, db, viewer, [status_id for _, status_id in rows])
-    return json_ok(body, headers=link_headers(request, rows[0][0], rows[-1][0]) if rows else {})
+    return json_ok(body, headers=link_header(request, urls(request).base_url, [key for key, _ in rows], page))
 
 
 @scoped("read:bookmarks")

@@ -54,8 +54,11 @@ async def test_follow_lists_edge_cases(api: Api) -> None:
     gone = await remote(api, "gone", suspended_at=utcnow())
     await follow(api, gone, ana)
     await follow(api, await remote(api, "kept"), ana)
-    body = await api.json("GET", f"/api/v1/accounts/{ana.id}/followers?limit=999&max_id=nonsense")
-    assert [a["username"] for a in body] == ["kept"]  # suspended followers are not listed
+    response = await api.request("GET", f"/api/v1/accounts/{ana.id}/followers?limit=999")
+    assert [a["username"] for a in await response.json()] == ["kept"]  # suspended followers are not listed
+    assert 'rel="next"' not in response.headers["Link"]  # not a full page: nothing older
+    bad = await api.request("GET", f"/api/v1/accounts/{ana.id}/followers?max_id=nonsense")
+    assert bad.status == 422 and await bad.json() == {"error": "max_id must be an id"}
 
 
 async def test_account_search_by_name_and_handle(any_api: Api) -> None:

@@ -72,7 +72,9 @@ async def test_home_pages_exactly_as_mastodon(any_api: Api) -> None:
     last = await any_api.request("GET", f"{HOME}?min_id={mine.id}", token)
     assert await last.json() == [] and "Link" not in last.headers
     assert len(await any_api.json("GET", f"{HOME}?limit=0", token)) == 1  # clamped to 1
-    assert len(await any_api.json("GET", f"{HOME}?limit=x", token)) == 6
+    assert len(await any_api.json("GET", HOME, token)) == 6
+    assert (await any_api.request("GET", f"{HOME}?limit=x", token)).status == 422
+    assert (await any_api.request("GET", f"{HOME}?since_id=-1", token)).status == 422
     assert (await any_api.request("GET", HOME)).status == 401
     scoped = await any_api.token_for("ana", scope="read:accounts")
     assert (await any_api.request("GET", HOME, scoped)).status == 403
