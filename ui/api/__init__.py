@@ -1,7 +1,9 @@
 """The Mastodon client API (first part): apps, instance, accounts; CORS for browser apps.
 
 `setup(app)` registers every route. Module map: `apps`, `instance` (+ `instance_queries`,
-`limits` for the configuration block), `accounts` (+ `relationships`); `auth` (bearer tokens,
+`limits` for the configuration block), `accounts` (+ `relationships`); `statuses` (+
+`status_params`, `idempotency`), `status_actions`, `media_api`, `polls_api`, all rendering with
+`status_entity` (+ `status_views`, `link_pages` for Link paging); `auth` (bearer tokens,
 the per-endpoint scope decorators), `entities` (Account, CredentialAccount, Application: for
 every module that serializes accounts), `responses` (JSON and errors), `routing` (both slash
 forms, CORS, path ids), `images` (default avatar and header). Request parameters: `ui.params`.
@@ -11,12 +13,28 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from ui.api import accounts, apps, images, instance, routing
+from ui.api import (
+    accounts,
+    apps,
+    idempotency,
+    images,
+    instance,
+    media_api,
+    polls_api,
+    routing,
+    status_actions,
+    statuses,
+)
 
 
 def setup(app: web.Application) -> None:
     apps.setup(app)
     instance.setup(app)
     accounts.setup(app)
+    idempotency.setup(app)
+    statuses.setup(app)
+    status_actions.setup(app)
+    media_api.setup(app)
+    polls_api.setup(app)
     images.setup(app)
     routing.setup_cors(app)
