@@ -11,7 +11,6 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from actors import mentions, post_content, posting
-from actors.visibility import can_see
 from federation.services import SERVICES_KEY
 from storage.errors import Invalid
 from storage.models import Actor, Status, StatusEdit, User
@@ -21,7 +20,7 @@ from ui.api.idempotency import IDEMPOTENCY_KEY, key_of
 from ui.api.responses import NOT_FOUND, api_error, json_ok
 from ui.api.routing import add, parse_id, path_id
 from ui.api.status_params import language_map, media_changes, poll_of, sensitive_of, visibility_of
-from ui.api.status_views import render_for, render_one, visible_status
+from ui.api.status_views import render_for, render_one, visible_among, visible_status
 from ui.keys import SESSIONS
 from ui.params import Params, read_params
 
@@ -122,16 +121,8 @@ async def show_many(request: web.Request, auth: Auth | None) -> web.Response:
     viewer = None if auth is None else auth.actor
     async with request.app[SESSIONS]() as db:
         found = {s.id: s for s in (await db.scalars(select(Status).where(Status.id.in_(ids)))).all()}
-        visible = []
-        for status_id in ids:
-            status = found.get(status_id)
-            if status is not None and await _sees(db, viewer, status):
-                visible.append(status)
+        visible = await visible_among(db, viewer, [found[i] for i in ids if i in found])
         return json_ok(await render_for(request, db, viewer, visible))
-
-
-async def _sees(db: AsyncSession, viewer: Actor | None, status: Status) -> bool:
-    return await can_see(db, None if viewer is None else viewer.id, status)
 
 
 @scoped("write:statuses")
@@ -219,12 +210,13 @@ async def source(request: web.Request, auth: MemberAuth) -> web.Response:
 @scoped_if_token("read:statuses")
 async def context(request: web.Request, auth: Auth | None) -> web.Response:
     """The thread around a status, as far as the viewer may see it: its ancestors (oldest
-    first) and its descendants (depth first, in the order they were written)."""
+    first) and its descendants (depth first, in the order they were written; not those of
+    accounts the viewer blocks or mutes)."""
     viewer = None if auth is None else auth.actor
     async with request.app[SESSIONS]() as db:
         status = await visible_status(db, viewer, path_id(request))
-        ancestors = [s for s in await _ancestors(db, status) if await _sees(db, viewer, s)]
-        descendants = [s for s in await _descendants(db, status) if await _sees(db, viewer, s)]
+        ancestors = await visible_among(db, viewer, await _ancestors(db, status))
+        descendants = await visible_among(db, viewer, await _descendants(db, status), hide_muted=True)
         rendered = await render_for(request, db, viewer, [*ancestors, *descendants])
     return json_ok({"ancestors": rendered[:len(ancestors)], "descendants": rendered[len(ancestors):]})
 

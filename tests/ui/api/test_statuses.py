@@ -9,10 +9,12 @@ import pytest
 from aiohttp import FormData
 from sqlalchemy import select
 
-from storage.models import Actor, Block, Follow, MediaAttachment, Status, StatusEdit
+from actors.visibility import can_see
+from storage.models import Actor, Block, Follow, MediaAttachment, Mute, Status, StatusEdit, utcnow
 from tests.ui.api.schemas import CONTEXT, STATUS_EDIT, STATUS_SOURCE, VIEWER_STATUS, assert_entity
 from tests.ui.api.test_media import png_bytes
 from tests.ui.client_api import Api
+from ui.api.status_views import visible_among
 
 STATUSES = "/api/v1/statuses"
 
@@ -199,3 +201,43 @@ async def test_media_ids_of_someone_else_are_refused(api: Api) -> None:
     async with api.services.sessions() as session:
         media = await session.scalar(select(MediaAttachment))
         assert media is not None and media.status_id is None
+
+
+async def test_the_bulk_visibility_rule_agrees_with_can_see(any_api: Api) -> None:
+    api = any_api
+    alice, alice_token = await _token(api, "alice")
+    bob, _ = await _token(api, "bob")
+    carol, _ = await _token(api, "carol")
+    dan, _ = await _token(api, "dan")
+    async with api.services.sessions() as session, session.begin():
+        session.add(Follow(follower_id=bob.id, followee_id=alice.id, state="accepted", uri=f"{bob.uri}#f"))
+        session.add(Follow(follower_id=carol.id, followee_id=alice.id, state="pending", uri=f"{carol.uri}#f"))
+        session.add(Block(actor_id=alice.id, target_id=dan.id, uri=f"{alice.uri}#blocks/1"))
+    for visibility in ("public", "unlisted", "private", "direct"):
+        await _post(api, alice_token, status=f"@carol {visibility}", visibility=visibility)
+        await _post(api, alice_token, status=visibility, visibility=visibility)
+    async with api.services.sessions() as session:
+        statuses = list((await session.scalars(select(Status).order_by(Status.id))).all())
+        for viewer in (None, alice, bob, carol, dan):
+            expected = [s.id for s in statuses if await can_see(session, viewer.id if viewer else None, s)]
+            found = [s.id for s in await visible_among(session, viewer, statuses)]
+            assert found == expected, viewer.username if viewer else "anonymous"
+        sizes = {len(await visible_among(session, v, statuses)) for v in (None, alice, bob, carol, dan)}
+        assert len(sizes) > 3  # the viewers really differ
+
+
+async def test_context_leaves_out_muted_accounts_and_suspended_authors_are_not_found(api: Api) -> None:
+    alice, alice_token = await _token(api, "alice")
+    bob, bob_token = await _token(api, "bob")
+    root = await _post(api, alice_token, status="root")
+    await _post(api, bob_token, status="@alice noise", in_reply_to_id=root["id"])
+    async with api.services.sessions() as session, session.begin():
+        session.add(Mute(actor_id=alice.id, target_id=bob.id))
+    context = await api.json("GET", f"{STATUSES}/{root['id']}/context", alice_token)
+    assert context["descendants"] == []
+    async with api.services.sessions() as session, session.begin():
+        row = await session.get(Actor, alice.id)
+        assert row is not None
+        row.suspended_at = utcnow()
+    assert (await api.request("GET", f"{STATUSES}/{root['id']}", bob_token)).status == 404
+    assert await api.json("GET", f"{STATUSES}?id[]={root['id']}", bob_token) == []
