@@ -241,3 +241,33 @@ async def test_context_leaves_out_muted_accounts_and_suspended_authors_are_not_f
         row.suspended_at = utcnow()
     assert (await api.request("GET", f"{STATUSES}/{root['id']}", bob_token)).status == 404
     assert await api.json("GET", f"{STATUSES}?id[]={root['id']}", bob_token) == []
+
+
+async def test_json_bodies_language_versions_and_accept_language(api: Api) -> None:
+    _, token = await _token(api, "alice")
+    posted = await api.json("POST", STATUSES, token, json={
+        "status": "Our mural", "language": "en", "content_map": {"pt": "Nosso mural"},
+        "poll": {"options": ["yes", "no"], "expires_in": 600, "multiple": True}})
+    assert posted["poll"]["multiple"] is True and posted["language"] == "en"
+    shown = await api.json("GET", f"{STATUSES}/{posted['id']}", headers={"Accept-Language": "pt-BR,pt;q=0.9"})
+    assert "Nosso mural" in shown["content"] and shown["language"] == "pt"
+    assert "Our mural" in (await api.json("GET", f"{STATUSES}/{posted['id']}"))["content"]
+
+
+async def test_an_edit_changes_alt_text_and_drops_a_poll_not_sent(api: Api) -> None:
+    _, token = await _token(api, "alice")
+    upload = await _upload(api, token, description="old words")
+    posted = await _post(api, token, status="picture", **{"media_ids[]": upload["id"]})
+    edited = await api.json("PUT", f"{STATUSES}/{posted['id']}", token, json={
+        "status": "picture, described", "media_ids": [upload["id"]],
+        "media_attributes": [{"id": upload["id"], "description": "new words", "focus": "0.1,0.2"}]})
+    assert edited["media_attachments"][0]["description"] == "new words"
+    polled = await _post(api, token, status="poll", **{"poll[options][]": ["a", "b"],
+                                                       "poll[expires_in]": "600"})
+    unpolled = await api.json("PUT", f"{STATUSES}/{polled['id']}", token, data={"status": "no poll"})
+    assert unpolled["poll"] is None  # as Mastodon: an edit without the poll removes it
+    bad = await api.request("PUT", f"{STATUSES}/{posted['id']}", token,
+                            json={"status": "x", "media_attributes": [{"id": "999", "description": "y"}]})
+    assert bad.status == 422
+    again = await api.json("GET", f"{STATUSES}/{posted['id']}", token)
+    assert "described" in again["content"] and again["media_attachments"][0]["description"] == "new words"
