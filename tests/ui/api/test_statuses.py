@@ -3,6 +3,7 @@ and who may see what."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
@@ -271,3 +272,15 @@ async def test_an_edit_changes_alt_text_and_drops_a_poll_not_sent(api: Api) -> N
     assert bad.status == 422
     again = await api.json("GET", f"{STATUSES}/{posted['id']}", token)
     assert "described" in again["content"] and again["media_attachments"][0]["description"] == "new words"
+
+
+async def test_concurrent_retries_with_one_idempotency_key_post_once(api: Api) -> None:
+    _, token = await _token(api, "alice")
+    headers = {"Idempotency-Key": "retry-1"}
+    retries = [api.json("POST", STATUSES, token, data={"status": "once"}, headers=headers) for _ in range(3)]
+    answers = await asyncio.gather(*retries)
+    assert len({a["id"] for a in answers}) == 1
+    assert await api.count(Status) == 1
+    other_token = await api.token_for("alice")  # another token: the key is not shared
+    other = await api.json("POST", STATUSES, other_token, data={"status": "once"}, headers=headers)
+    assert other["id"] != answers[0]["id"] and await api.count(Status) == 2
