@@ -89,3 +89,18 @@ async def test_unknown_statuses_are_404(api: Api) -> None:
     _, bob, _ = await _setup(api)
     for path in ("999/favourite", "abc/favourite", "999/bookmark"):
         assert (await api.request("POST", f"{STATUSES}/{path}", bob)).status == 404
+
+
+async def test_favourited_by_pages_with_link_headers(api: Api) -> None:
+    _, _, posted = await _setup(api)
+    for name in ("carol", "dan", "erin"):
+        await api.member(name)
+        await api.json("POST", f"{STATUSES}/{posted['id']}/favourite", await api.token_for(name))
+    first = await api.request("GET", f"{STATUSES}/{posted['id']}/favourited_by?limit=2")
+    assert [a["username"] for a in await first.json()] == ["erin", "dan"]  # newest first
+    next_url = first.headers["Link"].split(">;")[0].lstrip("<")
+    older = await api.request("GET", next_url.removeprefix(api.config.base_url))
+    assert [a["username"] for a in await older.json()] == ["carol"]
+    prev_url = older.headers["Link"].split(", ")[1].split(">;")[0].lstrip("<")
+    newer = await api.json("GET", prev_url.removeprefix(api.config.base_url))
+    assert [a["username"] for a in newer] == ["erin", "dan"]
