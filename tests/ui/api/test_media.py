@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 from pathlib import Path
 
 from aiohttp import FormData
@@ -79,3 +80,17 @@ async def test_an_oversized_upload_is_413_and_nothing_is_stored(
     assert "at most" in (await response.json())["error"]
     assert await api.count(MediaAttachment) == 0
     assert not [p for p in Path(api.config.media_dir).rglob("*") if p.is_file()]
+
+
+async def test_an_image_over_the_image_cap_is_413(aiohttp_client: AiohttpClient, sqlite_url: str,
+                                                  tmp_path: Path) -> None:
+    api = await start_api(aiohttp_client, sqlite_url, tmp_path, limits={"max_image_bytes": 2_000})
+    await api.member("alice")
+    token = await api.token_for("alice")
+    noisy = Image.frombytes("RGB", (64, 64), os.urandom(64 * 64 * 3))  # noise: PNG cannot shrink it
+    out = io.BytesIO()
+    noisy.save(out, format="PNG")
+    assert len(out.getvalue()) > 2_000
+    response = await api.request("POST", MEDIA, token, data=_form(out.getvalue()))
+    assert response.status == 413 and "an image may be at most" in (await response.json())["error"]
+    assert await api.count(MediaAttachment) == 0
