@@ -201,3 +201,8 @@ async def _tell_staff(session: AsyncSession, user: User) -> None:
         recipient = await session.get(Actor, actor_id)
         if recipient is not None:
             await notify(session, recipient, "admin.sign_up", newcomer)
+
+
+async def invite_is_usable(session: AsyncSession, code: str) -> bool:
+    """Whether an invite link can still be used (not revoked, expired or used up)."""
+    return bool(code) and len(code) <= 128 and await _usable_invite(session, code) is not None

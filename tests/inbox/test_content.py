@@ -90,3 +90,10 @@ async def test_hostile_html_in_a_remote_profile_is_stored_inert(node: Node, name
     assert_inert(actor.fields[0]["value"])
     for text in (actor.display_name, actor.fields[0]["name"]):  # names are text: no markup at all
         assert name == "entity_tag" or "<" not in text, text
+    response = await node.client.get(f"/api/v1/accounts/{actor.id}")  # and as apps read it
+    assert response.status == 200
+    shown = await response.json()
+    assert_inert(shown["note"])
+    assert_inert(shown["fields"][0]["value"])
+    for text in (shown["display_name"], shown["fields"][0]["name"]):
+        assert name == "entity_tag" or "<" not in text, text

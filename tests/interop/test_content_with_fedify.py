@@ -1,5 +1,5 @@
-"""Posts' text between a live Amity node and the real Fedify peer: a Markdown post with a
-mention, a hashtag, a custom emoji, a content warning and two language versions, read field by
+"""Posts between a live Amity node and the real Fedify peer: a Markdown post with a mention, a
+hashtag, a custom emoji, a content warning, two language versions and a photo with alt text, read field by
 field by Fedify's own model (the peer's `object_fields`); and a Fedify post with Hashtag and
 Emoji tags and contentMap stored by Amity."""
 
@@ -8,13 +8,14 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from actors import emoji, mentions, posting
+from actors import emoji, media, mentions, posting
 from storage.blobs import BlobStore
 from storage.models import CustomEmoji, Status, StatusEmoji, StatusTag, Tag
 from tests.content.emoji_images import png
 from tests.integration.node import AmityNode
 from tests.interop.fedify_peer import FedifyPeer
 from tests.interop.test_amity_with_fedify import _bob_follows_alice, _logged, _stored, amity
+from tests.media_samples import jpeg_with_gps_and_orientation
 
 __all__ = ["amity"]  # the fixture, shared with the main interop module
 
@@ -31,12 +32,15 @@ async def test_an_amity_markdown_post_reaches_fedify_with_every_field(amity: Ami
     prepared = await mentions.prepare(amity.services, [(english, "text/markdown"),
                                                        (portuguese, "text/markdown")])
     assert list(prepared.targets) == [handle[1:].lower()]
+    photo = await amity.write(lambda s: media.upload(
+        s, amity.services, bob, jpeg_with_gps_and_orientation(64, 48), filename="mural.jpg",
+        description="Children painting a mural of a river"))
 
     async def write(session: AsyncSession) -> Status:
         return await posting.create_status(
             session, amity.config, bob, text=english, content_type="text/markdown", language="en",
             content_map={"pt": portuguese}, summary="Photos of the mural",
-            summary_map={"pt": "Fotos do mural"}, prepared=prepared)
+            summary_map={"pt": "Fotos do mural"}, prepared=prepared, media_ids=[photo.id])
     status: Status = await amity.write(write)
     create = await _logged(amity, fedify_peer, "Create", lambda e: e["object"] == status.uri)
     assert create["error"] is None
@@ -58,6 +62,13 @@ async def test_an_amity_markdown_post_reaches_fedify_with_every_field(amity: Ami
     assert tags["Emoji"]["updated"] is not None
     image = await fedify_peer.fetch(party.image_url, accept="image/png")  # the peer can load the emoji
     assert image["status"] == 200 and image["content_type"] == "image/png"
+    [attached] = fields["attachments"]
+    assert attached["type"] == "Document" and attached["media_type"] == "image/jpeg"
+    assert attached["name"] == "Children painting a mural of a river"
+    assert (attached["width"], attached["height"]) == (48, 64)  # EXIF orientation 6 applied
+    assert attached["url"] == f"{amity.base_url}/media/{photo.file_key}"
+    served = await fedify_peer.fetch(attached["url"], accept="image/jpeg")  # and load the photo
+    assert served["status"] == 200 and served["content_type"] == "image/jpeg"
 
 
 async def test_a_fedify_post_with_tags_emoji_and_languages_is_stored(amity: AmityNode,

@@ -1,12 +1,15 @@
 """The Mastodon client API (first part): apps, instance, accounts; CORS for browser apps.
 
 `setup(app)` registers every route. Module map: `apps`, `instance` (+ `instance_queries`,
-`limits` for the configuration block), `accounts` (+ `relationships`); `statuses` (+
-`status_params`, `idempotency`), `status_actions`, `media_api`, `polls_api`, all rendering with
-`status_entity` (+ `status_views`, `link_pages` for Link paging); `auth` (bearer tokens,
-the per-endpoint scope decorators), `entities` (Account, CredentialAccount, Application: for
-every module that serializes accounts), `responses` (JSON and errors), `routing` (both slash
-forms, CORS, path ids), `images` (default avatar and header). Request parameters: `ui.params`.
+`limits` for the configuration block), `accounts` (+ `relationships`), `social` (follow,
+block, mute…), `registration` (sign-up by apps),
+`social_lists` (follow requests, blocks, mutes, domain blocks, familiar
+followers, custom emoji; `paging` for Link); `statuses` (+ `status_params`, `idempotency`),
+`status_actions`, `media_api`, `polls_api`, all rendering with `status_entity` (+
+`status_views`, `link_pages` for Link paging); `auth` (bearer tokens, the per-endpoint scope
+decorators), `entities` (Account, CredentialAccount, Application: for every module that
+serializes accounts), `responses` (JSON and errors), `routing` (both slash forms, CORS,
+path ids), `images` (default avatar and header). Request parameters: `ui.params`.
 """
 
 from __future__ import annotations
@@ -21,7 +24,10 @@ from ui.api import (
     instance,
     media_api,
     polls_api,
+    registration,
     routing,
+    social,
+    social_lists,
     status_actions,
     statuses,
 )
@@ -30,7 +36,10 @@ from ui.api import (
 def setup(app: web.Application) -> None:
     apps.setup(app)
     instance.setup(app)
+    social_lists.setup(app)  # before accounts: `/accounts/familiar_followers` is not an id
     accounts.setup(app)
+    social.setup(app)
+    registration.setup(app)
     idempotency.setup(app)
     statuses.setup(app)
     status_actions.setup(app)

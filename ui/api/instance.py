@@ -27,7 +27,11 @@ from ui.keys import CONFIG, SESSIONS
 MASTODON_VERSION = "4.3.0"
 MASTODON_API_VERSION = 2  # api_versions.mastodon of Mastodon 4.3
 SOURCE_URL = ""  # TODO: the project's public repository, once it publishes one (AGPL)
-SIGN_UP_AVAILABLE = False  # TODO(registration): True once POST /api/v1/accounts exists
+SIGN_UP_AVAILABLE = True  # POST /api/v1/accounts and the /auth/sign_up page
+REGISTRATION_MESSAGES = {  # shown by apps when sign-up is not open to everyone
+    "invite": "This server accepts new accounts by invitation only: ask a member for an invite link.",
+    "closed": "This server is not accepting new accounts.",
+}
 
 
 def version() -> str:
@@ -90,7 +94,8 @@ async def instance_v2(request: web.Request) -> web.Response:
         "registrations": {
             "enabled": _registrations_open(values),
             "approval_required": values["registration_mode"] == "approval",
-            "reason_required": False, "message": None, "min_age": None, "url": None,
+            "reason_required": False, "message": REGISTRATION_MESSAGES.get(values["registration_mode"]),
+            "min_age": None, "url": None,
         },
         "api_versions": {"mastodon": MASTODON_API_VERSION},
         "contact": {"email": values["contact_email"], "account": common["contact"]},

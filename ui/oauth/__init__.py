@@ -1,6 +1,7 @@
 """OAuth 2 for client apps, and the one sign-in page that browsers use.
 
 `setup(app)` registers every route. Module map: `signin` (`/auth/sign_in`, `/auth/sign_out`),
+`signup` (sign-up, invite, confirmation and password reset pages; HTML in `signup_pages`),
 `authorize` (consent and codes), `token` (tokens, revocation, RFC 8414 metadata); `store`
 (apps, codes and tokens, stored as digests), `sessions` (browser sessions, CSRF), `scopes`,
 `redirects` (registered redirect URIs, safe `next` paths), `credentials` (password checks),
@@ -11,10 +12,11 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from ui.oauth import authorize, signin, token
+from ui.oauth import authorize, signin, signup, token
 
 
 def setup(app: web.Application) -> None:
     signin.setup(app)
+    signup.setup(app)
     authorize.setup(app)
     token.setup(app)

@@ -13,8 +13,8 @@ from ui.oauth.scopes import DESCRIPTIONS
 from ui.oauth.sessions import CSRF_FIELD
 
 _STYLE = ("body{font-family:system-ui,sans-serif;max-width:32rem;margin:2rem auto;padding:0 1rem;"
-          "line-height:1.5}label{display:block;margin-top:1rem}input[type=text],input[type=password]"
-          "{width:100%;padding:.5rem;font-size:1rem;box-sizing:border-box}button{margin-top:1rem;"
+          "line-height:1.5}label{display:block;margin-top:1rem}input[type=text],input[type=password],"
+          "input[type=email],textarea{width:100%;padding:.5rem;font-size:1rem;box-sizing:border-box}button{margin-top:1rem;"
           "padding:.5rem 1rem;font-size:1rem}.error{color:#a00;font-weight:bold}code{font-size:1.2rem;"
           "word-break:break-all}")
 
@@ -50,7 +50,9 @@ def sign_in_form(*, title: str, csrf: str, next_path: str, username: str = "", e
             "autocomplete=\"username\" autocapitalize=\"none\" spellcheck=\"false\" required>\n"
             "<label for=\"password\">Password</label>\n"
             "<input type=\"password\" id=\"password\" name=\"password\" autocomplete=\"current-password\" "
-            "required>\n<button type=\"submit\">Sign in</button>\n</form>")
+            "required>\n<button type=\"submit\">Sign in</button>\n</form>\n"
+            "<p><a href=\"/auth/password\">Forgot your password?</a> · "
+            "<a href=\"/auth/sign_up\">Create an account</a></p>")
     return page("Sign in", body, status=status, title_suffix=f" · {title}")
 
 

@@ -354,7 +354,8 @@ async function onOther(ctx, activity) {
 }
 
 // What Fedify understood of a received post, field by field (its own model, not our JSON):
-// every content and summary with its language, sensitivity, and the tags with their kinds.
+// every content and summary with its language, sensitivity, the tags with their kinds, and the
+// attachments with their media type, URL, description and size.
 async function describeObject(ctx, activity) {
   const object = await activity.getObject({ contextLoader: ctx.contextLoader });
   if (object == null || !(object instanceof Note)) return null;
@@ -371,8 +372,15 @@ async function describeObject(ctx, activity) {
     }
     tags.push(entry);
   }
+  const attachments = [];
+  for await (const item of object.getAttachments({ contextLoader: ctx.contextLoader })) {
+    attachments.push({ type: item.constructor.name, media_type: item.mediaType ?? null,
+      url: item.url?.href ?? null, name: item.name?.toString() ?? null,
+      width: item.width ?? null, height: item.height ?? null });
+  }
   return {
     id: object.id?.href ?? null,
+    attachments,
     contents: object.contents.map((c) => ({ value: String(c), language: languageOf(c) })),
     summaries: object.summaries.map((s) => ({ value: String(s), language: languageOf(s) })),
     sensitive: object.sensitive,

@@ -29,7 +29,7 @@ async def test_v2_has_the_documented_shape_and_truthful_limits(any_api: Api) -> 
         limits.max_image_pixels, limits.max_media_description_chars)
     assert "image/jpeg" in media["supported_mime_types"] and "image/heic" not in media["supported_mime_types"]
     assert config["urls"]["streaming"] == "ws://amity.test"
-    assert body["contact"]["account"] is None and body["registrations"]["enabled"] is False
+    assert body["contact"]["account"] is None and body["registrations"]["enabled"] is True
 
 
 async def test_v1_has_the_documented_shape(any_api: Api) -> None:
@@ -82,9 +82,16 @@ async def test_settings_rules_and_the_owner_as_contact(api: Api) -> None:
 async def test_registration_mode_shows_as_approval_required(api: Api) -> None:
     await api.setting("registration_mode", "approval")
     v2 = await api.json("GET", "/api/v2/instance")
-    assert v2["registrations"]["approval_required"] is True
+    assert v2["registrations"]["approval_required"] is True and v2["registrations"]["enabled"] is True
     await api.setting("registration_mode", "invite")
-    assert (await api.json("GET", "/api/v1/instance"))["invites_enabled"] is True
+    v1 = await api.json("GET", "/api/v1/instance")
+    assert v1["invites_enabled"] is True and v1["registrations"] is False
+    assert "invitation" in (await api.json("GET", "/api/v2/instance"))["registrations"]["message"]
+    for mode, enabled in (("open", True), ("closed", False)):
+        await api.setting("registration_mode", mode)
+        v2 = await api.json("GET", "/api/v2/instance")
+        assert v2["registrations"]["enabled"] is enabled and v2["registrations"]["approval_required"] is False
+        assert (await api.json("GET", "/api/v1/instance"))["registrations"] is enabled
 
 
 async def _remote(api: Api, domain: str) -> None:
