@@ -6,7 +6,9 @@ block, mute…), `registration` (sign-up by apps),
 `social_lists` (follow requests, blocks, mutes, domain blocks, familiar
 followers, custom emoji; `paging` for Link), `account_lists` (followers, following, account
 search), `timelines` (home, public, tag, account statuses, bookmarks, favourites), `search`
-(+ `account_search`, `remote_lookup`), `tags`, `status_entity`; `auth` (bearer tokens, the per-endpoint scope
+(+ `account_search`, `remote_lookup`), `tags`; `statuses` (+ `status_params`, `idempotency`),
+`status_actions`, `media_api`, `polls_api`, all rendering with `status_entity` (+
+`status_views`, `link_pages` for Link paging); `auth` (bearer tokens, the per-endpoint scope
 decorators), `entities` (Account, CredentialAccount, Application: for every module that
 serializes accounts), `responses` (JSON and errors), `routing` (both slash forms, CORS,
 path ids), `images` (default avatar and header). Request parameters: `ui.params`.
@@ -20,13 +22,18 @@ from ui.api import (
     account_lists,
     accounts,
     apps,
+    idempotency,
     images,
     instance,
+    media_api,
+    polls_api,
     registration,
     routing,
     search,
     social,
     social_lists,
+    status_actions,
+    statuses,
     tags,
     timelines,
 )
@@ -43,5 +50,10 @@ def setup(app: web.Application) -> None:
     search.setup(app)
     tags.setup(app)
     timelines.setup(app)
+    idempotency.setup(app)
+    statuses.setup(app)
+    status_actions.setup(app)
+    media_api.setup(app)
+    polls_api.setup(app)
     images.setup(app)
     routing.setup_cors(app)

@@ -17,7 +17,7 @@ FIELD_NAME_LIMIT = 255  # profile fields, checked by update_credentials
 FIELD_VALUE_LIMIT = 255
 CHARACTERS_RESERVED_PER_URL = 23  # TODO(content): the composer counts URLs at full length today
 MAX_FEATURED_TAGS = 10  # TODO(accounts part 2): featured tags
-MAX_PINNED_STATUSES = 5  # TODO(statuses): pins
+MAX_PINNED_STATUSES = 5  # actors.relations.MAX_PINS enforces it
 # Amity stores videos as uploaded and checks neither of these; typed apps (Swift, Kotlin) need
 # integers here, so Mastodon's values stand in: anything an app sends within them is accepted.
 UNCHECKED_VIDEO_LIMITS = {"video_frame_rate_limit": 120, "video_matrix_limit": 8_294_400}

@@ -15,8 +15,9 @@ from collections.abc import Collection, Sequence
 from typing import Any
 from urllib.parse import quote
 
-from sqlalchemy import select
+from sqlalchemy import literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from actors.cards import cards_for
 from actors.languages import pick
@@ -42,6 +43,8 @@ from storage.models import (
     Tag,
 )
 from ui.api.entities import Urls, acct, iso_datetime, render_accounts
+
+MAX_THREAD_DEPTH = 200  # as actors.muting.thread_root
 
 
 async def render_statuses(session: AsyncSession, services: Services, viewer: Actor | None,
@@ -122,12 +125,7 @@ async def _load_viewer_state(session: AsyncSession, viewer_id: int, statuses: di
     loaded.bookmarked = await ids_where(Bookmark.status_id, Bookmark.actor_id == viewer_id,
                                         Bookmark.status_id.in_(ids))
     loaded.pinned = await ids_where(Pin.status_id, Pin.actor_id == viewer_id, Pin.status_id.in_(ids))
-    # A conversation mute is keyed by the thread's root: a status is muted if it is the root
-    # or replies to it directly (deeper replies would need a walk per status).
-    thread_ids = set(ids) | {s.in_reply_to_id for s in statuses.values() if s.in_reply_to_id is not None}
-    muted_roots = await ids_where(ConversationMute.status_id, ConversationMute.actor_id == viewer_id,
-                                  ConversationMute.status_id.in_(thread_ids))
-    loaded.muted = {s.id for s in statuses.values() if s.id in muted_roots or s.in_reply_to_id in muted_roots}
+    loaded.muted = await _in_muted_threads(session, viewer_id, ids)
     poll_ids = {part.poll.id: part.poll for part in loaded.parts.values() if part.poll is not None}
     if poll_ids:
         for poll_id, choice in (await session.execute(
@@ -135,6 +133,21 @@ async def _load_viewer_state(session: AsyncSession, viewer_id: int, statuses: di
                                                                 PollVote.actor_id == viewer_id)
                 .order_by(PollVote.poll_id, PollVote.choice))).all():
             loaded.own_votes[poll_id].append(choice)
+
+
+async def _in_muted_threads(session: AsyncSession, viewer_id: int, ids: list[int]) -> set[int]:
+    """Which statuses are in a conversation the viewer muted. A conversation mute is keyed by
+    the thread's root, so each status's chain of parents is walked up, in one recursive query."""
+    start = select(Status.id.label("start"), Status.id.label("id"), Status.in_reply_to_id.label("parent"),
+                   literal(0).label("depth")).where(Status.id.in_(ids)).cte("chain", recursive=True)
+    parent = aliased(Status)
+    chain = start.union_all(
+        select(start.c.start, parent.id, parent.in_reply_to_id, start.c.depth + 1)
+        .join(parent, parent.id == start.c.parent).where(start.c.depth < MAX_THREAD_DEPTH))
+    rows = await session.scalars(
+        select(chain.c.start).join(ConversationMute, ConversationMute.status_id == chain.c.id)
+        .where(ConversationMute.actor_id == viewer_id))
+    return set(rows.all())
 
 
 def _status(status: Status, loaded: _Loaded, urls: Urls, viewer: Actor | None,

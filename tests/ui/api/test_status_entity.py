@@ -130,3 +130,23 @@ async def test_rendering_many_statuses_takes_as_many_queries_as_one(api: Api) ->
             rendered = await render_statuses(session, api.services, bob, [r for r in rows if r], _urls(api))
     assert len(rendered) == 6
     assert len(many) <= len(one) + 2  # the poll votes query only runs when a poll is on the page
+
+
+async def test_a_muted_conversation_shows_on_every_reply_however_deep(any_api: Api) -> None:
+    api = any_api
+    alice, bob = await api.member("alice"), await api.member("bob")
+    root = await _post(api, alice, text="root")
+    thread = [root]
+    for n in range(3):
+        async with api.services.sessions() as session, session.begin():
+            parent = await session.get(Status, thread[-1].id)
+            thread.append(await posting.create_status(session, api.services, alice, text=f"reply {n}",
+                                                      in_reply_to=parent))
+    other = await _post(api, alice, text="elsewhere")
+    async with api.services.sessions() as session, session.begin():
+        deep = await session.get(Status, thread[-1].id)
+        assert deep is not None
+        await relations.mute_conversation(session, bob, deep)
+    rendered = await _render(api, bob, [s.id for s in [*thread, other]])
+    assert [r["muted"] for r in rendered] == [True, True, True, True, False]
+    assert all(r["muted"] is False for r in await _render(api, alice, [s.id for s in thread]))

@@ -1,0 +1,152 @@
+"""Media uploads: `POST /api/v2/media` (and v1), `GET`/`PUT /api/v1/media/:id`.
+
+The upload is read as a stream (never more than the cap: an oversized file is refused with
+413 as soon as it is known to be too big, and nothing is stored), then processed by
+`actors.media.upload`, which finishes before answering: so v2 answers 200 with the URL, and
+202 with `url: null` only for an attachment still processing. Descriptions and focal points
+can be changed until the attachment is part of a status (then the status is edited), as
+on Mastodon, where an attached upload is no longer found here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import BodyPartReader, web
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from actors import media
+from federation.services import SERVICES_KEY
+from storage import sniff
+from storage.errors import Invalid
+from storage.media_files import mib
+from storage.models import MEDIA_READY, MediaAttachment
+from ui.api.auth import MemberAuth, scoped
+from ui.api.responses import NOT_FOUND, api_error, json_ok
+from ui.api.routing import add, path_id, urls
+from ui.api.status_entity import media_attachment
+from ui.keys import SESSIONS
+from ui.params import read_params
+
+MAX_FIELD_BYTES = 16_384  # description and focus fields of the multipart body
+MULTIPART_OVERHEAD = 65_536  # boundaries and the small fields around the file
+
+
+class TooLarge(Exception):
+    pass
+
+
+def _too_large(message: str) -> web.Response:
+    return json_ok({"error": message}, status=413)
+
+
+async def _read_upload(request: web.Request, limit: int) -> tuple[bytes, str | None, dict[str, str]]:
+    """(file bytes, its declared type, the text fields) from a multipart body, read in chunks."""
+    if request.content_type != "multipart/form-data":
+        raise Invalid("send the file as multipart/form-data, in a field named file")
+    if request.content_length is not None and request.content_length > limit + MULTIPART_OVERHEAD:
+        raise TooLarge(f"the file is {mib(request.content_length)}; a file may be at most {mib(limit)}")
+    reader = await request.multipart()
+    data: bytes | None = None
+    declared: str | None = None
+    fields: dict[str, str] = {}
+    while (part := await reader.next()) is not None:
+        if not isinstance(part, BodyPartReader):
+            continue
+        if part.name == "file" and part.filename is not None:
+            try:
+                data = await media.read_limited(part.read_chunk, declared_length=None, limit=limit)
+            except Invalid as exc:
+                raise TooLarge(str(exc)) from None
+            declared = part.headers.get("Content-Type")
+        elif part.name in ("description", "focus", "thumbnail"):
+            raw = await part.read(decode=True)
+            if len(raw) > MAX_FIELD_BYTES:
+                raise Invalid(f"{part.name} is too long")
+            fields[part.name] = raw.decode("utf-8", errors="replace")
+        else:
+            await part.release()
+    if data is None:
+        raise Invalid("the file is missing: send it in a multipart field named file")
+    return data, declared, fields
+
+
+def _image_over_cap(data: bytes, cap: int) -> bool:
+    try:
+        kind = sniff.sniff(data[:4096]).kind
+    except Invalid:
+        return False  # not an accepted type at all: upload() says so
+    return kind == "image" and len(data) > cap
+
+
+def render_media(item: MediaAttachment, request: web.Request) -> dict[str, Any]:
+    entity = media_attachment(item, urls(request))
+    if item.processing != MEDIA_READY:
+        entity["url"] = None
+    return entity
+
+
+async def _upload(request: web.Request, auth: MemberAuth, *, v2: bool) -> web.Response:
+    services = request.app[SERVICES_KEY]
+    limits = services.config.limits
+    try:
+        data, declared, fields = await _read_upload(request, limits.max_upload_bytes)
+    except TooLarge as exc:
+        return _too_large(str(exc))
+    if _image_over_cap(data, limits.max_image_bytes):
+        cap = mib(limits.max_image_bytes)
+        return _too_large(f"the file is {mib(len(data))}; an image may be at most {cap}")
+    focus = media.parse_focus(fields["focus"]) if fields.get("focus") else None
+    async with services.sessions() as db, db.begin():
+        item = await media.upload(db, services, auth.actor, data, declared_type=declared,
+                                  description=fields.get("description"), focus=focus)
+        body = render_media(item, request)
+        ready = item.processing == MEDIA_READY
+    return json_ok(body, status=200 if ready or not v2 else 202)
+
+
+@scoped("write:media")
+async def upload_v2(request: web.Request, auth: MemberAuth) -> web.Response:
+    return await _upload(request, auth, v2=True)
+
+
+@scoped("write:media")
+async def upload_v1(request: web.Request, auth: MemberAuth) -> web.Response:
+    return await _upload(request, auth, v2=False)
+
+
+async def _unattached(db: AsyncSession, auth: MemberAuth, media_id: int) -> MediaAttachment:
+    item = await db.get(MediaAttachment, media_id)
+    if item is None or item.actor_id != auth.actor.id or item.status_id is not None:
+        api_error(404, NOT_FOUND)
+    return item
+
+
+@scoped("write:media")
+async def show(request: web.Request, auth: MemberAuth) -> web.Response:
+    """The upload (206 while it is processing, as Mastodon)."""
+    async with request.app[SESSIONS]() as db:
+        item = await _unattached(db, auth, path_id(request))
+        body = render_media(item, request)
+    return json_ok(body, status=200 if item.processing == MEDIA_READY else 206)
+
+
+@scoped("write:media")
+async def update(request: web.Request, auth: MemberAuth) -> web.Response:
+    params = await read_params(request)
+    focus_text = params.text("focus")
+    focus = media.parse_focus(focus_text) if focus_text else None
+    services = request.app[SERVICES_KEY]
+    async with request.app[SESSIONS]() as db, db.begin():
+        item = await _unattached(db, auth, path_id(request))
+        await media.update_media(db, services.config, auth.actor, item.id,
+                                 description=params.text("description"), focus=focus)
+        body = render_media(item, request)
+    return json_ok(body)
+
+
+def setup(app: web.Application) -> None:
+    add(app, "POST", "/api/v2/media", upload_v2)
+    add(app, "POST", "/api/v1/media", upload_v1)
+    add(app, "GET", "/api/v1/media/{id}", show)
+    add(app, "PUT", "/api/v1/media/{id}", update)

@@ -1,0 +1,127 @@
+"""What a member does to a status: favourite, boost, bookmark, pin, mute the conversation (and
+undo each); who boosted or favourited it. Each answers with the status as the member now sees
+it (a boost: the new boost, with the original nested)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiohttp import web
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from actors import posting, relations
+from federation.services import SERVICES_KEY, Services
+from storage.models import Actor, Favourite, Status
+from ui.api.auth import Auth, MemberAuth, scoped, scoped_if_token
+from ui.api.entities import render_accounts
+from ui.api.link_pages import link_header, page_of
+from ui.api.responses import json_ok
+from ui.api.routing import add, path_id, urls
+from ui.api.status_views import render_one, visible_status
+from ui.keys import SESSIONS
+from ui.params import read_params
+
+# (session, services, member, status) -> the status to answer with
+Action = Callable[[AsyncSession, Services, Actor, Status], Awaitable[Status]]
+
+
+async def _favourite(db: AsyncSession, services: Services, actor: Actor, status: Status) -> Status:
+    return await posting.favourite(db, services, actor, status)
+
+
+async def _unfavourite(db: AsyncSession, services: Services, actor: Actor, status: Status) -> Status:
+    return await posting.unfavourite(db, services, actor, status)
+
+
+async def _unreblog(db: AsyncSession, services: Services, actor: Actor, status: Status) -> Status:
+    return await posting.unreblog(db, services, actor, status)
+
+
+def _relation(change: Callable[[AsyncSession, Actor, Status], Awaitable[None]]) -> Action:
+    async def run(db: AsyncSession, services: Services, actor: Actor, status: Status) -> Status:
+        await change(db, actor, status)
+        return status
+    return run
+
+
+def _route(action: Action, *needed: str) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+    @scoped(*needed)
+    async def handle(request: web.Request, auth: MemberAuth) -> web.Response:
+        services = request.app[SERVICES_KEY]
+        async with request.app[SESSIONS]() as db, db.begin():
+            status = await visible_status(db, auth.actor, path_id(request))
+            answer = await action(db, services, auth.actor, status)
+            await db.flush()
+            body = await render_one(request, db, auth.actor, answer)
+        services.wake_workers()
+        return json_ok(body)
+    return handle
+
+
+@scoped("write:statuses")
+async def reblog(request: web.Request, auth: MemberAuth) -> web.Response:
+    services = request.app[SERVICES_KEY]
+    params = await read_params(request)
+    async with request.app[SESSIONS]() as db, db.begin():
+        status = await visible_status(db, auth.actor, path_id(request))
+        boost = await posting.reblog(db, services, auth.actor, status,
+                                     visibility=params.text("visibility") or "public")
+        body = await render_one(request, db, auth.actor, boost)
+    services.wake_workers()
+    return json_ok(body)
+
+
+PeopleQuery = Callable[[int], tuple[Any, Any]]  # status id -> (query of (cursor, Actor), cursor)
+
+
+async def _people(request: web.Request, auth: Auth | None, query_for: PeopleQuery) -> web.Response:
+    viewer = None if auth is None else auth.actor
+    params = await read_params(request)
+    page = page_of(params)
+    async with request.app[SESSIONS]() as db:
+        status = await visible_status(db, viewer, path_id(request))
+        query, cursor = query_for(status.id)
+        rows = page.newest_first((await db.execute(page.apply(query, cursor))).all())
+        actors = [actor for _, actor in rows]
+        body = await render_accounts(db, actors, urls(request))
+    return json_ok(body, headers=link_header(request, [cursor for cursor, _ in rows], page))
+
+
+def _boosters(status_id: int) -> tuple[Any, Any]:
+    query = (select(Status.id, Actor).join(Actor, Actor.id == Status.actor_id)
+             .where(Status.reblog_of_id == status_id, Actor.suspended_at.is_(None)))
+    return query, Status.id
+
+
+def _favouriters(status_id: int) -> tuple[Any, Any]:
+    query = (select(Favourite.id, Actor).join(Actor, Actor.id == Favourite.actor_id)
+             .where(Favourite.status_id == status_id, Actor.suspended_at.is_(None)))
+    return query, Favourite.id
+
+
+@scoped_if_token("read:statuses")
+async def reblogged_by(request: web.Request, auth: Auth | None) -> web.Response:
+    return await _people(request, auth, _boosters)
+
+
+@scoped_if_token("read:statuses")
+async def favourited_by(request: web.Request, auth: Auth | None) -> web.Response:
+    return await _people(request, auth, _favouriters)
+
+
+def setup(app: web.Application) -> None:
+    base = "/api/v1/statuses/{id}"
+    add(app, "POST", f"{base}/favourite", _route(_favourite, "write:favourites"))
+    add(app, "POST", f"{base}/unfavourite", _route(_unfavourite, "write:favourites"))
+    add(app, "POST", f"{base}/reblog", reblog)
+    add(app, "POST", f"{base}/unreblog", _route(_unreblog, "write:statuses"))
+    add(app, "POST", f"{base}/bookmark", _route(_relation(relations.bookmark), "write:bookmarks"))
+    add(app, "POST", f"{base}/unbookmark", _route(_relation(relations.unbookmark), "write:bookmarks"))
+    add(app, "POST", f"{base}/pin", _route(_relation(relations.pin), "write:accounts"))
+    add(app, "POST", f"{base}/unpin", _route(_relation(relations.unpin), "write:accounts"))
+    add(app, "POST", f"{base}/mute", _route(_relation(relations.mute_conversation), "write:mutes"))
+    add(app, "POST", f"{base}/unmute", _route(_relation(relations.unmute_conversation), "write:mutes"))
+    add(app, "GET", f"{base}/reblogged_by", reblogged_by)
+    add(app, "GET", f"{base}/favourited_by", favourited_by)

@@ -1,0 +1,270 @@
+"""Statuses: post, show, list by ids, delete (with the source, for redraft), edit, history,
+source and context. Actions on a status (favourite, boost, …) are in `status_actions`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from aiohttp import web
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from actors import mentions, post_content, posting
+from federation.services import SERVICES_KEY
+from storage.errors import Invalid
+from storage.models import Actor, Status, StatusEdit, User
+from ui.api.auth import Auth, MemberAuth, scoped, scoped_if_token
+from ui.api.entities import iso_datetime
+from ui.api.idempotency import IDEMPOTENCY_KEY, key_of
+from ui.api.responses import NOT_FOUND, api_error, json_ok
+from ui.api.routing import add, parse_id, path_id
+from ui.api.status_params import language_map, media_changes, poll_of, sensitive_of, visibility_of
+from ui.api.status_views import render_for, render_one, visible_among, visible_status
+from ui.keys import SESSIONS
+from ui.params import Params, read_params
+
+MAX_IDS = 20  # `GET /api/v1/statuses?id[]=`, as Mastodon
+MAX_ANCESTORS = 40
+MAX_DESCENDANTS = 60
+MAX_DESCENDANT_DEPTH = 20
+
+
+def _mention_sources(params: Params, fmt: str) -> list[tuple[str, str]]:
+    texts = [params.text("status") or "", *(language_map(params, "content_map") or {}).values()]
+    return [(text, fmt) for text in texts if text]
+
+
+async def _prepare_mentions(request: web.Request, params: Params, author: Actor) -> mentions.Prepared:
+    """Remote mentions resolved before the write transaction (WebFinger can take seconds)."""
+    services = request.app[SERVICES_KEY]
+    async with services.sessions() as db:
+        fmt = params.text("content_type") or await post_content.default_format(db, author)
+    return await mentions.prepare(services, _mention_sources(params, fmt))
+
+
+@scoped("write:statuses")
+async def create(request: web.Request, auth: MemberAuth) -> web.Response:
+    params = await read_params(request)
+    if params.text("scheduled_at"):
+        raise Invalid("scheduled posts are not supported yet")
+    key = key_of(request)
+    if key is None:
+        return await _create(request, auth, params)
+    keys = request.app[IDEMPOTENCY_KEY]
+    async with keys.held(auth.token_id, key):
+        earlier = keys.find(auth.token_id, key)
+        if earlier is not None:
+            async with request.app[SESSIONS]() as db:
+                status = await db.get(Status, earlier)
+                if status is not None:
+                    return json_ok(await render_one(request, db, auth.actor, status))
+        return await _create(request, auth, params,
+                             remember=lambda status_id: keys.remember(auth.token_id, key, status_id))
+
+
+async def _create(request: web.Request, auth: MemberAuth, params: Params, *,
+                  remember: Callable[[int], None] | None = None) -> web.Response:
+    services = request.app[SERVICES_KEY]
+    prepared = await _prepare_mentions(request, params, auth.actor)
+    media_ids = params.strings("media_ids")
+    poll = poll_of(params)
+    async with request.app[SESSIONS]() as db, db.begin():
+        user = await db.get(User, auth.user.id)
+        assert user is not None
+        chosen = visibility_of(params, user.default_privacy)
+        sensitive = sensitive_of(params)
+        if sensitive is None:
+            sensitive = user.default_sensitive and bool(media_ids)
+        reply_to = await _reply_target(db, auth.actor, params.text("in_reply_to_id"))
+        status = await posting.create_status(
+            db, services, auth.actor, text=params.text("status") or "", visibility=chosen.visibility,
+            local_only=chosen.local_only, sensitive=sensitive, summary=params.text("spoiler_text") or "",
+            language=params.text("language") or None, in_reply_to=reply_to, media_ids=media_ids, poll=poll,
+            content_type=params.text("content_type"), content_map=language_map(params, "content_map"),
+            summary_map=language_map(params, "spoiler_text_map"), prepared=prepared)
+        body = await render_one(request, db, auth.actor, status)
+    services.wake_workers()
+    if remember is not None:
+        remember(status.id)
+    return json_ok(body)
+
+
+async def _reply_target(db: AsyncSession, author: Actor, raw: str | None) -> Status | None:
+    if not raw:
+        return None
+    status_id = parse_id(raw)
+    if status_id is None:
+        raise Invalid("in_reply_to_id is not the id of a status")
+    status = await db.get(Status, status_id)
+    if status is None:
+        raise Invalid("the status you reply to does not exist or was deleted")
+    return status  # create_status checks that the author may see it
+
+
+@scoped_if_token("read:statuses")
+async def show(request: web.Request, auth: Auth | None) -> web.Response:
+    viewer = None if auth is None else auth.actor
+    async with request.app[SESSIONS]() as db:
+        status = await visible_status(db, viewer, path_id(request))
+        return json_ok(await render_one(request, db, viewer, status))
+
+
+@scoped_if_token("read:statuses")
+async def show_many(request: web.Request, auth: Auth | None) -> web.Response:
+    """`GET /api/v1/statuses?id[]=…`: the visible ones, in the order asked; others left out."""
+    params = await read_params(request)
+    raw_ids = params.strings("id")
+    if len(raw_ids) > MAX_IDS:
+        raise Invalid(f"at most {MAX_IDS} ids at once")
+    ids = list(dict.fromkeys(i for i in map(parse_id, raw_ids) if i is not None))
+    viewer = None if auth is None else auth.actor
+    async with request.app[SESSIONS]() as db:
+        found = {s.id: s for s in (await db.scalars(select(Status).where(Status.id.in_(ids)))).all()}
+        visible = await visible_among(db, viewer, [found[i] for i in ids if i in found])
+        return json_ok(await render_for(request, db, viewer, visible))
+
+
+@scoped("write:statuses")
+async def delete(request: web.Request, auth: MemberAuth) -> web.Response:
+    """Delete one's own status; the answer carries `text` (its source) so apps can redraft.
+    Its attachments become unattached uploads again, ready for the redraft."""
+    services = request.app[SERVICES_KEY]
+    async with request.app[SESSIONS]() as db, db.begin():
+        status = await visible_status(db, auth.actor, path_id(request))
+        if status.actor_id != auth.actor.id:
+            api_error(404, NOT_FOUND)  # Mastodon: only one's own statuses are found here
+        body = await render_one(request, db, auth.actor, status)
+        body["text"] = status.source_text or ""
+        await posting.delete_status(db, services, auth.actor, status)
+    services.wake_workers()
+    return json_ok(body)
+
+
+@scoped("write:statuses")
+async def edit(request: web.Request, auth: MemberAuth) -> web.Response:
+    """Mastodon's edit: the new text, content warning, sensitivity, language, attachments
+    (`media_ids[]`: those not sent are removed, as Mastodon) and poll (absent: removed)."""
+    services = request.app[SERVICES_KEY]
+    params = await read_params(request)
+    status_id = path_id(request)
+    prepared = await _prepare_mentions(request, params, auth.actor)
+    poll = poll_of(params)
+    async with request.app[SESSIONS]() as db, db.begin():
+        status = await visible_status(db, auth.actor, status_id)
+        if status.actor_id != auth.actor.id:
+            api_error(404, NOT_FOUND)
+        text = params.text("status")
+        await posting.edit_status(
+            db, services, auth.actor, status, text=(status.source_text or "") if text is None else text,
+            sensitive=sensitive_of(params), summary=params.text("spoiler_text"),
+            language=params.text("language") or None, media_ids=params.strings("media_ids"),
+            media_changes=media_changes(params), poll=poll, remove_poll=poll is None,
+            content_type=params.text("content_type"), content_map=language_map(params, "content_map"),
+            summary_map=language_map(params, "spoiler_text_map"), prepared=prepared)
+        body = await render_one(request, db, auth.actor, status)
+    services.wake_workers()
+    return json_ok(body)
+
+
+@scoped_if_token("read:statuses")
+async def history(request: web.Request, auth: Auth | None) -> web.Response:
+    """Every version, oldest first, the current one last (Mastodon's StatusEdit entities).
+    Earlier versions show the attachments the status has now: older ones are not kept."""
+    viewer = None if auth is None else auth.actor
+    async with request.app[SESSIONS]() as db:
+        status = await visible_status(db, viewer, path_id(request))
+        current = await render_one(request, db, viewer, status)
+        edits = (await db.scalars(select(StatusEdit).where(StatusEdit.status_id == status.id)
+                                  .order_by(StatusEdit.created_at, StatusEdit.id))).all()
+    versions = []
+    written_at = status.published_at
+    for old in edits:
+        versions.append(_edit_entity(current, old.content, old.summary, old.sensitive,
+                                     iso_datetime(written_at)))
+        written_at = old.created_at
+    versions.append(_edit_entity(current, current["content"], current["spoiler_text"], current["sensitive"],
+                                 current["edited_at"] or current["created_at"]))
+    return json_ok(versions)
+
+
+def _edit_entity(current: dict[str, Any], content: str, summary: str, sensitive: bool, created_at: str
+                 ) -> dict[str, Any]:
+    entity = {"content": content, "spoiler_text": summary, "sensitive": sensitive, "created_at": created_at,
+              "account": current["account"], "media_attachments": current["media_attachments"],
+              "emojis": current["emojis"]}
+    if current["poll"] is not None:
+        entity["poll"] = {"options": [{"title": o["title"]} for o in current["poll"]["options"]]}
+    return entity
+
+
+@scoped("read:statuses")
+async def source(request: web.Request, auth: MemberAuth) -> web.Response:
+    async with request.app[SESSIONS]() as db:
+        status = await visible_status(db, auth.actor, path_id(request))
+    if status.actor_id != auth.actor.id:
+        api_error(404, NOT_FOUND)
+    return json_ok({"id": str(status.id), "text": status.source_text or "", "spoiler_text": status.summary})
+
+
+@scoped_if_token("read:statuses")
+async def context(request: web.Request, auth: Auth | None) -> web.Response:
+    """The thread around a status, as far as the viewer may see it: its ancestors (oldest
+    first) and its descendants (depth first, in the order they were written; not those of
+    accounts the viewer blocks or mutes)."""
+    viewer = None if auth is None else auth.actor
+    async with request.app[SESSIONS]() as db:
+        status = await visible_status(db, viewer, path_id(request))
+        ancestors = await visible_among(db, viewer, await _ancestors(db, status))
+        descendants = await visible_among(db, viewer, await _descendants(db, status), hide_muted=True)
+        rendered = await render_for(request, db, viewer, [*ancestors, *descendants])
+    return json_ok({"ancestors": rendered[:len(ancestors)], "descendants": rendered[len(ancestors):]})
+
+
+async def _ancestors(db: AsyncSession, status: Status) -> list[Status]:
+    found: list[Status] = []
+    current = status
+    while current.in_reply_to_id is not None and len(found) < MAX_ANCESTORS:
+        parent = await db.get(Status, current.in_reply_to_id)
+        if parent is None:
+            break
+        found.append(parent)
+        current = parent
+    return found[::-1]
+
+
+async def _descendants(db: AsyncSession, status: Status) -> list[Status]:
+    """Replies level by level (one query per level), then ordered depth first."""
+    children: dict[int, list[Status]] = {}
+    frontier = [status.id]
+    total = 0
+    for _ in range(MAX_DESCENDANT_DEPTH):
+        if not frontier or total >= MAX_DESCENDANTS:
+            break
+        rows = (await db.scalars(select(Status).where(Status.in_reply_to_id.in_(frontier))
+                                 .order_by(Status.id).limit(MAX_DESCENDANTS - total))).all()
+        for row in rows:
+            assert row.in_reply_to_id is not None
+            children.setdefault(row.in_reply_to_id, []).append(row)
+        total += len(rows)
+        frontier = [row.id for row in rows]
+    ordered: list[Status] = []
+
+    def walk(parent_id: int) -> None:
+        for child in children.get(parent_id, []):
+            ordered.append(child)
+            walk(child.id)
+
+    walk(status.id)
+    return ordered
+
+
+def setup(app: web.Application) -> None:
+    add(app, "POST", "/api/v1/statuses", create)
+    add(app, "GET", "/api/v1/statuses", show_many)
+    add(app, "GET", "/api/v1/statuses/{id}", show)
+    add(app, "DELETE", "/api/v1/statuses/{id}", delete)
+    add(app, "PUT", "/api/v1/statuses/{id}", edit)
+    add(app, "GET", "/api/v1/statuses/{id}/history", history)
+    add(app, "GET", "/api/v1/statuses/{id}/source", source)
+    add(app, "GET", "/api/v1/statuses/{id}/context", context)
