@@ -75,6 +75,11 @@ async def test_hostile_html_in_a_remote_post_is_stored_inert(node: Node, name: s
         assert_inert(html)
     for text in [status.summary, *status.summary_map.values()]:  # content warnings are plain text
         assert name == "entity_tag" or "<" not in text, text  # (escaped text stays text: "&lt;" -> "<")
+    response = await node.client.get(f"/api/v1/statuses/{status.id}")  # and as apps read it
+    assert response.status == 200
+    shown = await response.json()
+    assert_inert(shown["content"])
+    assert name == "entity_tag" or "<" not in shown["spoiler_text"], shown["spoiler_text"]
 
 
 @pytest.mark.parametrize("name", sorted(CORPUS))
