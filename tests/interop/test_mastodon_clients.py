@@ -29,6 +29,8 @@ from mastodon import Mastodon, MastodonAPIError, MastodonUnauthorizedError
 from PIL import Image
 from sqlalchemy import func, select
 
+from actors import emoji
+from storage.blobs import BlobStore
 from storage.models import OAuthAccessToken
 from tests.integration.node import AmityNode
 
@@ -277,5 +279,40 @@ async def test_mastodon_py_a_members_day_with_statuses(node: AmityNode) -> None:
 
         assert bea.status_unreblog(warned).reblogged is False
         assert bea.status_unfavourite(warned).favourites_count == 0
+
+    await asyncio.to_thread(scenario)
+
+
+async def test_mastodon_py_reads_a_markdown_post_in_two_languages_with_emoji_and_a_photo(
+        node: AmityNode) -> None:
+    """The content issue's post through the client API: Markdown, a mention, a hashtag, a custom
+    emoji, a content warning, two language versions (Amity's `content_map` extension) and a photo
+    with alt text; each field as Mastodon.py reads it, and the version follows the reader."""
+    await node.create_user("bea")
+    blobs = BlobStore(node.config.media_dir)
+    await node.write(lambda s: emoji.add_local(s, blobs, base_url=node.base_url, shortcode="party",
+                                               data=_png()))
+    base = node.base_url
+
+    def scenario() -> None:
+        ana, bea = _signed_in(base, "ana"), _signed_in(base, "bea")
+        photo = ana.media_post(_png(), mime_type="image/png", description="Children painting a mural")
+        sent = requests.post(f"{base}/api/v1/statuses", timeout=10, json={
+            "status": "**Mural day** with @bea! #Mural :party:", "content_type": "text/markdown",
+            "language": "en", "content_map": {"pt": "**Dia do mural** com @bea! #Mural :party:"},
+            "spoiler_text": "Photos of the mural", "media_ids": [photo.id]},
+            headers={"Authorization": f"Bearer {ana.access_token}"})
+        assert sent.status_code == 200, sent.text
+        post = bea.status(sent.json()["id"])
+        assert post.language == "en" and post.content.startswith("<p><strong>Mural day</strong> with ")
+        assert post.spoiler_text == "Photos of the mural" and post.sensitive is True
+        assert [m.acct for m in post.mentions] == ["bea"] and [t.name for t in post.tags] == ["mural"]
+        assert [e.shortcode for e in post.emojis] == ["party"] and post.emojis[0].url.startswith(base)
+        [attached] = post.media_attachments
+        assert attached.type == "image" and attached.description == "Children painting a mural"
+        in_portuguese = requests.get(f"{base}/api/v1/statuses/{post.id}", timeout=10,
+                                     headers={"Accept-Language": "pt-BR, pt;q=0.9"}).json()
+        assert in_portuguese["language"] == "pt"
+        assert in_portuguese["content"].startswith("<p><strong>Dia do mural</strong> com ")
 
     await asyncio.to_thread(scenario)
