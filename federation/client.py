@@ -9,6 +9,7 @@ signed by an optional `signer` supplied by the caller.
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
@@ -113,9 +114,21 @@ class PostResult:
     headers: Mapping[str, str]
 
 
+# The common shape of federation URLs: http(s), a plain DNS host, maybe a port. Anything else
+# (user info, IPv6 literals, percent-encoding, other schemes) takes the full parser below.
+_PLAIN_ORIGIN = re.compile(r"^(https?)://([a-z0-9.-]+)(?::([0-9]{1,5}))?(?:[/?#]|$)", re.IGNORECASE)
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
 @functools.lru_cache(maxsize=4096)  # the same few actor URLs are checked on every request
 def origin(url: str) -> tuple[str, str, int]:
     """(scheme, host, port) with the default port filled in; hosts compared case-insensitively."""
+    plain = _PLAIN_ORIGIN.match(url)
+    if plain is not None:  # an activity's ids are new on every request: skip yarl for them
+        scheme, host, port = plain.group(1).lower(), plain.group(2).lower().rstrip("."), plain.group(3)
+        number = _DEFAULT_PORTS[scheme] if port is None else int(port)
+        if host and 0 < number <= 65535:
+            return scheme, host, number
     parsed = URL(url)
     if not parsed.absolute or parsed.port is None:
         raise UnsupportedURL(f"{url!r} has no origin: not an absolute URL")

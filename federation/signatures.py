@@ -199,17 +199,23 @@ def _int_param(params: Mapping[str, str], name: str) -> int | None:
         raise SignatureMalformed(f"the Signature {name} parameter is not an integer") from None
 
 
+@functools.lru_cache(maxsize=256)  # a busy peer sends many requests stamped with the same second
+def _http_date(raw: str) -> datetime | None:
+    try:
+        return utc_now(parsedate_to_datetime(raw))
+    except (TypeError, ValueError):
+        return None
+
+
 def _check_time(signed: Sequence[str], params: Mapping[str, str], headers: Mapping[str, str],
                 now: datetime, max_skew: timedelta) -> None:
     if "date" not in signed and "(created)" not in signed:
         raise SignatureError("the signature must cover date or (created)")
     if "date" in signed:
-        raw = header_value(headers, "date")
-        try:
-            date = parsedate_to_datetime(raw or "")
-        except (TypeError, ValueError):
-            raise SignatureMalformed("the Date header is missing or malformed") from None
-        check_window(utc_now(date), now, max_skew, "Date")
+        date = _http_date(header_value(headers, "date") or "")
+        if date is None:
+            raise SignatureMalformed("the Date header is missing or malformed")
+        check_window(date, now, max_skew, "Date")
     created = _int_param(params, "created")
     if "(created)" in signed:
         if created is None:
