@@ -8,7 +8,7 @@ followers, custom emoji; `paging` for Link), `account_lists` (followers, followi
 search), `timelines` (home, public, tag, account statuses, bookmarks, favourites), `search`
 (+ `account_search`, `remote_lookup`), `tags`; `statuses` (+ `status_params`, `idempotency`),
 `status_actions`, `media_api`, `polls_api`, all rendering with `status_entity` (+
-`status_views`, `link_pages` for Link paging); `auth` (bearer tokens, the per-endpoint scope
+`status_views`); `auth` (bearer tokens, the per-endpoint scope
 decorators), `entities` (Account, CredentialAccount, Application: for every module that
 serializes accounts), `responses` (JSON and errors), `routing` (both slash forms, CORS,
 path ids), `images` (default avatar and header). Request parameters: `ui.params`.

@@ -16,11 +16,11 @@ from federation.services import SERVICES_KEY, Services
 from storage.models import Actor, Favourite, Status
 from ui.api.auth import Auth, MemberAuth, scoped, scoped_if_token
 from ui.api.entities import render_accounts
-from ui.api.link_pages import link_header, page_of
+from ui.api.paging import link_header, newest_first, page_of, paginate
 from ui.api.responses import json_ok
 from ui.api.routing import add, path_id, urls
 from ui.api.status_views import render_one, visible_status
-from ui.keys import SESSIONS
+from ui.keys import CONFIG, SESSIONS
 from ui.params import read_params
 
 # (session, services, member, status) -> the status to answer with
@@ -83,10 +83,11 @@ async def _people(request: web.Request, auth: Auth | None, query_for: PeopleQuer
     async with request.app[SESSIONS]() as db:
         status = await visible_status(db, viewer, path_id(request))
         query, cursor = query_for(status.id)
-        rows = page.newest_first((await db.execute(page.apply(query, cursor))).all())
+        rows = newest_first((await db.execute(paginate(query, cursor, page))).all(), page)
         actors = [actor for _, actor in rows]
         body = await render_accounts(db, actors, urls(request))
-    return json_ok(body, headers=link_header(request, [cursor for cursor, _ in rows], page))
+    base_url = request.app[CONFIG].base_url
+    return json_ok(body, headers=link_header(request, base_url, [cursor for cursor, _ in rows], page))
 
 
 def _boosters(status_id: int) -> tuple[Any, Any]:
