@@ -11,7 +11,7 @@ from __future__ import annotations
 import html
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import exists, insert, select, update
@@ -33,6 +33,7 @@ from federation.vocab import (
     id_of,
     ids,
     language_map,
+    parse_datetime,
     tags,
     text,
     type_of,
@@ -79,16 +80,6 @@ class RemoteStatus:
     poll: RemotePoll | None = None  # a Question's options and counts
     hashtags: tuple[str, ...] = ()  # Hashtag tags, names without '#'
     emojis: tuple[RemoteEmoji, ...] = ()  # Emoji tags
-
-
-def parse_datetime(value: Any) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.strip())
-    except ValueError:
-        return None
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
 
 
 def visibility_of(doc: dict[str, Any], author: Actor) -> str:

@@ -16,7 +16,7 @@ from actors.compose import MAX_TAG_CHARS
 from actors.emoji import SHORTCODE, RemoteEmoji, upsert_remote
 from actors.tags import MAX_TAGS, set_status_emojis, set_status_tags
 from federation.urls import domain_of
-from federation.vocab import as_list, id_of, tags, text, type_of
+from federation.vocab import as_list, id_of, parse_datetime, tags, text, type_of
 from storage.models import Status
 
 MAX_EMOJIS = 50
@@ -37,8 +37,6 @@ def parse_hashtags(doc: dict[str, Any]) -> tuple[str, ...]:
 
 
 def parse_emojis(doc: dict[str, Any]) -> tuple[RemoteEmoji, ...]:
-    from actors.receive import parse_datetime  # receive imports this module
-
     found: dict[str, RemoteEmoji] = {}
     for tag in tags(doc):
         if type_of(tag) != "Emoji":

@@ -10,7 +10,7 @@ chosen it (or anything, in a single-choice poll) and may see the poll.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, exists, select
@@ -21,7 +21,7 @@ from actors.polls import lock_poll, poll_of, recount
 from actors.visibility import can_see
 from federation.question import has_ended
 from federation.sanitize import plain_text
-from federation.vocab import as_list, id_of, text, type_of
+from federation.vocab import as_list, id_of, parse_datetime, text, type_of
 from storage.errors import Invalid
 from storage.models import Actor, Poll, PollVote, Status, utcnow
 
@@ -36,16 +36,6 @@ class RemotePoll:
     options: tuple[tuple[str, int], ...]  # (title, votes)
     expires_at: datetime | None
     voters_count: int | None
-
-
-def _time(value: Any) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.strip())
-    except ValueError:
-        return None
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
 
 
 def _count(value: Any) -> int | None:
@@ -73,7 +63,7 @@ def parse_question(doc: dict[str, Any]) -> RemotePoll | None:
     if not options:
         return None
     closed = doc.get("closed")
-    ends = [t for t in (_time(doc.get("endTime")), _time(closed)) if t is not None]
+    ends = [t for t in (parse_datetime(doc.get("endTime")), parse_datetime(closed)) if t is not None]
     if closed is True and not ends:
         ends.append(utcnow())
     return RemotePoll(multiple=multiple, options=tuple(options), expires_at=min(ends) if ends else None,
