@@ -105,16 +105,21 @@ def as_member(auth: Auth) -> MemberAuth:
     return MemberAuth(auth.token_id, auth.application_id, auth.scopes, auth.user, auth.actor)
 
 
+async def _required(request: web.Request, needed: tuple[str, ...]) -> Auth:
+    """The request's valid token, in scope; 401 without one."""
+    auth = await authenticate(request)
+    if auth is None:
+        api_error(401, INVALID_TOKEN, headers=_challenge(INVALID_TOKEN))
+    check_scopes(auth, needed)
+    return auth
+
+
 def scoped(*needed: str) -> Callable[[MemberHandler], Handler]:
     """A member's token whose scopes include one of `needed`."""
     def wrap(handler: MemberHandler) -> Handler:
         @functools.wraps(handler)
         async def run(request: web.Request) -> web.StreamResponse:
-            auth = await authenticate(request)
-            if auth is None:
-                api_error(401, INVALID_TOKEN, headers=_challenge(INVALID_TOKEN))
-            check_scopes(auth, needed)
-            return await handler(request, as_member(auth))
+            return await handler(request, as_member(await _required(request, needed)))
         return run
     return wrap
 
@@ -124,11 +129,7 @@ def app_scoped(*needed: str) -> Callable[[AppHandler], Handler]:
     def wrap(handler: AppHandler) -> Handler:
         @functools.wraps(handler)
         async def run(request: web.Request) -> web.StreamResponse:
-            auth = await authenticate(request)
-            if auth is None:
-                api_error(401, INVALID_TOKEN, headers=_challenge(INVALID_TOKEN))
-            check_scopes(auth, needed)
-            return await handler(request, auth)
+            return await handler(request, await _required(request, needed))
         return run
     return wrap
 
