@@ -27,7 +27,13 @@ from storage.models.federation import (
 )
 from storage.models.jobs import DEAD, QUEUED, Job
 from storage.models.members import TOKEN_PURPOSES, Invite, UserToken
-from storage.models.oauth import BrowserSession, OAuthAccessToken, OAuthApplication, OAuthAuthorizationCode
+from storage.models.oauth import (
+    BrowserSession,
+    IdempotencyKey,
+    OAuthAccessToken,
+    OAuthApplication,
+    OAuthAuthorizationCode,
+)
 from storage.models.relations import Bookmark, ConversationMute, Mute, Pin, UserDomainBlock
 from storage.models.settings import InstanceSetting
 from storage.models.social import (
@@ -66,6 +72,7 @@ __all__ = [
     "Favourite",
     "Follow",
     "Host",
+    "IdempotencyKey",
     "InboxItem",
     "InstanceSetting",
     "Invite",

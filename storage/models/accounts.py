@@ -34,6 +34,8 @@ class Actor(Base):
     featured_url: Mapped[str | None] = mapped_column(String(2048))
     avatar_url: Mapped[str | None] = mapped_column(String(2048))
     header_url: Mapped[str | None] = mapped_column(String(2048))
+    avatar_blob: Mapped[str | None] = mapped_column(String(255))  # local: blob key, deleted when replaced
+    header_blob: Mapped[str | None] = mapped_column(String(255))
     fields: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)  # [{name, value}]
     also_known_as: Mapped[list[str]] = mapped_column(JSON, default=list)
     moved_to_id: Mapped[int | None] = mapped_column(ForeignKey("actors.id", ondelete="SET NULL"))

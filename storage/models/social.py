@@ -26,6 +26,7 @@ class Follow(Base):
     state: Mapped[str] = mapped_column(String(16), default=PENDING)
     show_reblogs: Mapped[bool] = mapped_column(Boolean, default=True)
     notify: Mapped[bool] = mapped_column(Boolean, default=False)
+    languages: Mapped[list[str] | None] = mapped_column(JSON)  # only posts in these reach home; None: all
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     __table_args__ = (UniqueConstraint("follower_id", "followee_id"),)

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from storage.models.base import Base, new_id, utcnow
+from storage.models.base import ID_INTEGER, Base, new_id, utcnow
 
 VISIBILITIES = ("public", "unlisted", "private", "direct")
 
@@ -44,6 +44,9 @@ class Status(Base):
     replies_count: Mapped[int] = mapped_column(Integer, default=0)
     reblogs_count: Mapped[int] = mapped_column(Integer, default=0)
     favourites_count: Mapped[int] = mapped_column(Integer, default=0)
+    # The app a local post came from. No foreign key, so adding the column never rebuilds a big
+    # statuses table on SQLite; a deleted app simply stops being shown.
+    application_id: Mapped[int | None] = mapped_column(ID_INTEGER)
 
     __table_args__ = (
         Index("ix_statuses_actor_id_id", "actor_id", "id"),
