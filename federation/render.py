@@ -12,6 +12,7 @@ from federation.attachments import attachment_documents, origin_of
 from federation.question import question_fields
 from federation.vocab import CONTEXT, PUBLIC
 from storage.models import Actor, CustomEmoji, MediaAttachment, Poll, Status, Tag
+from storage.sniff import SUFFIX_TYPES
 
 
 def iso(when: datetime) -> str:
@@ -54,10 +55,17 @@ def actor_document(actor: Actor, *, base_url: str) -> dict[str, Any]:
     if actor.also_known_as:
         doc["alsoKnownAs"] = list(actor.also_known_as)
     if actor.avatar_url:
-        doc["icon"] = {"type": "Image", "url": actor.avatar_url}
+        doc["icon"] = _profile_image(actor.avatar_url, actor.avatar_blob)
     if actor.header_url:
-        doc["image"] = {"type": "Image", "url": actor.header_url}
+        doc["image"] = _profile_image(actor.header_url, actor.header_blob)
     return {k: v for k, v in doc.items() if v is not None}
+
+
+def _profile_image(url: str, blob_key: str | None) -> dict[str, str]:
+    """An avatar or header `Image`, with its `mediaType` when it is one of our blobs (as Mastodon)."""
+    image = {"type": "Image", "url": url}
+    media_type = SUFFIX_TYPES.get(blob_key.rpartition(".")[2]) if blob_key else None
+    return image | {"mediaType": media_type} if media_type else image
 
 
 def addressing(status: Status, author: Actor, mentioned: Sequence[Actor]) -> tuple[list[str], list[str]]:

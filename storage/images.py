@@ -237,3 +237,17 @@ def encode_blurhash(image: Image.Image, components: tuple[int, int] = BLURHASH_C
     if result == ffi.NULL:
         raise ValueError(f"blurhash components must be 1-9, not {components}")
     return str(ffi.string(result).decode())
+
+
+def profile_image(data: bytes, file_type: FileType, *, max_pixels: int, size: tuple[int, int]) -> Rendition:
+    """An avatar or header: the same header check and decode as `process_image`, then cropped
+    around the centre to `size`'s shape and scaled to exactly `size` (as Mastodon's `400x400#`),
+    re-encoded from pixels alone (no EXIF, no appended bytes). An animation keeps its first
+    frame: a profile picture is shown small and often, and a still one costs far less."""
+    image = _open_checked(data, file_type, max_pixels)
+    _decode(image, file_type)
+    frame = _oriented_srgb(image)
+    if frame.mode not in ("L", "RGB", "RGBA"):
+        frame = frame.convert("RGBA" if _has_alpha(frame) else "RGB")
+    fitted = ImageOps.fit(frame, size, Image.Resampling.LANCZOS)
+    return _reencode(fitted, file_type)

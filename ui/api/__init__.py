@@ -11,7 +11,8 @@ search), `timelines` (home, public, tag, account statuses, bookmarks, favourites
 `status_views`); `auth` (bearer tokens, the per-endpoint scope
 decorators), `entities` (Account, CredentialAccount, Application: for every module that
 serializes accounts), `responses` (JSON and errors), `routing` (both slash forms, CORS,
-path ids), `images` (default avatar and header). Request parameters: `ui.params`.
+path ids), `images` (default avatar and header), `profile_images` (uploaded ones). Request
+parameters: `ui.params`.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from ui.api import (
     instance,
     media_api,
     polls_api,
+    profile_images,
     registration,
     routing,
     search,
@@ -45,6 +47,7 @@ def setup(app: web.Application) -> None:
     social_lists.setup(app)  # before accounts: `/accounts/familiar_followers` is not an id
     account_lists.setup(app)  # before accounts: `/accounts/search` is not an id
     accounts.setup(app)
+    profile_images.setup(app)
     social.setup(app)
     registration.setup(app)
     search.setup(app)

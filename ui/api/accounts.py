@@ -9,7 +9,9 @@ from aiohttp import web
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from actors import profile_images
 from actors.profile import MAX_FIELDS, update_profile
+from federation.services import SERVICES_KEY
 from storage.errors import Invalid
 from storage.models import Actor, User
 from ui.api.auth import Auth, MemberAuth, scoped, scoped_if_token
@@ -20,6 +22,7 @@ from ui.api.entities import (
     render_accounts,
 )
 from ui.api.limits import FIELD_NAME_LIMIT, FIELD_VALUE_LIMIT
+from ui.api.profile_images import image_swap, read_credentials
 from ui.api.relationships import relationships
 from ui.api.responses import NOT_FOUND, api_error, json_ok
 from ui.api.routing import add, parse_id, path_id, urls
@@ -46,10 +49,8 @@ async def verify_credentials(request: web.Request, auth: MemberAuth) -> web.Resp
 
 @scoped("write:accounts")
 async def update_credentials(request: web.Request, auth: MemberAuth) -> web.Response:
-    params = await read_params(request)
-    if "avatar" in params or "header" in params:
-        raise Invalid("Changing the avatar or header image is not supported yet; "
-                      "send the other changes without it")
+    form = await read_credentials(request, profile_images.max_bytes(request.app[SERVICES_KEY].config))
+    params = form.params
     profile = _profile_changes(params)
     source = params.nested("source")
     privacy = source.text("privacy")
@@ -59,11 +60,11 @@ async def update_credentials(request: web.Request, auth: MemberAuth) -> web.Resp
     if language and not _LANGUAGE.match(language):
         raise Invalid("source[language] must be an ISO 639 language code such as en or pt")
     sensitive = source.flag("sensitive")
-    async with request.app[SESSIONS]() as db, db.begin():
+    async with image_swap(request, form.images) as swap, request.app[SESSIONS]() as db, db.begin():
         actor = await db.get(Actor, auth.actor.id)
         user = await db.get(User, auth.user.id)
         assert actor is not None and user is not None
-        if profile:
+        if swap.apply(actor, base_url=urls(request).base_url) or profile:
             await update_profile(db, actor, base_url=urls(request).base_url, **profile)
         if privacy is not None:
             user.default_privacy = privacy

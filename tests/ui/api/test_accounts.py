@@ -159,15 +159,6 @@ async def test_bad_updates_are_422_and_change_nothing(api: Api, data: dict[str, 
     assert await api.count(OutboxActivity) == 0
 
 
-async def test_avatar_uploads_are_refused_for_now(api: Api) -> None:
-    await api.member("ana", display_name="Ana")
-    token = await api.token_for("ana", "write")
-    form = FormData({"display_name": "X"})
-    form.add_field("avatar", b"\x89PNG", filename="a.png", content_type="image/png")
-    body = await api.json("PATCH", UPDATE, token, status=422, data=form)
-    assert "avatar" in body["error"]
-
-
 async def test_show_a_local_and_a_remote_account(api: Api) -> None:
     ana = await api.member("ana", role="moderator")
     carl = await _remote(api, "carl", display_name="Carl", note="<p>hi<script>x</script></p>",
