@@ -26,6 +26,7 @@ from storage.models import Actor
 AVATAR, HEADER = "avatar", "header"
 SIZES = {AVATAR: (400, 400), HEADER: (1500, 500)}  # Mastodon's, both cropped to fill
 MAX_PROFILE_IMAGE_BYTES = 8 * 1024 * 1024  # Mastodon's avatar and header cap
+_IMAGES = "a PNG, JPEG, GIF or WebP image"
 
 
 def max_bytes(config: NodeConfig) -> int:
@@ -36,9 +37,12 @@ def max_bytes(config: NodeConfig) -> int:
 def _rendition(data: bytes, which: str, config: NodeConfig) -> tuple[bytes, str]:
     if not data:
         raise Invalid(f"the {which} file is empty: choose an image")
-    file_type = sniff.sniff(data[:sniff.HEAD_BYTES])
+    try:
+        file_type = sniff.sniff(data[:sniff.HEAD_BYTES])
+    except sniff.UnsupportedFile as refused:  # its advice is about post media (video, audio)
+        raise Invalid(f"{str(refused).partition(': ')[0]}: the {which} must be {_IMAGES}") from None
     if file_type.kind != "image":
-        raise Invalid(f"the {which} must be an image (PNG, JPEG, GIF or WebP), not {file_type.content_type}")
+        raise Invalid(f"the {which} must be {_IMAGES}, not {file_type.content_type}")
     if len(data) > max_bytes(config):
         raise Invalid(f"the {which} is {mib(len(data))}; it may be at most {mib(max_bytes(config))}")
     done = profile_image(data, file_type, max_pixels=config.limits.max_image_pixels, size=SIZES[which])

@@ -2,8 +2,8 @@
 Fedify peer: one `login_cli`, then posting (content warning, a picture with alt text, every
 visibility toot can send, a reply), favourite, boost, bookmark, pin, delete, following a local
 member and the peer's account (found by toot's own `search?resolve=true`), the home, local,
-public and tag timelines, search, and a new avatar. Each step checks what toot printed and
-what Amity stored.
+public (with the peer's delivered post) and tag timelines, search, a new avatar and header,
+and a refused file. Each step checks what toot printed and what Amity stored.
 
 toot cannot send Amity's `local_only` (`toot post` has no option for extra parameters), so
 local-only posting is covered by the Mastodon.py day in `test_mastodon_clients.py`.
@@ -52,17 +52,27 @@ class Toot:
     def __init__(self, config_home: Path) -> None:
         self.config_home = config_home
 
-    async def run(self, *args: str) -> str:
+    async def _exec(self, *args: str) -> tuple[int, str]:
         process = await asyncio.create_subprocess_exec(
             TOOT, "--no-color", *args, env={**os.environ, "XDG_CONFIG_HOME": str(self.config_home)},
             stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.STDOUT)
         output, _ = await asyncio.wait_for(process.communicate(), timeout=60)
-        assert await process.wait() == 0, f"toot {' '.join(args)} failed:\n{output.decode()}"
-        return output.decode()
+        return await process.wait(), output.decode()
+
+    async def run(self, *args: str) -> str:
+        status, output = await self._exec(*args)
+        assert status == 0, f"toot {' '.join(args)} failed:\n{output}"
+        return output
 
     async def json(self, *args: str) -> Any:
         return json.loads(await self.run(*args, "--json"))
+
+    async def fails(self, *args: str) -> str:
+        """What toot printed for a command Amity refused (toot exits with 1)."""
+        status, output = await self._exec(*args)
+        assert status == 1, output
+        return output
 
 
 def _image_file(path: Path, size: tuple[int, int], fmt: str) -> Path:
@@ -148,7 +158,7 @@ async def test_toot_through_a_members_day(amity: AmityNode, fedify_peer: FedifyP
     assert "Garden club meets on Tuesday #garden" in printed and f"ID {warned_id}" in printed, printed
     assert "Visibility: public" in printed and "@ana" in printed
 
-    # Delete: the post and its attachment's row go; toot says so.
+    # Delete: the post goes; toot says so.
     printed = await toot.run("delete", pictured["id"])
     assert "✓ Status deleted" in printed, printed
     assert await _status(amity, pictured["id"]) is None
@@ -165,6 +175,11 @@ async def test_toot_through_a_members_day(amity: AmityNode, fedify_peer: FedifyP
     async def peer_accepted() -> bool:
         return await _follow_state(amity, ana, fedify_peer.actor_url) == ACCEPTED
     await eventually(peer_accepted, nodes=(amity,))
+    tide_pools = (await fedify_peer.post("<p>Tide pools at noon</p>"))["note_id"]
+
+    async def delivered() -> Status | None:
+        return await amity.query(lambda s: s.scalar(select(Status).where(Status.uri == tide_pools)))
+    peer_status = await eventually(delivered, nodes=(amity,))
     [peer_account] = (await toot.json("search", fedify_peer.handle, "--type", "accounts"))["accounts"]
     assert peer_account["acct"] == fedify_peer.handle and peer_account["url"]
 
@@ -181,14 +196,18 @@ async def test_toot_through_a_members_day(amity: AmityNode, fedify_peer: FedifyP
     await eventually(fanned_out, nodes=(amity,))
     home = await toot.json("timelines", "home")
     assert home[0]["id"] == str(seedlings.id) and home[0]["account"]["acct"] == "bea"
+    assert str(peer_status.id) in [s["id"] for s in home]  # the followed peer's post, delivered
     printed = await toot.run("timelines", "home", "--no-pager", "--no-clear")
     assert "Seedlings ready #Garden" in printed and "@bea" in printed, printed
     local = [s["id"] for s in await toot.json("timelines", "public", "--local")]
     assert str(seedlings.id) in local and warned_id in local
     assert by_visibility["public"] in local
     assert not {by_visibility[v] for v in ("unlisted", "private", "direct")} & set(local)
+    remote = await toot.json("timelines", "public", "--remote")
+    assert [s["id"] for s in remote] == [str(peer_status.id)]
+    assert remote[0]["account"]["acct"] == fedify_peer.handle and remote[0]["uri"] == tide_pools
     public = [s["id"] for s in await toot.json("timelines", "public")]
-    assert public[:len(local)] == local  # nothing from other servers yet
+    assert set(public) == set(local) | {str(peer_status.id)}
     tagged = [s["id"] for s in await toot.json("timelines", "tag", "garden")]
     assert tagged == [str(seedlings.id), warned_id]
     printed = await toot.run("timelines", "tag", "garden", "--no-pager", "--no-clear")
@@ -209,9 +228,11 @@ async def test_toot_through_a_members_day(amity: AmityNode, fedify_peer: FedifyP
                                  Follow.uri == (await fedify_peer.sent())[-1]["id"]))
     await eventually(peer_follows, nodes=(amity,))
     avatar_file = _image_file(tmp_path / "me.jpg", (600, 300), "JPEG")
-    account = await toot.json("update-account", "--avatar", str(avatar_file), "--display-name", "Ana L")
+    header_file = _image_file(tmp_path / "wide.webp", (3000, 400), "WEBP")
+    account = await toot.json("update-account", "--avatar", str(avatar_file), "--header", str(header_file),
+                              "--display-name", "Ana L")
     assert account["display_name"] == "Ana L" and account["avatar"].startswith(f"{base}/media/")
-    assert account["avatar_static"] == account["avatar"]
+    assert account["avatar_static"] == account["avatar"] and account["header"].endswith(".webp")
     stored_ana = await amity.actor("ana")
     assert stored_ana.avatar_url == account["avatar"] and stored_ana.avatar_blob is not None
     with Image.open(Path(amity.config.media_dir) / stored_ana.avatar_blob) as avatar:
@@ -220,5 +241,11 @@ async def test_toot_through_a_members_day(amity: AmityNode, fedify_peer: FedifyP
         "Update", predicate=lambda e: e["raw"]["object"].get("icon", {}).get("url") == account["avatar"],
         seconds=15)
     assert update["raw"]["object"]["icon"]["mediaType"] == "image/jpeg" and update["actor"] == ana.uri
+    with Image.open(Path(amity.config.media_dir) / (stored_ana.header_blob or "")) as header:
+        assert header.size == (1500, 500)
+    not_an_image = tmp_path / "toot-config" / "toot" / "config.json"
+    printed = await toot.fails("update-account", "--avatar", str(not_an_image))
+    assert "Error: " in printed and "the avatar must be a PNG, JPEG, GIF or WebP image" in printed, printed
+    assert (await amity.actor("ana")).avatar_blob == stored_ana.avatar_blob
     me = await toot.json("whoami")
     assert me["avatar"] == account["avatar"] and me["display_name"] == "Ana L"

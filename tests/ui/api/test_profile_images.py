@@ -124,10 +124,11 @@ async def test_deleting_an_absent_header_changes_nothing(api: Api) -> None:
 
 
 @pytest.mark.parametrize(("data", "status", "message"),
-                         ids=["html", "svg", "video", "bomb", "damaged", "oversized"], argvalues=[
+                         ids=["html", "text", "svg", "video", "bomb", "damaged", "oversized"], argvalues=[
     (media_samples.HTML_PAYLOAD, 422, "not accepted"),
+    (b'{"not": "an image"}', 422, "the avatar must be a PNG, JPEG, GIF or WebP image"),
     (media_samples.SVG, 422, "SVG"),
-    (media_samples.mp4_head(), 422, "must be an image"),
+    (media_samples.mp4_head(), 422, "must be a PNG, JPEG, GIF or WebP image, not video/mp4"),
     (media_samples.png_bomb(), 422, "pixels"),
     (b"\x89PNG\r\n\x1a\n" + b"\0" * 16, 422, "could not be read"),
     (b"\xff\xd8\xff" + b"\0" * (MAX_PROFILE_IMAGE_BYTES + 1), 413, "at most 8.0 MiB"),
