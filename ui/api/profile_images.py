@@ -24,6 +24,7 @@ from storage.media_files import mib
 from storage.models import Actor, User
 from ui.api.auth import MemberAuth, scoped
 from ui.api.entities import credential_account, load_account_stats, pending_follow_requests
+from ui.api.responses import json_ok
 from ui.api.routing import add, urls
 from ui.params import Params, nest, read_params
 
@@ -115,7 +116,7 @@ async def _remove(request: web.Request, auth: MemberAuth, which: str) -> web.Res
         stats = (await load_account_stats(db, [actor.id]))[actor.id]
         body = credential_account(actor, user, stats, urls(request),
                                   follow_requests=await pending_follow_requests(db, actor.id))
-    return web.Response(body=orjson.dumps(body), content_type="application/json")
+    return json_ok(body)
 
 
 @scoped("write:accounts")
