@@ -1,4 +1,4 @@
-"""A local member's avatar and header: checked by content, cropped, stored, swapped, removed.
+"""A local member's avatar and header: checked by content, resized, stored, swapped, removed.
 
 An upload is sniffed (images only: PNG, JPEG, GIF, WebP and AVIF where supported), refused
 over `max_bytes` or `limits.max_image_pixels`, decoded and re-encoded by
@@ -24,7 +24,8 @@ from storage.media_files import mib
 from storage.models import Actor
 
 AVATAR, HEADER = "avatar", "header"
-SIZES = {AVATAR: (400, 400), HEADER: (1500, 500)}  # Mastodon's, both cropped to fill
+AVATAR_SIZE = (400, 400)  # Mastodon's: cropped around the centre to fill
+HEADER_PIXELS = 750_000  # Mastodon's (1500x500's area): scaled down to it, never cropped
 MAX_PROFILE_IMAGE_BYTES = 8 * 1024 * 1024  # Mastodon's avatar and header cap
 _IMAGES = "a PNG, JPEG, GIF or WebP image"
 
@@ -45,7 +46,8 @@ def _rendition(data: bytes, which: str, config: NodeConfig) -> tuple[bytes, str]
         raise Invalid(f"the {which} must be {_IMAGES}, not {file_type.content_type}")
     if len(data) > max_bytes(config):
         raise Invalid(f"the {which} is {mib(len(data))}; it may be at most {mib(max_bytes(config))}")
-    done = profile_image(data, file_type, max_pixels=config.limits.max_image_pixels, size=SIZES[which])
+    shape = {"crop_to": AVATAR_SIZE} if which == AVATAR else {"shrink_to_pixels": HEADER_PIXELS}
+    done = profile_image(data, file_type, max_pixels=config.limits.max_image_pixels, **shape)
     return done.data, done.file_type.suffix
 
 

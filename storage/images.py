@@ -239,15 +239,23 @@ def encode_blurhash(image: Image.Image, components: tuple[int, int] = BLURHASH_C
     return str(ffi.string(result).decode())
 
 
-def profile_image(data: bytes, file_type: FileType, *, max_pixels: int, size: tuple[int, int]) -> Rendition:
-    """An avatar or header: the same header check and decode as `process_image`, then cropped
-    around the centre to `size`'s shape and scaled to exactly `size` (as Mastodon's `400x400#`),
-    re-encoded from pixels alone (no EXIF, no appended bytes). An animation keeps its first
-    frame: a profile picture is shown small and often, and a still one costs far less."""
+def profile_image(data: bytes, file_type: FileType, *, max_pixels: int,
+                  crop_to: tuple[int, int] | None = None, shrink_to_pixels: int | None = None) -> Rendition:
+    """An avatar or header: the same header check and decode as `process_image`, then either
+    cropped around the centre and scaled to exactly `crop_to` (Mastodon's avatar `400x400#`) or,
+    keeping its shape, scaled down to at most `shrink_to_pixels` (Mastodon's header: 750,000
+    pixels, never cropped); re-encoded from pixels alone (no EXIF, no appended bytes). An
+    animation keeps its first frame: a profile picture is shown small and often, and a still one
+    costs far less."""
     image = _open_checked(data, file_type, max_pixels)
     _decode(image, file_type)
     frame = _oriented_srgb(image)
     if frame.mode not in ("L", "RGB", "RGBA"):
         frame = frame.convert("RGBA" if _has_alpha(frame) else "RGB")
-    fitted = ImageOps.fit(frame, size, Image.Resampling.LANCZOS)
-    return _reencode(fitted, file_type)
+    if crop_to is not None:
+        frame = ImageOps.fit(frame, crop_to, Image.Resampling.LANCZOS)
+    elif shrink_to_pixels is not None and frame.width * frame.height > shrink_to_pixels:
+        scale = (shrink_to_pixels / (frame.width * frame.height)) ** 0.5
+        size = (max(1, int(frame.width * scale)), max(1, int(frame.height * scale)))
+        frame = frame.resize(size, Image.Resampling.LANCZOS)
+    return _reencode(frame, file_type)

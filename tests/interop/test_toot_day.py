@@ -242,7 +242,7 @@ async def test_toot_through_a_members_day(amity: AmityNode, fedify_peer: FedifyP
         seconds=15)
     assert update["raw"]["object"]["icon"]["mediaType"] == "image/jpeg" and update["actor"] == ana.uri
     with Image.open(Path(amity.config.media_dir) / (stored_ana.header_blob or "")) as header:
-        assert header.size == (1500, 500)
+        assert header.size == (2371, 316)  # 3000x400 shrunk to at most 750,000 pixels, shape kept
     not_an_image = tmp_path / "toot-config" / "toot" / "config.json"
     printed = await toot.fails("update-account", "--avatar", str(not_an_image))
     assert "Error: " in printed and "the avatar must be a PNG, JPEG, GIF or WebP image" in printed, printed

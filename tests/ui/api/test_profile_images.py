@@ -51,18 +51,20 @@ def _image_at(api: Api, url: str) -> Image.Image:
     return Image.open(io.BytesIO((Path(api.config.media_dir) / key).read_bytes()))
 
 
-async def test_avatar_and_header_are_cropped_stored_and_federated(any_api: Api) -> None:
+async def test_avatar_is_cropped_header_shrunk_both_stored_and_federated(any_api: Api) -> None:
     api = any_api
     ana = await api.member("ana")
     await _with_remote_follower(api, ana)
     token = await api.token_for("ana", "write:accounts")
     photo = media_samples.jpeg_with_gps_and_orientation(800, 600)
-    body = await api.json("PATCH", UPDATE, token, data=_form(avatar=photo, header=media_samples.png()))
+    wide = media_samples.encode(media_samples.gradient(2000, 500), "PNG")  # 1,000,000 pixels
+    body = await api.json("PATCH", UPDATE, token, data=_form(avatar=photo, header=wide))
     assert body["display_name"] == "Changed"
     assert body["avatar"].startswith("http://amity.test/media/") and body["avatar"].endswith(".jpg")
     assert body["avatar_static"] == body["avatar"] and body["header_static"] == body["header"]
     avatar, header = _image_at(api, body["avatar"]), _image_at(api, body["header"])
-    assert avatar.size == (400, 400) and header.size == (1500, 500)
+    assert avatar.size == (400, 400)  # cropped to fill, as Mastodon
+    assert header.size == (1732, 433)  # shrunk to at most 750,000 pixels, shape kept, as Mastodon
     assert not avatar.getexif()  # the GPS position and orientation tag are gone
     actor = await _actor(api, ana.id)
     assert actor.avatar_url == body["avatar"] and actor.header_url == body["header"]
