@@ -22,7 +22,6 @@ from ui.api import (
     account_lists,
     accounts,
     apps,
-    idempotency,
     images,
     instance,
     media_api,
@@ -50,7 +49,6 @@ def setup(app: web.Application) -> None:
     search.setup(app)
     tags.setup(app)
     timelines.setup(app)
-    idempotency.setup(app)
     statuses.setup(app)
     status_actions.setup(app)
     media_api.setup(app)
