@@ -49,7 +49,7 @@ async def test_bad_language_codes_are_refused_and_change_nothing(any_api: Api) -
         assert "language" in (await response.json())["error"]
     assert await _languages(api) == []
     await api.json("POST", follow, token, json={"languages": ["fr"]})
-    bad = await api.request("POST", follow, token, json={"languages": ["french"]})
-    assert bad.status == 422 and await _languages(api) == [["fr"]]
+    refused = await api.request("POST", follow, token, json={"languages": ["french"]})
+    assert refused.status == 422 and await _languages(api) == [["fr"]]
     async with api.services.sessions() as session:
         assert (await session.scalars(select(OutboxActivity))).all() == []  # a local follow sends nothing
