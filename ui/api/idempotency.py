@@ -68,11 +68,10 @@ async def claim(sessions: async_sessionmaker[AsyncSession], token_id: int, key: 
             return Claim(status_id=found.status_id)
         if found is not None and utcnow() - found.created_at > STALE:  # its process died mid-post
             await release(sessions, found.id)
-        elif loop.time() > deadline:
+            continue
+        if loop.time() > deadline:
             api_error(409, "a post with this Idempotency-Key is still being made; try again in a moment")
-        elif found is not None:  # still being posted
-            await asyncio.sleep(POLL_SECONDS)
-        # else the winner failed and gave the key up: claim it again
+        await asyncio.sleep(POLL_SECONDS)  # still being posted, or given up by a failed post: look again
 
 
 async def _insert(sessions: async_sessionmaker[AsyncSession], token_id: int, key: str) -> int | None:
