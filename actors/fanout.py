@@ -27,6 +27,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from actors import activities
+from actors.follow_languages import status_languages, wants
 from actors.notifications import notify
 from actors.outbox import deliver
 from actors.parts import load_parts
@@ -75,6 +76,7 @@ class Plan:
     timeline_status_id: int | None = None  # local followers get this in their home timeline
     notify_mentioned: int | None = None  # status id for `mention` notifications
     reblog_of: Status | None = None  # a boost: its original (for home-timeline filters)
+    languages: frozenset[str] = frozenset()  # a post's languages (followers may choose some only)
 
 
 @dataclass(frozen=True)
@@ -87,6 +89,7 @@ class FanoutResult:
 class _Audience:
     local_followers: list[int] = field(default_factory=list)
     local_named: list[Actor] = field(default_factory=list)
+    follower_languages: dict[int, list[str]] = field(default_factory=dict)  # local followers who chose
     inboxes: set[str] = field(default_factory=set)
 
 
@@ -130,7 +133,7 @@ async def _plan(session: AsyncSession, payload: dict[str, Any], local_domain: st
     return Plan(author, rendered, status.local_only, followers=status.visibility != "direct",
                 actor_ids={m.id for m in mentioned} | {int(i) for i in payload.get("actor_ids", ())},
                 timeline_status_id=status.id if verb == "create" else None,
-                notify_mentioned=status.id)
+                notify_mentioned=status.id, languages=status_languages(status))
 
 
 async def _plan_announce(session: AsyncSession, boost: Status, booster: Actor) -> Plan | None:
@@ -174,12 +177,14 @@ async def _audience(session: AsyncSession, plan: Plan) -> _Audience:
         return verdict
 
     if plan.followers:
-        followers = select(*_COLUMNS).join(Follow, Follow.follower_id == Actor.id).where(
+        followers = select(*_COLUMNS, Follow.languages).join(Follow, Follow.follower_id == Actor.id).where(
             Follow.followee_id == author_id, Follow.state == ACCEPTED, Actor.suspended_at.is_(None))
         if plan.reblog_of is not None:  # followers who hid this account's boosts see none
             followers = followers.where(Follow.show_reblogs.is_(True))
         for row in (await session.execute(followers)).all():
             take(row, follower=True)
+            if row.domain is None and row.languages:
+                audience.follower_languages[row.id] = row.languages
     if plan.actor_ids:
         named = (await session.scalars(select(Actor).where(
             Actor.id.in_(plan.actor_ids), Actor.suspended_at.is_(None)))).all()
@@ -192,7 +197,8 @@ async def _audience(session: AsyncSession, plan: Plan) -> _Audience:
 
 async def _local_effects(session: AsyncSession, plan: Plan, audience: _Audience) -> int:
     """Home-timeline entries for local followers (and local mentioned), mention notifications."""
-    owners = set(audience.local_followers)
+    owners = {owner for owner in audience.local_followers  # those who chose languages: in one of them
+              if wants(audience.follower_languages.get(owner), plan.languages)}
     if plan.reblog_of is not None:
         owners = await _boost_readers(session, owners, plan.reblog_of)
     else:

@@ -3,8 +3,9 @@ notifications, timelines and `actors.relations` (which writes the rows)."""
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy import CTE, ColumnElement, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from storage.models import Actor, ConversationMute, Mute, Status, UserDomainBlock, utcnow
 
@@ -28,23 +29,37 @@ async def blocked_domains(session: AsyncSession, actor_id: int) -> list[str]:
         UserDomainBlock.actor_id == actor_id).order_by(UserDomainBlock.id))).all())
 
 
-async def thread_root(session: AsyncSession, status: Status, *, max_depth: int = 200) -> Status:
+MAX_THREAD_DEPTH = 200
+
+
+def thread_chain(status_id: int, *, max_depth: int = MAX_THREAD_DEPTH) -> CTE:
+    """A recursive query of a status and its parents (`id`, `depth`: 0 for the status itself),
+    as far as this node knows them: one statement however deep the thread (SQLite and PostgreSQL)."""
+    start = select(Status.id.label("id"), Status.in_reply_to_id.label("parent"), literal(0).label("depth")
+                   ).where(Status.id == status_id).cte("thread_chain", recursive=True)
+    parent = aliased(Status)
+    return start.union_all(
+        select(parent.id, parent.in_reply_to_id, start.c.depth + 1)
+        .join(parent, parent.id == start.c.parent).where(start.c.depth < max_depth))
+
+
+async def thread_root(session: AsyncSession, status: Status, *, max_depth: int = MAX_THREAD_DEPTH) -> Status:
     """The first post of a status's thread (as far as this node knows it)."""
-    current = status
-    for _ in range(max_depth):
-        if current.in_reply_to_id is None:
-            break
-        parent = await session.get(Status, current.in_reply_to_id)
-        if parent is None:
-            break
-        current = parent
-    return current
+    if status.in_reply_to_id is None:
+        return status
+    chain = thread_chain(status.id, max_depth=max_depth)
+    root = await session.scalar(select(Status).join(chain, chain.c.id == Status.id)
+                                .order_by(chain.c.depth.desc()).limit(1))
+    return status if root is None else root
 
 
-async def conversation_muted(session: AsyncSession, actor_id: int, status: Status) -> bool:
-    root = await thread_root(session, status)
-    return await session.scalar(select(ConversationMute.id).where(
-        ConversationMute.actor_id == actor_id, ConversationMute.status_id == root.id)) is not None
+async def conversation_muted(session: AsyncSession, actor_id: int, status: Status | int) -> bool:
+    """Whether `actor_id` muted the conversation of a status (a mute is kept on the thread's
+    root; any status up the chain counts, as the Status entity's `muted`), in one query."""
+    chain = thread_chain(status if isinstance(status, int) else status.id)
+    return await session.scalar(
+        select(ConversationMute.id).join(chain, chain.c.id == ConversationMute.status_id)
+        .where(ConversationMute.actor_id == actor_id).limit(1)) is not None
 
 
 async def silenced_for(session: AsyncSession, recipient: Actor, from_actor: Actor, type_: str,
@@ -59,8 +74,5 @@ async def silenced_for(session: AsyncSession, recipient: Actor, from_actor: Acto
             UserDomainBlock.actor_id == recipient.id, UserDomainBlock.domain == from_actor.domain)
     ) is not None:
         return True
-    if status_id is not None and type_ in THREAD_NOTIFICATIONS:
-        status = await session.get(Status, status_id)
-        if status is not None and await conversation_muted(session, recipient.id, status):
-            return True
-    return False
+    return (status_id is not None and type_ in THREAD_NOTIFICATIONS
+            and await conversation_muted(session, recipient.id, status_id))

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from actors.cards import enqueue_card, refresh_card
 from actors.emoji import RemoteEmoji
+from actors.follow_languages import status_languages, wants
 from actors.notifications import notify
 from actors.receive_parts import parse_emojis, parse_hashtags, store_remote_parts
 from actors.remote_media import replace_remote_attachments, store_remote_attachments
@@ -281,7 +282,7 @@ async def add_to_home_timelines(session: AsyncSession, status: Status, *, mentio
     boosts; a follower who blocks the author gets nothing. Returns how many entries.
     """
     query = (
-        select(Follow.follower_id).join(Actor, Actor.id == Follow.follower_id)
+        select(Follow.follower_id, Follow.languages).join(Actor, Actor.id == Follow.follower_id)
         .where(Follow.followee_id == status.actor_id, Follow.state == ACCEPTED, Actor.domain.is_(None))
         .where(~exists().where(Block.actor_id == Follow.follower_id, Block.target_id == status.actor_id))
     )
@@ -289,7 +290,9 @@ async def add_to_home_timelines(session: AsyncSession, status: Status, *, mentio
         query = query.where(Follow.follower_id.in_(mentioned_ids or {0}))
     if boost:
         query = query.where(Follow.show_reblogs.is_(True))
-    owners = list((await session.scalars(query)).all())
+    # followers who chose languages get posts in them only (not boosts; a direct one names them)
+    languages = frozenset() if boost or status.visibility == "direct" else status_languages(status)
+    owners = [owner for owner, chosen in (await session.execute(query)).all() if wants(chosen, languages)]
     if owners:
         await session.execute(insert(TimelineEntry), [{"id": new_id(), "owner_id": o, "status_id": status.id}
                                                      for o in owners])

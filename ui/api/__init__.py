@@ -23,7 +23,6 @@ from ui.api import (
     account_lists,
     accounts,
     apps,
-    idempotency,
     images,
     instance,
     media_api,
@@ -53,7 +52,6 @@ def setup(app: web.Application) -> None:
     search.setup(app)
     tags.setup(app)
     timelines.setup(app)
-    idempotency.setup(app)
     statuses.setup(app)
     status_actions.setup(app)
     media_api.setup(app)

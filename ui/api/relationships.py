@@ -41,7 +41,7 @@ async def relationships(session: AsyncSession, viewer_id: int, target_ids: Colle
             "following": mine is not None and mine.state == ACCEPTED,
             "showing_reblogs": mine is not None and mine.show_reblogs,
             "notifying": mine is not None and mine.notify,
-            "languages": None,
+            "languages": mine.languages if mine is not None and mine.languages else None,  # None: all
             "followed_by": theirs is not None and theirs.state == ACCEPTED,
             "blocking": target in blocking,
             "blocked_by": target in blocked_by,

@@ -11,6 +11,7 @@ from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from actors import blocks, follows, relations
+from actors.follow_languages import follow_languages
 from storage.errors import Invalid
 from storage.models import Actor
 from ui.api.auth import MemberAuth, scoped
@@ -44,11 +45,14 @@ async def _follow(db: AsyncSession, me: Actor, target: Actor, params: Params, ba
     reblogs, notify = params.flag("reblogs"), params.flag("notify")
     if len(params.strings("languages")) > MAX_LANGUAGES:
         raise Invalid(f"at most {MAX_LANGUAGES} languages")
+    languages = follow_languages(params.strings("languages")) if "languages" in params else None
     row = await follows.follow(db, me, target, base_url=base_url)
     if reblogs is not None:  # following again changes the options, as Mastodon
         row.show_reblogs = reblogs
     if notify is not None:
         row.notify = notify
+    if "languages" in params:  # none chosen: every language again
+        row.languages = languages
 
 
 async def _unfollow(db: AsyncSession, me: Actor, target: Actor, params: Params, base_url: str) -> None:

@@ -43,6 +43,7 @@ from storage.models import (
     Tag,
 )
 from ui.api.entities import Urls, acct, iso_datetime, render_accounts
+from ui.api.status_apps import applications_of
 
 MAX_THREAD_DEPTH = 200  # as actors.muting.thread_root
 
@@ -87,6 +88,7 @@ class _Loaded:
         self.pinned: set[int] = set()
         self.muted: set[int] = set()
         self.own_votes: dict[int, list[int]] = defaultdict(list)
+        self.applications: dict[int, dict[str, Any]] = {}
 
 
 async def _load(session: AsyncSession, viewer: Actor | None, statuses: dict[int, Status], urls: Urls
@@ -106,6 +108,7 @@ async def _load(session: AsyncSession, viewer: Actor | None, statuses: dict[int,
             .where(Mention.status_id.in_(ids)).order_by(Mention.status_id, Mention.id))).all():
         loaded.mentions[status_id].append(actor)
     loaded.cards = await cards_for(session, ids)
+    loaded.applications = await applications_of(session, statuses.values())
     if viewer is not None:
         await _load_viewer_state(session, viewer.id, statuses, loaded)
     return loaded
@@ -178,7 +181,7 @@ def _status(status: Status, loaded: _Loaded, urls: Urls, viewer: Actor | None,
         "poll": (poll_entity(parts.poll, parts.emojis, urls, viewer=viewer, author_id=status.actor_id,
                              own=loaded.own_votes.get(parts.poll.id, []))
                  if parts.poll is not None else None),
-        "application": None,  # statuses do not record the app they were posted with
+        "application": loaded.applications.get(status.application_id) if status.application_id else None,
         "replies_count": status.replies_count,
         "reblogs_count": status.reblogs_count,
         "favourites_count": status.favourites_count,

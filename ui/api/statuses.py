@@ -3,7 +3,7 @@ source and context. Actions on a status (favourite, boost, …) are in `status_a
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp import web
@@ -14,9 +14,10 @@ from actors import mentions, post_content, posting
 from federation.services import SERVICES_KEY
 from storage.errors import Invalid
 from storage.models import Actor, Status, StatusEdit, User
+from ui.api import idempotency
 from ui.api.auth import Auth, MemberAuth, scoped, scoped_if_token
 from ui.api.entities import iso_datetime
-from ui.api.idempotency import IDEMPOTENCY_KEY, key_of
+from ui.api.idempotency import key_of
 from ui.api.responses import NOT_FOUND, api_error, json_ok
 from ui.api.routing import add, parse_id, path_id
 from ui.api.status_params import language_map, media_changes, poll_of, sensitive_of, visibility_of
@@ -51,20 +52,26 @@ async def create(request: web.Request, auth: MemberAuth) -> web.Response:
     key = key_of(request)
     if key is None:
         return await _create(request, auth, params)
-    keys = request.app[IDEMPOTENCY_KEY]
-    async with keys.held(auth.token_id, key):
-        earlier = keys.find(auth.token_id, key)
-        if earlier is not None:
-            async with request.app[SESSIONS]() as db:
-                status = await db.get(Status, earlier)
-                if status is not None:
-                    return json_ok(await render_one(request, db, auth.actor, status))
+    sessions = request.app[SESSIONS]
+    claimed = await idempotency.claim(sessions, auth.token_id, key)
+    while claimed.status_id is not None:
+        async with sessions() as db:
+            status = await db.get(Status, claimed.status_id)
+            if status is not None:
+                return json_ok(await render_one(request, db, auth.actor, status))
+        claimed = await idempotency.claim(sessions, auth.token_id, key)  # deleted since: its key went too
+    assert claimed.row_id is not None
+    row_id = claimed.row_id
+    try:
         return await _create(request, auth, params,
-                             remember=lambda status_id: keys.remember(auth.token_id, key, status_id))
+                             remember=lambda db, status_id: idempotency.record(db, row_id, status_id))
+    except BaseException:
+        await idempotency.release(sessions, row_id)  # the post failed: a retry may post
+        raise
 
 
 async def _create(request: web.Request, auth: MemberAuth, params: Params, *,
-                  remember: Callable[[int], None] | None = None) -> web.Response:
+                  remember: Callable[[AsyncSession, int], Awaitable[None]] | None = None) -> web.Response:
     services = request.app[SERVICES_KEY]
     prepared = await _prepare_mentions(request, params, auth.actor)
     media_ids = params.strings("media_ids")
@@ -83,10 +90,11 @@ async def _create(request: web.Request, auth: MemberAuth, params: Params, *,
             language=params.text("language") or None, in_reply_to=reply_to, media_ids=media_ids, poll=poll,
             content_type=params.text("content_type"), content_map=language_map(params, "content_map"),
             summary_map=language_map(params, "spoiler_text_map"), prepared=prepared)
+        status.application_id = auth.application_id  # shown as the status's `application`
+        if remember is not None:  # in the post's transaction: a committed post has its key
+            await remember(db, status.id)
         body = await render_one(request, db, auth.actor, status)
     services.wake_workers()
-    if remember is not None:
-        remember(status.id)
     return json_ok(body)
 
 
