@@ -85,7 +85,7 @@ async def _seed(api: Api) -> Seeded:
     """ana (locked) posts with a hashtag, a poll and an edit; bob boosts, favourites and replies; cem asks
     to follow; ana blocks dan, mutes eve for a day and fay for good, hides a domain, bookmarks the reply."""
     ana = await api.member("ana", locked=True)
-    bob, cem, dan, eve, fay = [await api.member(n) for n in ("bob", "cem", "dan", "eve", "fay")]
+    bob, _cem, dan, eve, fay = [await api.member(n) for n in ("bob", "cem", "dan", "eve", "fay")]
     await api.setting("rules", ["Be kind"])
     await add(api, CustomEmoji(shortcode="blobcat", domain=None, image_url="http://amity.test/media/a.png"))
     app = await api.register_app()
