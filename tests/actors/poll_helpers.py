@@ -1,5 +1,4 @@
-"""Helpers for the tests of polls of local posts: rows, votes (local and remote), running jobs.
-"""
+"""Helpers for the tests of polls of local posts: rows, votes (local and remote), running jobs."""
 
 from __future__ import annotations
 

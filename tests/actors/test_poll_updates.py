@@ -1,5 +1,4 @@
-"""A local poll's counts going out: the debounced Update, hidden totals, and the end of the poll.
-"""
+"""A local poll's counts going out: the debounced Update, hidden totals, and the end of the poll."""
 
 from __future__ import annotations
 

@@ -1,5 +1,4 @@
-"""Votes in polls: counted once, multiple choice, refused choices and voters, votes on remote polls.
-"""
+"""Votes in polls: counted once, multiple choice, refused choices and voters, votes on remote polls."""
 
 from __future__ import annotations
 

@@ -1,5 +1,4 @@
-"""Polls of local posts: limits, the Question sent, and what an edit does to the poll.
-"""
+"""Polls of local posts: limits, the Question sent, and what an edit does to the poll."""
 
 from __future__ import annotations
 

@@ -42,8 +42,6 @@ class Recorder:
 
 
 MakeClient = Callable[..., OutboundClient]
-
-
 Handler = Callable[[web.Request], Any]
 
 

@@ -1,5 +1,4 @@
-"""Likes and boosts, and their undos, between a live Amity node and the real Fedify peer, both ways.
-"""
+"""Likes and boosts, and their undos, between a live Amity node and the real Fedify peer, both ways."""
 
 from __future__ import annotations
 
