@@ -15,6 +15,8 @@ import asyncpg
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from actors import accounts, instance, passwords
+from federation.keys import generate_rsa_keypair
 from storage import migrate
 from storage.config import NodeConfig, build_config
 from storage.db import create_engine
@@ -27,6 +29,43 @@ def pytest_report_header() -> str:
     if os.environ.get(PG_ENV):
         return f"PostgreSQL tests: on ({os.environ[PG_ENV].rsplit('@', 1)[-1]})"
     return "PostgreSQL tests: SKIPPED (set AMITY_TEST_POSTGRES; `make test` starts a server if installed)"
+
+
+TEST_SCRYPT_N = 2**4  # production hashes with 2**14: tens of ms per hash and per sign-in, thousands of times
+
+
+@pytest.fixture(autouse=True, scope="session")
+def cheap_password_hashing() -> Iterator[None]:
+    """Tests hash and check passwords with a tiny scrypt work factor (the hash records its own
+    parameters, so checking works as in production). Subprocess nodes keep the real one."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(passwords, "_N", TEST_SCRYPT_N)
+        yield
+
+
+class KeyPairPool:
+    """RSA key pairs for the accounts and instance actors tests create: making one costs ~0.1 s of
+    CPU. The n-th key a test asks for is the session's n-th key, so keys differ within a test."""
+
+    def __init__(self) -> None:
+        self.made: list[tuple[str, str]] = []
+        self.taken = 0
+
+    def __call__(self) -> tuple[str, str]:
+        if self.taken == len(self.made):
+            self.made.append(generate_rsa_keypair())
+        self.taken += 1
+        return self.made[self.taken - 1]
+
+
+_KEY_PAIRS = KeyPairPool()
+
+
+@pytest.fixture(autouse=True)
+def pooled_actor_keys(monkeypatch: pytest.MonkeyPatch) -> None:
+    _KEY_PAIRS.taken = 0
+    monkeypatch.setattr(accounts, "generate_rsa_keypair", _KEY_PAIRS)
+    monkeypatch.setattr(instance, "generate_rsa_keypair", _KEY_PAIRS)
 
 
 def _pg_admin_url() -> str:

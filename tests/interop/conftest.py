@@ -6,7 +6,8 @@ from collections.abc import AsyncIterator, Iterator
 
 import pytest
 
-from tests.interop.fedify_peer import FedifyPeer, PeerProcess
+from tests.interop.fedify_peer import FedifyPeer
+from tests.interop.peer_process import PeerProcess
 
 
 @pytest.fixture(scope="session")

@@ -13,8 +13,8 @@ from storage.blobs import BlobStore
 from storage.models import CustomEmoji, Status, StatusEmoji, StatusTag, Tag
 from tests.content.emoji_images import png
 from tests.integration.node import AmityNode
+from tests.interop.amity_fedify import _bob_follows_alice, _logged, _stored, amity
 from tests.interop.fedify_peer import FedifyPeer
-from tests.interop.test_amity_with_fedify import _bob_follows_alice, _logged, _stored, amity
 from tests.media_samples import jpeg_with_gps_and_orientation
 
 __all__ = ["amity"]  # the fixture, shared with the main interop module

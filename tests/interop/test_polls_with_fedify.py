@@ -24,8 +24,7 @@ from storage import queue
 from storage.models import Actor, Job, Notification, Poll, PollVote, Status, utcnow
 from tests.conftest import new_database
 from tests.integration.node import AmityNode, eventually
-from tests.interop.fedify_peer import FedifyPeer
-from tests.interop.test_amity_with_fedify import (
+from tests.interop.amity_fedify import (
     _alice_follows,
     _bob_follows_alice,
     _logged,
@@ -33,6 +32,7 @@ from tests.interop.test_amity_with_fedify import (
     _post,
     _stored,
 )
+from tests.interop.fedify_peer import FedifyPeer
 
 Json = dict[str, Any]
 

@@ -27,8 +27,10 @@ MAX_FAMILIAR_ACCOUNTS = 40
 
 
 async def _account_page(request: web.Request, query: Select[int, Actor],
-                        extra: dict[int, dict[str, Any]] | None = None) -> web.Response:
-    """`query` selects (relation key, actor); answer its page of Account entities with Link."""
+                        extra: dict[int, dict[str, Any]] | None = None, *,
+                        defaults: dict[str, Any] | None = None) -> web.Response:
+    """`query` selects (relation key, actor); answer its page of Account entities with Link, each
+    with `defaults` and its row's `extra` attributes."""
     params = await read_params(request)
     page = page_of(params)
     key = query.selected_columns[0]
@@ -36,7 +38,7 @@ async def _account_page(request: web.Request, query: Select[int, Actor],
         rows = newest_first((await db.execute(paginate(query, key, page))).all(), page)
         entities = await render_accounts(db, [actor for _, actor in rows], urls(request))
     for (row_key, _), entity in zip(rows, entities, strict=True):
-        entity.update((extra or {}).get(row_key, {}))
+        entity.update({**(defaults or {}), **(extra or {}).get(row_key, {})})
     return json_ok(entities, headers=link_header(request, urls(request).base_url, [k for k, _ in rows], page))
 
 
@@ -60,7 +62,7 @@ async def list_mutes(request: web.Request, auth: MemberAuth) -> web.Response:
     extra = {i: {"mute_expires_at": iso_datetime(when)} for i, when in expiring.items() if when}
     query = (select(Mute.id, Actor).join(Actor, Actor.id == Mute.target_id)
              .where(Mute.actor_id == auth.actor.id, live_mute()))
-    response = await _account_page(request, query, extra)
+    response = await _account_page(request, query, extra, defaults={"mute_expires_at": None})  # as Mastodon
     return response
 
 

@@ -102,12 +102,12 @@ def _favouriters(status_id: int) -> tuple[Any, Any]:
     return query, Favourite.id
 
 
-@scoped_if_token("read:statuses")
+@scoped_if_token("read:accounts")  # a list of accounts: Mastodon asks read:accounts
 async def reblogged_by(request: web.Request, auth: Auth | None) -> web.Response:
     return await _people(request, auth, _boosters)
 
 
-@scoped_if_token("read:statuses")
+@scoped_if_token("read:accounts")  # a list of accounts: Mastodon asks read:accounts
 async def favourited_by(request: web.Request, auth: Auth | None) -> web.Response:
     return await _people(request, auth, _favouriters)
 

@@ -63,7 +63,7 @@ async def render_tags(session: AsyncSession, tags: Sequence[Tag], base_url: str,
     return rendered
 
 
-@scoped_if_token("read")
+@scoped_if_token()  # any valid token: Mastodon checks no scope here
 async def show(request: web.Request, auth: Auth | None) -> web.Response:
     name = normalize_tag(request.match_info["name"].removeprefix("#"))
     async with request.app[SESSIONS]() as db:

@@ -143,3 +143,15 @@ def problems(value: Any, schema: Any, where: str = "$") -> list[str]:
 def assert_entity(value: Any, schema: Any) -> None:
     found = problems(value, schema)
     assert not found, "\n".join(found)
+
+# Entities of the list and search endpoints (GET rows checked by test_entity_shapes.py).
+NUMBER_STRING = Matches(re.compile(r"^\d+$"))
+TAG_HISTORY = {"day": NUMBER_STRING, "uses": NUMBER_STRING, "accounts": NUMBER_STRING}
+TAG = {"name": str, "url": URL, "history": ListOf(TAG_HISTORY)}
+VIEWER_TAG = {**TAG, "following": bool}
+SEARCH = {"accounts": ListOf(ACCOUNT), "statuses": ListOf(VIEWER_STATUS), "hashtags": ListOf(VIEWER_TAG)}
+ACTIVITY_WEEK = {"week": NUMBER_STRING, "statuses": NUMBER_STRING, "logins": NUMBER_STRING,
+                 "registrations": NUMBER_STRING}
+FAMILIAR_FOLLOWERS = {"id": Matches(ID), "accounts": ListOf(ACCOUNT)}
+MUTED_ACCOUNT = {**ACCOUNT, "mute_expires_at": Nullable(DATETIME)}
+DOMAIN = Matches(re.compile(r"^[a-z0-9.-]+$"))
