@@ -37,8 +37,8 @@ from storage.models import (
     TimelineEntry,
 )
 from tests.integration.node import AmityNode, eventually
+from tests.interop.amity_fedify import amity
 from tests.interop.fedify_peer import FedifyPeer
-from tests.interop.test_amity_with_fedify import amity
 
 __all__ = ["amity"]  # the fixture, shared with the main interop module
 
