@@ -25,9 +25,9 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, bindparam, select, union
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import visitors
 from sqlalchemy.sql.elements import BindParameter
-from sqlalchemy.ext.asyncio import AsyncSession
 
 # The filters refer to these aliases: the very same objects must be joined.
 from actors.timelines import Author, DomainRules, Original, OriginalAuthor, viewer_filters
@@ -45,14 +45,18 @@ MAX_STATEMENTS = 1024
 _statements: dict[tuple[Any, ...], tuple[float, Select[Any], list[str]]] = {}
 
 
-def _paged(query: Select[Any], key: Any, max_id: Any, since_id: Any, min_id: Any, limit: int) -> Select[Any]:
-    if max_id is not None:
-        query = query.where(key < max_id)
-    if since_id is not None:
-        query = query.where(key > since_id)
-    if min_id is not None:
-        return query.where(key > min_id).order_by(key.asc()).limit(limit)
-    return query.order_by(key.desc()).limit(limit)
+def _paged(query: Select[Any], keys: tuple[Any, ...], max_id: Any, since_id: Any, min_id: Any,
+           limit: int) -> Select[Any]:
+    """Bounds on every key (equal columns: the planner then bounds both sides of the join)."""
+    for key in keys:
+        if max_id is not None:
+            query = query.where(key < max_id)
+        if since_id is not None:
+            query = query.where(key > since_id)
+        if min_id is not None:
+            query = query.where(key > min_id)
+    order = keys[0].asc() if min_id is not None else keys[0].desc()
+    return query.order_by(order).limit(limit)
 
 
 async def home_page_ids(session: AsyncSession, viewer_id: int, rules: DomainRules, *, max_id: int | None,
@@ -65,7 +69,7 @@ async def home_page_ids(session: AsyncSession, viewer_id: int, rules: DomainRule
     if built is None or built[0] < now:
         if len(_statements) >= MAX_STATEMENTS:
             _statements.clear()
-        params = {name: None if value is None else bindparam(name) for name, value in cursors.items()}
+        params: dict[str, Any] = {name: None if value is None else bindparam(name) for name, value in cursors.items()}
         statement = home_page(viewer_id, rules, limit=limit, **params)
         built = _statements[shape] = (now + STATEMENT_MAX_AGE_S, statement, _clock_parameters(statement))
     given: dict[str, Any] = {name: value for name, value in cursors.items() if value is not None}
@@ -87,8 +91,8 @@ def home_page(viewer_id: int, rules: DomainRules, *, max_id: Any, since_id: Any,
     fed = _joined().join(TimelineEntry, TimelineEntry.status_id == Status.id).where(
         TimelineEntry.owner_id == viewer_id, viewer_filters(viewer_id, rules))
     own = select(Status.id).where(Status.actor_id == viewer_id)
-    parts = [_paged(fed, TimelineEntry.status_id, max_id, since_id, min_id, limit).subquery("fed"),
-             _paged(own, Status.id, max_id, since_id, min_id, limit).subquery("own")]
+    parts = [_paged(fed, (TimelineEntry.status_id, Status.id), max_id, since_id, min_id, limit).subquery("fed"),
+             _paged(own, (Status.id,), max_id, since_id, min_id, limit).subquery("own")]
     merged = union(*(select(part.c.id) for part in parts)).subquery("home")
     order = merged.c.id.asc() if min_id is not None else merged.c.id.desc()
     return select(merged.c.id).order_by(order).limit(limit)

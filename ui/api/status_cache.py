@@ -56,7 +56,7 @@ from ui.api.entities import Urls, render_accounts
 from ui.api.status_entity import _in_muted_threads, render_statuses
 
 STATUS_MAX_AGE_S = 300.0
-ACCOUNT_MAX_AGE_S = 30.0
+ACCOUNT_MAX_AGE_S = 60.0
 MAX_STATUSES = 20_000  # entries per process (a rendered status is a few KB)
 MAX_ACCOUNTS = 5_000
 
@@ -120,22 +120,27 @@ def cache_of(app: web.Application) -> RenderCache:
 
 
 def _versions_query() -> Any:
-    """Built once (a statement costs more to build than to run): `ids` is an expanding parameter."""
-    ids = bindparam("ids", expanding=True)
+    """Built once (a statement costs more to build than to run): `ids` is an expanding parameter.
+    The page's statuses and the statuses they boost are two selects (UNION ALL), each an index
+    lookup: PostgreSQL scans the whole table for `id IN (...) OR id IN (subquery)`."""
+    ids: Any = bindparam("ids", expanding=True)
     boosted = aliased(Status, name="boosted")
-    wanted = Status.id.in_(ids) | Status.id.in_(select(boosted.reblog_of_id).where(boosted.id.in_(ids)))
 
     def media(column: Any) -> Any:
         return select(column).where(MediaAttachment.status_id == Status.id).scalar_subquery()
 
-    return (select(Status.id, Status.actor_id, Status.reblog_of_id, Status.edited_at, Status.replies_count,
-                   Status.reblogs_count, Status.favourites_count,
-                   select(Poll.updated_at).where(Poll.status_id == Status.id).scalar_subquery(),
-                   media(func.max(MediaAttachment.updated_at)), media(func.count()),
-                   select(StatusCard.card_id).where(StatusCard.status_id == Status.id).scalar_subquery(),
-                   Actor.updated_at, Actor.suspended_at, User.role)
-            .join(Actor, Actor.id == Status.actor_id).outerjoin(User, User.actor_id == Actor.id)
-            .where(wanted))
+    def versions(wanted: Any) -> Any:
+        return (select(Status.id, Status.actor_id, Status.reblog_of_id, Status.edited_at, Status.replies_count,
+                       Status.reblogs_count, Status.favourites_count,
+                       select(Poll.updated_at).where(Poll.status_id == Status.id).scalar_subquery(),
+                       media(func.max(MediaAttachment.updated_at)), media(func.count()),
+                       select(StatusCard.card_id).where(StatusCard.status_id == Status.id).scalar_subquery(),
+                       Actor.updated_at, Actor.suspended_at, User.role)
+                .join(Actor, Actor.id == Status.actor_id).outerjoin(User, User.actor_id == Actor.id)
+                .where(wanted))
+
+    return union_all(versions(Status.id.in_(ids)), versions(Status.id.in_(
+        select(boosted.reblog_of_id).where(boosted.id.in_(ids), boosted.reblog_of_id.is_not(None)))))
 
 
 _VERSIONS = _versions_query()
@@ -223,11 +228,15 @@ class _ViewerState:
 def _marks_query() -> Any:
     """The viewer's favourites, boosts, bookmarks and pins among `ids`, and whether they muted any
     conversation: one statement, built once."""
-    viewer, ids = bindparam("viewer"), bindparam("ids", expanding=True)
+    viewer: Any = bindparam("viewer")
+    ids: Any = bindparam("ids", expanding=True)
     return union_all(
-        select(literal("f"), Favourite.status_id).where(Favourite.actor_id == viewer, Favourite.status_id.in_(ids)),
-        select(literal("r"), Status.reblog_of_id).where(Status.actor_id == viewer, Status.reblog_of_id.in_(ids)),
-        select(literal("b"), Bookmark.status_id).where(Bookmark.actor_id == viewer, Bookmark.status_id.in_(ids)),
+        select(literal("f"), Favourite.status_id).where(Favourite.actor_id == viewer,
+                                                         Favourite.status_id.in_(ids)),
+        select(literal("r"), Status.reblog_of_id).where(Status.actor_id == viewer,
+                                                         Status.reblog_of_id.in_(ids)),
+        select(literal("b"), Bookmark.status_id).where(Bookmark.actor_id == viewer,
+                                                        Bookmark.status_id.in_(ids)),
         select(literal("p"), Pin.status_id).where(Pin.actor_id == viewer, Pin.status_id.in_(ids)),
         select(literal("m"), literal(0)).where(exists().where(ConversationMute.actor_id == viewer)),
     )
