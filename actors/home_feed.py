@@ -69,7 +69,8 @@ async def home_page_ids(session: AsyncSession, viewer_id: int, rules: DomainRule
     if built is None or built[0] < now:
         if len(_statements) >= MAX_STATEMENTS:
             _statements.clear()
-        params: dict[str, Any] = {name: None if value is None else bindparam(name) for name, value in cursors.items()}
+        params: dict[str, Any] = {name: None if value is None else bindparam(name)
+                                  for name, value in cursors.items()}
         statement = home_page(viewer_id, rules, limit=limit, **params)
         built = _statements[shape] = (now + STATEMENT_MAX_AGE_S, statement, _clock_parameters(statement))
     given: dict[str, Any] = {name: value for name, value in cursors.items() if value is not None}
@@ -91,7 +92,8 @@ def home_page(viewer_id: int, rules: DomainRules, *, max_id: Any, since_id: Any,
     fed = _joined().join(TimelineEntry, TimelineEntry.status_id == Status.id).where(
         TimelineEntry.owner_id == viewer_id, viewer_filters(viewer_id, rules))
     own = select(Status.id).where(Status.actor_id == viewer_id)
-    parts = [_paged(fed, (TimelineEntry.status_id, Status.id), max_id, since_id, min_id, limit).subquery("fed"),
+    fed_keys = (TimelineEntry.status_id, Status.id)
+    parts = [_paged(fed, fed_keys, max_id, since_id, min_id, limit).subquery("fed"),
              _paged(own, (Status.id,), max_id, since_id, min_id, limit).subquery("own")]
     merged = union(*(select(part.c.id) for part in parts)).subquery("home")
     order = merged.c.id.asc() if min_id is not None else merged.c.id.desc()

@@ -136,7 +136,8 @@ def _amity_app(database_url: str, media_dir: str, stats_file: str | None = None)
     async def write_cache_stats(app: web.Application) -> None:
         if stats_file:
             cache = cache_of(app)
-            Path(stats_file).write_text(json.dumps({"status_hits": cache.hits, "status_misses": cache.misses}))
+            stats = {"status_hits": cache.hits, "status_misses": cache.misses}
+            Path(stats_file).write_text(json.dumps(stats))
 
     app.on_cleanup.append(write_cache_stats)
     return app
@@ -299,7 +300,8 @@ async def _fanout_step(url: str, tmp: Path) -> dict[str, Any]:
         await task
         async with services.sessions() as session:
             rows_after = int(await session.scalar(select(func.count()).select_from(TimelineEntry)) or 0)
-    return {"jobs": jobs, "seconds": round(wall, 3), "statuses_per_s": round(jobs / wall, 1) if wall else None,
+    return {"jobs": jobs, "seconds": round(wall, 3),
+            "statuses_per_s": round(jobs / wall, 1) if wall else None,
             "cpu_s": round(cpu, 3), "home_rows_written": rows_after - rows_before}
 
 
@@ -313,7 +315,8 @@ async def _bare_writes(url: str, poster_id: int, followers: list[int], posts: in
             async with engine.begin() as conn:
                 await conn.execute(insert(Status), [{
                     "id": status_id, "uri": f"https://{NODE_DOMAIN}/users/bare/statuses/{status_id}",
-                    "actor_id": poster_id, "local": True, "content": f"<p>bare {n}</p>", "source_text": f"bare {n}",
+                    "actor_id": poster_id, "local": True, "content": f"<p>bare {n}</p>",
+                    "source_text": f"bare {n}",
                     "published_at": utcnow(), "visibility": "public"}])
         insert_s = time.perf_counter() - started
         started = time.perf_counter()
@@ -348,7 +351,8 @@ async def _followers_of(url: str, poster_id: int) -> list[int]:
 async def _creation(name: str, url: str, tmp: Path, seeded: Seeded, posts: int) -> dict[str, Any]:
     forms = [Post({"status": f"Today at the library: story hour {n} #reading", "visibility": "public"},
                   seeded.poster_token) for n in range(posts)]
-    server = await Server.start(tmp / f"{name}-posts.log", "amity", url, str(tmp / "media"), module="bench.timeline")
+    server = await Server.start(tmp / f"{name}-posts.log", "amity", url, str(tmp / "media"),
+                                module="bench.timeline")
     try:
         _progress(f"{name}: {posts} POST /api/v1/statuses")
         api = await _measure(server, forms[:POST_CONCURRENCY], forms[POST_CONCURRENCY:], ok=200)
@@ -361,7 +365,8 @@ async def _creation(name: str, url: str, tmp: Path, seeded: Seeded, posts: int) 
     bare = await _bare_writes(url, seeded.poster_id, followers, len(forms) - POST_CONCURRENCY)
     return {"api": api, "fanout": fanout, **bare, "local_followers": len(followers), "ratios": {
         "api / bare_insert": round(api["per_s"] / bare["bare_insert"]["statuses_per_s"], 3),
-        "fanout / bare_fanout": round((fanout["statuses_per_s"] or 0) / bare["bare_fanout"]["statuses_per_s"], 3),
+        "fanout / bare_fanout": round((fanout["statuses_per_s"] or 0)
+                                      / bare["bare_fanout"]["statuses_per_s"], 3),
     }}
 
 

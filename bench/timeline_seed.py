@@ -10,7 +10,7 @@ What is in it (full scale; `--quick` divides):
 - 10,000 accounts: 8,900 remote on 200 domains, 1,100 local (with users): VIEWERS viewers,
   one poster and 1,000 local followers of the poster;
 - 1,000,000 statuses by every account but the viewers and the poster: 10 % boosts, 15 %
-  replies, 15 % with 1–3 media attachments, 1 % with a poll, 10 % with hashtags, 10 % with a
+  replies, 15 % with 1 to 3 media attachments, 1 % with a poll, 10 % with hashtags, 10 % with a
   mention; random reply, boost and favourite counts;
 - each viewer follows FOLLOWEES accounts and has the home-feed rows fan-out would have written
   (every status of those accounts), favourites and bookmarks on some of them;
@@ -67,7 +67,9 @@ TAGS = 100
 CHUNK = 20_000
 SPACING_MS = 10_000  # between consecutive statuses: 1,000,000 statuses span ~4 months
 
-WORDS = ["library", "community", "centre", "class", "reading", "garden", "workshop", "music", "volunteer", "evening", "children", "science", "river", "walk", "poster", "meeting", "coffee", "bread", "story", "quiet", "window", "autumn"]
+WORDS = ("library", "community", "centre", "class", "reading", "garden", "workshop", "music", "volunteer",
+         "evening", "children", "science", "river", "walk", "poster", "meeting", "coffee", "bread", "story",
+         "quiet", "window", "autumn")
 
 
 @dataclass(frozen=True)
@@ -154,8 +156,8 @@ class Writer:
     async def _copy_rows(self, table: Table, rows: list[dict[str, Any]]) -> None:
         columns = [c.name for c in table.columns if c.name in rows[0]]
         as_json = {c.name for c in table.columns if isinstance(c.type, JSON)}
-        records = [tuple(json.dumps(row[c]) if c in as_json and row[c] is not None else row[c] for c in columns)
-                   for row in rows]
+        records = [tuple(json.dumps(row[c]) if c in as_json and row[c] is not None else row[c]
+                         for c in columns) for row in rows]
         await self._copy.copy_records_to_table(table.name, records=records, columns=columns)
 
 
@@ -207,7 +209,8 @@ class Seeder:
             self.actor_names.append((username, domain))
             actors.append({
                 "id": actor_id, "username": username, "domain": domain, "uri": uri, "url": url,
-                "display_name": f"Person {i}", "note": f"<p>Hello, I am person {i} and I like {WORDS[i % 20]}.</p>",
+                "display_name": f"Person {i}",
+                "note": f"<p>Hello, I am person {i} and I like {WORDS[i % 20]}.</p>",
                 "inbox_url": f"{uri}/inbox", "followers_url": f"{uri}/followers",
                 "shared_inbox_url": None if domain is None else f"https://{domain}/inbox",
                 "avatar_url": None if domain is None else f"https://{domain}/avatars/{i}.png",
@@ -265,7 +268,7 @@ class Seeder:
                 self.status_author.append(author)
                 status_id = _status_id(i, self.start_ms)
                 published = self.start + timedelta(milliseconds=i * SPACING_MS)
-                username, domain = self.actor_names[author]
+                domain = self.actor_names[author][1]
                 uri = f"{self.actor_uris[author]}/statuses/{status_id}"
                 row: dict[str, Any] = {
                     "id": status_id, "uri": uri, "url": uri.replace("/users/", "/@"),
@@ -296,7 +299,8 @@ class Seeder:
                     if author in chosen:
                         extra += 1
                         viewer_id = self.actor_ids[self.viewers[v]]
-                        out["home"].append({"id": status_id + v + 1, "owner_id": viewer_id, "status_id": status_id})
+                        out["home"].append({"id": status_id + v + 1, "owner_id": viewer_id,
+                                            "status_id": status_id})
                         if rng.random() < 0.02:
                             out["favourites"].append({"id": status_id + v + 1, "actor_id": viewer_id,
                                                       "status_id": status_id, "created_at": published,
@@ -313,18 +317,22 @@ class Seeder:
             for position in range(rng.randint(1, 3)):
                 width, height = rng.choice(((1600, 1200), (1080, 1350), (1920, 1080)))
                 out["media"].append({
-                    "id": status_id + position + 1, "actor_id": self.actor_ids[author], "status_id": status_id,
+                    "id": status_id + position + 1, "actor_id": self.actor_ids[author],
+                    "status_id": status_id,
                     "position": position, "type": "image", "content_type": "image/jpeg",
                     "remote_url": f"https://files.example/media/{status_id}/{position}.jpg",
                     "meta": {"original": {"width": width, "height": height, "size": f"{width}x{height}",
                                           "aspect": round(width / height, 3)},
                              "small": {"width": 640, "height": round(640 * height / width)}},
-                    "blurhash": "LEHV6nWB2yk8pyo0adR*.7kCMdnj", "description": f"Photo {position} of post {i}",
+                    "blurhash": "LEHV6nWB2yk8pyo0adR*.7kCMdnj",
+                    "description": f"Photo {position} of post {i}",
                     "processing": "ready", "created_at": self.start, "updated_at": self.start})
         if rng.random() < 0.01:
             out["polls"].append({"id": status_id + 7, "status_id": status_id, "multiple": False,
-                                 "options": [{"title": t, "votes": rng.randint(0, 40)} for t in ("Yes", "No", "Maybe")],
-                                 "expires_at": self.now + timedelta(days=3), "voters_count": 30, "votes_count": 30,
+                                 "options": [{"title": t, "votes": rng.randint(0, 40)}
+                                             for t in ("Yes", "No", "Maybe")],
+                                 "expires_at": self.now + timedelta(days=3), "voters_count": 30,
+                                 "votes_count": 30,
                                  "updated_at": self.start})
         if rng.random() < 0.10:
             for tag_id in set(rng.sample(self.tag_ids, rng.randint(1, 2))):
@@ -338,7 +346,8 @@ async def _tokens(writer: Writer, seeder: Seeder) -> tuple[list[str], str]:
     app_id = seeder._actor_id(seeder.scale.accounts) + 20_000_000
     await writer.rows(OAuthApplication, [{"id": app_id, "client_id": secrets.token_urlsafe(16),
                                           "client_secret_hash": digest("bench"), "name": "bench",
-                                          "redirect_uris": ["urn:ietf:wg:oauth:2.0:oob"], "scopes": "read write"}])
+                                          "redirect_uris": ["urn:ietf:wg:oauth:2.0:oob"],
+                                          "scopes": "read write"}])
     values = [secrets.token_urlsafe(32) for _ in range(VIEWERS + 1)]
     owners = [*seeder.viewers, seeder.poster]
     now = datetime.now(UTC)
@@ -381,8 +390,9 @@ async def seed(url: str, scale: Scale) -> Seeded:
                 await writer.rows(Favourite, chunk["favourites"])
                 await writer.rows(Bookmark, chunk["bookmarks"])
                 await conn.commit()
+                viewer_ids = [seeder.actor_ids[v] for v in seeder.viewers]
                 for row in chunk["home"]:
-                    home[[seeder.actor_ids[v] for v in seeder.viewers].index(row["owner_id"])].append(row["status_id"])
+                    home[viewer_ids.index(row["owner_id"])].append(row["status_id"])
                 done = min(n * CHUNK, scale.statuses)
                 if n % 5 == 0 or done == scale.statuses:
                     _progress(f"seed: {done:,} / {scale.statuses:,} statuses "
@@ -397,4 +407,5 @@ async def seed(url: str, scale: Scale) -> Seeded:
     _progress(f"seed: done in {seconds:.0f} s")
     return Seeded(viewer_tokens=viewer_tokens, viewer_page_ids=[sorted(h, reverse=True) for h in home],
                   poster_token=poster_token, poster_id=seeder.actor_ids[seeder.poster],
-                  local_followers=len(seeder.local_followers), counts=writer.counts, seconds=round(seconds, 1))
+                  local_followers=len(seeder.local_followers), counts=writer.counts,
+                  seconds=round(seconds, 1))

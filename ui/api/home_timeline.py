@@ -20,8 +20,9 @@ async def home_response(request: web.Request, viewer: Actor, page: Page) -> web.
     node = urls(request)
     async with request.app[SESSIONS]() as db:
         rules = await timelines.load_domain_rules(db)
-        ids = newest_first(await home_page_ids(db, viewer.id, rules, max_id=page.max_id, since_id=page.since_id,
-                                               min_id=page.min_id, limit=page.limit), page)
+        found = await home_page_ids(db, viewer.id, rules, max_id=page.max_id, since_id=page.since_id,
+                                    min_id=page.min_id, limit=page.limit)
+        ids = newest_first(found, page)
         languages = await reader_preferences(db, viewer.id, request.headers.get("Accept-Language"))
         body = await render_page_cached(db, request.app[SERVICES], cache_of(request.app), viewer, ids, node,
                                         reader_languages=languages)

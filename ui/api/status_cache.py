@@ -130,8 +130,8 @@ def _versions_query() -> Any:
         return select(column).where(MediaAttachment.status_id == Status.id).scalar_subquery()
 
     def versions(wanted: Any) -> Any:
-        return (select(Status.id, Status.actor_id, Status.reblog_of_id, Status.edited_at, Status.replies_count,
-                       Status.reblogs_count, Status.favourites_count,
+        return (select(Status.id, Status.actor_id, Status.reblog_of_id, Status.edited_at,
+                       Status.replies_count, Status.reblogs_count, Status.favourites_count,
                        select(Poll.updated_at).where(Poll.status_id == Status.id).scalar_subquery(),
                        media(func.max(MediaAttachment.updated_at)), media(func.count()),
                        select(StatusCard.card_id).where(StatusCard.status_id == Status.id).scalar_subquery(),

@@ -41,7 +41,8 @@ async def _rich_home(api: Api, ana: Actor) -> list[Status]:
     reply = await status(api, bea, "a reply", in_reply_to_id=post.id)
     boost = Status(uri=f"{bea.uri}/boosts/1", actor_id=bea.id, reblog_of_id=post.id, visibility="public")
     await add(api, boost)
-    await add(api, MediaAttachment(actor_id=bea.id, status_id=post.id, type="image", content_type="image/jpeg",
+    await add(api, MediaAttachment(actor_id=bea.id, status_id=post.id, type="image",
+                                   content_type="image/jpeg",
                                    remote_url="https://remote.example/a.jpg", description="a garden"),
               Poll(status_id=post.id, options=[{"title": "yes", "votes": 2}, {"title": "no", "votes": 0}],
                    expires_at=utcnow() + timedelta(days=1), voters_count=2, votes_count=2),
@@ -157,7 +158,8 @@ async def test_a_new_media_description_shows_at_once(any_api: Api) -> None:
         media = await session.scalar(select(MediaAttachment).where(MediaAttachment.status_id == post.id))
         assert media is not None
         media.description = "a garden in the rain"
-    assert (await _one(any_api, token, post.id))["media_attachments"][0]["description"] == "a garden in the rain"
+    [shown] = (await _one(any_api, token, post.id))["media_attachments"]
+    assert shown["description"] == "a garden in the rain"
 
 
 async def test_a_profile_change_shows_at_once(any_api: Api) -> None:
@@ -165,7 +167,8 @@ async def test_a_profile_change_shows_at_once(any_api: Api) -> None:
     token = await any_api.token_for("ana")
     posted = await any_api.json("POST", "/api/v1/statuses", token, data={"status": "hello"})
     assert (await _one(any_api, token, posted["id"]))["account"]["display_name"] != "Ana Lovelace"
-    await any_api.json("PATCH", "/api/v1/accounts/update_credentials", token, data={"display_name": "Ana Lovelace"})
+    await any_api.json("PATCH", "/api/v1/accounts/update_credentials", token,
+                       data={"display_name": "Ana Lovelace"})
     assert (await _one(any_api, token, posted["id"]))["account"]["display_name"] == "Ana Lovelace"
 
 
