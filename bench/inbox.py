@@ -202,10 +202,10 @@ class Server:
         self.proc, self.port, self.log_path = proc, port, log_path
 
     @classmethod
-    async def start(cls, log_path: Path, *args: str) -> Server:
+    async def start(cls, log_path: Path, *args: str, module: str = "bench.inbox") -> Server:
         with log_path.open("wb") as log_file:
             proc = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "bench.inbox", "--serve", *args,
+                sys.executable, "-m", module, "--serve", *args,
                 stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=log_file)
         assert proc.stdout is not None
         try:

@@ -15,7 +15,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from bench import content, fanout, inbox, kernel, media
+from bench import content, fanout, inbox, kernel, media, timeline
 
 Benchmark = Callable[[bool], dict[str, Any]]
 
@@ -26,6 +26,7 @@ BENCHMARKS: dict[str, Benchmark] = {
     "inbox": inbox.run,
     "media": media.run,
     "content": content.run,
+    "timeline": timeline.run,
 }
 
 

@@ -9,6 +9,7 @@ three grouped queries instead of three per account.
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 from collections.abc import Collection, Sequence
@@ -22,6 +23,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from actors.posting import plain_text_to_html
 from federation.sanitize import clean_html
 from storage.models import ACCEPTED, PENDING, Actor, Follow, OAuthApplication, Status, User
+
+# Sanitizing is a pure function of the text and the costliest part of rendering an account;
+# timelines render the same authors over and over.
+_clean_html = functools.lru_cache(maxsize=8192)(clean_html)
 
 DEFAULT_AVATAR_PATH = "/avatars/original/missing.png"
 DEFAULT_HEADER_PATH = "/headers/original/missing.png"
@@ -115,7 +120,7 @@ def account(actor: Actor, stats: AccountStats, urls: Urls, *, role: str | None =
         "indexable": False,
         "group": actor.actor_type == "Group",
         "created_at": _midnight(actor.created_at),
-        "note": clean_html(actor.note),
+        "note": _clean_html(actor.note),
         "url": actor.url or actor.uri,
         "uri": actor.uri,
         "avatar": avatar,
@@ -156,7 +161,7 @@ def _public_roles(role: str | None) -> list[dict[str, str]]:
 def _field(field: dict[str, str], *, local: bool) -> dict[str, Any]:
     name, value = field.get("name", ""), field.get("value", "")
     # Local values are plain text (linked here); remote ones are HTML, sanitized again.
-    rendered = _inline_html(value) if local else clean_html(value)
+    rendered = _inline_html(value) if local else _clean_html(value)
     return {"name": name, "value": rendered, "verified_at": None}
 
 

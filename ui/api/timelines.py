@@ -20,6 +20,7 @@ from actors.languages import reader_preferences
 from storage.errors import Invalid
 from storage.models import Actor, Bookmark, Favourite, Status
 from ui.api.auth import Auth, MemberAuth, as_member, scoped, scoped_if_token
+from ui.api.home_timeline import home_response
 from ui.api.paging import Page, link_header, newest_first, page_of, paginate
 from ui.api.responses import NOT_FOUND, api_error, json_ok
 from ui.api.routing import add, path_id, urls
@@ -68,9 +69,7 @@ def _locality(params: Params) -> dict[str, bool]:
 @scoped("read:statuses")
 async def home(request: web.Request, auth: MemberAuth) -> web.Response:
     page = _status_page_of(await read_params(request))
-    async with request.app[SESSIONS]() as db:
-        rules = await timelines.load_domain_rules(db)
-    return await _status_page(request, auth.actor, timelines.home(auth.actor.id, rules), page)
+    return await home_response(request, auth.actor, page)  # the same feed, faster (ui.api.home_timeline)
 
 
 @scoped_if_token("read:statuses")

@@ -232,6 +232,7 @@ async def test_a_timeline_page_costs_the_same_queries_whatever_its_length(api: A
     await _in_home(api, ana, *[await status(api, a, f"p{i}", tags=(f"t{i}",)) for i, a in enumerate(authors)])
     token = await api.token_for("ana")
     await api.json("GET", f"{HOME}?limit=1", token)  # warm caches (token touch)
+    await api.json("GET", f"{HOME}?limit=6", token)  # and rendered statuses (cold pages: test_status_cache)
     with counting_queries(api) as one:
         await api.json("GET", f"{HOME}?limit=1", token)
     with counting_queries(api) as six:
