@@ -24,6 +24,7 @@ from storage.models import Actor, User, utcnow
 from ui.api.responses import api_error
 from ui.keys import SESSIONS
 from ui.oauth import scopes, store
+from ui.recent import recent_of
 
 TOUCH_EVERY = timedelta(hours=1)  # last_used_at is a hint, not a per-request write
 OUT_OF_SCOPE = "This action is outside the authorized scopes"
@@ -105,21 +106,38 @@ def as_member(auth: Auth) -> MemberAuth:
     return MemberAuth(auth.token_id, auth.application_id, auth.scopes, auth.user, auth.actor)
 
 
-async def _required(request: web.Request, needed: tuple[str, ...]) -> Auth:
+async def remembered_authenticate(request: web.Request) -> Auth | None:
+    """`authenticate`, answered from this process's memory of valid tokens (`ui.recent`: kept
+    TOKEN_MAX_AGE_S seconds, so a revocation elsewhere applies within that time). Unknown and
+    revoked tokens are refused by `authenticate` and never remembered."""
+    value = bearer_value(request)
+    if value is None:
+        return None
+    tokens = recent_of(request.app).tokens
+    auth: Auth | None = tokens.get(value)
+    if auth is None:
+        auth = await authenticate(request)
+        if auth is not None:
+            tokens.put(value, auth)
+    return auth
+
+
+async def _required(request: web.Request, needed: tuple[str, ...], *, remembered: bool = False) -> Auth:
     """The request's valid token, in scope; 401 without one."""
-    auth = await authenticate(request)
+    auth = await (remembered_authenticate if remembered else authenticate)(request)
     if auth is None:
         api_error(401, INVALID_TOKEN, headers=_challenge(INVALID_TOKEN))
     check_scopes(auth, needed)
     return auth
 
 
-def scoped(*needed: str) -> Callable[[MemberHandler], Handler]:
-    """A member's token whose scopes include one of `needed`."""
+def scoped(*needed: str, remembered: bool = False) -> Callable[[MemberHandler], Handler]:
+    """A member's token whose scopes include one of `needed`. `remembered`: the token's lookup is
+    shared for seconds (`remembered_authenticate`); only for handlers that just read the member."""
     def wrap(handler: MemberHandler) -> Handler:
         @functools.wraps(handler)
         async def run(request: web.Request) -> web.StreamResponse:
-            return await handler(request, as_member(await _required(request, needed)))
+            return await handler(request, as_member(await _required(request, needed, remembered=remembered)))
         return run
     return wrap
 

@@ -66,10 +66,11 @@ def _locality(params: Params) -> dict[str, bool]:
             "only_media": params.flag("only_media") or False}
 
 
-@scoped("read:statuses")
+@scoped("read:statuses", remembered=True)  # the token's lookup kept for seconds (ui.recent)
 async def home(request: web.Request, auth: MemberAuth) -> web.Response:
     page = _status_page_of(await read_params(request))
-    return await home_response(request, auth.actor, page)  # the same feed, faster (ui.api.home_timeline)
+    # the same feed, faster (ui.api.home_timeline)
+    return await home_response(request, auth.actor, page, user=auth.user)
 
 
 @scoped_if_token("read:statuses")

@@ -30,6 +30,7 @@ from ui.keys import CONFIG, SESSIONS
 from ui.oauth import scopes, store
 from ui.oauth.credentials import check_login
 from ui.params import Params, read_params
+from ui.recent import recent_of
 
 log = logging.getLogger("amity.oauth")
 _VERIFIER = re.compile(r"^[A-Za-z0-9._~-]{43,128}$")
@@ -196,6 +197,7 @@ async def revoke(request: web.Request) -> web.Response:
             if found.token.application_id != app.id:
                 oauth_error(403, "unauthorized_client", "You are not authorized to revoke this token")
             await store.revoke(db, found.token)
+    recent_of(request.app).tokens.clear()  # this process refuses it at once, others within seconds
     return web.json_response({}, headers=NO_STORE)
 
 

@@ -1,0 +1,76 @@
+"""Short-lived per-process memories of what every home page reads but rarely changes.
+
+A warm home page is a few short queries; the bearer token lookup (three joined rows) and the
+domain rules were two of them on every request. Each is kept here for a few seconds per web
+process (one memory per app object, so test apps never share one):
+
+- `tokens`: a valid token's `Auth`, for TOKEN_MAX_AGE_S. A token revoked by another process,
+  or a member disabled or suspended, is refused within that many seconds (by
+  `POST /oauth/revoke` in this process: at once). Only routes that opt in use it
+  (`ui.api.auth.scoped(..., remembered=True)`: the home timeline): their handlers only read the
+  member's id and language settings, never change the shared objects. Unknown and revoked
+  tokens are never kept, so each of them is looked up every time.
+- `rules`: the suspended and silenced domains, for RULES_MAX_AGE_S (a new domain block applies
+  to timelines within that time).
+
+The clock is an attribute so tests can move time without sleeping.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+from weakref import WeakKeyDictionary
+
+from aiohttp import web
+
+TOKEN_MAX_AGE_S = 2.0
+RULES_MAX_AGE_S = 2.0
+MAX_TOKENS = 10_000
+
+
+class Recent:
+    """A map whose entries are forgotten `max_age` seconds after they were put."""
+
+    def __init__(self, max_age: float, size: int, clock: Callable[[], float] = time.monotonic) -> None:
+        self.max_age = max_age
+        self.size = size
+        self.clock = clock
+        self.items: dict[Any, tuple[float, Any]] = {}
+
+    def get(self, key: Any) -> Any | None:
+        found = self.items.get(key)
+        if found is None:
+            return None
+        if found[0] <= self.clock():
+            del self.items[key]
+            return None
+        return found[1]
+
+    def put(self, key: Any, value: Any) -> None:
+        if len(self.items) >= self.size:
+            self.items.clear()  # rare: the memory is seconds long; a full one is simply refilled
+        self.items[key] = (self.clock() + self.max_age, value)
+
+    def clear(self) -> None:
+        self.items.clear()
+
+
+class RecentMemory:
+    def __init__(self) -> None:
+        self.tokens = Recent(TOKEN_MAX_AGE_S, MAX_TOKENS)
+        self.rules = Recent(RULES_MAX_AGE_S, 1)
+
+    def set_clock(self, clock: Callable[[], float]) -> None:
+        self.tokens.clock = self.rules.clock = clock
+
+
+_memories: WeakKeyDictionary[web.Application, RecentMemory] = WeakKeyDictionary()
+
+
+def recent_of(app: web.Application) -> RecentMemory:
+    memory = _memories.get(app)
+    if memory is None:
+        memory = _memories[app] = RecentMemory()
+    return memory
