@@ -17,9 +17,9 @@ web process, and the viewer's own state is merged per request:
   `suspended_at` and role (read in the same lean query): a profile change shows at once. Its
   counts (followers, following, statuses) are as old as ACCOUNT_MAX_AGE_S at most, as
   Mastodon's own cached counts;
-- per request, one query each: favourited / reblogged / bookmarked / pinned ids (one UNION),
-  the viewer's poll votes (only when the page has polls), muted threads (only when the viewer
-  muted any conversation).
+- per request, read with the versions: favourited / reblogged / bookmarked / pinned, and whether
+  the viewer muted any conversation; then one query each for the viewer's poll votes (only when
+  the page has polls) and muted threads (only when the viewer muted any conversation).
 
 The result equals `status_entity.render_statuses` for the same viewer (a test compares them).
 """
@@ -34,7 +34,7 @@ from typing import Any
 from weakref import WeakKeyDictionary
 
 from aiohttp import web
-from sqlalchemy import bindparam, exists, func, literal, select, union_all
+from sqlalchemy import bindparam, exists, func, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -122,9 +122,19 @@ def cache_of(app: web.Application) -> RenderCache:
 def _versions_query() -> Any:
     """Built once (a statement costs more to build than to run): `ids` is an expanding parameter.
     The page's statuses and the statuses they boost are two selects (UNION ALL), each an index
-    lookup: PostgreSQL scans the whole table for `id IN (...) OR id IN (subquery)`."""
+    lookup: PostgreSQL scans the whole table for `id IN (...) OR id IN (subquery)`. The same
+    rows carry the viewer's marks (favourited, boosted, bookmarked, pinned: one index probe
+    each) and whether the viewer muted any conversation, so the page needs no query for them."""
     ids: Any = bindparam("ids", expanding=True)
+    viewer: Any = bindparam("viewer")
     boosted = aliased(Status, name="boosted")
+    boost = aliased(Status, name="boost")
+
+    def marked(model: Any) -> Any:
+        return exists().where(model.actor_id == viewer, model.status_id == Status.id)
+
+    marks = (marked(Favourite), exists().where(boost.actor_id == viewer, boost.reblog_of_id == Status.id),
+             marked(Bookmark), marked(Pin), exists().where(ConversationMute.actor_id == viewer))
 
     def media(column: Any) -> Any:
         return select(column).where(MediaAttachment.status_id == Status.id).scalar_subquery()
@@ -135,7 +145,7 @@ def _versions_query() -> Any:
                        select(Poll.updated_at).where(Poll.status_id == Status.id).scalar_subquery(),
                        media(func.max(MediaAttachment.updated_at)), media(func.count()),
                        select(StatusCard.card_id).where(StatusCard.status_id == Status.id).scalar_subquery(),
-                       Actor.updated_at, Actor.suspended_at, User.role)
+                       Actor.updated_at, Actor.suspended_at, User.role, *marks)
                 .join(Actor, Actor.id == Status.actor_id).outerjoin(User, User.actor_id == Actor.id)
                 .where(wanted))
 
@@ -146,13 +156,20 @@ def _versions_query() -> Any:
 _VERSIONS = _versions_query()
 
 
-async def _rows(session: AsyncSession, ids: Sequence[int]) -> dict[int, _Row]:
+async def _rows(session: AsyncSession, ids: Sequence[int], viewer_id: int
+                ) -> tuple[dict[int, _Row], dict[str, set[int]]]:
+    """The versions of `ids` and of the statuses they boost, and the viewer's marks on them."""
     rows = {}
-    for (status_id, actor_id, reblog_of_id, *version, updated_at, suspended_at, role) in (
-            await session.execute(_VERSIONS, {"ids": list(ids)})).all():
+    marks: dict[str, set[int]] = {kind: set() for kind in "frbpm"}
+    for (status_id, actor_id, reblog_of_id, *version, updated_at, suspended_at, role,
+         favourited, reblogged, bookmarked, pinned, muted_any) in (
+            await session.execute(_VERSIONS, {"ids": list(ids), "viewer": viewer_id})).all():
         rows[status_id] = _Row(status_id, actor_id, reblog_of_id, tuple(version),
                                (updated_at, suspended_at, role))
-    return rows
+        for kind, marked in zip("frbpm", (favourited, reblogged, bookmarked, pinned, muted_any), strict=True):
+            if marked:
+                marks[kind].add(status_id)
+    return rows, marks
 
 
 def _expiry(entity: dict[str, Any], now: float, wall_now: float) -> float:
@@ -225,40 +242,23 @@ class _ViewerState:
     votes: dict[int, list[int]]
 
 
-def _marks_query() -> Any:
-    """The viewer's favourites, boosts, bookmarks and pins among `ids`, and whether they muted any
-    conversation: one statement, built once."""
-    viewer: Any = bindparam("viewer")
-    ids: Any = bindparam("ids", expanding=True)
-    return union_all(
-        select(literal("f"), Favourite.status_id).where(Favourite.actor_id == viewer,
-                                                         Favourite.status_id.in_(ids)),
-        select(literal("r"), Status.reblog_of_id).where(Status.actor_id == viewer,
-                                                         Status.reblog_of_id.in_(ids)),
-        select(literal("b"), Bookmark.status_id).where(Bookmark.actor_id == viewer,
-                                                        Bookmark.status_id.in_(ids)),
-        select(literal("p"), Pin.status_id).where(Pin.actor_id == viewer, Pin.status_id.in_(ids)),
-        select(literal("m"), literal(0)).where(exists().where(ConversationMute.actor_id == viewer)),
-    )
+_VOTES = (select(PollVote.poll_id, PollVote.choice)
+          .where(PollVote.poll_id.in_(bindparam("polls", expanding=True)),
+                 PollVote.actor_id == bindparam("viewer"))
+          .order_by(PollVote.poll_id, PollVote.choice))
 
 
-_MARKS = _marks_query()
-
-
-async def _viewer_state(session: AsyncSession, viewer_id: int, ids: list[int], poll_ids: list[int]
-                        ) -> _ViewerState:
-    found: dict[str, set[int]] = {kind: set() for kind in "frbpm"}
-    for kind, status_id in (await session.execute(_MARKS, {"viewer": viewer_id, "ids": ids})).all():
-        found[kind].add(status_id)
-    muted = await _in_muted_threads(session, viewer_id, ids) if found["m"] else set()
+async def _viewer_state(session: AsyncSession, viewer_id: int, ids: list[int], poll_ids: list[int],
+                        marks: dict[str, set[int]]) -> _ViewerState:
+    """The viewer's state on the page: `marks` from the versions query, then their poll votes
+    (only when the page has polls) and muted threads (only when they muted any conversation)."""
+    muted = await _in_muted_threads(session, viewer_id, ids) if marks["m"] else set()
     votes: dict[int, list[int]] = {}
     if poll_ids:
-        for poll_id, choice in (await session.execute(
-                select(PollVote.poll_id, PollVote.choice).where(PollVote.poll_id.in_(poll_ids),
-                                                                PollVote.actor_id == viewer_id)
-                .order_by(PollVote.poll_id, PollVote.choice))).all():
+        found = await session.execute(_VOTES, {"polls": poll_ids, "viewer": viewer_id})
+        for poll_id, choice in found.all():
             votes.setdefault(poll_id, []).append(choice)
-    return _ViewerState(found["f"], found["r"], found["b"], found["p"], muted, votes)
+    return _ViewerState(marks["f"], marks["r"], marks["b"], marks["p"], muted, votes)
 
 
 def _assemble(status_id: int, rows: dict[int, _Row], entities: dict[int, dict[str, Any]],
@@ -285,9 +285,9 @@ async def render_page_cached(session: AsyncSession, services: Services, cache: R
     `viewer` sees them, equal to `render_statuses`' but mostly from the cache."""
     if not ids:
         return []
-    rows = await _rows(session, list(ids))
+    rows, marks = await _rows(session, list(ids), viewer.id)
     entities = await _statuses(session, services, cache, rows, urls, tuple(reader_languages))
     accounts = await _accounts(session, cache, rows, urls)
     poll_ids = [int(e["poll"]["id"]) for e in entities.values() if e.get("poll") is not None]
-    state = await _viewer_state(session, viewer.id, list(rows), poll_ids)
+    state = await _viewer_state(session, viewer.id, list(rows), poll_ids, marks)
     return [_assemble(i, rows, entities, accounts, viewer, state) for i in ids if i in rows and i in entities]
