@@ -161,9 +161,10 @@ async def _rows(session: AsyncSession, ids: Sequence[int], viewer_id: int
     """The versions of `ids` and of the statuses they boost, and the viewer's marks on them."""
     rows = {}
     marks: dict[str, set[int]] = {kind: set() for kind in "frbpm"}
+    connection = await session.connection()  # Core execution: the ORM's per-statement setup is not needed
     for (status_id, actor_id, reblog_of_id, *version, updated_at, suspended_at, role,
          favourited, reblogged, bookmarked, pinned, muted_any) in (
-            await session.execute(_VERSIONS, {"ids": list(ids), "viewer": viewer_id})).all():
+            await connection.execute(_VERSIONS, {"ids": list(ids), "viewer": viewer_id})).all():
         rows[status_id] = _Row(status_id, actor_id, reblog_of_id, tuple(version),
                                (updated_at, suspended_at, role))
         for kind, marked in zip("frbpm", (favourited, reblogged, bookmarked, pinned, muted_any), strict=True):
@@ -255,7 +256,7 @@ async def _viewer_state(session: AsyncSession, viewer_id: int, ids: list[int], p
     muted = await _in_muted_threads(session, viewer_id, ids) if marks["m"] else set()
     votes: dict[int, list[int]] = {}
     if poll_ids:
-        found = await session.execute(_VOTES, {"polls": poll_ids, "viewer": viewer_id})
+        found = await (await session.connection()).execute(_VOTES, {"polls": poll_ids, "viewer": viewer_id})
         for poll_id, choice in found.all():
             votes.setdefault(poll_id, []).append(choice)
     return _ViewerState(marks["f"], marks["r"], marks["b"], marks["p"], muted, votes)
