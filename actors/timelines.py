@@ -143,6 +143,11 @@ def public(viewer_id: int | None, rules: DomainRules, *, local: bool = False, re
     """Public posts, not boosts, not replies to others (as Mastodon's public timelines)."""
     query = _base().where(Status.visibility == "public", Status.reblog_of_id.is_(None),
                           _self_reply_or_root(), viewer_filters(viewer_id, rules, public=True))
+    return _narrowed(query, local=local, remote=remote, only_media=only_media)
+
+
+def _narrowed(query: Select[Any], *, local: bool, remote: bool, only_media: bool) -> Select[Any]:
+    """The public and tag timelines' `local`, `remote` and `only_media` options."""
     if local:
         query = query.where(Status.local.is_(True))
     if remote:
@@ -176,13 +181,7 @@ def tagged(viewer_id: int | None, rules: DomainRules, *, any_of: Sequence[int],
         query = query.where(_tagged(group) if group else false())
     if none_of:
         query = query.where(not_(_tagged(none_of)))
-    if local:
-        query = query.where(Status.local.is_(True))
-    if remote:
-        query = query.where(Status.local.is_(False))
-    if only_media:
-        query = query.where(with_media())
-    return query
+    return _narrowed(query, local=local, remote=remote, only_media=only_media)
 
 
 def visible_to(viewer_id: int | None) -> ColumnElement[bool]:
