@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Generic, TypeVar
 from weakref import WeakKeyDictionary
 
 from aiohttp import web
@@ -28,6 +28,23 @@ from aiohttp import web
 TOKEN_MAX_AGE_S = 2.0
 RULES_MAX_AGE_S = 2.0
 MAX_TOKENS = 10_000
+
+T = TypeVar("T")
+
+
+class PerApp(Generic[T]):
+    """One `factory()` object per app object, made on first use (test apps never share one). Not
+    kept in the app's own state: a started aiohttp app may no longer be changed."""
+
+    def __init__(self, factory: Callable[[], T]) -> None:
+        self.factory = factory
+        self.objects: WeakKeyDictionary[web.Application, T] = WeakKeyDictionary()
+
+    def __call__(self, app: web.Application) -> T:
+        found = self.objects.get(app)
+        if found is None:
+            found = self.objects[app] = self.factory()
+        return found
 
 
 class Recent:
@@ -66,11 +83,4 @@ class RecentMemory:
         self.tokens.clock = self.rules.clock = clock
 
 
-_memories: WeakKeyDictionary[web.Application, RecentMemory] = WeakKeyDictionary()
-
-
-def recent_of(app: web.Application) -> RecentMemory:
-    memory = _memories.get(app)
-    if memory is None:
-        memory = _memories[app] = RecentMemory()
-    return memory
+recent_of = PerApp(RecentMemory)

@@ -31,9 +31,7 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
-from weakref import WeakKeyDictionary
 
-from aiohttp import web
 from sqlalchemy import bindparam, exists, func, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
@@ -53,7 +51,8 @@ from storage.models import (
     User,
 )
 from ui.api.entities import Urls, render_accounts
-from ui.api.status_entity import _in_muted_threads, render_statuses
+from ui.api.status_entity import in_muted_threads, render_statuses
+from ui.recent import PerApp
 
 STATUS_MAX_AGE_S = 300.0
 ACCOUNT_MAX_AGE_S = 60.0
@@ -108,15 +107,7 @@ class RenderCache:
         self.misses = 0
 
 
-_caches: WeakKeyDictionary[web.Application, RenderCache] = WeakKeyDictionary()
-
-
-def cache_of(app: web.Application) -> RenderCache:
-    """The app's cache (one per app object, so test apps on other databases never share one)."""
-    cache = _caches.get(app)
-    if cache is None:
-        cache = _caches[app] = RenderCache()
-    return cache
+cache_of = PerApp(RenderCache)  # one per web process's app
 
 
 def _versions_query() -> Any:
@@ -253,7 +244,7 @@ async def _viewer_state(session: AsyncSession, viewer_id: int, ids: list[int], p
                         marks: dict[str, set[int]]) -> _ViewerState:
     """The viewer's state on the page: `marks` from the versions query, then their poll votes
     (only when the page has polls) and muted threads (only when they muted any conversation)."""
-    muted = await _in_muted_threads(session, viewer_id, ids) if marks["m"] else set()
+    muted = await in_muted_threads(session, viewer_id, ids) if marks["m"] else set()
     votes: dict[int, list[int]] = {}
     if poll_ids:
         found = await (await session.connection()).execute(_VOTES, {"polls": poll_ids, "viewer": viewer_id})

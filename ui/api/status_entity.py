@@ -128,7 +128,7 @@ async def _load_viewer_state(session: AsyncSession, viewer_id: int, statuses: di
     loaded.bookmarked = await ids_where(Bookmark.status_id, Bookmark.actor_id == viewer_id,
                                         Bookmark.status_id.in_(ids))
     loaded.pinned = await ids_where(Pin.status_id, Pin.actor_id == viewer_id, Pin.status_id.in_(ids))
-    loaded.muted = await _in_muted_threads(session, viewer_id, ids)
+    loaded.muted = await in_muted_threads(session, viewer_id, ids)
     poll_ids = {part.poll.id: part.poll for part in loaded.parts.values() if part.poll is not None}
     if poll_ids:
         for poll_id, choice in (await session.execute(
@@ -138,7 +138,7 @@ async def _load_viewer_state(session: AsyncSession, viewer_id: int, statuses: di
             loaded.own_votes[poll_id].append(choice)
 
 
-async def _in_muted_threads(session: AsyncSession, viewer_id: int, ids: list[int]) -> set[int]:
+async def in_muted_threads(session: AsyncSession, viewer_id: int, ids: list[int]) -> set[int]:
     """Which statuses are in a conversation the viewer muted. A conversation mute is keyed by
     the thread's root, so each status's chain of parents is walked up, in one recursive query."""
     start = select(Status.id.label("start"), Status.id.label("id"), Status.in_reply_to_id.label("parent"),
