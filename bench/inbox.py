@@ -30,8 +30,6 @@ import asyncio
 import json
 import os
 import secrets
-import signal
-import socket
 import statistics
 import sys
 import tempfile
@@ -43,10 +41,10 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
-import asyncpg
 from aiohttp import web
 from sqlalchemy import func, insert, select
 
+from bench.servers import Server, asyncpg_dsn, percentile, pg_admin, print_json, serve
 from federation.keys import generate_rsa_keypair
 from federation.signatures import PublicKeyInfo, SignatureError, sign_request, verify_request
 from storage import migrate
@@ -64,7 +62,6 @@ PG_ENV = "AMITY_TEST_POSTGRES"
 AS2 = "application/activity+json"
 PUBLIC = "https://www.w3.org/ns/activitystreams#Public"
 ERROR_SAMPLES = 5
-START_TIMEOUT_S = 120.0
 REQUEST_TIMEOUT_S = 60.0
 TARGET_RATIO = 0.5
 ROUNDS = 3  # full runs: each server this many times, alternating; medians reported
@@ -140,13 +137,6 @@ def _presign(actors: list[RemoteActor], count: int) -> list[Signed]:
 
 # -- the servers (separate processes: `python -m bench.inbox --serve ...`) --------------------
 
-def _listening_socket() -> socket.socket:
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    return sock
-
-
 def _ceiling_app(keys_file: Path) -> web.Application:
     """POST /inbox: read the body, check Digest, Date and signature with in-memory keys; 202."""
     keys = {key_id: PublicKeyInfo(pem, owner)
@@ -182,67 +172,7 @@ def _amity_app(database_url: str, media_dir: str) -> web.Application:
     return create_app(config, run_workers=False)
 
 
-async def _serve(app: web.Application) -> None:
-    """Serve `app` on a free loopback port, print it as one JSON line, run until stdin closes."""
-    sock = _listening_socket()
-    runner = web.AppRunner(app, access_log=None)  # as `amity serve` (no access log)
-    await runner.setup()
-    try:
-        await web.SockSite(runner, sock, backlog=1024).start()
-        print(json.dumps({"port": sock.getsockname()[1]}), flush=True)
-        await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)
-    finally:
-        await runner.cleanup()
-
-
-class Server:
-    """A server subprocess: started, its port read, its CPU time read from /proc, stopped."""
-
-    def __init__(self, proc: asyncio.subprocess.Process, port: int, log_path: Path) -> None:
-        self.proc, self.port, self.log_path = proc, port, log_path
-
-    @classmethod
-    async def start(cls, log_path: Path, *args: str, module: str = "bench.inbox") -> Server:
-        with log_path.open("wb") as log_file:
-            proc = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", module, "--serve", *args,
-                stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=log_file)
-        assert proc.stdout is not None
-        try:
-            line = await asyncio.wait_for(proc.stdout.readline(), START_TIMEOUT_S)
-        except TimeoutError:
-            line = b""
-        if not line:
-            proc.kill()
-            await proc.wait()
-            raise RuntimeError(f"the {args[0]} server did not start: {log_path.read_text()[-2000:]}")
-        return cls(proc, int(json.loads(line)["port"]), log_path)
-
-    def cpu_s(self) -> float | None:
-        """User + system CPU seconds of the server process so far (Linux), else None."""
-        try:
-            stat = Path(f"/proc/{self.proc.pid}/stat").read_text()
-        except OSError:
-            return None
-        fields = stat.rpartition(")")[2].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-    async def stop(self) -> None:
-        if self.proc.stdin is not None:
-            self.proc.stdin.close()
-        try:
-            await asyncio.wait_for(self.proc.wait(), 30)
-        except TimeoutError:
-            self.proc.send_signal(signal.SIGKILL)
-            await self.proc.wait()
-
-
 # -- the load generator ----------------------------------------------------------------------
-
-def _percentile(values: list[float], q: float) -> float | None:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else None
-
 
 async def _send(port: int, requests: list[Signed]) -> dict[str, Any]:
     """All `requests` with CONCURRENCY in flight over one pooled session; the 202s, timed."""
@@ -274,7 +204,7 @@ async def _send(port: int, requests: list[Signed]) -> dict[str, Any]:
         await asyncio.gather(*(sender(session) for _ in range(CONCURRENCY)))
         wall, cpu = time.perf_counter() - wall_start, time.process_time() - cpu_start
     accepted = statuses.pop("202", 0)
-    p50, p99 = _percentile(latencies, 0.5), _percentile(latencies, 0.99)
+    p50, p99 = percentile(latencies, 0.5), percentile(latencies, 0.99)
     return {
         "accepted": accepted, "seconds": round(wall, 3), "accepted_per_s": round(accepted / wall, 1),
         "p50_ms": None if p50 is None else round(p50 * 1000, 1),
@@ -303,7 +233,7 @@ async def _ceiling(tmp: Path, actors: list[RemoteActor], warmup: list[Signed],
                    timed: list[Signed]) -> dict[str, Any]:
     keys_file = tmp / "keys.json"
     keys_file.write_text(json.dumps({a.key_id: [a.public_pem, a.uri] for a in actors}))
-    server = await Server.start(tmp / "ceiling.log", "ceiling", str(keys_file))
+    server = await Server.start(tmp / "ceiling.log", "ceiling", str(keys_file), module="bench.inbox")
     try:
         _progress(f"ceiling_bare_aiohttp: {len(timed)} requests")
         return await _measure(server, warmup, timed)
@@ -346,7 +276,7 @@ async def _committed(url: str) -> tuple[int, int]:
 async def _amity(name: str, url: str, tmp: Path, actors: list[RemoteActor], warmup: list[Signed],
                  timed: list[Signed]) -> dict[str, Any]:
     await _seed(url, actors)
-    server = await Server.start(tmp / f"{name}.log", "amity", url, str(tmp / "media"))
+    server = await Server.start(tmp / f"{name}.log", "amity", url, str(tmp / "media"), module="bench.inbox")
     try:
         _progress(f"{name}: {len(timed)} requests")
         result = await _measure(server, warmup, timed)
@@ -361,27 +291,15 @@ async def _amity(name: str, url: str, tmp: Path, actors: list[RemoteActor], warm
     return result
 
 
-def _asyncpg_dsn(url: str) -> str:
-    return url.replace("postgresql+asyncpg://", "postgresql://")
-
-
-async def _pg_admin(admin_url: str, sql: str) -> str:
-    conn = await asyncpg.connect(_asyncpg_dsn(admin_url))
-    try:
-        return str(await conn.execute(sql))
-    finally:
-        await conn.close()
-
-
 async def _amity_postgresql(admin_url: str, tmp: Path, actors: list[RemoteActor], warmup: list[Signed],
                             timed: list[Signed]) -> dict[str, Any]:
     name = f"amity_bench_inbox_{secrets.token_hex(4)}"
-    await _pg_admin(admin_url, f"CREATE DATABASE {name}")
-    url = _asyncpg_dsn(admin_url).rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://", 1)
+    await pg_admin(admin_url, f"CREATE DATABASE {name}")
+    url = asyncpg_dsn(admin_url).rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://", 1)
     try:
         return await _amity("amity_postgresql", f"{url}/{name}", tmp, actors, warmup, timed)
     finally:
-        await _pg_admin(admin_url, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        await pg_admin(admin_url, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
 def _median_round(runs: list[dict[str, Any]]) -> dict[str, Any]:
@@ -467,13 +385,12 @@ def main() -> int:
         if profile_to and kind != "ceiling":
             import cProfile
 
-            cProfile.runctx("asyncio.run(_serve(app))", globals(), {"app": app, "_serve": _serve},
+            cProfile.runctx("asyncio.run(serve(app))", globals(), {"app": app, "serve": serve},
                             filename=profile_to)
         else:
-            asyncio.run(_serve(app))
+            asyncio.run(serve(app))
         return 0
-    json.dump(run(args.quick), sys.stdout, indent=2)
-    sys.stdout.write("\n")
+    print_json(run(args.quick))
     return 0
 
 

@@ -32,6 +32,7 @@ import asyncpg
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bench.servers import asyncpg_dsn, pg_admin
 from storage import migrate, queue
 from storage.config import Limits, render_toml
 from storage.db import SQLITE_BUSY_TIMEOUT_MS, create_engine, session_maker
@@ -185,24 +186,12 @@ async def _sqlite_runs(tmp: Path, *, jobs: int) -> dict[str, dict[str, Any]]:
 
 # -- PostgreSQL ------------------------------------------------------------------------
 
-def _asyncpg_dsn(url: str) -> str:
-    return url.replace("postgresql+asyncpg://", "postgresql://")
-
-
 def _database_url(admin_url: str, name: str) -> str:
-    return _asyncpg_dsn(admin_url).rsplit("/", 1)[0] + f"/{name}"
-
-
-async def _pg_admin(admin_url: str, sql: str) -> str:
-    conn = await asyncpg.connect(_asyncpg_dsn(admin_url))
-    try:
-        return str(await conn.execute(sql))
-    finally:
-        await conn.close()
+    return asyncpg_dsn(admin_url).rsplit("/", 1)[0] + f"/{name}"
 
 
 async def _pg_server_version(admin_url: str) -> str:
-    conn = await asyncpg.connect(_asyncpg_dsn(admin_url))
+    conn = await asyncpg.connect(asyncpg_dsn(admin_url))
     try:
         return str(await conn.fetchval("SHOW server_version"))
     finally:
@@ -240,7 +229,7 @@ async def _kernel_processes(url: str, tmp: Path, *, jobs: int, processes: int) -
     logs = [tmp / f"worker-{i}.log" for i in range(processes)]
     procs: list[asyncio.subprocess.Process] = []
     engine = create_engine(url)
-    watcher = await asyncpg.connect(_asyncpg_dsn(url))
+    watcher = await asyncpg.connect(asyncpg_dsn(url))
     try:
         for log_path in logs:
             with log_path.open("wb") as log_file:
@@ -297,7 +286,7 @@ async def _kernel_processes(url: str, tmp: Path, *, jobs: int, processes: int) -
 
 async def _postgresql_runs(admin_url: str, tmp: Path, *, jobs: int) -> dict[str, dict[str, Any]]:
     name = f"amity_bench_{secrets.token_hex(4)}"
-    await _pg_admin(admin_url, f"CREATE DATABASE {name}")
+    await pg_admin(admin_url, f"CREATE DATABASE {name}")
     url = _database_url(admin_url, name)
     sa_url = url.replace("postgresql://", "postgresql+asyncpg://", 1)
     results: dict[str, dict[str, Any]] = {}
@@ -315,7 +304,7 @@ async def _postgresql_runs(admin_url: str, tmp: Path, *, jobs: int) -> dict[str,
         results["kernel_postgresql_4_processes"] = await _kernel_processes(
             sa_url, tmp, jobs=jobs, processes=4)
     finally:
-        await _pg_admin(admin_url, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        await pg_admin(admin_url, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
     return results
 
 

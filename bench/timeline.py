@@ -51,7 +51,7 @@ from aiohttp import web
 from sqlalchemy import func, insert, select
 
 from bench import timeline_seed
-from bench.inbox import Server, _asyncpg_dsn, _percentile, _pg_admin, _serve
+from bench.servers import Server, asyncpg_dsn, percentile, pg_admin, print_json, serve
 from bench.timeline_seed import FULL, NODE_DOMAIN, QUICK, Scale, Seeded, seed
 from storage.config import build_config
 from storage.db import create_engine
@@ -188,7 +188,7 @@ async def _send(port: int, requests: list[Any], *, ok: int, sample_to: Path | No
         await asyncio.gather(*(sender(session) for _ in range(concurrency)))
         wall, cpu = time.perf_counter() - wall_start, time.process_time() - cpu_start
     done = statuses.pop(str(ok), 0)
-    p50, p99 = _percentile(latencies, 0.5), _percentile(latencies, 0.99)
+    p50, p99 = percentile(latencies, 0.5), percentile(latencies, 0.99)
     return {
         "ok": done, "seconds": round(wall, 3), "per_s": round(done / wall, 1),
         "p50_ms": None if p50 is None else round(p50 * 1000, 1),
@@ -235,8 +235,8 @@ async def _sqlite_database(tmp: Path, scale: Scale) -> tuple[str, Seeded]:
 
 async def _pg_database(admin_url: str, scale: Scale) -> tuple[str, str, Seeded]:
     name = f"amity_bench_timeline_{secrets.token_hex(4)}"
-    await _pg_admin(admin_url, f"CREATE DATABASE {name}")
-    base = _asyncpg_dsn(admin_url).rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://", 1)
+    await pg_admin(admin_url, f"CREATE DATABASE {name}")
+    base = asyncpg_dsn(admin_url).rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://", 1)
     url = f"{base}/{name}"
     return name, url, await seed(url, scale)
 
@@ -421,7 +421,7 @@ async def _run(scale: Scale, requests: int, rounds_count: int, posts: int) -> di
                 out["creation"][name] = await _creation(name, url, tmp, s, posts)
         finally:
             if pg_name and admin_url:
-                await _pg_admin(admin_url, f"DROP DATABASE IF EXISTS {pg_name} WITH (FORCE)")
+                await pg_admin(admin_url, f"DROP DATABASE IF EXISTS {pg_name} WITH (FORCE)")
     if not admin_url:
         out["amity_postgresql"] = f"skipped: set {PG_ENV} (or run `make bench`)"
     out["notes"] = [
@@ -454,10 +454,9 @@ def main() -> int:
     if args.serve:
         kind, *rest = args.serve
         app = _ceiling_app(Path(rest[0])) if kind == "ceiling" else _amity_app(*rest)
-        asyncio.run(_serve(app))
+        asyncio.run(serve(app))
         return 0
-    json.dump(run(args.quick), sys.stdout, indent=2)
-    sys.stdout.write("\n")
+    print_json(run(args.quick))
     return 0
 
 
