@@ -11,27 +11,22 @@ separately, each along its own index, and merged:
 
 The result is the same ids in the same order as `paginate(timelines.home(...), Status.id, page)`.
 
-Building this statement costs more CPU than running it, so `home_page_ids` keeps the built
-statements (cursors as parameters) per viewer, rules and page shape for STATEMENT_MAX_AGE_S:
-the filters are sub-selects evaluated at each run, so new blocks, mutes and follows apply at
-once, and the one time the filters compare with (has a timed mute expired?) is passed anew on
-every run.
+The statement is built with the viewer and the cursors as bound parameters, so one compiled
+statement serves every member (`home_statement`); the filters are sub-selects evaluated at each
+run, so new blocks, mutes and follows apply at once, and the one time they compare with (has a
+timed mute expired?) is a parameter too (`storage.one_trip.Prepared.datetime_keys`).
 """
 
 from __future__ import annotations
 
-import time
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, bindparam, select, union
-from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.sql import visitors
-from sqlalchemy.sql.elements import BindParameter
 
 # The filters refer to these aliases: the very same objects must be joined.
 from actors.timelines import Author, DomainRules, Original, OriginalAuthor, viewer_filters
-from storage.models import Status, TimelineEntry, utcnow
+from storage.models import Status, TimelineEntry
+from storage.models.base import ID_INTEGER
 
 
 def _joined() -> Select[Any]:
@@ -40,9 +35,8 @@ def _joined() -> Select[Any]:
             .outerjoin(OriginalAuthor, OriginalAuthor.id == Original.actor_id))
 
 
-STATEMENT_MAX_AGE_S = 60.0  # nothing in a built statement goes stale: see the module docstring
-MAX_STATEMENTS = 1024
-_statements: dict[tuple[Any, ...], tuple[float, Select[Any], list[str]]] = {}
+CURSORS = ("max_id", "since_id", "min_id")
+VIEWER = "viewer"
 
 
 def _paged(query: Select[Any], keys: tuple[Any, ...], max_id: Any, since_id: Any, min_id: Any,
@@ -59,31 +53,17 @@ def _paged(query: Select[Any], keys: tuple[Any, ...], max_id: Any, since_id: Any
     return query.order_by(order).limit(limit)
 
 
-async def home_page_ids(session: AsyncSession, viewer_id: int, rules: DomainRules, *, max_id: int | None,
-                        since_id: int | None, min_id: int | None, limit: int) -> list[int]:
-    """Ids of one home page, as `home_page` (newest first, or oldest first with `min_id`)."""
-    cursors = {"max_id": max_id, "since_id": since_id, "min_id": min_id}
-    shape = (viewer_id, rules, limit, *(value is not None for value in cursors.values()))
-    now = time.monotonic()
-    built = _statements.get(shape)
-    if built is None or built[0] < now:
-        if len(_statements) >= MAX_STATEMENTS:
-            _statements.clear()
-        params: dict[str, Any] = {name: None if value is None else bindparam(name)
-                                  for name, value in cursors.items()}
-        statement = home_page(viewer_id, rules, limit=limit, **params)
-        built = _statements[shape] = (now + STATEMENT_MAX_AGE_S, statement, _clock_parameters(statement))
-    given: dict[str, Any] = {name: value for name, value in cursors.items() if value is not None}
-    given |= dict.fromkeys(built[2], utcnow())
-    connection = await session.connection()  # Core execution: the ORM's per-statement setup is not needed
-    return list((await connection.execute(built[1], given)).scalars().all())
+def viewer_parameter() -> Any:
+    return bindparam(VIEWER, type_=ID_INTEGER)
 
 
-def _clock_parameters(statement: Select[Any]) -> list[str]:
-    """Keys of the statement's datetime parameters: the filters' only datetimes are "now"
-    (`actors.muting.live_mute`), so a kept statement is run with the current time."""
-    return sorted({element.key for element in visitors.iterate(statement)
-                   if isinstance(element, BindParameter) and isinstance(element.value, datetime)})
+def home_statement(rules: DomainRules, limit: int, cursors: tuple[str, ...]) -> Select[Any]:
+    """`home_page` for any viewer: the viewer (VIEWER) and the `cursors` given (names from
+    CURSORS) are bound parameters."""
+    viewer = viewer_parameter()
+    bounds: dict[str, Any] = {name: bindparam(name, type_=ID_INTEGER) if name in cursors else None
+                              for name in CURSORS}
+    return home_page(viewer, rules, limit=limit, **bounds)
 
 
 def home_page(viewer_id: int, rules: DomainRules, *, max_id: Any, since_id: Any, min_id: Any, limit: int

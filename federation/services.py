@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from federation.client import OutboundClient
 from federation.delivery_state import DeliveryState
 from storage.config import NodeConfig
+from storage.one_trip import OneTrip
 from storage.sqlite_direct import SqliteDirect
 
 
@@ -27,6 +28,11 @@ class Services:
     wake_workers: Callable[[], None] = field(default=lambda: None)
     # Media files processed at once by this process (each large image can take ~0.5 GB).
     media_slots: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(2))
+    # Hot reads run on the driver in one trip (the home timeline); closed with the engine.
+    one_trip: OneTrip = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.one_trip = OneTrip(self.engine)
 
     @property
     def base_url(self) -> str:

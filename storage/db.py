@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -23,21 +25,55 @@ class DatabaseUnavailable(Exception):
     """The database cannot be reached or opened; the message says which and what to check."""
 
 
-def create_engine(database_url: str, *, pool_size: int = 10, echo: bool = False) -> AsyncEngine:
+# Connections a process keeps open: at least the requests a web process serves at once, or
+# every burst above it opens (and closes) connections, which costs more than its queries.
+POOL_SIZE = 20
+POOL_OVERFLOW = 10
+IDLE_BEFORE_PING_S = 30.0
+
+
+def create_engine(database_url: str, *, pool_size: int = POOL_SIZE, echo: bool = False) -> AsyncEngine:
     url = make_url(database_url)
     if url.get_backend_name() == "sqlite":
-        return _sqlite_engine(database_url, echo=echo)
-    return create_async_engine(
+        return _sqlite_engine(database_url, echo=echo, pool_size=pool_size)
+    engine = create_async_engine(
         database_url,
         echo=echo,
         pool_size=pool_size,
-        max_overflow=pool_size,
-        pool_pre_ping=True,
+        max_overflow=POOL_OVERFLOW,
         pool_recycle=1800,
     )
+    _ping_when_idle(engine)
+    return engine
 
 
-def _sqlite_engine(database_url: str, *, echo: bool) -> AsyncEngine:
+def _ping_when_idle(engine: AsyncEngine) -> None:
+    """Check a pooled connection before use only if it sat idle for IDLE_BEFORE_PING_S.
+
+    `pool_pre_ping` checks every checkout, and asyncpg's ping is three round trips (BEGIN,
+    the ping, ROLLBACK): on a busy node that was more than the page's own query. A connection
+    in steady use has just proved itself; one that sat idle may have been closed by a server
+    restart or a firewall, and a failed ping makes the pool open a fresh one (SQLAlchemy's
+    documented pessimistic disconnect handling)."""
+    pool = engine.sync_engine.pool
+
+    def checked_in(_dbapi_connection: Any, record: Any) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    def checked_out(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.get("idle_since")
+        if since is None or time.monotonic() - since < IDLE_BEFORE_PING_S:
+            return
+        try:
+            dbapi_connection.ping()
+        except Exception as exc:
+            raise DisconnectionError(f"a pooled connection failed its ping: {exc}") from exc
+
+    event.listen(pool, "checkin", checked_in)
+    event.listen(pool, "checkout", checked_out)
+
+
+def _sqlite_engine(database_url: str, *, echo: bool, pool_size: int) -> AsyncEngine:
     path = make_url(database_url).database or ""
     if path and path != ":memory:":
         Path(path).parent.mkdir(parents=True, exist_ok=True)
@@ -45,6 +81,8 @@ def _sqlite_engine(database_url: str, *, echo: bool) -> AsyncEngine:
         database_url,
         echo=echo,
         connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+        pool_size=pool_size,  # each connection is a thread of aiosqlite's: opening one is not free
+        max_overflow=POOL_OVERFLOW,
     )
     event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
     return engine

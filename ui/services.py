@@ -39,6 +39,7 @@ async def open_services(config: NodeConfig, transport: Transport | None = None
     client = OutboundClient.from_config(config, resolver=transport.resolver,
                                         socket_factory=transport.socket_factory)
     direct = SqliteDirect.for_url(config.database_url)
+    services: Services | None = None
     try:
         await claim_process_tag(engine)
         if await migrate.is_current(engine):
@@ -46,9 +47,12 @@ async def open_services(config: NodeConfig, transport: Transport | None = None
             client.signer = signer_for(instance)
         else:  # /ready reports it; `amity serve` migrates before it gets here
             log.warning("services.schema_not_current", extra={"hint": "run `amity migrate`"})
-        yield Services(config=config, engine=engine, sessions=sessions, client=client, direct=direct)
+        services = Services(config=config, engine=engine, sessions=sessions, client=client, direct=direct)
+        yield services
     finally:
         await client.close()
+        if services is not None:
+            await services.one_trip.close()
         if direct is not None:
             await direct.close()
         await engine.dispose()

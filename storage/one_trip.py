@@ -1,0 +1,108 @@
+"""A Core select in one trip to the database, for the hottest read (a warm home page).
+
+Through SQLAlchemy's async layer one select is many trips: on SQLite the cursor, the
+execute, the fetch, the close and the pool's rollback are each a hop to aiosqlite's thread
+(with sixteen pooled connections, sixteen threads contend for the GIL); on PostgreSQL the
+session and the result machinery come on top of the round trip. Measured on a warm home
+page, that was most of its cost (docs/design/performance.md). Here a statement compiled
+once for the engine's dialect runs on the driver itself:
+
+- SQLite: on one reader `sqlite3` connection in its own thread (`SqliteDirect.read`), one
+  hop per statement; WAL lets it read beside the writers;
+- PostgreSQL: on the asyncpg connection of a pooled SQLAlchemy connection (the pool's
+  pre-ping and reset still apply), one round trip.
+
+Parameters go through SQLAlchemy's own bind processing (`construct_expanded_state`), so
+any column type binds as the engine would bind it. Rows come back as the driver returns
+them, without result processing: datetimes are text on SQLite. Callers use them as opaque
+versions and ids, never render them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+import orjson
+from sqlalchemy import func, select
+from sqlalchemy.engine import Dialect
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.sql import visitors
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.elements import BindParameter
+from sqlalchemy.sql.selectable import SelectBase
+
+from storage.sqlite_direct import SqliteDirect
+
+
+class Prepared:
+    """A select compiled once for one dialect.
+
+    A statement that compares with "now" (a mute's end) was built with the time of its
+    building; `datetime_keys` names those parameters, and a run passes the current time."""
+
+    def __init__(self, statement: SelectBase, dialect: Dialect) -> None:
+        compiled = statement.compile(dialect=dialect)
+        assert isinstance(compiled, SQLCompiler)
+        self.compiled = compiled
+        found = {name: bind.type.dialect_impl(dialect).bind_processor(dialect)
+                 for name, bind in compiled.binds.items()}
+        self._processors = {name: processor for name, processor in found.items() if processor is not None}
+        self.datetime_keys = sorted({bind.key for bind in visitors.iterate(statement)
+                                     if isinstance(bind, BindParameter) and isinstance(bind.value, datetime)})
+
+    def expand(self, params: Mapping[str, Any]) -> tuple[str, tuple[Any, ...]]:
+        """The SQL text and its positional values, bound as SQLAlchemy binds them."""
+        state = self.compiled.construct_expanded_state(dict(params))
+        processors = {**self._processors, **state.processors}  # the latter: expanded IN (...) values
+        names = state.positiontup or ()
+        values = tuple(processors[name](state.parameters[name]) if name in processors
+                       else state.parameters[name] for name in names)
+        return state.statement, values
+
+
+def _as_one_json_row(statement: SelectBase) -> SelectBase:
+    """The statement's rows as one JSON array of arrays, in one row. `sqlite3` releases the GIL
+    around each step of a statement and takes it back for each row; with the event loop busy
+    in the other thread, forty rows were forty hand-overs of the GIL. One row is one."""
+    rows = statement.subquery("rows")
+    return select(func.json_group_array(func.json_array(*rows.c))).select_from(rows)
+
+
+class OneTrip:
+    """Runs `Prepared` selects on the engine's driver (see the module docstring)."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        self.dialect = engine.dialect
+        self._reader = SqliteDirect.for_url(engine.url.render_as_string(hide_password=False))
+        self._statements: dict[Any, Prepared] = {}
+
+    def prepared(self, key: Any, build: Callable[[], SelectBase]) -> Prepared:
+        """The statement kept under `key`, compiled from `build()` the first time."""
+        found = self._statements.get(key)
+        if found is None:
+            statement = build()
+            if self._reader is not None:
+                statement = _as_one_json_row(statement)
+            found = self._statements[key] = Prepared(statement, self.dialect)
+        return found
+
+    async def rows(self, prepared: Prepared, params: Mapping[str, Any]) -> Sequence[Sequence[Any]]:
+        sql, values = prepared.expand(params)
+        if self._reader is not None:
+            found = await self._reader.read(lambda conn: conn.execute(sql, values).fetchone())
+            return orjson.loads(found[0]) if found else []
+        async with self.engine.connect() as conn:
+            if self.dialect.name == "postgresql":
+                raw = await conn.get_raw_connection()
+                driver: Any = raw.driver_connection
+                return list(await driver.fetch(sql, *values))
+            # an in-memory SQLite database: only the engine's own connection sees it
+            return list((await conn.exec_driver_sql(sql, values)).all())
+
+    async def close(self) -> None:
+        if self._reader is not None:
+            await self._reader.close()
+            self._reader = None
