@@ -52,14 +52,38 @@ class Prepared:
         self.datetime_keys = sorted({bind.key for bind in visitors.iterate(statement)
                                      if isinstance(bind, BindParameter) and isinstance(bind.value, datetime)})
 
+        # Without expanding (`IN` list) parameters the text never changes: it is kept from the
+        # first run, with each position's parameter (construct_expanded_state is a tenth of a
+        # warm page). Literal-rendered constants (a separator) are part of the kept text.
+        self._constant_text = not compiled.post_compile_params
+        self._fixed: tuple[str, list[tuple[str, BindParameter[Any]]]] | None = None
+
     def expand(self, params: Mapping[str, Any]) -> tuple[str, tuple[Any, ...]]:
         """The SQL text and its positional values, bound as SQLAlchemy binds them."""
+        if self._fixed is not None:
+            return self._fixed[0], self._values(self._fixed[1], params)
         state = self.compiled.construct_expanded_state(dict(params))
-        processors = {**self._processors, **state.processors}  # the latter: expanded IN (...) values
         names = state.positiontup or ()
+        if self._constant_text:
+            self._fixed = (state.statement, [(name, self.compiled.binds[name]) for name in names])
+        processors = {**self._processors, **state.processors}  # the latter: expanded IN (...) values
         values = tuple(processors[name](state.parameters[name]) if name in processors
                        else state.parameters[name] for name in names)
         return state.statement, values
+
+    def _values(self, binds: list[tuple[str, BindParameter[Any]]], params: Mapping[str, Any]
+                ) -> tuple[Any, ...]:
+        values = []
+        for name, bind in binds:
+            if bind.key in params:
+                value = params[bind.key]
+            elif bind.required:
+                raise KeyError(f"a value is required for the parameter {bind.key!r}")
+            else:
+                value = bind.effective_value
+            processor = self._processors.get(name)
+            values.append(value if processor is None else processor(value))
+        return tuple(values)
 
 
 def _as_one_json_row(statement: SelectBase) -> SelectBase:

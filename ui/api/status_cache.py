@@ -35,7 +35,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 from sqlalchemy import String, cast, exists, func, literal, select, union_all
@@ -69,8 +69,7 @@ _PER_VIEWER = frozenset({"account", "reblog", "poll", "favourited", "reblogged",
                          "pinned"})
 
 
-@dataclass(frozen=True)
-class _Row:
+class _Row(NamedTuple):
     """A status's version, the viewer's marks on it, and what the page needs to assemble it."""
 
     id: int
