@@ -102,19 +102,27 @@ class OneTrip:
         self.dialect = engine.dialect
         self._reader = SqliteDirect.for_url(engine.url.render_as_string(hide_password=False))
         self._statements: dict[Any, Prepared] = {}
+        self.observers: list[Callable[[str], None]] = []  # told each statement's text (tests count them)
 
     def prepared(self, key: Any, build: Callable[[], SelectBase]) -> Prepared:
         """The statement kept under `key`, compiled from `build()` the first time."""
         found = self._statements.get(key)
         if found is None:
-            statement = build()
-            if self._reader is not None:
-                statement = _as_one_json_row(statement)
-            found = self._statements[key] = Prepared(statement, self.dialect)
+            found = self._statements[key] = self._prepare(build())
         return found
+
+    def _prepare(self, statement: SelectBase) -> Prepared:
+        return Prepared(_as_one_json_row(statement) if self._reader is not None else statement, self.dialect)
+
+    async def run(self, statement: SelectBase, params: Mapping[str, Any] | None = None
+                  ) -> Sequence[Sequence[Any]]:
+        """A statement used once (its values are in it): compiled now, then as `rows`."""
+        return await self.rows(self._prepare(statement), params or {})
 
     async def rows(self, prepared: Prepared, params: Mapping[str, Any]) -> Sequence[Sequence[Any]]:
         sql, values = prepared.expand(params)
+        for observer in self.observers:
+            observer(sql)
         if self._reader is not None:
             found = await self._reader.read(lambda conn: conn.execute(sql, values).fetchone())
             return orjson.loads(found[0]) if found else []

@@ -273,49 +273,59 @@ async def _accounts(sessions: Sessions, cache: RenderCache, rows: dict[int, _Row
 _JSON_BOOL = {True: b"true", False: b"false"}
 
 
+NO_VIEWER = 0  # `page_rows`' viewer for a reader who is not signed in: no account has id 0
+
+
 @dataclass(frozen=True)
 class _Page:
     rows: dict[int, _Row]
     statuses: dict[int, _Rendered]
     accounts: dict[int, bytes]
-    viewer_id: int
+    viewer_id: int | None
     muted: set[int]
+
+
+def _poll_json(row: _Row, members: bytes, viewer_id: int | None) -> bytes:
+    if viewer_id is None:
+        return b"{" + members + b"}"
+    voted = bool(row.votes) or viewer_id == row.actor_id  # the author cannot vote: Mastodon says voted
+    return b"".join((b"{", members, b',"voted":', _JSON_BOOL[voted], b',"own_votes":',
+                     orjson.dumps(row.votes), b"}"))
 
 
 def _status_json(status_id: int, page: _Page) -> bytes:
     """The status's Entity as the viewer sees it: the cached members, then the account, the
-    boosted status, the poll with the viewer's votes and the viewer's marks."""
+    boosted status, the poll with the viewer's votes and the viewer's marks (none for a reader
+    who is not signed in, as `render_statuses`)."""
     row, rendered = page.rows[status_id], page.statuses[status_id]
     reblog = b"null"
     if row.reblog_of_id is not None and row.reblog_of_id in page.statuses:
         reblog = _status_json(row.reblog_of_id, page)
-    poll = b"null"
-    if rendered.poll is not None:
-        voted = bool(row.votes) or page.viewer_id == row.actor_id
-        poll = b"".join((b"{", rendered.poll, b',"voted":', _JSON_BOOL[voted], b',"own_votes":',
-                         orjson.dumps(row.votes), b"}"))
-    favourited, reblogged, bookmarked, pinned = row.marks
+    poll = b"null" if rendered.poll is None else _poll_json(row, rendered.poll, page.viewer_id)
     parts = [b"{", rendered.members, b',"account":', page.accounts.get(row.actor_id, b"null"),
-             b',"reblog":', reblog, b',"poll":', poll,
-             b',"favourited":', _JSON_BOOL[favourited], b',"reblogged":', _JSON_BOOL[reblogged],
-             b',"bookmarked":', _JSON_BOOL[bookmarked], b',"muted":', _JSON_BOOL[status_id in page.muted]]
-    if row.actor_id == page.viewer_id:  # Mastodon shows `pinned` on one's own statuses only
-        parts += [b',"pinned":', _JSON_BOOL[pinned]]
+             b',"reblog":', reblog, b',"poll":', poll]
+    if page.viewer_id is not None:
+        favourited, reblogged, bookmarked, pinned = row.marks
+        muted = status_id in page.muted
+        parts += [b',"favourited":', _JSON_BOOL[favourited], b',"reblogged":', _JSON_BOOL[reblogged],
+                  b',"bookmarked":', _JSON_BOOL[bookmarked], b',"muted":', _JSON_BOOL[muted]]
+        if row.actor_id == page.viewer_id:  # Mastodon shows `pinned` on one's own statuses only
+            parts += [b',"pinned":', _JSON_BOOL[pinned]]
     parts.append(b"}")
     return b"".join(parts)
 
 
-async def render_page(services: Services, cache: RenderCache, viewer_id: int, found: PageRows, urls: Urls,
-                      *, reader_languages: Sequence[str] = ()) -> bytes:
-    """The JSON array of the page's statuses (newest first) as the viewer sees them, equal to
-    `render_statuses`' but mostly from the cache."""
+async def render_page(services: Services, cache: RenderCache, viewer_id: int | None, found: PageRows,
+                      urls: Urls, *, reader_languages: Sequence[str] = ()) -> bytes:
+    """The JSON array of the page's statuses (newest first) as the viewer (None: not signed in)
+    sees them, equal to `render_statuses`' but mostly from the cache."""
     if not found.ids:
         return b"[]"
     sessions = services.sessions
     statuses = await _statuses(sessions, services, cache, found.rows, urls, tuple(reader_languages))
     accounts = await _accounts(sessions, cache, found.rows, urls)
     muted: set[int] = set()
-    if found.muted_any:
+    if found.muted_any and viewer_id is not None:
         async with sessions() as session:
             muted = await in_muted_threads(session, viewer_id, list(found.rows))
     page = _Page(found.rows, statuses, accounts, viewer_id, muted)

@@ -1,8 +1,9 @@
 """Timelines and status lists: home, public, tag, an account's statuses, bookmarks, favourites.
 
 The queries live in `actors.timelines` (ids only, with the viewer's filters); this module reads
-the parameters, pages them (`ui.api.paging`) and renders the page in bulk with
-`ui.api.status_entity.render_statuses`: a fixed number of queries per page.
+the parameters and pages them (`ui.api.paging`). Timelines render through the status cache in
+one statement (`ui.api.timeline_pages`); bookmarks and favourites, paged by their own ids, in
+bulk with `ui.api.status_entity.render_statuses`: a fixed number of queries per page.
 """
 
 from __future__ import annotations
@@ -20,11 +21,11 @@ from actors.languages import reader_preferences
 from storage.errors import Invalid
 from storage.models import Actor, Bookmark, Favourite, Status
 from ui.api.auth import Auth, MemberAuth, as_member, scoped, scoped_if_token
-from ui.api.home_timeline import home_response
 from ui.api.paging import Page, link_header, newest_first, page_of, paginate
 from ui.api.responses import NOT_FOUND, api_error, json_ok
 from ui.api.routing import add, path_id, urls
 from ui.api.status_entity import render_statuses
+from ui.api.timeline_pages import domain_rules, home_response, status_page_response
 from ui.keys import SERVICES, SESSIONS
 from ui.params import Params, read_params
 
@@ -44,12 +45,11 @@ async def render_page(request: web.Request, db: AsyncSession, viewer: Actor | No
                                  reader_languages=languages)
 
 
-async def _status_page(request: web.Request, viewer: Actor | None, query: Any, page: Page) -> web.Response:
-    """Run a status-id query for one page and answer it with Link headers (cursor: status id)."""
-    async with request.app[SESSIONS]() as db:
-        ids = newest_first((await db.scalars(paginate(query, Status.id, page))).all(), page)
-        body = await render_page(request, db, viewer, ids)
-    return json_ok(body, headers=link_header(request, urls(request).base_url, ids, page))
+async def _status_page(request: web.Request, auth: Auth | None, query: Any, page: Page) -> web.Response:
+    """One page of a status-id query, through the status cache (`ui.api.timeline_pages`)."""
+    member = as_member(auth) if auth is not None and auth.user is not None else None
+    return await status_page_response(request, member.actor if member else None,
+                                      member.user if member else None, query, page)
 
 
 def _status_page_of(params: Params) -> Page:
@@ -69,7 +69,6 @@ def _locality(params: Params) -> dict[str, bool]:
 @scoped("read:statuses", remembered=True)  # the token's lookup kept for seconds (ui.recent)
 async def home(request: web.Request, auth: MemberAuth) -> web.Response:
     page = _status_page_of(await read_params(request))
-    # the same feed, faster (ui.api.home_timeline)
     return await home_response(request, auth.actor, page, user=auth.user)
 
 
@@ -77,10 +76,9 @@ async def home(request: web.Request, auth: MemberAuth) -> web.Response:
 async def public(request: web.Request, auth: Auth | None) -> web.Response:
     params = await read_params(request)
     page, viewer = _status_page_of(params), _viewer(auth)
-    async with request.app[SESSIONS]() as db:
-        rules = await timelines.load_domain_rules(db)
+    rules = await domain_rules(request)
     query = timelines.public(viewer.id if viewer else None, rules, **_locality(params))
-    return await _status_page(request, viewer, query, page)
+    return await _status_page(request, auth, query, page)
 
 
 def _tag_names(params: Params, name: str) -> list[str]:
@@ -97,15 +95,15 @@ async def tag(request: web.Request, auth: Auth | None) -> web.Response:
     main = normalize_tag(request.match_info["hashtag"].removeprefix("#"))
     any_names, all_names, none_names = _tag_names(params, "any"), _tag_names(params, "all"), _tag_names(
         params, "none")
+    rules = await domain_rules(request)
     async with request.app[SESSIONS]() as db:
-        rules = await timelines.load_domain_rules(db)
         ids = await timelines.tag_ids_by_name(db, [main, *any_names, *all_names, *none_names])
     query = timelines.tagged(
         viewer.id if viewer else None, rules,
         any_of=[ids[n] for n in [main, *any_names] if n in ids],
         all_of=[[ids[n]] if n in ids else [] for n in all_names],
         none_of=[ids[n] for n in none_names if n in ids], **_locality(params))
-    return await _status_page(request, viewer, query, page)
+    return await _status_page(request, auth, query, page)
 
 
 @scoped_if_token("read:statuses")
@@ -119,18 +117,18 @@ async def account_statuses(request: web.Request, auth: Auth | None) -> web.Respo
             api_error(404, NOT_FOUND)
         if author.suspended_at is not None:
             return json_ok([])
-        rules = await timelines.load_domain_rules(db)
         tagged = params.text("tagged")
         tag_ids = None
         if tagged:
             found = await timelines.tag_ids_by_name(db, [normalize_tag(tagged.strip().removeprefix("#"))])
             tag_ids = list(found.values())
+    rules = await domain_rules(request)
     query = timelines.account_statuses(
         viewer.id if viewer else None, rules, author_id, only_media=params.flag("only_media") or False,
         exclude_replies=params.flag("exclude_replies") or False,
         exclude_reblogs=params.flag("exclude_reblogs") or False, pinned=params.flag("pinned") or False,
         tag_ids=tag_ids)
-    return await _status_page(request, viewer, query, page)
+    return await _status_page(request, auth, query, page)
 
 
 async def _marked(request: web.Request, viewer: Actor, query: Any, cursor: Any) -> web.Response:

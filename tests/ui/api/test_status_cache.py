@@ -13,7 +13,7 @@ from sqlalchemy import select, update
 
 from storage.models import Actor, MediaAttachment, Mention, Poll, Status, TimelineEntry, utcnow
 from tests.ui.api.test_status_entity import counting_queries
-from tests.ui.api.timeline_helpers import add, follow, remote, status
+from tests.ui.api.timeline_helpers import add, follow, forget_rendered, remote, status
 from tests.ui.client_api import Api, start_api
 from ui.api.entities import Urls
 from ui.api.status_cache import cache_of
@@ -69,6 +69,34 @@ async def test_cached_pages_equal_a_fresh_render_for_the_viewer(any_api: Api) ->
     assert cache_of(any_api.client.app).hits > 0
 
 
+async def _fresh(api: Api, entities: list[dict[str, Any]], viewer_id: int | None) -> list[dict[str, Any]]:
+    async with api.services.sessions() as session:
+        rows = {s.id: s for s in (await session.scalars(
+            select(Status).where(Status.id.in_([int(e["id"]) for e in entities])))).all()}
+        viewer = await session.get(Actor, viewer_id) if viewer_id is not None else None
+        return await render_statuses(session, api.services, viewer, [rows[int(e["id"])] for e in entities],
+                                     Urls(api.config.domain, api.config.base_url))
+
+
+async def test_public_tag_and_account_pages_equal_a_fresh_render_signed_in_or_not(any_api: Api) -> None:
+    ana = await any_api.member("ana")
+    post, *_ = await _rich_home(any_api, ana)
+    token = await any_api.token_for("ana")
+    await any_api.json("POST", f"/api/v1/statuses/{post.id}/favourite", token)
+    paths = ["/api/v1/timelines/public", "/api/v1/timelines/tag/garden",
+             f"/api/v1/accounts/{post.actor_id}/statuses"]
+    for path in paths:
+        for who, viewer_id in ((token, ana.id), (None, None)):
+            cold = list(await any_api.json("GET", f"{path}?limit=40", who))
+            warm = list(await any_api.json("GET", f"{path}?limit=40", who))
+            assert cold and cold == warm == await _fresh(any_api, cold, viewer_id), (path, who)
+            polls = [e["poll"] for e in warm if e["poll"] is not None]
+            assert polls and all(("voted" in poll) == (who is not None) for poll in polls), path
+            assert all(("favourited" in e) == (who is not None) for e in warm), path
+    shown = [e for e in await any_api.json("GET", f"{paths[1]}?limit=40", token) if e["id"] == str(post.id)]
+    assert shown[0]["favourited"] is True
+
+
 async def test_a_cold_page_costs_the_same_queries_whatever_its_length(api: Api) -> None:
     ana = await api.member("ana")
     authors = [await remote(api, f"r{i}") for i in range(6)]
@@ -76,13 +104,10 @@ async def test_a_cold_page_costs_the_same_queries_whatever_its_length(api: Api) 
     await add(api, *(TimelineEntry(owner_id=ana.id, status_id=p.id) for p in posts))
     token = await api.token_for("ana")
     await api.json("GET", f"{HOME}?limit=1&max_id=1", token)  # token touch, statements built
-    cache = cache_of(api.client.app)
-    cache.statuses.items.clear()
-    cache.accounts.items.clear()
+    forget_rendered(api)
     with counting_queries(api) as one:
         await api.json("GET", f"{HOME}?limit=1", token)
-    cache.statuses.items.clear()
-    cache.accounts.items.clear()
+    forget_rendered(api)
     with counting_queries(api) as six:
         assert len(await api.json("GET", f"{HOME}?limit=6", token)) == 6
     assert len(six) == len(one)

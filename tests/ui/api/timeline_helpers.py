@@ -10,6 +10,7 @@ from sqlalchemy import select
 from storage.ids import new_id
 from storage.models import ACCEPTED, Actor, Follow, Status, StatusTag, Tag
 from tests.ui.client_api import Api
+from ui.api.status_cache import cache_of
 
 
 async def remote(api: Api, name: str, domain: str = "remote.example", **fields: Any) -> Actor:
@@ -50,3 +51,10 @@ async def status(api: Api, author: Actor, text: str = "hi", *, visibility: str =
                 await session.flush()
             session.add(StatusTag(status_id=status_id, tag_id=tag_id))
     return row
+
+
+def forget_rendered(api: Api) -> None:
+    """Empty the app's cache of rendered statuses and accounts (`ui.api.status_cache`)."""
+    cache = cache_of(api.client.app)
+    cache.statuses.items.clear()
+    cache.accounts.items.clear()
