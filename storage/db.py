@@ -75,14 +75,17 @@ def _ping_when_idle(engine: AsyncEngine) -> None:
 
 def _sqlite_engine(database_url: str, *, echo: bool, pool_size: int) -> AsyncEngine:
     path = make_url(database_url).database or ""
-    if path and path != ":memory:":
+    in_memory = path in ("", ":memory:")
+    if not in_memory:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
+    # each connection is a thread of aiosqlite's: opening one is not free. An in-memory
+    # database has SQLAlchemy's StaticPool (its one connection), which takes no sizes.
+    sizes = {} if in_memory else {"pool_size": pool_size, "max_overflow": POOL_OVERFLOW}
     engine = create_async_engine(
         database_url,
         echo=echo,
         connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
-        pool_size=pool_size,  # each connection is a thread of aiosqlite's: opening one is not free
-        max_overflow=POOL_OVERFLOW,
+        **sizes,
     )
     event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
     return engine

@@ -14,8 +14,8 @@ once for the engine's dialect runs on the driver itself:
 
 Parameters go through SQLAlchemy's own bind processing (`construct_expanded_state`), so
 any column type binds as the engine would bind it. Rows come back as the driver returns
-them, without result processing: datetimes are text on SQLite. Callers use them as opaque
-versions and ids, never render them.
+them, without result processing: datetimes are text and booleans 0 or 1 on SQLite. Callers
+use them as opaque versions and ids, never render them.
 """
 
 from __future__ import annotations
