@@ -102,6 +102,7 @@ class OneTrip:
         self.dialect = engine.dialect
         self._reader = SqliteDirect.for_url(engine.url.render_as_string(hide_password=False))
         self._statements: dict[Any, Prepared] = {}
+        self._closed = False
         self.observers: list[Callable[[str], None]] = []  # told each statement's text (tests count them)
 
     def prepared(self, key: Any, build: Callable[[], SelectBase]) -> Prepared:
@@ -120,6 +121,8 @@ class OneTrip:
         return await self.rows(self._prepare(statement), params or {})
 
     async def rows(self, prepared: Prepared, params: Mapping[str, Any]) -> Sequence[Sequence[Any]]:
+        if self._closed:
+            raise RuntimeError("this OneTrip is closed (the node is shutting down)")
         sql, values = prepared.expand(params)
         for observer in self.observers:
             observer(sql)
@@ -135,6 +138,9 @@ class OneTrip:
             return list((await conn.exec_driver_sql(sql, values)).all())
 
     async def close(self) -> None:
+        """Close the SQLite reader; no statement runs after this."""
+        if self._closed:
+            return
+        self._closed = True
         if self._reader is not None:
             await self._reader.close()
-            self._reader = None

@@ -337,6 +337,8 @@ async def test_close_closes_the_reader_and_twice_is_harmless(sqlite_url: str) ->
     await trip.close()
     assert not wal.exists()
     await trip.close()
+    with pytest.raises(RuntimeError, match="closed"):  # not a wrongly shaped answer from the engine
+        await trip.rows(five, {})
 
 
 async def test_close_without_a_reader_is_harmless(memory_trip: OneTrip) -> None:
