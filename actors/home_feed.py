@@ -39,18 +39,17 @@ CURSORS = ("max_id", "since_id", "min_id")
 VIEWER = "viewer"
 
 
-def _paged(query: Select[Any], keys: tuple[Any, ...], max_id: Any, since_id: Any, min_id: Any,
-           limit: int) -> Select[Any]:
-    """Bounds on every key (equal columns: the planner then bounds both sides of the join)."""
-    for key in keys:
-        if max_id is not None:
-            query = query.where(key < max_id)
-        if since_id is not None:
-            query = query.where(key > since_id)
-        if min_id is not None:
-            query = query.where(key > min_id)
-    order = keys[0].asc() if min_id is not None else keys[0].desc()
-    return query.order_by(order).limit(limit)
+def _paged(query: Select[Any], key: Any, max_id: Any, since_id: Any, min_id: Any, limit: int) -> Select[Any]:
+    """Bounds on the key of the index the part walks, and only on it: bounding the joined
+    `statuses.id` too offered PostgreSQL a merge join that reads statuses backwards, thousands
+    of rows for forty at scale."""
+    if max_id is not None:
+        query = query.where(key < max_id)
+    if since_id is not None:
+        query = query.where(key > since_id)
+    if min_id is not None:
+        query = query.where(key > min_id)
+    return query.order_by(key.asc() if min_id is not None else key.desc()).limit(limit)
 
 
 def viewer_parameter() -> Any:
@@ -73,9 +72,8 @@ def home_page(viewer_id: int, rules: DomainRules, *, max_id: Any, since_id: Any,
     fed = _joined().join(TimelineEntry, TimelineEntry.status_id == Status.id).where(
         TimelineEntry.owner_id == viewer_id, viewer_filters(viewer_id, rules))
     own = select(Status.id).where(Status.actor_id == viewer_id)
-    fed_keys = (TimelineEntry.status_id, Status.id)
-    parts = [_paged(fed, fed_keys, max_id, since_id, min_id, limit).subquery("fed"),
-             _paged(own, (Status.id,), max_id, since_id, min_id, limit).subquery("own")]
+    parts = [_paged(fed, TimelineEntry.status_id, max_id, since_id, min_id, limit).subquery("fed"),
+             _paged(own, Status.id, max_id, since_id, min_id, limit).subquery("own")]
     merged = union(*(select(part.c.id) for part in parts)).subquery("home")
     order = merged.c.id.asc() if min_id is not None else merged.c.id.desc()
     return select(merged.c.id).order_by(order).limit(limit)

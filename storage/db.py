@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +33,9 @@ POOL_OVERFLOW = 10
 IDLE_BEFORE_PING_S = 30.0
 
 
-def create_engine(database_url: str, *, pool_size: int = POOL_SIZE, echo: bool = False) -> AsyncEngine:
+def create_engine(database_url: str, *, pool_size: int = POOL_SIZE, max_overflow: int = POOL_OVERFLOW,
+                  server_settings: Mapping[str, str] | None = None, echo: bool = False) -> AsyncEngine:
+    """`server_settings`: PostgreSQL settings for each connection of this engine's pool."""
     url = make_url(database_url)
     if url.get_backend_name() == "sqlite":
         return _sqlite_engine(database_url, echo=echo, pool_size=pool_size)
@@ -40,8 +43,9 @@ def create_engine(database_url: str, *, pool_size: int = POOL_SIZE, echo: bool =
         database_url,
         echo=echo,
         pool_size=pool_size,
-        max_overflow=POOL_OVERFLOW,
+        max_overflow=max_overflow,
         pool_recycle=1800,
+        connect_args={"server_settings": dict(server_settings)} if server_settings else {},
     )
     _ping_when_idle(engine)
     return engine

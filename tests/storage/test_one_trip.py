@@ -27,6 +27,7 @@ from sqlalchemy import (
     bindparam,
     event,
     exists,
+    func,
     insert,
     literal,
     select,
@@ -361,3 +362,21 @@ async def test_a_row_written_after_the_reader_opened_is_seen(sqlite_url: str) ->
     finally:
         await trip.close()
         await engine.dispose()
+
+
+async def test_a_generic_plan_statement_runs_where_postgresql_keeps_one_plan(engine: AsyncEngine,
+                                                                           trip: OneTrip) -> None:
+    """PostgreSQL: `generic_plan=True` statements run on connections set to one generic plan;
+    the others keep PostgreSQL's own choice. SQLite has no such setting: both run alike."""
+    mode = select(probes.c.id, func.current_setting("plan_cache_mode")).where(probes.c.id == 5)
+    if engine.dialect.name != "postgresql":
+        plain = trip.prepared("plain", lambda: select(probes.c.id).where(probes.c.id == 5))
+        generic = trip.prepared("generic", lambda: select(probes.c.id).where(probes.c.id == 5),
+                                generic_plan=True)
+        assert await trip.rows(plain, {}) == await trip.rows(generic, {}) == [[5]]
+        return
+    assert await trip.rows(trip.prepared("auto", lambda: mode), {}) == [(5, "auto")]
+    generic = trip.prepared("generic", lambda: mode, generic_plan=True)
+    assert await trip.rows(generic, {}) == [(5, "force_generic_plan")]
+    async with engine.connect() as conn:  # the engine's own pool is left as it was
+        assert (await conn.execute(select(func.current_setting("plan_cache_mode")))).scalar() == "auto"

@@ -64,7 +64,8 @@ def _home_prepared(request: web.Request, rules: timelines.DomainRules, page: Pag
     """The home page's statement, compiled once per shape of page for every member."""
     return request.app[SERVICES].one_trip.prepared(
         ("home", rules, page.limit, cursors),
-        lambda: page_rows(home_statement(rules, page.limit, cursors), viewer_parameter()))
+        lambda: page_rows(home_statement(rules, page.limit, cursors), viewer_parameter()),
+        generic_plan=True)  # an index walk whatever the member: one plan for all (storage.one_trip)
 
 
 async def home_response(request: web.Request, viewer: Actor, page: Page, *, user: User | None = None
