@@ -45,7 +45,7 @@ from storage.sqlite_direct import SqliteDirect
 
 # PostgreSQL connections for generic-plan statements, per process: more statements than this
 # at once wait for one (each is a few ms of a server's core) rather than open more.
-GENERIC_POOL_SIZE = 8
+GENERIC_POOL_SIZE = 4
 
 
 class Prepared:

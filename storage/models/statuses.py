@@ -26,8 +26,7 @@ class Status(Base):
     in_reply_to_id: Mapped[int | None] = mapped_column(
         ForeignKey("statuses.id", ondelete="SET NULL"), index=True)
     in_reply_to_uri: Mapped[str | None] = mapped_column(String(2048), index=True)
-    reblog_of_id: Mapped[int | None] = mapped_column(
-        ForeignKey("statuses.id", ondelete="CASCADE"), index=True)
+    reblog_of_id: Mapped[int | None] = mapped_column(ForeignKey("statuses.id", ondelete="CASCADE"))
     visibility: Mapped[str] = mapped_column(String(16), default="public")
     local_only: Mapped[bool] = mapped_column(Boolean, default=False)
     sensitive: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -50,6 +49,8 @@ class Status(Base):
 
     __table_args__ = (
         Index("ix_statuses_actor_id_id", "actor_id", "id"),
+        # "has this member boosted it?" in one probe; also every lookup by reblog_of_id (0007)
+        Index("ix_statuses_reblog_of_id_actor_id", "reblog_of_id", "actor_id"),
     )
 
 

@@ -38,9 +38,9 @@ from datetime import datetime
 from typing import Any, NamedTuple
 
 import orjson
-from sqlalchemy import String, cast, exists, func, literal, select, union_all
+from sqlalchemy import String, case, cast, exists, false, func, literal, select, union
 from sqlalchemy.orm import aliased
-from sqlalchemy.sql import CompoundSelect, Select
+from sqlalchemy.sql import Select
 
 from federation.services import Services
 from storage.models import (
@@ -130,46 +130,46 @@ class RenderCache:
 cache_of = PerApp(RenderCache)  # one per web process's app
 
 
-def page_rows(page: Select[Any], viewer: Any) -> CompoundSelect[Any]:
+def page_rows(page: Select[Any], viewer: Any) -> Select[Any]:
     """The rows `render_page` needs for the statuses `page` selects (one column of ids) and the
     statuses they boost, as `viewer` (an id or a bound parameter) sees them.
 
-    Two selects (UNION ALL), each an index lookup by id: PostgreSQL scans the whole table for
-    `id IN (...) OR id IN (subquery)`. Beside the versions, each row carries the viewer's marks
-    (one index probe each), their poll choices and whether they muted any conversation."""
+    One select over `statuses` by id (the page's ids and the boosted ones, as a union), each row
+    with its version, whether it is on the page, the viewer's marks, their poll choices and
+    whether they muted any conversation. Each mark is a `LIMIT 1` probe of a unique index:
+    written as EXISTS, PostgreSQL hashed all of the viewer's favourites (hundreds of rows) for
+    every page instead."""
     ids = page.cte("page")
     boosted = aliased(Status, name="boosted")
     boost = aliased(Status, name="boost")
 
+    def probe(*where: Any) -> Any:
+        return select(literal(1)).where(*where).limit(1).scalar_subquery().is_not(None)
+
     def marked(model: Any) -> Any:
-        return exists().where(model.actor_id == viewer, model.status_id == Status.id)
+        return probe(model.actor_id == viewer, model.status_id == Status.id)
 
     # the media's count and newest change, as one text: one index probe instead of two
     newest = func.coalesce(cast(func.max(MediaAttachment.updated_at), String), "")
     media = (select(cast(func.count(), String) + ":" + newest)
              .where(MediaAttachment.status_id == Status.id).scalar_subquery())
-
-    choices = (select(func.aggregate_strings(cast(PollVote.choice, String), ","))
-               .where(PollVote.poll_id == Poll.id, PollVote.actor_id == viewer).scalar_subquery())
-
-    boosted_by_viewer = exists().where(boost.actor_id == viewer, boost.reblog_of_id == Status.id)
-
-    def rows(on_page: int, wanted: Any) -> Select[Any]:
-        return (select(literal(on_page), Status.id, Status.actor_id, Status.reblog_of_id, Status.edited_at,
-                       Status.replies_count, Status.reblogs_count, Status.favourites_count,
-                       Poll.updated_at,
-                       media,
-                       select(StatusCard.card_id).where(StatusCard.status_id == Status.id).scalar_subquery(),
-                       Actor.updated_at, Actor.suspended_at, User.role,
-                       marked(Favourite), boosted_by_viewer,
-                       marked(Bookmark), marked(Pin), choices,
-                       exists().where(ConversationMute.actor_id == viewer))
-                .join(Actor, Actor.id == Status.actor_id).outerjoin(User, User.actor_id == Actor.id)
-                .outerjoin(Poll, Poll.status_id == Status.id).where(wanted))
-
+    # probes only where they can find something: choices where there is a poll, a pin on the
+    # viewer's own statuses (CASE is evaluated lazily on both engines)
+    choices = case((Poll.id.is_not(None), select(func.aggregate_strings(cast(PollVote.choice, String), ","))
+                    .where(PollVote.poll_id == Poll.id, PollVote.actor_id == viewer).scalar_subquery()))
+    pinned = case((Status.actor_id == viewer, marked(Pin)), else_=false())
+    card = select(StatusCard.card_id).where(StatusCard.status_id == Status.id).scalar_subquery()
     originals = select(boosted.reblog_of_id).where(boosted.id.in_(select(ids.c[0])),
                                                    boosted.reblog_of_id.is_not(None))
-    return union_all(rows(1, Status.id.in_(select(ids.c[0]))), rows(0, Status.id.in_(originals)))
+    return (select(Status.id.in_(select(ids.c[0])), Status.id, Status.actor_id, Status.reblog_of_id,
+                   Status.edited_at, Status.replies_count, Status.reblogs_count, Status.favourites_count,
+                   Poll.updated_at, media, card, Actor.updated_at, Actor.suspended_at, User.role,
+                   marked(Favourite), probe(boost.reblog_of_id == Status.id, boost.actor_id == viewer),
+                   marked(Bookmark), pinned, choices,
+                   exists().where(ConversationMute.actor_id == viewer))  # once, not per row
+            .join(Actor, Actor.id == Status.actor_id).outerjoin(User, User.actor_id == Actor.id)
+            .outerjoin(Poll, Poll.status_id == Status.id)
+            .where(Status.id.in_(union(select(ids.c[0]), originals))))
 
 
 @dataclass(frozen=True)
@@ -186,8 +186,7 @@ def read_page_rows(found: Sequence[Sequence[Any]]) -> PageRows:
     muted_any = False
     for (on_page, status_id, actor_id, reblog_of_id, *version, updated_at, suspended_at, role,
          favourited, reblogged, bookmarked, pinned, choices, muted) in found:
-        known = rows.get(status_id)  # a status on the page may also be boosted by another
-        rows[status_id] = _Row(status_id, actor_id, reblog_of_id, bool(on_page or (known and known.on_page)),
+        rows[status_id] = _Row(status_id, actor_id, reblog_of_id, bool(on_page),
                                tuple(version), (updated_at, suspended_at, role),
                                (bool(favourited), bool(reblogged), bool(bookmarked), bool(pinned)),
                                sorted(int(c) for c in choices.split(",")) if choices else [])
