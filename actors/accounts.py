@@ -123,8 +123,13 @@ async def count_local_users(session: AsyncSession) -> int:
 
 
 async def set_role(session: AsyncSession, username: str, role: str) -> User:
+    """The one way a role changes: the actor's `updated_at` moves with it, because the role is
+    part of the Account entity and rendered accounts are cached by `updated_at`."""
     user = await find_user(session, username)
     user.role = validate_role(role)
+    actor = await session.get(Actor, user.actor_id)
+    if actor is not None:
+        actor.updated_at = utcnow()
     return user
 
 

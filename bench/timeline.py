@@ -125,12 +125,27 @@ async def _sqlite_database(tmp: Path, scale: Scale) -> tuple[str, Seeded]:
     if cached.exists() and info.exists():
         progress(f"sqlite: copying the cached seeded database {cached.name}")
         shutil.copyfile(cached, target)
+        await _migrated(f"sqlite+aiosqlite:///{target}")
         return f"sqlite+aiosqlite:///{target}", Seeded(**json.loads(info.read_text()))
     seeded = await seed(f"sqlite+aiosqlite:///{target}", scale)
     CACHE_DIR.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(target, cached)
     info.write_text(json.dumps(asdict(seeded)))
     return f"sqlite+aiosqlite:///{target}", seeded
+
+
+async def _migrated(url: str) -> None:
+    """A cached copy is keyed by its columns: migrations since (an index) are applied to it."""
+    from storage import migrate
+    from storage.db import create_engine
+
+    engine = create_engine(url)
+    try:
+        before, after = await migrate.upgrade(engine)
+    finally:
+        await engine.dispose()
+    if before != after:
+        progress(f"sqlite: migrated the copy from {before} to {after}")
 
 
 async def _pg_database(admin_url: str, scale: Scale) -> tuple[str, str, Seeded]:

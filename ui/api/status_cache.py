@@ -14,8 +14,9 @@ state is spliced in per request:
   once; a deleted status is not on the page at all. Entries also expire after STATUS_MAX_AGE_S
   (what the version does not cover: a custom emoji disabled, a card refetched) and when the
   poll they show ends;
-- an account entry holds the Account entity's JSON keyed by the actor's `updated_at`,
-  `suspended_at` and role (read with the versions): a profile change shows at once. Its counts
+- an account entry holds the Account entity's JSON keyed by the actor's `updated_at` and
+  `suspended_at` (read with the versions; a role change moves `updated_at`,
+  `actors.accounts.set_role`): a profile change shows at once. Its counts
   (followers, following, statuses) are as old as ACCOUNT_MAX_AGE_S at most, as Mastodon's own
   cached counts;
 - per request, read with the versions in the same statement: favourited / reblogged /
@@ -54,7 +55,6 @@ from storage.models import (
     PollVote,
     Status,
     StatusCard,
-    User,
 )
 from ui.api.entities import Urls, render_accounts
 from ui.api.status_entity import in_muted_threads, render_statuses
@@ -163,12 +163,11 @@ def page_rows(page: Select[Any], viewer: Any) -> Select[Any]:
                                                    boosted.reblog_of_id.is_not(None))
     return (select(Status.id.in_(select(ids.c[0])), Status.id, Status.actor_id, Status.reblog_of_id,
                    Status.edited_at, Status.replies_count, Status.reblogs_count, Status.favourites_count,
-                   Poll.updated_at, media, card, Actor.updated_at, Actor.suspended_at, User.role,
+                   Poll.updated_at, media, card, Actor.updated_at, Actor.suspended_at,
                    marked(Favourite), probe(boost.reblog_of_id == Status.id, boost.actor_id == viewer),
                    marked(Bookmark), pinned, choices,
                    exists().where(ConversationMute.actor_id == viewer))  # once, not per row
-            .join(Actor, Actor.id == Status.actor_id).outerjoin(User, User.actor_id == Actor.id)
-            .outerjoin(Poll, Poll.status_id == Status.id)
+            .join(Actor, Actor.id == Status.actor_id).outerjoin(Poll, Poll.status_id == Status.id)
             .where(Status.id.in_(union(select(ids.c[0]), originals))))
 
 
@@ -184,10 +183,10 @@ class PageRows:
 def read_page_rows(found: Sequence[Sequence[Any]]) -> PageRows:
     rows: dict[int, _Row] = {}
     muted_any = False
-    for (on_page, status_id, actor_id, reblog_of_id, *version, updated_at, suspended_at, role,
+    for (on_page, status_id, actor_id, reblog_of_id, *version, updated_at, suspended_at,
          favourited, reblogged, bookmarked, pinned, choices, muted) in found:
         rows[status_id] = _Row(status_id, actor_id, reblog_of_id, bool(on_page),
-                               tuple(version), (updated_at, suspended_at, role),
+                               tuple(version), (updated_at, suspended_at),
                                (bool(favourited), bool(reblogged), bool(bookmarked), bool(pinned)),
                                sorted(int(c) for c in choices.split(",")) if choices else [])
         muted_any = muted_any or bool(muted)

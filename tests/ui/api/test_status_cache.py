@@ -197,6 +197,19 @@ async def test_a_profile_change_shows_at_once(any_api: Api) -> None:
     assert (await _one(any_api, token, posted["id"]))["account"]["display_name"] == "Ana Lovelace"
 
 
+async def test_a_role_change_shows_at_once(any_api: Api) -> None:
+    from actors.accounts import set_role
+
+    await any_api.member("ana")
+    token = await any_api.token_for("ana")
+    posted = await any_api.json("POST", "/api/v1/statuses", token, data={"status": "hello"})
+    assert (await _one(any_api, token, posted["id"]))["account"]["roles"] == []
+    async with any_api.services.sessions() as session, session.begin():
+        await set_role(session, "ana", "moderator")
+    roles = (await _one(any_api, token, posted["id"]))["account"]["roles"]
+    assert [role["name"] for role in roles] == ["Moderator"]
+
+
 async def test_another_process_changes_show_at_once(db_url: str, aiohttp_client: AiohttpClient,
                                                     tmp_path: Path) -> None:
     """Two apps on one database, as two web processes: each has its own cache."""
