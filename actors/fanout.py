@@ -55,7 +55,7 @@ async def enqueue_fanout(session: AsyncSession, payload: dict[str, Any]) -> int:
 
 async def run_fanout(ctx: JobContext) -> None:
     services: Services = ctx.deps
-    async with services.sessions() as session, session.begin():
+    async with services.write_turn(), services.sessions() as session, session.begin():
         result = await fan_out(session, ctx.payload, local_domain=services.domain)
     if result.deliveries:
         services.wake_workers()  # committed: no need to wait for the next poll

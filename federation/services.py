@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager, nullcontext
 from dataclasses import dataclass, field
+from typing import Any
 
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -28,11 +30,19 @@ class Services:
     wake_workers: Callable[[], None] = field(default=lambda: None)
     # Media files processed at once by this process (each large image can take ~0.5 GB).
     media_slots: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(2))
+    # SQLite has one writer at a time: write-heavy jobs of this process take turns here rather
+    # than in SQLite's busy handler, which is not fair (a waiter can miss every free moment
+    # until its timeout and fail with "database is locked"). Unused on PostgreSQL.
+    sqlite_writes: asyncio.Lock = field(default_factory=asyncio.Lock)
     # Hot reads run on the driver in one trip (the home timeline); closed with the engine.
     one_trip: OneTrip = field(init=False)
 
     def __post_init__(self) -> None:
         self.one_trip = OneTrip(self.engine)
+
+    def write_turn(self) -> AbstractAsyncContextManager[Any]:
+        """Around a write-heavy job's transaction: on SQLite, one at a time in this process."""
+        return self.sqlite_writes if self.engine.dialect.name == "sqlite" else nullcontext()
 
     @property
     def base_url(self) -> str:

@@ -136,9 +136,9 @@ def page_rows(page: Select[Any], viewer: Any) -> Select[Any]:
 
     One select over `statuses` by id (the page's ids and the boosted ones, as a union), each row
     with its version, whether it is on the page, the viewer's marks, their poll choices and
-    whether they muted any conversation. Each mark is a `LIMIT 1` probe of a unique index:
-    written as EXISTS, PostgreSQL hashed all of the viewer's favourites (hundreds of rows) for
-    every page instead."""
+    whether they muted any conversation. Each mark is a `LIMIT 1` probe of an index on
+    (member, status): written as EXISTS, PostgreSQL hashed all of the viewer's favourites
+    (hundreds of rows) for every page instead."""
     ids = page.cte("page")
     boosted = aliased(Status, name="boosted")
     boost = aliased(Status, name="boost")
