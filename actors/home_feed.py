@@ -65,10 +65,10 @@ def home_statement(rules: DomainRules, limit: int, cursors: tuple[str, ...]) -> 
     return home_page(viewer, rules, limit=limit, **bounds)
 
 
-def home_page(viewer_id: int, rules: DomainRules, *, max_id: Any, since_id: Any, min_id: Any, limit: int
+def home_page(viewer_id: Any, rules: DomainRules, *, max_id: Any, since_id: Any, min_id: Any, limit: int
               ) -> Select[Any]:
-    """Status ids of one home page: newest first, or oldest first when `min_id` is given. Cursors
-    are ids or bound parameters."""
+    """Status ids of one home page: newest first, or oldest first when `min_id` is given. The
+    viewer and the cursors are ids or bound parameters."""
     fed = _joined().join(TimelineEntry, TimelineEntry.status_id == Status.id).where(
         TimelineEntry.owner_id == viewer_id, viewer_filters(viewer_id, rules))
     own = select(Status.id).where(Status.actor_id == viewer_id)

@@ -47,9 +47,9 @@ from aiohttp import web
 
 from bench import timeline_seed
 from bench.servers import Server, asyncpg_dsn, pg_admin, print_json, serve
-from bench.timeline_load import CONCURRENCY, HOME, PAGE, Get, measure, node_config, progress
+from bench.timeline_load import CONCURRENCY, HOME, PAGE, Get, measure, node_config
 from bench.timeline_posting import creation
-from bench.timeline_seed import FULL, NODE_DOMAIN, QUICK, Scale, Seeded, seed
+from bench.timeline_seed import FULL, NODE_DOMAIN, QUICK, Scale, Seeded, progress, seed
 
 REQUESTS, QUICK_REQUESTS = 1_000, 300
 POSTS, QUICK_POSTS = 200, 40

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import secrets
 import statistics
-import sys
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -27,10 +26,6 @@ PAGE = 40
 HOME = "/api/v1/timelines/home"
 REQUEST_TIMEOUT_S = 120.0
 ERROR_SAMPLES = 5
-
-
-def progress(message: str) -> None:
-    print(f"bench.timeline: {message}", file=sys.stderr, flush=True)
 
 
 @dataclass(frozen=True)

@@ -12,8 +12,8 @@ from typing import Any
 from sqlalchemy import func, insert, select
 
 from bench.servers import Server
-from bench.timeline_load import POST_CONCURRENCY, Post, measure, node_config, progress
-from bench.timeline_seed import NODE_DOMAIN, Seeded
+from bench.timeline_load import POST_CONCURRENCY, Post, measure, node_config
+from bench.timeline_seed import NODE_DOMAIN, Seeded, progress
 from storage.db import create_engine
 from storage.ids import new_id
 from storage.models import Job, Status, TimelineEntry, utcnow

@@ -20,7 +20,6 @@ What is in it (full scale; `--quick` divides):
 from __future__ import annotations
 
 import hashlib
-import json
 import random
 import secrets
 import sys
@@ -30,9 +29,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import JSON, Table, insert, text
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy import text
 
+from bench.bulk_rows import Writer
 from federation.keys import generate_rsa_keypair
 from storage import migrate
 from storage.db import create_engine
@@ -95,7 +94,7 @@ class Seeded:
     seconds: float = 0.0
 
 
-def _progress(message: str) -> None:
+def progress(message: str) -> None:
     print(f"bench.timeline: {message}", file=sys.stderr, flush=True)
 
 
@@ -107,58 +106,6 @@ def schema_hash() -> str:
     shape = str(SEED_VERSION) + repr(sorted((t.name, [(c.name, str(c.type)) for c in t.columns])
                         for t in Base.metadata.tables.values()))
     return hashlib.sha256(shape.encode()).hexdigest()[:16]
-
-
-def _defaults(table: Table) -> dict[str, Any]:
-    """Python-side defaults of a table's columns, as the ORM would fill them (Core executemany
-    needs every row to carry the same keys)."""
-    values: dict[str, Any] = {}
-    for column in table.columns:
-        default = column.default
-        if default is None:
-            continue
-        arg = getattr(default, "arg", None)
-        if getattr(default, "is_scalar", False):
-            values[column.name] = arg
-        elif callable(arg):
-            values[column.name] = arg(None)
-    return values
-
-
-class Writer:
-    """Chunked inserts with each table's defaults filled in: Core executemany on SQLite, COPY
-    (asyncpg `copy_records_to_table`) on PostgreSQL."""
-
-    def __init__(self, conn: AsyncConnection) -> None:
-        self.conn = conn
-        self.counts: dict[str, int] = {}
-        self._defaults: dict[str, dict[str, Any]] = {}
-        self._copy: Any = None
-
-    async def start(self) -> None:
-        if self.conn.dialect.name == "postgresql":
-            raw = await self.conn.get_raw_connection()
-            self._copy = raw.driver_connection  # the asyncpg connection, inside our transaction
-
-    async def rows(self, model: Any, rows: list[dict[str, Any]]) -> None:
-        if not rows:
-            return
-        table: Table = model.__table__
-        defaults = self._defaults.setdefault(table.name, _defaults(table))
-        full = [{**defaults, **row} for row in rows]
-        if self._copy is not None:
-            await self._copy_rows(table, full)
-        else:
-            for start in range(0, len(full), CHUNK):
-                await self.conn.execute(insert(table), full[start:start + CHUNK])
-        self.counts[table.name] = self.counts.get(table.name, 0) + len(rows)
-
-    async def _copy_rows(self, table: Table, rows: list[dict[str, Any]]) -> None:
-        columns = [c.name for c in table.columns if c.name in rows[0]]
-        as_json = {c.name for c in table.columns if isinstance(c.type, JSON)}
-        records = [tuple(json.dumps(row[c]) if c in as_json and row[c] is not None else row[c]
-                         for c in columns) for row in rows]
-        await self._copy.copy_records_to_table(table.name, records=records, columns=columns)
 
 
 def _status_id(index: int, start_ms: int) -> int:
@@ -379,7 +326,7 @@ async def seed(url: str, scale: Scale) -> Seeded:
             await writer.rows(Follow, follows)
             await writer.rows(Tag, seeder.tags())
             await conn.commit()
-            _progress(f"seed: {len(actors)} accounts, {len(follows)} follows")
+            progress(f"seed: {len(actors)} accounts, {len(follows)} follows")
             for n, chunk in enumerate(seeder.status_chunks(followees), 1):
                 await writer.rows(Status, chunk["statuses"])
                 await writer.rows(MediaAttachment, chunk["media"])
@@ -395,7 +342,7 @@ async def seed(url: str, scale: Scale) -> Seeded:
                     home[viewer_ids.index(row["owner_id"])].append(row["status_id"])
                 done = min(n * CHUNK, scale.statuses)
                 if n % 5 == 0 or done == scale.statuses:
-                    _progress(f"seed: {done:,} / {scale.statuses:,} statuses "
+                    progress(f"seed: {done:,} / {scale.statuses:,} statuses "
                               f"({time.perf_counter() - started:.0f} s)")
             viewer_tokens, poster_token = await _tokens(writer, seeder)
             await conn.commit()
@@ -404,7 +351,7 @@ async def seed(url: str, scale: Scale) -> Seeded:
     finally:
         await engine.dispose()
     seconds = time.perf_counter() - started
-    _progress(f"seed: done in {seconds:.0f} s")
+    progress(f"seed: done in {seconds:.0f} s")
     return Seeded(viewer_tokens=viewer_tokens, viewer_page_ids=[sorted(h, reverse=True) for h in home],
                   poster_token=poster_token, poster_id=seeder.actor_ids[seeder.poster],
                   local_followers=len(seeder.local_followers), counts=writer.counts,

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
+from functools import cached_property
 from typing import Any
 
 import orjson
@@ -62,14 +63,19 @@ class Prepared:
         found = {name: bind.type.dialect_impl(dialect).bind_processor(dialect)
                  for name, bind in compiled.binds.items()}
         self._processors = {name: processor for name, processor in found.items() if processor is not None}
-        self.datetime_keys = sorted({bind.key for bind in visitors.iterate(statement)
-                                     if isinstance(bind, BindParameter) and isinstance(bind.value, datetime)})
+        self._statement = statement
 
         # Without expanding (`IN` list) parameters the text never changes: it is kept from the
         # first run, with each position's parameter (construct_expanded_state is a tenth of a
         # warm page). Literal-rendered constants (a separator) are part of the kept text.
         self._constant_text = not compiled.post_compile_params
         self._fixed: tuple[str, list[tuple[str, BindParameter[Any]]]] | None = None
+
+    @cached_property
+    def datetime_keys(self) -> list[str]:
+        """Walked on first use only: statements compiled for one run never ask."""
+        return sorted({bind.key for bind in visitors.iterate(self._statement)
+                       if isinstance(bind, BindParameter) and isinstance(bind.value, datetime)})
 
     def expand(self, params: Mapping[str, Any]) -> tuple[str, tuple[Any, ...]]:
         """The SQL text and its positional values, bound as SQLAlchemy binds them."""

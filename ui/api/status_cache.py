@@ -131,7 +131,7 @@ cache_of = PerApp(RenderCache)  # one per web process's app
 
 
 def page_rows(page: Select[Any], viewer: Any) -> Select[Any]:
-    """The rows `render_page` needs for the statuses `page` selects (one column of ids) and the
+    """The rows `render_page_json` needs for the statuses `page` selects (one column of ids) and the
     statuses they boost, as `viewer` (an id or a bound parameter) sees them.
 
     One select over `statuses` by id (the page's ids and the boosted ones, as a union), each row
@@ -313,7 +313,7 @@ def _status_json(status_id: int, page: _Page) -> bytes:
     return b"".join(parts)
 
 
-async def render_page(services: Services, cache: RenderCache, viewer_id: int | None, found: PageRows,
+async def render_page_json(services: Services, cache: RenderCache, viewer_id: int | None, found: PageRows,
                       urls: Urls, *, reader_languages: Sequence[str] = ()) -> bytes:
     """The JSON array of the page's statuses (newest first) as the viewer (None: not signed in)
     sees them, equal to `render_statuses`' but mostly from the cache."""

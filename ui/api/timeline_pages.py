@@ -24,7 +24,7 @@ from storage.models import Actor, Status, User, utcnow
 from storage.one_trip import Prepared
 from ui.api.paging import Page, link_header, paginate
 from ui.api.routing import urls
-from ui.api.status_cache import NO_VIEWER, PageRows, cache_of, page_rows, read_page_rows, render_page
+from ui.api.status_cache import NO_VIEWER, PageRows, cache_of, page_rows, read_page_rows, render_page_json
 from ui.keys import SERVICES, SESSIONS
 from ui.recent import recent_of
 
@@ -53,7 +53,7 @@ async def _languages(request: web.Request, viewer: Actor | None, user: User | No
 async def _answer(request: web.Request, viewer: Actor | None, user: User | None, found: PageRows,
                   page: Page) -> web.Response:
     node = urls(request)
-    body = await render_page(request.app[SERVICES], cache_of(request.app), viewer.id if viewer else None,
+    body = await render_page_json(request.app[SERVICES], cache_of(request.app), viewer.id if viewer else None,
                              found, node, reader_languages=await _languages(request, viewer, user))
     return web.Response(body=body, content_type="application/json",
                         headers=link_header(request, node.base_url, found.ids, page))
