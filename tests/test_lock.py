@@ -45,13 +45,14 @@ def _declared(extra: str | None) -> list[Requirement]:
 
 @pytest.mark.parametrize("python", PYTHONS)
 @pytest.mark.parametrize(("lock", "extra"), [("runtime.txt", None), ("test.txt", "test")])
-def test_every_declared_dependency_is_pinned_within_its_range(lock: str, extra: str | None, python: str) -> None:
+def test_every_declared_dependency_is_pinned_within_its_range(lock: str, extra: str | None,
+                                                              python: str) -> None:
     pins = _pins(lock, python)
     for requirement in _declared(extra):
         if requirement.marker and not requirement.marker.evaluate(_environment(python)):
             continue
         name = canonicalize_name(requirement.name)
-        assert name in pins, f"{requirement} is not in requirements/{lock} for Python {python}: run `make lock`"
+        assert name in pins, f"{requirement} is not in requirements/{lock} for {python}: run `make lock`"
         assert requirement.specifier.contains(pins[name], prereleases=True), \
             f"requirements/{lock} pins {name} {pins[name]}, outside {requirement.specifier}: run `make lock`"
 
