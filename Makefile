@@ -5,20 +5,28 @@ BIN    := $(VENV)/bin
 DATA   := data
 CONFIG := $(DATA)/amity.toml
 
-.PHONY: run test lint bench clean-data
+.PHONY: run test lint bench lock clean-data
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
-# Runtime dependencies only, so `make run` starts fast on a fresh machine.
-$(VENV)/.runtime: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e .
+# Runtime dependencies only, so `make run` starts fast on a fresh machine. Both installs take the
+# exact versions in requirements/ (the lock, tested on Python 3.11 to 3.13); `make lock` refreshes it.
+$(VENV)/.runtime: pyproject.toml requirements/runtime.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements/runtime.txt
+	$(BIN)/pip install --quiet --no-deps -e .
 	touch $@
 
-$(VENV)/.test: pyproject.toml $(VENV)/.runtime
-	$(BIN)/pip install --quiet -e '.[test]'
+$(VENV)/.test: pyproject.toml requirements/test.txt $(VENV)/.runtime
+	$(BIN)/pip install --quiet -r requirements/test.txt
 	touch $@
+
+# Re-resolve the lock from pyproject.toml for every Python from 3.11 on (uv's universal mode).
+lock: | $(BIN)/python
+	$(BIN)/pip install --quiet uv
+	$(BIN)/uv pip compile pyproject.toml --universal --python-version 3.11 --upgrade -q --no-header -o requirements/runtime.txt
+	$(BIN)/uv pip compile pyproject.toml --universal --python-version 3.11 --upgrade -q --no-header --extra test -o requirements/test.txt
 
 $(CONFIG): | $(VENV)/.runtime
 	$(BIN)/amity --config $(CONFIG) init --domain localhost:8080 --scheme http \

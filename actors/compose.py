@@ -33,6 +33,7 @@ PLAIN, MARKDOWN, HTML = "text/plain", "text/markdown", "text/html"
 FORMATS = (PLAIN, MARKDOWN)
 MAX_TAG_CHARS = 100
 DISPLAY_URL_CHARS = 30  # Mastodon shows this much of a link's address
+URL_WEIGHT = 23  # what a link counts towards a post's length (`characters_reserved_per_url`)
 
 # @user or @user@host[:port] (Mastodon's MENTION_RE, plus a port for development nodes).
 MENTION = re.compile(r"(?<![\w/@])@([a-z0-9_]+(?:[a-z0-9_.-]+[a-z0-9_])?)"
@@ -244,3 +245,13 @@ def _fix_autolinks(body: str) -> str:
     """Markdown autolinks (`<https://…>`), whose text is their address, shortened like bare URLs."""
     return _AUTOLINK.sub(lambda m: link_html(html.unescape(m.group(1))) if URL.fullmatch(
         html.unescape(m.group(1))) else m.group(0), body)
+
+
+def countable_length(text: str) -> int:
+    """A post's length as Mastodon counts it (and apps show it): each link counts URL_WEIGHT
+    characters whatever its length, and `@user@host` counts as `@user`."""
+    def link(match: re.Match[str]) -> str:
+        url = match.group(0)
+        kept = url.rstrip(_TRAILING)
+        return "x" * URL_WEIGHT + url[len(kept):]
+    return len(MENTION.sub(lambda m: "@" + m.group(1), URL.sub(link, text)))

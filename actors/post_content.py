@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from actors import emoji as emoji_rows
 from actors import mentions as mention_lookup
-from actors.compose import FORMATS, Composed, compose, scan
+from actors.compose import FORMATS, Composed, compose, countable_length, scan
 from actors.tags import set_status_emojis, set_status_tags
 from federation.sanitize import plain_text
 from storage import settings
@@ -64,6 +64,12 @@ async def default_format(session: AsyncSession, author: Actor) -> str:
     return chosen if chosen in FORMATS else FORMATS[0]
 
 
+def check_length(config: NodeConfig, text: str, summary: str) -> None:
+    """The text and content warning together fit `max_status_chars`, counted as apps count them."""
+    if countable_length(text) + len(summary) > config.limits.max_status_chars:
+        raise Invalid(f"a status is at most {config.limits.max_status_chars} characters")
+
+
 async def build(session: AsyncSession, config: NodeConfig, author: Actor, *, text: str,
                 content_type: str | None, language: str | None, content_map: Mapping[str, str],
                 summary: str, summary_map: Mapping[str, str],
@@ -85,8 +91,7 @@ async def build(session: AsyncSession, config: NodeConfig, author: Actor, *, tex
     for lang, source in sources.items():
         if not source.strip() and not (allow_empty and lang == primary):
             raise Invalid("a status needs some text" if lang == primary else f"the {lang} version is empty")
-        if len(source) + len(summaries.get(lang, "")) > config.limits.max_status_chars:
-            raise Invalid(f"a status is at most {config.limits.max_status_chars} characters")
+        check_length(config, source, summaries.get(lang, ""))
     handles, shortcodes = [], []
     for source in sources.values():
         found_handles, found_codes = scan(source, fmt)

@@ -89,8 +89,7 @@ def _content(config: NodeConfig, text: str | None, content_html: str | None, sum
     source = text if text is not None else content_html or ""
     if not source.strip() and not has_media:
         raise Invalid("a status needs some text")
-    if len(source) + len(summary) > config.limits.max_status_chars:
-        raise Invalid(f"a status is at most {config.limits.max_status_chars} characters")
+    post_content.check_length(config, source, summary)
     if text is not None:
         return plain_text_to_html(text), text, "text/plain"
     return clean_html(source), source, "text/html"

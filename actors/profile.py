@@ -20,6 +20,8 @@ from storage.models import ACCEPTED, Actor, Follow, utcnow
 MAX_DISPLAY_NAME = 100
 MAX_NOTE = 500
 MAX_FIELDS = 4
+MAX_FIELD_NAME = 255  # characters, as Mastodon (`profile_field_name_limit`)
+MAX_FIELD_VALUE = 255
 
 
 async def update_profile(session: AsyncSession, actor: Actor, *, base_url: str,
@@ -43,14 +45,22 @@ async def update_profile(session: AsyncSession, actor: Actor, *, base_url: str,
     if fields is not None:
         if len(fields) > MAX_FIELDS:
             raise Invalid(f"at most {MAX_FIELDS} profile fields")
-        actor.fields = [{"name": plain_text(f.get("name", ""), limit=255),
-                         "value": plain_text(f.get("value", ""), limit=2047)} for f in fields]
+        actor.fields = [_field(f) for f in fields]
     for name, value in (("locked", locked), ("discoverable", discoverable), ("bot", bot)):
         if value is not None:
             setattr(actor, name, value)
     actor.updated_at = utcnow()
     await session.flush()
     return await _send_update(session, actor, base_url=base_url)
+
+
+def _field(field: dict[str, str]) -> dict[str, str]:
+    name, value = field.get("name", ""), field.get("value", "")
+    if len(name) > MAX_FIELD_NAME:
+        raise Invalid(f"a profile field's name is at most {MAX_FIELD_NAME} characters")
+    if len(value) > MAX_FIELD_VALUE:
+        raise Invalid(f"a profile field's value is at most {MAX_FIELD_VALUE} characters")
+    return {"name": plain_text(name, limit=MAX_FIELD_NAME), "value": plain_text(value, limit=MAX_FIELD_VALUE)}
 
 
 async def _send_update(session: AsyncSession, actor: Actor, *, base_url: str) -> int:

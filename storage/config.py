@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 DEFAULT_CONFIG_PATH = "amity.toml"
+DEVELOPMENT_CONFIG_PATH = "data/amity.toml"  # the development node that `make run` initialises
 ENV_PREFIX = "AMITY_"
 # AMITY_* variables that are not node config: the config path, debugging, the test suite's own.
 _NOT_CONFIG_ENV = ("AMITY_CONFIG", "AMITY_DEBUG", "AMITY_TEST_")
@@ -108,12 +109,13 @@ def load_config(path: str | os.PathLike[str] | None = None,
                 environ: Mapping[str, str] | None = None) -> NodeConfig:
     """Read the node config from a TOML file (if present) and the environment.
 
-    `path=None` means `$AMITY_CONFIG` or `./amity.toml`. A missing file is allowed only
-    when the environment supplies every required key.
+    `path=None` means `$AMITY_CONFIG`, else `./amity.toml`, else `./data/amity.toml` (so the
+    CLI finds `make run`'s node from the repository root). A missing file is allowed only when
+    the environment supplies every required key.
     """
     environ = os.environ if environ is None else environ
     explicit = path is not None or "AMITY_CONFIG" in environ
-    config_path = Path(path or environ.get("AMITY_CONFIG") or DEFAULT_CONFIG_PATH)
+    config_path = Path(path or environ.get("AMITY_CONFIG") or found_config_path())
     raw: dict[str, Any] = {}
     if config_path.exists():
         raw = _read_toml(config_path)
@@ -121,7 +123,17 @@ def load_config(path: str | os.PathLike[str] | None = None,
         raise ConfigError(f"config file {config_path} not found: run `amity init` or pass --config")
     raw = _apply_environment(raw, environ)
     base_dir = config_path.resolve().parent if config_path.exists() else Path.cwd()
-    return build_config(raw, base_dir=base_dir, source=str(config_path))
+    source = str(config_path) if config_path.exists() else (
+        f"no {DEFAULT_CONFIG_PATH} or {DEVELOPMENT_CONFIG_PATH} here (pass --config or set AMITY_CONFIG)")
+    return build_config(raw, base_dir=base_dir, source=source)
+
+
+def found_config_path() -> Path:
+    """The config file used when none is named: ./amity.toml, or the development node's."""
+    for candidate in (DEFAULT_CONFIG_PATH, DEVELOPMENT_CONFIG_PATH):
+        if Path(candidate).exists():
+            return Path(candidate)
+    return Path(DEFAULT_CONFIG_PATH)
 
 
 def _read_toml(path: Path) -> dict[str, Any]:

@@ -28,7 +28,8 @@ class Parser(argparse.ArgumentParser):
 def build_parser() -> Parser:
     parser = Parser(prog="amity", description="Amity: a federated social network server for "
                     "community centres, classrooms and libraries.")
-    parser.add_argument("--config", help="path to amity.toml (default: $AMITY_CONFIG or ./amity.toml)")
+    parser.add_argument("--config", help="path to amity.toml (default: $AMITY_CONFIG, else ./amity.toml, "
+                        "else ./data/amity.toml, the node `make run` made)")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     commands.required = True
     cli_node.add_commands(commands)

@@ -178,3 +178,15 @@ def test_every_command_has_help(command: list[str], capsys: pytest.CaptureFixtur
         main([*command, "--help"])
     assert exited.value.code == 0
     assert "usage: amity" in capsys.readouterr().out
+
+
+def test_the_cli_finds_the_development_node_from_where_make_run_was_typed(node: Path) -> None:
+    """`make run` writes data/amity.toml; `amity user list` from that folder needs no --config."""
+    listed = _amity("user", "list", cwd=node.parent.parent)
+    assert listed.returncode == 0, listed.stderr
+    assert "owner" in listed.stdout
+
+
+def test_without_any_config_the_error_says_how_to_name_one(tmp_path: Path) -> None:
+    line = _one_line_error(_amity("user", "list", cwd=tmp_path))
+    assert "--config" in line and "data/amity.toml" in line and "domain is missing" in line

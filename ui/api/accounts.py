@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from actors import profile_images
-from actors.profile import MAX_FIELDS, update_profile
+from actors.profile import update_profile
 from federation.services import SERVICES_KEY
 from storage.errors import Invalid
 from storage.models import Actor, User
@@ -21,7 +21,6 @@ from ui.api.entities import (
     pending_follow_requests,
     render_accounts,
 )
-from ui.api.limits import FIELD_NAME_LIMIT, FIELD_VALUE_LIMIT
 from ui.api.profile_images import image_swap, read_credentials
 from ui.api.relationships import relationships
 from ui.api.responses import NOT_FOUND, api_error, json_ok
@@ -103,12 +102,8 @@ def _fields(raw: Any) -> list[dict[str, str]]:
         name, value = str(item.get("name") or "").strip(), str(item.get("value") or "").strip()
         if not name and not value:
             continue  # Mastodon drops blank rows: that is how apps remove a field
-        if len(name) > FIELD_NAME_LIMIT or len(value) > FIELD_VALUE_LIMIT:
-            raise Invalid(f"a profile field's name and value are at most {FIELD_NAME_LIMIT} characters each")
         fields.append({"name": name, "value": value})
-    if len(fields) > MAX_FIELDS:
-        raise Invalid(f"at most {MAX_FIELDS} profile fields")
-    return fields
+    return fields  # actors.profile checks their number and lengths
 
 
 @scoped_if_token("read:accounts")
