@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import ipaddress
+import logging
 import math
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -40,6 +41,7 @@ from ui.keys import ENGINE, SESSIONS
 from ui.middlewares import Handler, route_family
 from ui.params import Params, cast_bool, read_params
 
+log = logging.getLogger("amity.ratelimit")
 TOO_MANY = "Too many requests"
 
 
@@ -255,6 +257,8 @@ async def limits(request: web.Request, handler: Handler) -> web.StreamResponse:
         return await handler(request)
     verdict, now = counted.verdict, limiter.clock()
     if verdict.over:
+        log.info("ratelimit.refused", extra={"path": request.path, "ip": client_ip(request),
+                                             "limit": verdict.rate.count, "period": verdict.rate.period})
         message = TOO_MANY if route_family(request.path) == "mastodon" else \
             f"{TOO_MANY}: try again in {max(1, math.ceil(verdict.reset - now))} seconds"
         raise web.HTTPTooManyRequests(text=message, headers=verdict.headers(now))
