@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from pytest_aiohttp import AiohttpClient
 
-from storage.config import ConfigError
+from storage.config import ConfigError, load_config
 from tests.conftest import make_config
 from tests.ui.client_api import Api, csrf_of, start_api
 from ui.client_ip import resolve
@@ -42,6 +42,15 @@ def test_trusted_proxies_must_be_addresses_or_networks(tmp_path: Path) -> None:
     assert config.trusted_proxies == ("127.0.0.1/32", "10.0.0.0/8")
     with pytest.raises(ConfigError, match=re.escape("trusted_proxies: 'proxy.example' is not an IP address")):
         make_config("sqlite+aiosqlite:///x.db", tmp_path, trusted_proxies=["proxy.example"])
+
+
+def test_trusted_proxies_come_from_the_environment_as_a_list(tmp_path: Path,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)  # no amity.toml here: the environment is the whole config
+    config = load_config(environ={
+        "AMITY_DOMAIN": "amity.test", "AMITY_DATABASE_URL": "sqlite+aiosqlite:///x.db",
+        "AMITY_SECRET_KEY": "s" * 40, "AMITY_TRUSTED_PROXIES": "172.16.0.0/12, ::1"})
+    assert config.trusted_proxies == ("172.16.0.0/12", "::1/128")
 
 
 async def _wrong_sign_in(api: Api, forwarded_for: str) -> int:
