@@ -60,7 +60,8 @@ class MemoryCounters:
     """One process's counts (SQLite nodes); windows that ended are dropped as time passes."""
 
     def __init__(self) -> None:
-        self._counts: dict[tuple[str, int], int] = {}
+        self._counts: dict[tuple[str, int], int] = {}  # (window key, start): hits
+        self._ends: dict[tuple[str, int], int] = {}  # when each counted window ends
         self._pruned_at = 0.0
 
     async def hit(self, windows: Sequence[Window], now: float, amounts: Sequence[int] | None = None
@@ -71,13 +72,14 @@ class MemoryCounters:
         for window, amount in zip(windows, amounts or [1] * len(windows), strict=True):
             slot = (window.key, window.start(now))
             self._counts[slot] = self._counts.get(slot, 0) + amount
+            self._ends[slot] = window.end(now)
             counts.append(self._counts[slot])
         return counts
 
     def _prune(self, now: float) -> None:
         self._pruned_at = now
-        self._counts = {(key, start): n for (key, start), n in self._counts.items()
-                        if start + int(key.rsplit("/", 1)[1]) > now}
+        for slot in [slot for slot, end in self._ends.items() if end <= now]:
+            del self._counts[slot], self._ends[slot]
 
 
 class SharedCounters:
