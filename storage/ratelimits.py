@@ -22,6 +22,10 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 PRUNE_EVERY_S = 60.0
+# Counters one process keeps at most (a few MB). Subjects come from requests (logins, tokens),
+# so a flood of made-up ones must not grow memory without bound: past this, the oldest
+# counters are forgotten first (which only ever lets a request through that might have waited).
+MAX_MEMORY_WINDOWS = 100_000
 
 _HIT_SQL = """
 INSERT INTO rate_limits (bucket, window_start, hits, expires_at)
@@ -74,6 +78,9 @@ class MemoryCounters:
             self._counts[slot] = self._counts.get(slot, 0) + amount
             self._ends[slot] = window.end(now)
             counts.append(self._counts[slot])
+        while len(self._counts) > MAX_MEMORY_WINDOWS:  # dicts keep insertion order: oldest first
+            oldest = next(iter(self._counts))
+            del self._counts[oldest], self._ends[oldest]
         return counts
 
     def _prune(self, now: float) -> None:

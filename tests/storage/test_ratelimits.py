@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from storage import ratelimits
 from storage.db import create_engine
 from storage.models import RateLimitCounter
 from storage.ratelimits import PRUNE_EVERY_S, MemoryCounters, SharedCounters, Window, counters_for
@@ -66,6 +67,14 @@ async def test_memory_counters_drop_windows_that_ended() -> None:
     await counters.hit([MINUTE, HOUR], T0)
     await counters.hit([], T0 + PRUNE_EVERY_S + 1)
     assert list(counters._counts) == [(HOUR.key, int(T0))]
+
+
+async def test_memory_counters_forget_the_oldest_beyond_their_cap(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(ratelimits, "MAX_MEMORY_WINDOWS", 2)
+    counters = MemoryCounters()
+    await counters.hit([Window("a", 60), Window("b", 60)], T0)
+    await counters.hit([Window("c", 60)], T0)
+    assert [key for key, _ in counters._counts] == ["b/60", "c/60"]
 
 
 async def test_two_processes_on_postgresql_share_a_count(pg_engines: tuple[AsyncEngine, AsyncEngine]
