@@ -48,6 +48,8 @@ class Limits:
     job_lease_seconds: int = 300  # how long a claimed job is hidden from other workers
     job_batch_size: int = 100  # jobs claimed per statement
     worker_concurrency: int = 100  # jobs run at once per worker process (>= job_batch_size)
+    password_checks_at_once: int = 2  # scrypt hashes per web process at once (16 MiB, ~50 ms each)
+    password_checks_queued: int = 32  # sign-ins waiting for one; more get 503 with Retry-After
 
 
 SMTP_SECURITY = ("starttls", "tls", "none")
@@ -80,6 +82,8 @@ class NodeConfig:
     listen_port: int = 8080
     media_dir: str = "media"
     allowed_private_hosts: tuple[str, ...] = ()
+    # Reverse proxies whose X-Forwarded-For is believed (CIDRs). Empty: none, not even loopback.
+    trusted_proxies: tuple[str, ...] = ()
     log_level: str = "info"
     log_format: str = "json"  # "json" or "text"
     # API key for the instance setting `translation_url` (a secret: never logged or shown).
@@ -158,7 +162,7 @@ def _apply_environment(raw: dict[str, Any], environ: Mapping[str, str]) -> dict[
             limits[key] = value
         elif key.startswith("smtp_") and key[len("smtp_"):] in _SMTP_KEYS:  # AMITY_SMTP_HOST, ...
             smtp[key[len("smtp_"):]] = value
-        elif key == "allowed_private_hosts":
+        elif key in ("allowed_private_hosts", "trusted_proxies"):
             merged[key] = [h.strip() for h in value.split(",") if h.strip()]
         else:
             merged[key] = value
@@ -190,6 +194,7 @@ def build_config(raw: Mapping[str, Any], *, base_dir: Path | None = None,
     media = Path(str(raw.get("media_dir", "media")))
     values["media_dir"] = str(media if media.is_absolute() or base_dir is None else base_dir / media)
     values["allowed_private_hosts"] = _private_hosts(raw.get("allowed_private_hosts", ()))
+    values["trusted_proxies"] = _networks(raw.get("trusted_proxies", ()))
     values["log_level"] = _choice("log_level", str(raw.get("log_level", "info")).lower(),
                                   ("debug", "info", "warning", "error"))
     values["log_format"] = _choice("log_format", str(raw.get("log_format", "json")), ("json", "text"))
@@ -257,6 +262,20 @@ def _private_hosts(value: Any) -> tuple[str, ...]:
                 raise ConfigError(f"allowed_private_hosts: {item!r} is not a valid CIDR") from None
         hosts.append(text)
     return tuple(hosts)
+
+
+def _networks(value: Any) -> tuple[str, ...]:
+    """trusted_proxies: addresses or CIDRs, kept in their normal form (10.0.0.0/8, ::1/128)."""
+    if isinstance(value, str):
+        value = [value]
+    networks = []
+    for item in value:
+        try:
+            networks.append(str(ipaddress.ip_network(str(item).strip(), strict=False)))
+        except ValueError:
+            raise ConfigError(f"trusted_proxies: {item!r} is not an IP address or CIDR "
+                              "such as 10.0.0.0/8") from None
+    return tuple(networks)
 
 
 def _limits(value: Any) -> Limits:

@@ -89,6 +89,39 @@ def _string_list(item_limit: int, *, lower: bool = False) -> Callable[[str], lis
     return parse
 
 
+@dataclass(frozen=True)
+class Rate:
+    """A rate limit: at most `count` requests per `period` seconds (a fixed window)."""
+
+    count: int
+    period: int
+
+
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+_RATE = re.compile(r"(\d{1,9})\s*/\s*(\d{1,6})?\s*([smhd])")
+
+
+def parse_rate(text: str) -> Rate | None:
+    """`300/5m` (also s, h, d; `10/90s`), or `off` (no limit, None)."""
+    value = text.strip().lower()
+    if value == "off":
+        return None
+    found = _RATE.fullmatch(value)
+    if found is None or int(found.group(1)) < 1 or found.group(2) == "0":
+        raise SettingError("must be a count per period such as 300/5m (s, m, h or d), or off")
+    return Rate(int(found.group(1)), int(found.group(2) or 1) * _UNITS[found.group(3)])
+
+
+def _rate(text: str) -> str:
+    parse_rate(text)
+    return re.sub(r"\s+", "", text.strip().lower())
+
+
+def _limit(key: str, default: str, what: str) -> Setting:
+    return Setting(f"rate_limit_{key}", default, f"Rate limit: {what}, as count/period "
+                   "(e.g. 300/5m; s, m, h, d) or off. Over it, requests get 429 with Retry-After.", _rate)
+
+
 DEFINITIONS: dict[str, Setting] = {s.key: s for s in (
     Setting("title", "Amity", "Name of the node, shown in apps and pages.", _text(100)),
     Setting("short_description", "", "One-line summary for apps and the about page.", _text(500)),
@@ -117,6 +150,23 @@ DEFINITIONS: dict[str, Setting] = {s.key: s for s in (
             "has no description.", _bool),
     Setting("cache_remote_media", False, "Copy the images, audio and video of remote posts to this "
             "node (processed like uploads) instead of letting apps load them from their servers.", _bool),
+    _limit("inbox_host", "3000/5m", "inbox POSTs per signing key's server (checked before the "
+           "signature)"),
+    _limit("inbox_ip", "6000/5m", "inbox POSTs per client IP address"),
+    _limit("sign_up_ip", "5/30m", "accounts made by sign-up (API and page) per IP address"),
+    _limit("sign_up_attempts_ip", "25/5m", "sign-up attempts (API and page) per IP address"),
+    _limit("sign_in_ip", "25/5m", "sign-in attempts (page and OAuth password grant) per IP address"),
+    _limit("sign_in_account", "25/1h", "sign-in attempts per e-mail address or username, from "
+           "anywhere"),
+    _limit("mail_address", "5/30m", "confirmation and password-reset e-mails per address"),
+    _limit("mail_ip", "25/5m", "password-reset requests per IP address"),
+    _limit("statuses", "300/3h", "statuses posted per access token"),
+    _limit("media", "30/30m", "media uploads per access token"),
+    _limit("search", "300/5m", "searches per access token"),
+    _limit("resolve", "30/5m", "searches with resolve=true (which fetch from other servers) per access "
+           "token"),
+    _limit("api_ip", "1500/5m", "posting, uploads and searches together, per IP address"),
+    _limit("api_anonymous", "60/5m", "searches without an access token, per IP address"),
 )}
 
 

@@ -12,7 +12,7 @@ from federation.keylookup import KEY_CACHE, KeyCache
 from inbox import routes as inbox_routes
 from storage.config import NodeConfig
 from storage.worker import Worker
-from ui import activitypub, api, health, media, oauth
+from ui import activitypub, api, health, media, oauth, ratelimit
 from ui.jobs import QUEUES, build_registry
 from ui.keys import CONFIG, ENGINE, REGISTRY, SERVICES, SESSIONS, WORKER
 from ui.middlewares import errors, request_context
@@ -23,13 +23,14 @@ def create_app(config: NodeConfig, *, run_workers: bool = True,
                transport: Transport | None = None) -> web.Application:
     """Build the web application. `transport` replaces outbound name resolution (tests)."""
     app = web.Application(
-        middlewares=[request_context, errors],
+        middlewares=[request_context, errors, ratelimit.limits],
         client_max_size=config.limits.max_request_bytes,
     )
     app[CONFIG] = config
     app[REGISTRY] = build_registry()
     app[KEY_CACHE] = KeyCache()  # verified keys, shared by the inbox and signed GETs
     app.cleanup_ctx.append(_services(transport))
+    ratelimit.setup(app)  # after the services: counters need the engine
     if run_workers:
         app.cleanup_ctx.append(_workers)
     health.setup(app)

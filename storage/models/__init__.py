@@ -34,6 +34,7 @@ from storage.models.oauth import (
     OAuthApplication,
     OAuthAuthorizationCode,
 )
+from storage.models.ratelimits import RateLimitCounter
 from storage.models.relations import Bookmark, ConversationMute, Mute, Pin, UserDomainBlock
 from storage.models.settings import InstanceSetting
 from storage.models.social import (
@@ -89,6 +90,7 @@ __all__ = [
     "Poll",
     "PollVote",
     "PreviewCard",
+    "RateLimitCounter",
     "Report",
     "Status",
     "StatusCard",

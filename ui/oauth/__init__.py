@@ -12,10 +12,13 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from ui.keys import CONFIG
 from ui.oauth import authorize, signin, signup, token
+from ui.oauth.credentials import PASSWORD_GATE, PasswordGate
 
 
 def setup(app: web.Application) -> None:
+    app[PASSWORD_GATE] = PasswordGate.from_limits(app[CONFIG].limits)
     signin.setup(app)
     signup.setup(app)
     authorize.setup(app)

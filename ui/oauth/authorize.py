@@ -24,7 +24,7 @@ from ui.keys import CONFIG, SESSIONS
 from ui.middlewares import PAGE_CSP
 from ui.oauth import pages, scopes, store
 from ui.oauth.redirects import OOB, form_action_source, with_params
-from ui.oauth.sessions import CSRF_FIELD, csrf_token, csrf_valid, current_session, end_session
+from ui.oauth.sessions import CSRF_FIELD, csrf_token, csrf_valid, current_session, remember_csrf_cookie
 from ui.oauth.signin import CSRF_REFUSED, node_title, see_other
 
 log = logging.getLogger("amity.oauth")
@@ -121,10 +121,12 @@ async def authorize_page(request: web.Request) -> web.StreamResponse:
     except AuthorizeError as exc:
         return _refusal(exc, title)
     if request.query.get("force_login", "").lower() in ("1", "true"):
-        # Sign out, then come back here without force_login (or the sign-in would loop).
+        # The sign-in form, coming back here without force_login (or it would loop). A GET
+        # changes no session: the one in force is replaced only when the form is posted.
         query = {k: v for k, v in request.query.items() if k != "force_login"}
-        response = see_other(f"/auth/sign_in?{urlencode({'next': f'{request.path}?{urlencode(query)}'})}")
-        await end_session(request, response)
+        token = csrf_token(request, None)
+        response = pages.sign_in_form(title=title, csrf=token, next_path=f"{request.path}?{urlencode(query)}")
+        remember_csrf_cookie(request, response, token, None)
         return response
     signed_in = await current_session(request)
     if signed_in is None:

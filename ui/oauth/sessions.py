@@ -87,11 +87,15 @@ async def _load_session(request: web.Request) -> SignedIn | None:
 
 
 async def start_session(request: web.Request, response: web.StreamResponse, user: User) -> None:
-    """A new session (never reusing an old id), its cookie set on `response`."""
+    """A new session (never reusing an old id), its cookie set on `response`; the browser's
+    previous session, if any, ends."""
     value = secrets.token_urlsafe(32)
     now = utcnow()
+    previous = request.cookies.get(session_cookie_name(request))
     async with request.app[SESSIONS]() as db, db.begin():
         await db.execute(delete(BrowserSession).where(BrowserSession.expires_at < now))
+        if previous and len(previous) <= 256:
+            await db.execute(delete(BrowserSession).where(BrowserSession.session_hash == digest(previous)))
         db.add(BrowserSession(session_hash=digest(value), user_id=user.id,
                               csrf_secret=secrets.token_urlsafe(32), created_at=now,
                               expires_at=now + SESSION_LIFETIME))

@@ -16,7 +16,7 @@ from federation.render import handle
 from ui.activitypub.signed import SETTINGS_CACHE
 from ui.keys import CONFIG, SESSIONS
 from ui.oauth import pages
-from ui.oauth.credentials import check_login
+from ui.oauth.credentials import PASSWORD_GATE, check_login
 from ui.oauth.redirects import DEFAULT_NEXT, safe_next
 from ui.oauth.sessions import (
     CSRF_FIELD,
@@ -63,8 +63,8 @@ async def sign_in(request: web.Request) -> web.StreamResponse:
                                       error=CSRF_REFUSED, status=403)
         remember_csrf_cookie(request, response, token, None)
         return response
-    async with request.app[SESSIONS]() as db:
-        result = await check_login(db, login, _field(form, "password"))
+    result = await check_login(request.app[SESSIONS], request.app[PASSWORD_GATE], login,
+                               _field(form, "password"))
     if result.user is None:
         log.info("oauth.sign_in_refused")
         token = csrf_token(request, None)

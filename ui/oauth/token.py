@@ -28,7 +28,7 @@ from storage.models import OAuthApplication, User, utcnow
 from ui.activitypub.signed import SETTINGS_CACHE
 from ui.keys import CONFIG, SESSIONS
 from ui.oauth import scopes, store
-from ui.oauth.credentials import check_login
+from ui.oauth.credentials import PASSWORD_GATE, check_login
 from ui.params import Params, read_params
 from ui.recent import recent_of
 
@@ -141,16 +141,22 @@ async def _authorization_code(db: AsyncSession, app: OAuthApplication, params: P
     return await store.issue_token(db, app=app, user_id=user.id, scopes=code.scopes, code_id=code.id)
 
 
-async def _password(request: web.Request, db: AsyncSession, app: OAuthApplication, params: Params
-                    ) -> store.IssuedToken:
-    if not await request.app[SETTINGS_CACHE].get(request.app[SESSIONS], "oauth_password_grant"):
+async def _password(request: web.Request, params: Params) -> tuple[OAuthApplication, store.IssuedToken]:
+    """The password grant, with no connection held while the password is hashed (it may wait
+    its turn: `ui.oauth.credentials.PasswordGate`)."""
+    sessions = request.app[SESSIONS]
+    async with sessions() as db:
+        app = await _authenticated_app(request, db, params)
+    if not await request.app[SETTINGS_CACHE].get(sessions, "oauth_password_grant"):
         oauth_error(400, "unsupported_grant_type", "The password grant is turned off on this server: "
                     "sign in through the browser (authorization code) instead.")
     requested = _requested_scopes(params, app)
-    result = await check_login(db, _text(params, "username"), _text(params, "password"))
+    result = await check_login(sessions, request.app[PASSWORD_GATE], _text(params, "username"),
+                               _text(params, "password"))
     if result.user is None:
         oauth_error(400, "invalid_grant", result.problem or INVALID_GRANT)
-    return await store.issue_token(db, app=app, user_id=result.user.id, scopes=requested)
+    async with sessions() as db, db.begin():
+        return app, await store.issue_token(db, app=app, user_id=result.user.id, scopes=requested)
 
 
 async def token(request: web.Request) -> web.Response:
@@ -161,22 +167,27 @@ async def token(request: web.Request) -> web.Response:
     if grant_type not in ("authorization_code", "client_credentials", "password"):
         oauth_error(400, "unsupported_grant_type",
                     "grant_type must be authorization_code, client_credentials or password")
+    if grant_type == "password":
+        app, issued = await _password(request, params)
+        return _issued(app, grant_type, issued)
     async with request.app[SESSIONS]() as db:
         try:
             async with db.begin():  # any error below rolls back: nothing issued
                 app = await _authenticated_app(request, db, params)
                 if grant_type == "authorization_code":
                     issued = await _authorization_code(db, app, params)
-                elif grant_type == "client_credentials":
+                else:
                     issued = await store.issue_token(db, app=app, user_id=None,
                                                      scopes=_requested_scopes(params, app))
-                else:
-                    issued = await _password(request, db, app, params)
         except CodeReplayed as replay:
             async with db.begin():
                 await store.revoke_tokens_of_code(db, replay.code_id)
             log.warning("oauth.code_replayed", extra={"app_id": replay.app_id})
             oauth_error(400, "invalid_grant", INVALID_GRANT)
+    return _issued(app, grant_type, issued)
+
+
+def _issued(app: OAuthApplication, grant_type: str, issued: store.IssuedToken) -> web.Response:
     log.info("oauth.token_issued", extra={"app_id": app.id, "grant": grant_type,
                                           "user_id": issued.token.user_id})
     return web.json_response({

@@ -10,7 +10,7 @@ from aiohttp import ClientResponse
 from sqlalchemy import select
 
 from storage.models import OAuthAuthorizationCode
-from tests.ui.client_api import ALL, CALLBACK, OOB, Api, csrf_of, hidden_fields, pkce_pair, query_of
+from tests.ui.client_api import CALLBACK, OOB, Api, csrf_of, hidden_fields, pkce_pair, query_of
 
 
 def _authorize_url(app: dict[str, Any], **params: str) -> str:
@@ -162,13 +162,3 @@ async def test_the_pkce_challenge_is_kept_with_the_code(signed_in: Api) -> None:
     async with signed_in.services.sessions() as session:
         row = (await session.scalars(select(OAuthAuthorizationCode))).one()
     assert row.code_challenge == challenge and row.code_challenge_method == "S256"
-
-
-async def test_force_login_signs_out_first_and_returns_without_it(signed_in: Api) -> None:
-    app = await signed_in.register_app(redirect_uris=CALLBACK, scopes=ALL)
-    response = await signed_in.client.get(_authorize_url(app, force_login="true"), allow_redirects=False)
-    assert response.status == 303
-    next_path = query_of(response.headers["Location"])["next"]
-    assert "force_login" not in next_path and next_path.startswith("/oauth/authorize?")
-    again = await signed_in.client.get(next_path, allow_redirects=False)
-    assert again.status == 303 and again.headers["Location"].startswith("/auth/sign_in")
