@@ -9,7 +9,8 @@ number of queries whatever its length:
   tag timelines unless the viewer follows the author (as Mastodon's limited servers);
 - suspended accounts' posts are gone everywhere;
 - who may see a post at all is `actors.visibility.visible_to` (API viewers are members); the
-  home timeline holds what fan-out delivered, which follows the same rule.
+  home timeline holds what fan-out delivered, filtered by the same rule (an unfollow hides
+  followers-only posts at once).
 """
 
 from __future__ import annotations
@@ -129,7 +130,7 @@ def home(viewer_id: int, rules: DomainRules) -> Select[Any]:
     """The member's home feed (rows written by fan-out) plus their own posts."""
     mine = select(TimelineEntry.status_id).where(TimelineEntry.owner_id == viewer_id)
     return _base().where(or_(Status.id.in_(mine), Status.actor_id == viewer_id),
-                         viewer_filters(viewer_id, rules))
+                         viewer_filters(viewer_id, rules), _sees(viewer_id))
 
 
 def _self_reply_or_root() -> ColumnElement[bool]:
