@@ -22,6 +22,7 @@ from storage.models.federation import (
     DomainRule,
     Host,
     InboxItem,
+    KeptActivity,
     OutboxActivity,
     Tombstone,
 )
@@ -77,6 +78,7 @@ __all__ = [
     "InstanceSetting",
     "Invite",
     "Job",
+    "KeptActivity",
     "MediaAttachment",
     "Mention",
     "Mute",
