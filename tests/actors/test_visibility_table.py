@@ -2,7 +2,8 @@
 
 alice writes a public root post, then replies to it in each visibility (public, unlisted,
 followers-only, direct, local-only public), each mentioning mo: one with a picture and a
-hashtag, one with a poll; mo favourites the first of each, alice pins it. Then every kind of
+hashtag, one with a poll; mo favourites the first of each (a Like, `/activities/{id}`), alice
+pins it. Then every kind of
 viewer asks every surface about every post, and each answer must be "shown" exactly when the
 table below says the viewer may see the post. The table is written here by hand, independently
 of `actors.visibility`.
@@ -23,7 +24,7 @@ from sqlalchemy import select
 from actors.fanout import FANOUT_KIND, run_fanout
 from federation.delivery import DELIVERY_KIND
 from federation.signatures import sign_request
-from storage.models import ACCEPTED, Actor, Block, Follow, Job, Pin, TimelineEntry
+from storage.models import ACCEPTED, Actor, Block, Favourite, Follow, Job, Pin, TimelineEntry
 from storage.worker import Registry, Worker, drain
 from tests.actors.factories import keypair
 from tests.media_samples import png
@@ -54,6 +55,7 @@ class World:
     signers: dict[str, Actor | None]  # AS2 viewer -> remote actor signing the GET
     posts: dict[str, dict[str, Any]]  # kind -> the status entity as alice sees it
     polls: dict[str, str]  # kind -> the poll id of another post of that kind
+    likes: dict[str, str]  # kind -> the id of mo's Like of the post (`/activities/…`)
     root_id: str
 
 
@@ -82,8 +84,11 @@ async def world(aiohttp_client: AiohttpClient, db_url: str, tmp_path: Path) -> A
     for post in posts.values():
         await api.json("POST", f"/api/v1/statuses/{post['id']}/favourite", tokens["mentioned"])
     await drain(Worker(api.services.engine, _fanout_only(), deps=api.services, queues=("default",)))
+    async with api.services.sessions() as session:
+        liked = dict((await session.execute(select(Favourite.status_id, Favourite.uri))).all())
+    likes = {kind: liked[int(post["id"])] for kind, post in posts.items()}
     signers = {"anonymous": None, "remote_server": server, "remote_follower": remote_fan}
-    yield World(api, alice, tokens, signers, posts, polls, root["id"])
+    yield World(api, alice, tokens, signers, posts, polls, likes, root["id"])
 
 
 def _fanout_only() -> Registry:
@@ -246,6 +251,9 @@ async def test_every_activitypub_surface_follows_the_table(world: World) -> None
             found = {kind for kind, post in world.posts.items()
                      if await _as2_shown(world, f"/users/alice/statuses/{post['id']}{suffix}", viewer)}
             checks.check(f"statuses/:id{suffix}", viewer, found, _expect(viewer))
+        likes = {kind for kind, uri in world.likes.items()
+                 if await _as2_shown(world, uri.removeprefix(world.api.config.base_url), viewer)}
+        checks.check("activities (Like)", viewer, likes, _expect(viewer))
         checks.check("featured", viewer, await _as2_items(world, "/users/alice/collections/featured", viewer),
                      _expect(viewer))
         checks.check("outbox", viewer, await _as2_items(world, "/users/alice/outbox?page=true", viewer),
@@ -268,3 +276,11 @@ async def test_fan_out_reaches_exactly_who_may_see(world: World) -> None:
         assert got == _expect(viewer, listed=viewer in ("follower", "mentioned")), viewer
     assert {d["inbox"] for d in deliveries} == {actors["fan"].inbox_url}, "only the remote follower's server"
     assert len(deliveries) == 2 * len(_expect("remote_follower")) + 1  # its posts (two of each), the root
+
+
+async def test_home_drops_followers_only_posts_once_the_follower_unfollows(world: World) -> None:
+    follower = world.tokens["follower"]
+    assert "private" in await _listed(world, "/api/v1/timelines/home", "follower")
+    await world.api.json("POST", f"/api/v1/accounts/{world.alice.id}/unfollow", follower)
+    # what stays is what any member may see (entries delivered earlier are not deleted)
+    assert await _listed(world, "/api/v1/timelines/home", "follower") == _expect("member")
