@@ -57,6 +57,8 @@ async def test_a_like_follows_the_liked_posts_visibility_before_and_after_prunin
         like = await node.json(_path(node, liked["public"].uri))
         assert like["type"] == "Like" and like["object"] == public.uri and like["actor"] == fan.uri
         assert await _answers(node, liked["private"].uri, None, stranger, follower) == [404, 404, 200]
+        hidden, unused = (await node.get(_path(node, liked["private"].uri))), await node.get("/activities/1")
+        assert (hidden.status, await hidden.read()) == (unused.status, await unused.read())  # no oracle
         await _prune_all(node)
 
 
