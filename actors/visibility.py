@@ -51,8 +51,9 @@ class Viewer:
 ANONYMOUS = Viewer(None, False)
 
 
-def visible_to(viewer: Viewer, status: Any = Status) -> ColumnElement[bool]:
-    """The rule as a WHERE clause on `status` (the Status entity or an alias of it)."""
+def visible_to(viewer: Viewer) -> ColumnElement[bool]:
+    """The rule as a WHERE clause on `Status`."""
+    status = Status
     author_ok = ~exists().where(Actor.id == status.actor_id, Actor.suspended_at.is_not(None))  # a key probe
     reach = true() if viewer.member else status.local_only.is_(False)
     if viewer.id is None:
