@@ -25,6 +25,7 @@ from sqlalchemy import Select, bindparam, select, union
 
 # The filters refer to these aliases: the very same objects must be joined.
 from actors.timelines import Author, DomainRules, Original, OriginalAuthor, viewer_filters
+from actors.visibility import Viewer, visible_to
 from storage.models import Status, TimelineEntry
 from storage.models.base import ID_INTEGER
 
@@ -70,7 +71,8 @@ def home_page(viewer_id: Any, rules: DomainRules, *, max_id: Any, since_id: Any,
     """Status ids of one home page: newest first, or oldest first when `min_id` is given. The
     viewer and the cursors are ids or bound parameters."""
     fed = _joined().join(TimelineEntry, TimelineEntry.status_id == Status.id).where(
-        TimelineEntry.owner_id == viewer_id, viewer_filters(viewer_id, rules))
+        TimelineEntry.owner_id == viewer_id, viewer_filters(viewer_id, rules),
+        visible_to(Viewer(viewer_id, member=True)))  # an unfollow hides followers-only posts at once
     own = select(Status.id).where(Status.actor_id == viewer_id)
     parts = [_paged(fed, TimelineEntry.status_id, max_id, since_id, min_id, limit).subquery("fed"),
              _paged(own, Status.id, max_id, since_id, min_id, limit).subquery("own")]

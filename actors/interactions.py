@@ -66,7 +66,7 @@ async def reblog_of_and_author(session: AsyncSession, status: Status) -> tuple[S
 async def _visible_original(session: AsyncSession, actor: Actor, status: Status) -> tuple[Status, Actor]:
     require_local(actor)
     original, author = await reblog_of_and_author(session, status)
-    if not await can_see(session, actor.id, original):
+    if not await can_see(session, actor, original):
         raise NotFound("no such status")
     return original, author
 

@@ -192,7 +192,7 @@ async def vote(session: AsyncSession, voter: Actor, status: Status, choices: Seq
     """
     require_local(voter)
     poll = await lock_poll(session, status.id)  # first: on SQLite this takes the write lock early
-    if not await can_see(session, voter.id, status):
+    if not await can_see(session, voter, status):
         raise NotFound("the poll does not exist or is not visible")
     if voter.id == status.actor_id:
         raise Invalid("you cannot vote in your own poll")

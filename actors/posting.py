@@ -141,7 +141,7 @@ async def create_status(session: AsyncSession, services_or_config: Services | No
         content, source, source_type = _content(config, text, content_html, summary,
                                                 has_media=bool(attachments))
         language = language or await post_content.default_language(session, author)
-    if in_reply_to is not None and not await can_see(session, author.id, in_reply_to):
+    if in_reply_to is not None and not await can_see(session, author, in_reply_to):
         raise NotFound("the status replied to does not exist or is not visible")
     status_id = new_id()
     status = Status(

@@ -47,7 +47,7 @@ async def _insert_once(session: AsyncSession, row: object) -> None:
 
 
 async def _visible(session: AsyncSession, actor: Actor, status: Status) -> None:
-    if not await can_see(session, actor.id, status):
+    if not await can_see(session, actor, status):
         raise NotFound("the status does not exist or is not visible")
 
 

@@ -133,7 +133,7 @@ async def record_remote_vote(session: AsyncSession, status: Status, voter: Actor
     """Count a remote actor's vote on a local poll; None if this vote was counted already."""
     if not status.local:
         raise Invalid("votes are only taken for this server's polls")
-    if not await can_see(session, voter.id, status, viewer_is_local=False):
+    if not await can_see(session, voter, status):
         raise Invalid("the voter may not see this poll")
     poll = await lock_poll(session, status.id)
     if await session.scalar(select(exists().where(PollVote.uri == uri))):

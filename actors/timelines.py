@@ -8,7 +8,9 @@ number of queries whatever its length:
 - domain rules: `suspend` removes a domain everywhere; `silence` removes it from public and
   tag timelines unless the viewer follows the author (as Mastodon's limited servers);
 - suspended accounts' posts are gone everywhere;
-- local-only posts are shown only to signed-in members of this node (API viewers are).
+- who may see a post at all is `actors.visibility.visible_to` (API viewers are members); the
+  home timeline holds what fan-out delivered, filtered by the same rule (an unfollow hides
+  followers-only posts at once).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from actors.muting import live_mute
+from actors.visibility import Viewer, visible_to
 from storage.models import (
     ACCEPTED,
     Actor,
@@ -31,7 +34,6 @@ from storage.models import (
     Favourite,
     Follow,
     MediaAttachment,
-    Mention,
     Mute,
     Pin,
     Status,
@@ -105,7 +107,6 @@ def viewer_filters(viewer_id: int | None, rules: DomainRules, *, public: bool = 
         else:
             conditions.append(or_(not_(silenced), _follows(viewer_id, Author.id)))
     if viewer_id is None:
-        conditions.append(Status.local_only.is_(False))
         return and_(*conditions)
     return or_(Status.actor_id == viewer_id, and_(*conditions))
 
@@ -129,7 +130,7 @@ def home(viewer_id: int, rules: DomainRules) -> Select[Any]:
     """The member's home feed (rows written by fan-out) plus their own posts."""
     mine = select(TimelineEntry.status_id).where(TimelineEntry.owner_id == viewer_id)
     return _base().where(or_(Status.id.in_(mine), Status.actor_id == viewer_id),
-                         viewer_filters(viewer_id, rules))
+                         viewer_filters(viewer_id, rules), _sees(viewer_id))
 
 
 def _self_reply_or_root() -> ColumnElement[bool]:
@@ -142,7 +143,8 @@ def public(viewer_id: int | None, rules: DomainRules, *, local: bool = False, re
            only_media: bool = False) -> Select[Any]:
     """Public posts, not boosts, not replies to others (as Mastodon's public timelines)."""
     query = _base().where(Status.visibility == "public", Status.reblog_of_id.is_(None),
-                          _self_reply_or_root(), viewer_filters(viewer_id, rules, public=True))
+                          _self_reply_or_root(), _sees(viewer_id),
+                          viewer_filters(viewer_id, rules, public=True))
     return _narrowed(query, local=local, remote=remote, only_media=only_media)
 
 
@@ -174,7 +176,7 @@ def tagged(viewer_id: int | None, rules: DomainRules, *, any_of: Sequence[int],
 
     A name that is not a tag yet has no id: an `any`/`all` group without ids matches nothing.
     """
-    query = _base().where(Status.visibility == "public", Status.reblog_of_id.is_(None),
+    query = _base().where(Status.visibility == "public", Status.reblog_of_id.is_(None), _sees(viewer_id),
                           viewer_filters(viewer_id, rules, public=True),
                           _tagged(any_of) if any_of else false())
     for group in all_of:
@@ -184,13 +186,9 @@ def tagged(viewer_id: int | None, rules: DomainRules, *, any_of: Sequence[int],
     return _narrowed(query, local=local, remote=remote, only_media=only_media)
 
 
-def visible_to(viewer_id: int | None) -> ColumnElement[bool]:
-    """Statuses `viewer_id` may see by visibility (`actors.visibility.can_see` as SQL, blocks aside)."""
-    if viewer_id is None:
-        return Status.visibility.in_(("public", "unlisted")) & Status.local_only.is_(False)
-    mentioned = exists().where(Mention.status_id == Status.id, Mention.actor_id == viewer_id)
-    return or_(Status.actor_id == viewer_id, Status.visibility.in_(("public", "unlisted")), mentioned,
-               and_(Status.visibility == "private", _follows(viewer_id, Status.actor_id)))
+def _sees(viewer_id: int | None) -> ColumnElement[bool]:
+    """`actors.visibility.visible_to` for an API viewer (a member, or anonymous)."""
+    return visible_to(Viewer.member_or_anonymous(viewer_id))
 
 
 def account_statuses(viewer_id: int | None, rules: DomainRules, author_id: int, *, only_media: bool = False,
@@ -198,10 +196,8 @@ def account_statuses(viewer_id: int | None, rules: DomainRules, author_id: int, 
                      tag_ids: Sequence[int] | None = None) -> Select[Any]:
     """An account's posts and boosts as `viewer_id` may see them; `tag_ids=[]` (a tag that does
     not exist) matches nothing."""
-    query = _base().where(Status.actor_id == author_id, visible_to(viewer_id),
+    query = _base().where(Status.actor_id == author_id, _sees(viewer_id),
                           viewer_filters(viewer_id, rules) if viewer_id != author_id else true())
-    if viewer_id is not None and viewer_id != author_id:
-        query = query.where(not_(exists().where(Block.actor_id == author_id, Block.target_id == viewer_id)))
     if only_media:
         query = query.where(with_media())
     if exclude_replies:
@@ -218,9 +214,9 @@ def account_statuses(viewer_id: int | None, rules: DomainRules, author_id: int, 
 def bookmarks(viewer_id: int) -> Any:
     """(bookmark id, status id): the list is ordered and paged by bookmark id, as Mastodon."""
     return (select(Bookmark.id, Bookmark.status_id).join(Status, Status.id == Bookmark.status_id)
-            .where(Bookmark.actor_id == viewer_id, visible_to(viewer_id)))
+            .where(Bookmark.actor_id == viewer_id, _sees(viewer_id)))
 
 
 def favourites(viewer_id: int) -> Any:
     return (select(Favourite.id, Favourite.status_id).join(Status, Status.id == Favourite.status_id)
-            .where(Favourite.actor_id == viewer_id, visible_to(viewer_id)))
+            .where(Favourite.actor_id == viewer_id, _sees(viewer_id)))

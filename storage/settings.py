@@ -55,6 +55,14 @@ def _text(limit: int) -> Callable[[str], str]:
     return parse
 
 
+def _whole_number(low: int, high: int) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        if not text.strip().isdigit() or not low <= int(text) <= high:
+            raise SettingError(f"must be a whole number from {low} to {high}")
+        return int(text)
+    return parse
+
+
 def _language(text: str) -> str:
     code = text.strip().lower()
     if not re.fullmatch(r"[a-z]{2,3}(-[a-z0-9]{2,8})*", code):
@@ -148,6 +156,9 @@ DEFINITIONS: dict[str, Setting] = {s.key: s for s in (
             "key, if any, goes in the node config as translation_api_key.", _url_or_empty),
     Setting("require_alt_text", False, "Refuse posts with an attachment (image, video, audio) that "
             "has no description.", _bool),
+    Setting("outbox_retention_days", 14, "Days a sent activity's delivered copy is kept (at least 4: "
+            "deliveries retry for 3). Older copies are pruned; what /activities/{id} needs stays.",
+            _whole_number(4, 3650)),
     Setting("cache_remote_media", False, "Copy the images, audio and video of remote posts to this "
             "node (processed like uploads) instead of letting apps load them from their servers.", _bool),
     _limit("inbox_host", "3000/5m", "inbox POSTs per signing key's server (checked before the "

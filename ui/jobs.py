@@ -6,8 +6,10 @@ from actors.cards import CARD_KIND, CARD_POLICY, run_card
 from actors.fanout import FANOUT_KIND, run_fanout
 from actors.mailer import MAIL_KIND, send_mail
 from actors.media_cache import CACHE_KIND, run_cache
+from actors.outbox_retention import PRUNE_KIND, ensure_scheduled, run_prune
 from actors.poll_jobs import END_KIND, UPDATE_KIND, run_end, run_update
 from federation.delivery import DELIVERY_KIND, DELIVERY_POLICY, DELIVERY_QUEUE, deliver
+from federation.services import Services
 from inbox.process import process_item
 from inbox.store import PROCESS_KIND
 from storage.probe import PROBE_KIND, run_probe
@@ -27,4 +29,11 @@ def build_registry() -> Registry:
     registry.register(CARD_KIND, run_card, policy=CARD_POLICY)
     registry.register(MAIL_KIND, send_mail)
     registry.register(CACHE_KIND, run_cache)
+    registry.register(PRUNE_KIND, run_prune)
     return registry
+
+
+async def schedule_periodic(services: Services) -> None:
+    """Queue the jobs that reschedule themselves (pruning), if none is queued: at worker start."""
+    async with services.sessions() as session, session.begin():
+        await ensure_scheduled(session)

@@ -22,6 +22,7 @@ from storage.models.federation import (
     DomainRule,
     Host,
     InboxItem,
+    KeptActivity,
     OutboxActivity,
     Tombstone,
 )
@@ -78,6 +79,7 @@ __all__ = [
     "InstanceSetting",
     "Invite",
     "Job",
+    "KeptActivity",
     "MediaAttachment",
     "Mention",
     "Mute",

@@ -38,6 +38,19 @@ class OutboxActivity(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class KeptActivity(Base):
+    """What stays of a sent activity once its outbox row is pruned, for `/activities/{id}`:
+    type, actor, addressing and the ids it is about (no content). Only kinds that no other row
+    records (Undo, Accept, Reject, profile Update) are kept."""
+
+    __tablename__ = "kept_activities"
+
+    uri: Mapped[str] = mapped_column(String(2048), primary_key=True)
+    actor_id: Mapped[int] = mapped_column(index=True)
+    body: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class Host(Base):
     """Another server, as deliveries see it: failing since when, unreachable or not."""
 
@@ -78,4 +91,5 @@ class Tombstone(Base):
     deleted_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-__all__ = ["DOMAIN_POLICIES", "DomainRule", "Host", "InboxItem", "OutboxActivity", "Tombstone", "new_id"]
+__all__ = ["DOMAIN_POLICIES", "DomainRule", "Host", "InboxItem", "KeptActivity", "OutboxActivity",
+           "Tombstone", "new_id"]

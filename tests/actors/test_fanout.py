@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from actors import fanout, posting
 from actors.fanout import FANOUT_KIND, fan_out
-from actors.visibility import can_see
+from actors.visibility import Viewer, can_see
 from federation.services import Services
 from storage import settings
 from storage.db import session_maker
@@ -157,7 +157,7 @@ async def test_local_timeline_entries_agree_with_the_visibility_rule(
     await run_fanouts(services)
     owners = await timeline_owners(engine, status)
     async with session_maker(engine)() as session:
-        assert all([await can_see(session, owner, status) for owner in owners])
+        assert all([await can_see(session, Viewer(owner, member=True), status) for owner in owners])
         assert owners == {author.id, *(r.id for r in readers)}
 
 

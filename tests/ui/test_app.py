@@ -116,7 +116,8 @@ async def test_the_app_runs_its_own_workers(aiohttp_client: AiohttpClient, confi
     remaining = 25
     for _ in range(300):  # bounded: at most ~3 s
         async with app[SESSIONS]() as session:
-            remaining = int(await session.scalar(select(func.count()).select_from(Job)) or 0)
+            remaining = int(await session.scalar(select(func.count()).select_from(Job).where(
+                Job.kind == PROBE_KIND)) or 0)  # the periodic prune job stays queued for its next run
         if remaining == 0:
             break
         await asyncio.sleep(0.01)

@@ -1,7 +1,8 @@
 """The GET side of ActivityPub: discovery, actors, objects and collections.
 
 `setup(app)` registers every route (paths fixed in ARCHITECTURE.md). Module map:
-`discovery` (WebFinger, host-meta, NodeInfo), `actors`, `objects`, `collections`;
+`discovery` (WebFinger, host-meta, NodeInfo), `actors`, `objects`, `collections`,
+`activities` (sent activities by id);
 `negotiation` (AS2 or HTML), `signed` (signed GETs, `authorized_fetch`), `queries`,
 `documents` (rows → Notes and Creates) and `pages` (minimal HTML).
 """
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from ui.activitypub import actors, collections, discovery, objects
+from ui.activitypub import activities, actors, collections, discovery, objects
 from ui.activitypub.signed import SETTINGS_CACHE, SettingCache
 
 
@@ -20,3 +21,4 @@ def setup(app: web.Application) -> None:
     actors.setup(app)
     objects.setup(app)
     collections.setup(app)
+    activities.setup(app)

@@ -13,12 +13,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
-from sqlalchemy import false
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from actors.relations import pinned_statuses
-from actors.visibility import can_see
+from actors.visibility import Viewer, can_see, visible_to
 from federation import render
 from federation.services import SERVICES_KEY
 from federation.urls import instance_actor_uri
@@ -94,16 +93,15 @@ async def _owner(request: web.Request, session: AsyncSession) -> Actor:
 
 
 async def outbox(request: web.Request) -> web.Response:
-    """Create activities of the member's public and unlisted posts (boosts are not listed)."""
+    """Create activities of the member's public and unlisted posts that the signer may see
+    (`actors.visibility`; boosts are not listed)."""
     viewer = await signed.viewer(request)
     page = page_request(request)
     services = request.app[SERVICES_KEY]
     async with services.sessions() as session:
         author = await _owner(request, session)
         collection = author.outbox_url or f"{author.uri}/outbox"
-        query = queries.outbox_statuses(author)
-        if viewer is not None and await queries.blocked_by(session, author.id, viewer.id):
-            query = query.where(false())  # can_see: a blocked viewer sees none of the author's posts
+        query = queries.outbox_statuses(author).where(visible_to(Viewer.of(viewer)))
         if page is None:
             return as2_response(_collection(collection, await queries.count(session, query)))
         rows, more = await _page_rows(session, query, Status.id, page)
@@ -147,7 +145,7 @@ async def featured(request: web.Request) -> web.Response:
     async with services.sessions() as session:
         account = await _owner(request, session)
         pinned = [status for status in await pinned_statuses(session, account)
-                  if await can_see(session, None if viewer is None else viewer.id, status)]
+                  if await can_see(session, viewer, status)]
         notes = await documents.notes(session, account, pinned, local_domain=services.domain)
     collection = account.featured_url or f"{account.uri}/collections/featured"
     doc = render.ordered_collection(collection, len(notes), first=None)

@@ -5,10 +5,10 @@ Routes: `/users/{name}/statuses/{id}` (Note), `…/activity` (Create) and `/@{na
 the page.
 
 Who sees what is `actors.visibility.can_see`, with the viewer being the verified signer of
-the request (anonymous if unsigned) and `viewer_is_local=False`: public and unlisted
+the request (anonymous if unsigned; a signer is always remote): public and unlisted
 statuses go to anyone not blocked by the author; followers-only ones to accepted followers
-and mentioned actors; direct ones to mentioned actors only; local-only ones to no remote
-request at all. HTML pages are for anonymous readers and follow the same rule with no viewer.
+and mentioned actors; direct ones to mentioned actors only; local-only ones to no request
+here at all. HTML pages are for anonymous readers and follow the same rule with no viewer.
 
 404, not 401 or 403, for a status the request may not see: a different answer for "exists
 but hidden" and "never existed" would let anyone probe ids for private posts (Mastodon
@@ -67,7 +67,7 @@ async def _visible_status(request: web.Request, viewer: Actor | None, choice: Wa
         status = await queries.local_status(session, author, status_id)
         if status is None or status.reblog_of_id is not None:  # boosts are Announces, not Notes
             raise _missing(choice)
-        if not await can_see(session, viewer.id if viewer else None, status, viewer_is_local=False):
+        if not await can_see(session, viewer, status):
             raise _missing(choice)
         [note] = await documents.notes(session, author, [status], local_domain=services.domain)
     return status, author, account, note

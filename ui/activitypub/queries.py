@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Select, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import ACCEPTED, Actor, Block, Follow, Mention, Status, Tombstone, User
+from storage.models import ACCEPTED, Actor, Follow, Mention, Status, Tombstone, User
 
 SHOWN_TO_REMOTE = ("public", "unlisted")  # what the outbox lists
 AnySelect = Select[*tuple[Any, ...]]
@@ -36,11 +36,6 @@ async def local_status(session: AsyncSession, author: Actor, status_id: int) -> 
 
 async def tombstone(session: AsyncSession, uri: str) -> Tombstone | None:
     return await session.get(Tombstone, uri)
-
-
-async def blocked_by(session: AsyncSession, author_id: int, viewer_id: int) -> bool:
-    return bool(await session.scalar(select(exists().where(
-        Block.actor_id == author_id, Block.target_id == viewer_id))))
 
 
 async def mentioned_actors(session: AsyncSession, status_ids: Sequence[int]) -> dict[int, list[Actor]]:

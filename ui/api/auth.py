@@ -1,8 +1,9 @@
 """Bearer tokens on client API requests, and the per-endpoint scope check.
 
-Mastodon's order of refusals: no or unknown token 401, a revoked one 401, scopes that do not
-cover the endpoint 403 (`This action is outside the authorized scopes`), an app token where a
-member is needed 422, a disabled, suspended, unapproved or unconfirmed member 403.
+Mastodon's order of refusals: no or unknown token 401, a revoked one 401, the token of a
+disabled, suspended, unapproved or unconfirmed member 403 on every endpoint (reads of public
+data too), scopes that do not cover the endpoint 403 (`This action is outside the authorized
+scopes`), an app token where a member is needed 422.
 
     @scoped("read:accounts", "profile")          # a member's token with either scope
     async def verify_credentials(request, auth): ...
@@ -24,6 +25,7 @@ from storage.models import Actor, User, utcnow
 from ui.api.responses import api_error
 from ui.keys import SESSIONS
 from ui.oauth import scopes, store
+from ui.oauth.credentials import DISABLED, PENDING, UNCONFIRMED, refusal
 from ui.recent import recent_of
 
 TOUCH_EVERY = timedelta(hours=1)  # last_used_at is a hint, not a per-request write
@@ -82,6 +84,8 @@ async def authenticate(request: web.Request) -> Auth | None:
     token = found.token
     if token.revoked_at is not None:
         api_error(401, "The access token was revoked", headers=_challenge("The access token was revoked"))
+    if found.user is not None:
+        _refuse_unusable(found.user, found.actor)
     now = utcnow()
     if token.last_used_at is None or now - token.last_used_at > TOUCH_EVERY:
         async with sessions() as db, db.begin():
@@ -94,15 +98,23 @@ def check_scopes(auth: Auth, needed: tuple[str, ...]) -> None:
         api_error(403, OUT_OF_SCOPE)
 
 
+_REFUSALS = {DISABLED: "Your login is currently disabled",
+             PENDING: "Your login is currently pending approval",
+             UNCONFIRMED: "Your login is missing a confirmed e-mail address"}
+
+
+def _refuse_unusable(user: User, actor: Actor | None) -> None:
+    """403 for a member's token once the member is disabled, suspended, unapproved or
+    unconfirmed: on every endpoint, reads included (the token itself stays valid)."""
+    refused = refusal(user, actor)
+    if refused is not None:
+        api_error(403, _REFUSALS[refused])
+
+
 def as_member(auth: Auth) -> MemberAuth:
     if auth.user is None or auth.actor is None:
         api_error(422, "This method requires an authenticated user")
-    if auth.user.disabled or auth.actor.suspended_at is not None:
-        api_error(403, "Your login is currently disabled")
-    if not auth.user.approved:
-        api_error(403, "Your login is currently pending approval")
-    if auth.user.confirmed_at is None:
-        api_error(403, "Your login is missing a confirmed e-mail address")
+    _refuse_unusable(auth.user, auth.actor)
     return MemberAuth(auth.token_id, auth.application_id, auth.scopes, auth.user, auth.actor)
 
 

@@ -20,8 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from actors import timelines
 from actors.compose import normalize_tag
-from actors.timelines import visible_to
-from actors.visibility import can_see
+from actors.visibility import Viewer, can_see, visible_to
 from storage.errors import Invalid
 from storage.models import Bookmark, Favourite, Mention, Status, Tag
 from ui.api.account_search import _like, is_url, search_accounts
@@ -63,7 +62,7 @@ def status_search_query(viewer_id: int, rules: timelines.DomainRules, q: str, *,
         Status.id.in_(select(Status.reblog_of_id).where(Status.actor_id == viewer_id,
                                                         Status.reblog_of_id.is_not(None))),
     )
-    query = timelines.filtered(viewer_id, rules).where(related, visible_to(viewer_id),
+    query = timelines.filtered(viewer_id, rules).where(related, visible_to(Viewer(viewer_id, member=True)),
                                                        Status.reblog_of_id.is_(None))
     for word in words:
         pattern = f"%{_like(word)}%"
@@ -108,7 +107,7 @@ async def search(request: web.Request, auth: Auth | None) -> web.Response:
             rules = await timelines.load_domain_rules(db)
             query = status_search_query(member.id, rules, q, account_id=account_id)
             ids = list((await db.scalars(query.order_by(Status.id.desc()).offset(offset).limit(limit))).all())
-            if isinstance(fetched, Status) and await can_see(db, member.id, fetched):
+            if isinstance(fetched, Status) and await can_see(db, member, fetched):
                 ids = [fetched.id, *[i for i in ids if i != fetched.id]][:limit]
             body["statuses"] = await render_page(request, db, member, ids)
     return json_ok(body)

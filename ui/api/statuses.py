@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from actors import mentions, post_content, posting
+from actors.visibility import can_see
 from federation.services import SERVICES_KEY
 from storage.errors import Invalid
 from storage.models import Actor, Status, StatusEdit, User
@@ -105,9 +106,9 @@ async def _reply_target(db: AsyncSession, author: Actor, raw: str | None) -> Sta
     if status_id is None:
         raise Invalid("in_reply_to_id is not the id of a status")
     status = await db.get(Status, status_id)
-    if status is None:
-        raise Invalid("the status you reply to does not exist or was deleted")
-    return status  # create_status checks that the author may see it
+    if status is None or not await can_see(db, author, status):  # one answer: hidden is missing
+        raise Invalid("the status you reply to does not exist, was deleted, or is not visible to you")
+    return status
 
 
 @scoped_if_token("read:statuses")

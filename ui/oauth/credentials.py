@@ -58,6 +58,20 @@ class PasswordGate:
 
 
 PASSWORD_GATE = web.AppKey("password_gate", PasswordGate)
+DISABLED, PENDING, UNCONFIRMED = "disabled", "pending", "unconfirmed"
+
+
+def refusal(user: User, actor: Actor | None) -> str | None:
+    """Why this member may not use the node at all, or None: disabled or suspended, awaiting
+    approval, or without a confirmed e-mail address. Sign-in, browser sessions, code exchange
+    and every bearer token (reads too) ask this one question."""
+    if user.disabled or actor is None or actor.suspended_at is not None:
+        return DISABLED
+    if not user.approved:
+        return PENDING
+    if user.confirmed_at is None:
+        return UNCONFIRMED
+    return None
 
 
 @dataclass(frozen=True)
@@ -83,11 +97,13 @@ async def check_login(sessions: async_sessionmaker[AsyncSession], gate: Password
     if row is None or not matches:
         return LoginResult(None, WRONG)
     user, actor = row
-    if user.disabled or actor.suspended_at is not None:
-        return LoginResult(None, "Your login is currently disabled.")
-    if not user.approved:
-        return LoginResult(None, "Your login is currently pending approval by a moderator.")
-    if user.confirmed_at is None:
-        return LoginResult(None, "Your login is missing a confirmed e-mail address: follow the link "
-                                 "in the confirmation e-mail first.")
-    return LoginResult(user, None)
+    refused = refusal(user, actor)
+    return LoginResult(user, None) if refused is None else LoginResult(None, _SIGN_IN_PROBLEMS[refused])
+
+
+_SIGN_IN_PROBLEMS = {
+    DISABLED: "Your login is currently disabled.",
+    PENDING: "Your login is currently pending approval by a moderator.",
+    UNCONFIRMED: "Your login is missing a confirmed e-mail address: follow the link in the confirmation "
+                 "e-mail first.",
+}

@@ -23,6 +23,7 @@ from sqlalchemy import delete, select
 
 from storage.models import Actor, BrowserSession, User, utcnow
 from ui.keys import CONFIG, SESSIONS
+from ui.oauth.credentials import UNCONFIRMED, refusal
 from ui.oauth.store import digest
 
 SESSION_LIFETIME = timedelta(days=30)
@@ -81,7 +82,7 @@ async def _load_session(request: web.Request) -> SignedIn | None:
         return None
     signed_in = SignedIn(*row)
     user = signed_in.user
-    if user.disabled or not user.approved or signed_in.actor.suspended_at is not None:
+    if refusal(user, signed_in.actor) not in (None, UNCONFIRMED):  # unconfirmed: may confirm, sign out
         return None
     return signed_in
 

@@ -24,11 +24,11 @@ from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.errors import Invalid
-from storage.models import OAuthApplication, User, utcnow
+from storage.models import Actor, OAuthApplication, User, utcnow
 from ui.activitypub.signed import SETTINGS_CACHE
 from ui.keys import CONFIG, SESSIONS
 from ui.oauth import scopes, store
-from ui.oauth.credentials import PASSWORD_GATE, check_login
+from ui.oauth.credentials import PASSWORD_GATE, check_login, refusal
 from ui.params import Params, read_params
 from ui.recent import recent_of
 
@@ -134,7 +134,7 @@ async def _authorization_code(db: AsyncSession, app: OAuthApplication, params: P
     elif verifier:
         oauth_error(400, "invalid_grant", "A code_verifier was sent but the authorization used no PKCE.")
     user = await db.get(User, code.user_id)
-    if user is None or user.disabled:
+    if user is None or refusal(user, await db.get(Actor, user.actor_id)) is not None:
         oauth_error(400, "invalid_grant", INVALID_GRANT)
     if not await store.consume_code(db, code):  # another request won the race for this code
         oauth_error(400, "invalid_grant", INVALID_GRANT)

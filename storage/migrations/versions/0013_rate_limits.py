@@ -6,7 +6,7 @@ the write-ahead log keeps the per-request write cheap. SQLite nodes count in mem
 use the table (it exists so both engines have one schema).
 
 Revision ID: 0013
-Revises: 0007
+Revises: 0010
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0013'
-down_revision = '0007'
+down_revision = '0010'
 branch_labels = None
 depends_on = None
 

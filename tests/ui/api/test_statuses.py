@@ -220,7 +220,7 @@ async def test_the_bulk_visibility_rule_agrees_with_can_see(any_api: Api) -> Non
     async with api.services.sessions() as session:
         statuses = list((await session.scalars(select(Status).order_by(Status.id))).all())
         for viewer in (None, alice, bob, carol, dan):
-            expected = [s.id for s in statuses if await can_see(session, viewer.id if viewer else None, s)]
+            expected = [s.id for s in statuses if await can_see(session, viewer, s)]
             found = [s.id for s in await visible_among(session, viewer, statuses)]
             assert found == expected, viewer.username if viewer else "anonymous"
         sizes = {len(await visible_among(session, v, statuses)) for v in (None, alice, bob, carol, dan)}
