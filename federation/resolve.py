@@ -21,6 +21,7 @@ from federation.sanitize import clean_html, plain_text
 from federation.services import Services
 from federation.urls import domain_of
 from federation.vocab import ACTOR_TYPES, as_list, id_of, ids, text, type_of
+from storage.domain_names import normalize_domain
 from storage.errors import Invalid
 from storage.models import Actor, utcnow
 from storage.queries.domains import federation_refused
@@ -140,8 +141,14 @@ async def webfinger(services: Services, username: str, domain: str) -> str:
     """The actor URI for `username@domain`.
 
     Peers are asked over the node's own scheme: https in production; a development node
-    served over http talks to other development nodes on loopback over http.
+    served over http talks to other development nodes on loopback over http. A refused domain
+    (suspended, or not a partner in allowlist mode) is not asked at all.
     """
+    domain = normalize_domain(domain, scheme=services.config.scheme)
+    async with services.sessions() as session:
+        reason = await federation_refused(session, domain)
+    if reason:
+        raise Invalid(reason)
     resource = quote(f"acct:{username}@{domain}", safe=":@")
     url = f"{services.config.scheme}://{domain}/.well-known/webfinger?resource={resource}"
     result = await services.client.get_json(url, accept=JRD)

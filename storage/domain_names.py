@@ -81,6 +81,14 @@ def _host(host: str, original: str) -> str:
     return encoded.removesuffix(".")
 
 
+def canonical_or_none(value: str) -> str | None:
+    """`normalize_domain`, or None for a value that is not a domain (a handle typed in a search)."""
+    try:
+        return normalize_domain(value)
+    except InvalidDomain:
+        return None
+
+
 def normalize_domain_input(value: str) -> str:
     """A domain typed by a person (API, CLI): surrounding spaces, a scheme and a trailing
     slash are forgiven (`https://Example.org/` is `example.org`); anything else must be a domain."""
