@@ -109,3 +109,33 @@ async def test_an_internationalised_domain_in_a_labels_federates(node: Node, bob
     [stored] = await node.rows(Actor, Actor.uri == hans.uri)
     assert stored.domain == f"{IDN}:{node.peer.port}"
     assert len(await node.rows(Actor, Actor.domain.is_not(None))) == 1
+
+
+# --- actor documents ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("username", ["alice@good.test", "alice good", "", ".alice", "alice\n",
+                                      full_width("a") + "lice", "x" * 65])
+async def test_an_actor_with_an_invalid_preferred_username_is_refused(node: Node, bob: Actor,
+                                                                      username: str) -> None:
+    alice = node.remote(preferredUsername=username)
+    if not username:  # then the id's last segment is the name: make that one invalid too
+        alice = node.remote("-alice", preferredUsername=username)
+    before = await snapshot(node)
+    body, headers = signed(alice, alice.activity("Follow", bob.uri))
+    assert "preferredUsername" in await refused(node, 401, body, headers)
+    await assert_untouched(node, before, fetched=[f"remote.test/users/{alice.name}"])
+
+
+async def test_an_actor_whose_inbox_is_on_another_server_is_refused(node: Node, bob: Actor) -> None:
+    alice = node.remote(inbox=f"http://third.test:{node.peer.port}/inbox")
+    before = await snapshot(node)
+    body, headers = signed(alice, alice.activity("Follow", bob.uri))
+    assert "inbox on another server" in await refused(node, 401, body, headers)
+    await assert_untouched(node, before, fetched=["remote.test/users/alice"])
+
+
+async def test_a_shared_inbox_on_another_server_is_dropped(node: Node, bob: Actor) -> None:
+    alice = node.remote(endpoints={"sharedInbox": f"http://third.test:{node.peer.port}/inbox"})
+    await node.deliver(alice, alice.activity("Follow", bob.uri))
+    [stored] = await node.rows(Actor, Actor.uri == alice.uri)
+    assert stored.inbox_url == alice.inbox and stored.shared_inbox_url is None
