@@ -20,6 +20,10 @@ trailing dot, no default port), and this migration rewrites what is already stor
   normalised; it is left as it is (no rule can match it, and no id with such a host is accepted
   any more) and named in the log.
 
+Ids (`actors.uri`, statuses' uris...) are not rewritten: an id is the peer's own name for an
+object, and a peer that sent non-canonical ids will have them refused from now on (it must
+send canonical ones, which then name new rows).
+
 `actors.moved_at` records when the account's last Move was accepted (one per 30 days).
 
 Downgrade drops `moved_at`; the normalised domains stay normalised (the old spellings are not
