@@ -12,6 +12,7 @@ from federation.resolve import webfinger
 from storage.errors import Invalid
 from storage.models import Actor, DomainRule, UserDomainBlock
 from tests.federation.test_domains import full_width
+from tests.ui.api.timeline_helpers import remote, status
 from tests.ui.client_api import Api
 
 
@@ -68,3 +69,13 @@ async def test_a_user_domain_block_in_any_spelling_is_stored_canonically(api: Ap
     assert await api.count(UserDomainBlock) == 2
     bad = await api.request("POST", "/api/v1/domain_blocks", token, data={"domain": "evil_test.example"})
     assert bad.status == 422
+
+
+async def test_a_user_domain_block_in_another_spelling_hides_the_server_on_timelines(api: Api) -> None:
+    await api.member("ana")
+    token = await api.token_for("ana", "read write")
+    carl = await remote(api, "carl", "xn--bcher-kva.test")  # bücher.test
+    hidden = await status(api, carl, "from a blocked server")
+    assert [s["id"] for s in await api.json("GET", "/api/v1/timelines/public", token)] == [str(hidden.id)]
+    await api.json("POST", "/api/v1/domain_blocks", token, data={"domain": "BÜCHER.test."})
+    assert await api.json("GET", "/api/v1/timelines/public", token) == []
