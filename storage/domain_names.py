@@ -21,19 +21,26 @@ from storage.errors import Invalid
 
 DEFAULT_PORTS = {"http": 80, "https": 443}
 _PORT = re.compile(r"[0-9]{1,5}")
+MAX_CHARS = 300  # 253 for the name (RFC 1035), a port, and room for full-width or Unicode spellings
 
 
 class InvalidDomain(Invalid):
     """Not a host[:port] that could name a server."""
 
 
-@functools.lru_cache(maxsize=8192)  # the same few hundred hosts are normalised on every request
 def normalize_domain(value: str, *, scheme: str | None = None) -> str:
     """The canonical `host[:port]` of `value`; `InvalidDomain` if it is not one.
 
     The default port of `scheme` is dropped (`https://h:443` is `h`); without a scheme (a
     domain typed by a person, a stored rule) both 80 and 443 are taken as default ports.
     """
+    if len(value) > MAX_CHARS:  # before the cache, so that it only ever holds short strings
+        raise InvalidDomain(f"{value[:100]!r}... is longer than a domain name can be")
+    return _normalize(value, scheme)
+
+
+@functools.lru_cache(maxsize=8192)  # the same few hundred hosts are normalised on every request
+def _normalize(value: str, scheme: str | None) -> str:
     mapped = _map(value)
     host, port = _split_port(mapped, value)
     defaults = (DEFAULT_PORTS[scheme],) if scheme in DEFAULT_PORTS else tuple(DEFAULT_PORTS.values())
@@ -69,6 +76,8 @@ def _split_port(text: str, original: str) -> tuple[str, int | None]:
 def _host(host: str, original: str) -> str:
     if host.startswith("["):
         try:
+            if "%" in host:  # a zone id names an interface of this machine, not a server
+                raise ValueError(host)
             address = ipaddress.IPv6Address(host[1:-1])
         except ValueError:
             raise InvalidDomain(f"{original!r} is not a valid IPv6 literal") from None

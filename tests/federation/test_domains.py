@@ -38,7 +38,7 @@ SPELLINGS = [
 
 REFUSED = ["", "evil.test..", ".evil.test", "a_b.test", "ev il.test", "-a.test", "xn--zz.test",
            "evil.test:", "evil.test:0", "evil.test:65536", "evil.test:8a", "evil%2etest", "[::1", "[zz]",
-           "a" * 64 + ".test", "user@evil.test"]
+           "a" * 64 + ".test", "user@evil.test", "[fe80::1%25eth0]", "[fe80::1%eth0]", "a." * 160 + "test"]
 
 
 @pytest.mark.parametrize(("spelling", "canonical"), SPELLINGS)
