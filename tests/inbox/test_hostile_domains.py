@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from storage.config import NodeConfig
-from storage.models import Actor, DomainRule
+from storage.models import Actor, DomainRule, Status
 from tests.conftest import make_config
 from tests.federation.test_domains import full_width
 from tests.inbox.conftest import PEER_HOSTS, Node
@@ -139,3 +139,14 @@ async def test_a_shared_inbox_on_another_server_is_dropped(node: Node, bob: Acto
     await node.deliver(alice, alice.activity("Follow", bob.uri))
     [stored] = await node.rows(Actor, Actor.uri == alice.uri)
     assert stored.inbox_url == alice.inbox and stored.shared_inbox_url is None
+
+
+async def test_a_fetched_post_whose_id_is_not_canonical_is_not_stored(node: Node) -> None:
+    alice = node.remote()
+    await node.seed(alice)
+    parent = alice.note(0)
+    node.peer.serve(parent["id"], {**parent, "id": parent["id"].replace("remote.test", "REMOTE.test")})
+    await node.deliver(alice, alice.activity("Create", alice.note(1, inReplyTo=parent["id"])))
+    [reply] = await node.rows(Status)
+    assert reply.uri == alice.note(1)["id"] and reply.in_reply_to_id is None
+    assert node.peer.hits == ["remote.test/users/alice/statuses/0"]
