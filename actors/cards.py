@@ -28,7 +28,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from actors.card_page import PageCard, decode, parse_head
-from federation.urls import domain_of
+from federation.urls import is_local
 from storage import queue
 from storage.errors import AmityError
 from storage.models import Actor, MediaAttachment, Mention, PreviewCard, Status, StatusCard, utcnow
@@ -92,7 +92,7 @@ def first_link(content_html: str, *, skip: Iterable[str] = (), local_domain: str
         url = _normal(href)
         if url is None or href in skipped or url in skipped:
             continue
-        if local_domain is not None and domain_of(url) == local_domain:
+        if local_domain is not None and is_local(url, local_domain):
             continue
         return url
     return None

@@ -28,6 +28,7 @@ from urllib.parse import quote
 import markdown
 
 from federation.sanitize import clean_html
+from storage.domain_names import canonical_or_none
 
 PLAIN, MARKDOWN, HTML = "text/plain", "text/markdown", "text/html"
 FORMATS = (PLAIN, MARKDOWN)
@@ -74,8 +75,8 @@ def normalize_tag(name: str) -> str:
 
 
 def mention_key(username: str, domain: str | None) -> str:
-    """How mentions are looked up: `user` (local) or `user@host`, lower-case."""
-    return f"{username}@{domain}".lower() if domain else username.lower()
+    """How mentions are looked up: `user` (local) or `user@host`, lower-case, the host canonical."""
+    return f"{username.lower()}@{canonical_or_none(domain) or domain.lower()}" if domain else username.lower()
 
 
 def compose(source: str, fmt: str, *, base_url: str, local_domain: str,

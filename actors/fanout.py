@@ -32,7 +32,7 @@ from actors.notifications import notify
 from actors.outbox import deliver
 from actors.parts import load_parts
 from federation.delivery_state import load_domain_policy
-from federation.urls import domain_of
+from federation.urls import domain_or_none
 from storage import queue
 from storage.ids import new_id
 from storage.models import ACCEPTED, Actor, Block, Follow, Mention, Status, TimelineEntry
@@ -165,12 +165,14 @@ async def _audience(session: AsyncSession, plan: Plan) -> _Audience:
         inbox = row.shared_inbox_url or row.inbox_url
         if not inbox or inbox in audience.inboxes:  # most followers share their server's inbox
             return
-        if allowed(row.domain) and allowed(domain_of(inbox)):
+        if allowed(row.domain) and allowed(domain_or_none(inbox)):
             audience.inboxes.add(inbox)
 
     verdicts: dict[str, bool] = {}
 
-    def allowed(domain: str) -> bool:
+    def allowed(domain: str | None) -> bool:
+        if domain is None:  # an inbox URL without a valid host
+            return False
         verdict = verdicts.get(domain)
         if verdict is None:
             verdict = verdicts[domain] = policy.refusal(domain) is None

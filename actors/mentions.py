@@ -20,6 +20,7 @@ from actors.compose import MentionTarget, mention_key, scan
 from federation.client import FetchError
 from federation.resolve import resolve_actor, webfinger
 from federation.services import Services
+from storage.domain_names import canonical_or_none
 from storage.errors import AmityError
 from storage.models import Actor
 
@@ -57,12 +58,14 @@ async def known(session: AsyncSession, handles: Iterable[tuple[str, str | None]]
                 ) -> dict[str, MentionTarget]:
     """The handles this node already knows, in one query (suspended accounts are not)."""
     conditions = []
-    for username, domain in handles:
-        if domain is None or domain.lower() == local_domain.lower():
+    for username, written in handles:
+        domain = canonical_or_none(written) if written else None
+        if written and domain is None:
+            continue  # not a domain: nobody to find
+        if domain is None or domain == local_domain:
             conditions.append(and_(Actor.domain.is_(None), func.lower(Actor.username) == username.lower()))
         else:
-            conditions.append(and_(func.lower(Actor.domain) == domain.lower(),
-                                   func.lower(Actor.username) == username.lower()))
+            conditions.append(and_(Actor.domain == domain, func.lower(Actor.username) == username.lower()))
     if not conditions:
         return {}
     actors = (await session.scalars(
@@ -80,7 +83,7 @@ async def prepare(services: Services, sources: Iterable[tuple[str, str]], *,
     async with services.sessions() as session:
         targets = await known(session, handles, services.domain)
     missing = [(u, d) for u, d in handles if d and mention_key(u, d) not in targets
-               and d.lower() != services.domain.lower()]
+               and canonical_or_none(d) != services.domain]
     found = await asyncio.gather(*(_remote(services, u, d, lookup_seconds) for u, d in missing))
     for (username, domain), target in zip(missing, found, strict=True):
         if target is not None:

@@ -18,6 +18,7 @@ from actors.fanout import enqueue_fanout
 from actors.interactions import require_local
 from actors.muting import thread_root
 from actors.visibility import can_see
+from storage.domain_names import InvalidDomain, normalize_domain_input
 from storage.errors import Invalid, NotFound
 from storage.ids import new_id
 from storage.models import (
@@ -154,17 +155,10 @@ async def unmute_conversation(session: AsyncSession, actor: Actor, status: Statu
 
 # -- domains --------------------------------------------------------------------------------
 
-def _normalise_domain(domain: str) -> str:
-    cleaned = domain.strip().lower().removeprefix("https://").removeprefix("http://").strip("/")
-    if not cleaned or "/" in cleaned or " " in cleaned or "." not in cleaned:
-        raise Invalid(f"{domain!r} is not a domain name such as social.example.org")
-    return cleaned
-
-
 async def block_domain(session: AsyncSession, actor: Actor, domain: str, *, local_domain: str) -> str:
     """Hide every account of `domain`; as Mastodon, their follows of `actor` are removed too."""
     require_local(actor)
-    name = _normalise_domain(domain)
+    name = _typed_domain(domain)
     if name == local_domain:
         raise Invalid("you cannot hide your own server")
     exists = await session.scalar(select(UserDomainBlock.id).where(
@@ -177,7 +171,14 @@ async def block_domain(session: AsyncSession, actor: Actor, domain: str, *, loca
     return name
 
 
+def _typed_domain(domain: str) -> str:
+    try:
+        return normalize_domain_input(domain)
+    except InvalidDomain:
+        raise Invalid(f"{domain[:100]!r} is not a domain name such as social.example.org") from None
+
+
 async def unblock_domain(session: AsyncSession, actor: Actor, domain: str) -> None:
-    name = _normalise_domain(domain)
+    name = _typed_domain(domain)
     await session.execute(delete(UserDomainBlock).where(UserDomainBlock.actor_id == actor.id,
                                                         UserDomainBlock.domain == name))

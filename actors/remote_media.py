@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from actors import media_cache
 from federation.attachments import RemoteAttachment
-from federation.urls import domain_of
+from federation.urls import domain_or_none
 from storage.media_files import dimensions
 from storage.models import Actor, MediaAttachment, Status
 from storage.queries.media import media_rejected
@@ -27,7 +27,7 @@ async def store_remote_attachments(session: AsyncSession, status: Status, author
                                    attachments: Sequence[RemoteAttachment]) -> list[MediaAttachment]:
     if not attachments:
         return []
-    if await media_rejected(session, author.domain, *{domain_of(a.url) for a in attachments}):
+    if await media_rejected(session, author.domain, *{domain_or_none(a.url) for a in attachments}):
         return []
     rows = [_row(status, author, position, a) for position, a in enumerate(attachments)]
     session.add_all(rows)

@@ -22,6 +22,7 @@ from aiohttp.abc import AbstractResolver
 from yarl import URL
 
 from federation.ssrf import AddressPolicy, BlockedAddress, FetchError, GuardedConnector
+from federation.urls import is_canonical
 from storage.config import NodeConfig
 from storage.errors import RemoteUnavailable
 
@@ -257,6 +258,8 @@ class OutboundClient:
             same = False
         if not same:
             raise OriginMismatch(f"{result.final_url} returned an object with a foreign id {object_id!r}")
+        if not is_canonical(object_id):  # stored ids have one spelling (federation/urls.py)
+            raise OriginMismatch(f"{result.final_url} returned an id whose host is not in canonical form")
         return FetchResult(result.final_url, result.status, result.headers, result.data)
 
     async def get_bytes(self, url: str, *, accept: Sequence[str], max_bytes: int) -> FetchResult[bytes]:

@@ -47,7 +47,7 @@ class DomainPolicy:
     allowlist: bool
 
     def refusal(self, domain: str) -> str | None:
-        policy = next((self.rules[d] for d in parent_domains(domain.lower()) if d in self.rules), None)
+        policy = next((self.rules[d] for d in parent_domains(domain) if d in self.rules), None)
         return refusal(domain, policy, allowlist=self.allowlist)
 
 

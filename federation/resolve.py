@@ -8,6 +8,7 @@ whose `id` is not on the origin they were fetched from.
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -19,8 +20,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from federation.client import JRD, FetchError, origin
 from federation.sanitize import clean_html, plain_text
 from federation.services import Services
-from federation.urls import domain_of
+from federation.urls import domain_of, domain_or_none, is_canonical, require_canonical
 from federation.vocab import ACTOR_TYPES, as_list, id_of, ids, text, type_of
+from storage.domain_names import normalize_domain
 from storage.errors import Invalid
 from storage.models import Actor, utcnow
 from storage.queries.domains import federation_refused
@@ -29,6 +31,11 @@ log = logging.getLogger("amity.resolve")
 
 ACTOR_TTL = timedelta(days=1)
 MAX_FIELDS = 16
+# Mastodon's username rule (ASCII letters, digits, `_`; `.` and `-` only inside), up to 64
+# characters: Mastodon caps local names at 30, but PeerTube channels and Lemmy communities
+# federate longer ones.
+MAX_USERNAME = 64
+USERNAME = re.compile(rf"(?=.{{1,{MAX_USERNAME}}}\Z)[A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_])?", re.ASCII)
 
 
 class NotAnActor(Invalid):
@@ -51,33 +58,38 @@ def parse_actor(doc: dict[str, Any], *, fetched_from: str) -> ActorFields:
     uri = id_of(doc)
     if not uri or origin(uri) != origin(fetched_from):
         raise NotAnActor(f"actor id {uri!r} is not on the origin it was fetched from")
+    require_canonical(uri, "actor id")  # one actor, one spelling of its id
     kind = type_of(doc)
     if kind not in ACTOR_TYPES:
         raise NotAnActor(f"{uri} is a {kind!r}, not an actor")
+    domain = domain_of(uri)
     inbox = id_of(doc.get("inbox"))
     if not inbox:
         raise NotAnActor(f"actor {uri} has no inbox")
+    if domain_or_none(inbox) != domain:
+        raise NotAnActor(f"actor {uri} has its inbox on another server")
     keys = {}
     for key in as_list(doc.get("publicKey")):
         pem = key.get("publicKeyPem") if isinstance(key, dict) else None
         if isinstance(pem, str) and id_of(key.get("owner")) == uri:
             key_id = id_of(key)
-            if key_id and origin(key_id) == origin(uri):
+            if key_id and origin(key_id) == origin(uri) and is_canonical(key_id):
                 keys[key_id] = pem
     endpoints = doc.get("endpoints")
     if not isinstance(endpoints, dict):
         endpoints = {}
-    username = text(doc, "preferredUsername") or urlsplit(uri).path.rstrip("/").rsplit("/", 1)[-1]
+    username = valid_username(uri, text(doc, "preferredUsername")
+                              or urlsplit(uri).path.rstrip("/").rsplit("/", 1)[-1])
     fields = [
         {"name": plain_text(text(item, "name"), limit=255), "value": clean_html(text(item, "value"))}
         for item in as_list(doc.get("attachment"))[:MAX_FIELDS]
         if type_of(item) == "PropertyValue"
     ]
     values = {
-        "uri": uri, "username": plain_text(username, limit=255) or "unknown", "domain": domain_of(uri),
+        "uri": uri, "username": username, "domain": domain,
         "actor_type": kind, "display_name": plain_text(text(doc, "name"), limit=255),
         "note": clean_html(text(doc, "summary")), "url": id_of(doc.get("url")) or uri,
-        "inbox_url": inbox, "shared_inbox_url": id_of(endpoints.get("sharedInbox")),
+        "inbox_url": inbox, "shared_inbox_url": _own_shared_inbox(uri, domain, endpoints),
         "outbox_url": id_of(doc.get("outbox")), "followers_url": id_of(doc.get("followers")),
         "following_url": id_of(doc.get("following")), "featured_url": id_of(doc.get("featured")),
         "avatar_url": _image_url(doc.get("icon")), "header_url": _image_url(doc.get("image")),
@@ -87,6 +99,26 @@ def parse_actor(doc: dict[str, Any], *, fetched_from: str) -> ActorFields:
         "key_id": next(iter(keys), None), "public_key_pem": next(iter(keys.values()), None),
     }
     return ActorFields(values, keys)
+
+
+def valid_username(uri: str, username: str) -> str:
+    """`username` if it may stand before `@domain` in a handle; otherwise the actor is refused,
+    so that no document can make its handle read as another account's (`a@other.example`,
+    spaces, look-alike letters)."""
+    if not USERNAME.fullmatch(username):
+        raise NotAnActor(f"actor {uri} has an invalid preferredUsername {username[:100]!r}: letters a-z, "
+                         f"digits and underscores, with dots and dashes inside, {MAX_USERNAME} at most")
+    return username
+
+
+def _own_shared_inbox(uri: str, domain: str, endpoints: dict[str, Any]) -> str | None:
+    """The shared inbox, if it is on the actor's own server; one elsewhere is ignored (posts to
+    all of a server's followers must not be handed to a third server)."""
+    shared = id_of(endpoints.get("sharedInbox"))
+    if shared and domain_or_none(shared) != domain:
+        log.info("resolve.foreign_shared_inbox", extra={"actor": uri, "shared_inbox": shared[:200]})
+        return None
+    return shared
 
 
 def _image_url(value: Any) -> str | None:
@@ -140,8 +172,14 @@ async def webfinger(services: Services, username: str, domain: str) -> str:
     """The actor URI for `username@domain`.
 
     Peers are asked over the node's own scheme: https in production; a development node
-    served over http talks to other development nodes on loopback over http.
+    served over http talks to other development nodes on loopback over http. A refused domain
+    (suspended, or not a partner in allowlist mode) is not asked at all.
     """
+    domain = normalize_domain(domain, scheme=services.config.scheme)
+    async with services.sessions() as session:
+        reason = await federation_refused(session, domain)
+    if reason:
+        raise Invalid(reason)
     resource = quote(f"acct:{username}@{domain}", safe=":@")
     url = f"{services.config.scheme}://{domain}/.well-known/webfinger?resource={resource}"
     result = await services.client.get_json(url, accept=JRD)

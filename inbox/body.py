@@ -14,8 +14,10 @@ from typing import Any
 from aiohttp import web
 
 from federation.client import FetchError, InvalidJSON, origin, parse_json
+from federation.urls import require_canonical
 from federation.vocab import id_of, type_of
 from inbox.errors import Refused, bad_request
+from storage.errors import Invalid
 
 MAX_DEPTH = 32  # a Mastodon activity nests about 5 deep
 MAX_URI_CHARS = 2048
@@ -79,3 +81,7 @@ def _check_uri(name: str, uri: str) -> None:
         raise bad_request(f"the activity's {name} is not an absolute http(s) URL") from None
     if not uri.startswith(("https://", "http://")):
         raise bad_request(f"the activity's {name} is not an absolute http(s) URL")
+    try:
+        require_canonical(uri, f"activity's {name}")
+    except Invalid as exc:
+        raise bad_request(str(exc)) from None

@@ -23,11 +23,11 @@ from federation.resolve import ActorFields
 from federation.services import Services
 from federation.signatures import SignatureError, verify_request
 from federation.signatures_common import header_value
-from federation.urls import domain_of
+from federation.urls import domain_of, is_canonical, require_canonical
 from federation.vocab import POST_TYPES, id_of, type_of
 from inbox.body import Envelope
 from inbox.errors import bad_request, forbidden, unauthorized
-from storage.errors import AmityError
+from storage.errors import AmityError, Invalid
 from storage.models import Actor
 
 # Activities a third server may relay (Mastodon forwards replies and their edits/deletions);
@@ -56,6 +56,9 @@ def claimed_key_id(headers: Mapping[str, str]) -> str:
         origin(key_id)
     except FetchError:
         raise unauthorized("the keyId is not an absolute http(s) URL") from None
+    if not is_canonical(key_id):  # one key, one spelling: the cache and stored keys are keyed on it
+        raise unauthorized(f"the keyId {key_id[:200]!r} does not have its host in canonical form "
+                           "(lower case, punycode, no trailing dot, no default port)")
     return key_id
 
 
@@ -90,6 +93,10 @@ async def precheck(services: Services, envelope: Envelope, key_id: str) -> None:
 def _check_own_object(envelope: Envelope, actor_origin: tuple[str, str, int]) -> None:
     if not envelope.object_id:
         raise bad_request(f"the {envelope.type} has no object")
+    try:
+        require_canonical(envelope.object_id, f"{envelope.type}'s object")
+    except Invalid as exc:
+        raise bad_request(str(exc)) from None
     try:
         same = origin(envelope.object_id) == actor_origin
     except FetchError:

@@ -9,20 +9,19 @@ from __future__ import annotations
 
 import ipaddress
 import os
-import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from storage.domain_names import InvalidDomain, normalize_domain
+
 DEFAULT_CONFIG_PATH = "amity.toml"
 DEVELOPMENT_CONFIG_PATH = "data/amity.toml"  # the development node that `make run` initialises
 ENV_PREFIX = "AMITY_"
 # AMITY_* variables that are not node config: the config path, debugging, the test suite's own.
 _NOT_CONFIG_ENV = ("AMITY_CONFIG", "AMITY_DEBUG", "AMITY_TEST_")
-
-_DOMAIN_RE = re.compile(r"^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:[0-9]{1,5})?$")
 
 
 class ConfigError(Exception):
@@ -185,8 +184,8 @@ def build_config(raw: Mapping[str, Any], *, base_dir: Path | None = None,
             env = ENV_PREFIX + key.upper()
             raise ConfigError(f"{source}: {key} is missing: set it in the config file or {env}")
     values: dict[str, Any] = {}
-    values["domain"] = _domain(str(raw["domain"]))
     values["scheme"] = _choice("scheme", str(raw.get("scheme", "https")), ("https", "http"))
+    values["domain"] = _domain(str(raw["domain"]), values["scheme"])
     values["database_url"] = _database_url(str(raw["database_url"]), base_dir)
     values["secret_key"] = _secret(str(raw["secret_key"]))
     values["listen_host"] = str(raw.get("listen_host", "127.0.0.1"))
@@ -204,11 +203,13 @@ def build_config(raw: Mapping[str, Any], *, base_dir: Path | None = None,
     return NodeConfig(**values)
 
 
-def _domain(value: str) -> str:
-    domain = value.strip().lower()
-    if not _DOMAIN_RE.match(domain):
-        raise ConfigError(f"domain {value!r} is not a host[:port] such as social.example.org")
-    return domain
+def _domain(value: str, scheme: str) -> str:
+    """The canonical spelling (`Social.Example.org.:443` is `social.example.org`), as every
+    domain is compared."""
+    try:
+        return normalize_domain(value.strip(), scheme=scheme)
+    except InvalidDomain:
+        raise ConfigError(f"domain {value!r} is not a host[:port] such as social.example.org") from None
 
 
 def _choice(key: str, value: str, allowed: tuple[str, ...]) -> str:

@@ -7,12 +7,12 @@ from datetime import datetime
 from sqlalchemy import JSON, Boolean, ForeignKey, Index, String, Text, false, func, text, true
 from sqlalchemy.orm import Mapped, mapped_column
 
-from storage.models.base import Base, new_id, utcnow
+from storage.models.base import Base, CanonicalDomain, new_id, utcnow
 
 ROLES = ("member", "moderator", "admin", "owner")
 
 
-class Actor(Base):
+class Actor(CanonicalDomain, Base):
     __tablename__ = "actors"
 
     id: Mapped[int] = mapped_column(primary_key=True, default=new_id)
@@ -39,6 +39,7 @@ class Actor(Base):
     fields: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)  # [{name, value}]
     also_known_as: Mapped[list[str]] = mapped_column(JSON, default=list)
     moved_to_id: Mapped[int | None] = mapped_column(ForeignKey("actors.id", ondelete="SET NULL"))
+    moved_at: Mapped[datetime | None] = mapped_column()  # remote: when its last Move was accepted
     key_id: Mapped[str | None] = mapped_column(String(2048), index=True)
     public_key_pem: Mapped[str | None] = mapped_column(Text)
     private_key_pem: Mapped[str | None] = mapped_column(Text)  # local actors only

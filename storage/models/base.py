@@ -6,8 +6,9 @@ from datetime import UTC, datetime
 
 from sqlalchemy import BigInteger, DateTime, Integer, MetaData, TypeDecorator
 from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, validates
 
+from storage.domain_names import normalize_domain
 from storage.ids import new_id
 
 # Stable constraint names, so migrations are the same on SQLite and PostgreSQL.
@@ -54,3 +55,12 @@ def utcnow() -> datetime:
 
 
 __all__ = ["Base", "UTCDateTime", "new_id", "utcnow"]
+
+
+class CanonicalDomain:
+    """Mixin for rows with a `domain` column: whatever spelling is assigned, the canonical one
+    (`storage.domain_names.normalize_domain`) is stored; an invalid domain raises `InvalidDomain`."""
+
+    @validates("domain")
+    def _canonical_domain(self, key: str, value: str | None) -> str | None:
+        return None if value is None else normalize_domain(value)

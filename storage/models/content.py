@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from storage.models.base import Base, new_id, utcnow
+from storage.models.base import Base, CanonicalDomain, new_id, utcnow
 
 MEDIA_TYPES = ("image", "gifv", "video", "audio", "unknown")  # Mastodon's MediaAttachment types
 MEDIA_READY, MEDIA_PROCESSING, MEDIA_FAILED = "ready", "processing", "failed"
@@ -34,7 +34,7 @@ class StatusTag(Base):
     __table_args__ = (Index("ix_status_tags_tag_id_status_id", "tag_id", "status_id"),)
 
 
-class CustomEmoji(Base):
+class CustomEmoji(CanonicalDomain, Base):
     """A `:shortcode:` image: local (domain None, file in the blob store) or seen on a remote post."""
 
     __tablename__ = "custom_emojis"

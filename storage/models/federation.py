@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from storage.models.base import Base, new_id, utcnow
+from storage.models.base import Base, CanonicalDomain, new_id, utcnow
 
 
 class InboxItem(Base):
@@ -51,7 +51,7 @@ class KeptActivity(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class Host(Base):
+class Host(CanonicalDomain, Base):
     """Another server, as deliveries see it: failing since when, unreachable or not."""
 
     __tablename__ = "hosts"
@@ -68,7 +68,7 @@ class Host(Base):
 DOMAIN_POLICIES = ("suspend", "silence", "allow")
 
 
-class DomainRule(Base):
+class DomainRule(CanonicalDomain, Base):
     """A moderation decision about a whole domain; `allow` marks partners (allowlist mode)."""
 
     __tablename__ = "domain_rules"

@@ -11,7 +11,7 @@ from datetime import datetime
 from sqlalchemy import Boolean, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from storage.models.base import Base, new_id, utcnow
+from storage.models.base import Base, CanonicalDomain, new_id, utcnow
 
 
 class Bookmark(Base):
@@ -67,7 +67,7 @@ class ConversationMute(Base):
     __table_args__ = (UniqueConstraint("actor_id", "status_id"),)
 
 
-class UserDomainBlock(Base):
+class UserDomainBlock(CanonicalDomain, Base):
     """A member hides a whole server (Mastodon's user-level domain block)."""
 
     __tablename__ = "user_domain_blocks"

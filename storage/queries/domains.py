@@ -8,13 +8,16 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import settings
+from storage.domain_names import normalize_domain
 from storage.models import DomainRule
 
 
 @functools.lru_cache(maxsize=4096)
 def parent_domains(domain: str) -> tuple[str, ...]:
     """`a.b.example:8443` → [`a.b.example:8443`, `a.b.example`, `b.example`, `example`]:
-    a rule on a domain covers its subdomains (as Mastodon's domain blocks do)."""
+    a rule on a domain covers its subdomains (as Mastodon's domain blocks do). Any spelling
+    of `domain` is accepted (`A.B.Example.:443`); the answer is canonical, as stored rules are."""
+    domain = normalize_domain(domain)
     host = domain.split(":")[0] if not domain.startswith("[") else domain
     labels = host.split(".")
     found = [domain] if domain != host else []
@@ -24,7 +27,7 @@ def parent_domains(domain: str) -> tuple[str, ...]:
 
 async def policy_for(session: AsyncSession, domain: str) -> str | None:
     """The most specific rule's policy (suspend, silence, allow), or None."""
-    candidates = parent_domains(domain.lower())
+    candidates = parent_domains(domain)
     rows = dict((await session.execute(
         select(DomainRule.domain, DomainRule.policy).where(DomainRule.domain.in_(candidates))
     )).all())

@@ -11,7 +11,7 @@ from storage.queries.domains import parent_domains
 
 async def media_rejected(session: AsyncSession, *domains: str | None) -> bool:
     """True if a rule on any of `domains` (or a parent of one) has `reject_media`."""
-    candidates = {c for d in domains if d for c in parent_domains(d.lower())}
+    candidates = {c for d in domains if d for c in parent_domains(d)}
     if not candidates:
         return False
     found = await session.scalar(select(DomainRule.domain).where(

@@ -1,16 +1,14 @@
-"""`origin` and `domain_of` take a regular-expression shortcut for plain URLs; on every URL
-(plain or not) they must answer exactly as the full parsers (yarl, urlsplit) do."""
+"""`origin` takes a regular-expression shortcut for plain URLs; on every URL (plain or not) it
+must answer exactly as the full parser (yarl) does. (`domain_of` is tested in test_domains.py.)"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from urllib.parse import urlsplit
 
 import pytest
 from yarl import URL
 
 from federation.client import UnsupportedURL, origin
-from federation.urls import domain_of
 
 URLS = [
     "https://Example.ORG/users/a", "http://a.example:8080/x?y#z", "https://a.example.", "https://a.example./x",
@@ -30,14 +28,6 @@ def full_origin(url: str) -> tuple[str, str, int]:
     return parsed.scheme.lower(), (parsed.raw_host or "").lower().rstrip("."), parsed.port
 
 
-def full_domain(url: str) -> str:
-    parts = urlsplit(url)
-    host = (parts.hostname or "").lower()
-    if ":" in host:
-        host = f"[{host}]"
-    return f"{host}:{parts.port}" if parts.port else host
-
-
 def _outcome(fn: Callable[[str], object], url: str) -> tuple[str, object]:
     try:
         return "ok", fn(url)
@@ -48,4 +38,3 @@ def _outcome(fn: Callable[[str], object], url: str) -> tuple[str, object]:
 @pytest.mark.parametrize("url", URLS)
 def test_the_shortcuts_answer_as_the_full_parsers(url: str) -> None:
     assert _outcome(origin, url) == _outcome(full_origin, url)
-    assert _outcome(domain_of, url) == _outcome(full_domain, url)

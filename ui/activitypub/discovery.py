@@ -16,7 +16,7 @@ from aiohttp import web
 
 from actors.instance import INSTANCE_USERNAME
 from federation.services import SERVICES_KEY, Services
-from federation.urls import domain_of, instance_actor_uri
+from federation.urls import instance_actor_uri, is_local
 from storage import settings
 from storage.models import Actor, utcnow
 from ui.activitypub import queries
@@ -45,7 +45,7 @@ def _username_for(resource: str, services: Services) -> str | None:
     Raises ValueError for a resource that is neither an account nor a URL.
     """
     if resource.startswith(("http://", "https://")):
-        if domain_of(resource) != services.domain:
+        if not is_local(resource, services.domain):
             return None
         if resource == instance_actor_uri(services.base_url):
             return INSTANCE_USERNAME

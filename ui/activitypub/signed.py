@@ -30,7 +30,7 @@ from federation.delivery_state import snapshot_refusal
 from federation.keylookup import KEY_CACHE, KeyLookup, remember_key_owner
 from federation.services import SERVICES_KEY
 from federation.signatures import SignatureError, verify_request
-from federation.urls import domain_of
+from federation.urls import domain_of, is_canonical
 from storage import settings
 from storage.errors import AmityError
 from storage.models import Actor
@@ -85,6 +85,8 @@ async def verify_signer(request: web.Request) -> Signer:
         return Signer(None, "the request is not signed")
     claimed = _KEY_ID.search(request.headers.get("Signature-Input") or request.headers["Signature"])
     if claimed is not None:  # refuse suspended domains before fetching anything of theirs
+        if not is_canonical(claimed.group(1)):
+            return Signer(None, "the keyId is not an http(s) URL with its host in canonical form")
         refused = await snapshot_refusal(services, domain_of(claimed.group(1)))
         if refused:
             return Signer(None, refused)

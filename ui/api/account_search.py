@@ -13,6 +13,7 @@ from sqlalchemy import case, func, or_, select
 from federation.client import FetchError
 from federation.resolve import resolve_actor, webfinger
 from federation.services import SERVICES_KEY
+from storage.domain_names import canonical_or_none
 from storage.errors import Invalid
 from storage.models import ACCEPTED, Actor, Follow
 from ui.api.remote_lookup import resolve_url
@@ -25,8 +26,10 @@ MAX_QUERY = 200
 
 
 def parse_handle(q: str) -> tuple[str, str] | None:
+    """(username, canonical domain) of `user@host` or `@user@host`; None if `q` is not one."""
     found = _HANDLE.match(q.strip())
-    return (found.group(1), found.group(2).lower()) if found else None
+    domain = canonical_or_none(found.group(2)) if found else None
+    return (found.group(1), domain) if found and domain else None
 
 
 def is_url(q: str) -> bool:

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from actors import profile_images
 from actors.profile import update_profile
 from federation.services import SERVICES_KEY
+from storage.domain_names import canonical_or_none
 from storage.errors import Invalid
 from storage.models import Actor, User
 from ui.api.auth import Auth, MemberAuth, scoped, scoped_if_token
@@ -126,10 +127,13 @@ async def lookup(request: web.Request, auth: Auth | None) -> web.Response:
     local_domain = urls(request).domain
     async with request.app[SESSIONS]() as db:
         query = select(Actor).where(func.lower(Actor.username) == username.lower())
-        if not domain or domain.lower() == local_domain:
+        canonical = canonical_or_none(domain) if domain else None
+        if domain and canonical is None:
+            api_error(404, NOT_FOUND)
+        if canonical is None or canonical == local_domain:
             query = query.where(Actor.domain.is_(None))
         else:
-            query = query.where(Actor.domain == domain.lower())
+            query = query.where(Actor.domain == canonical)
         actor = (await db.scalars(query.limit(1))).first()
         if actor is None:
             api_error(404, NOT_FOUND)

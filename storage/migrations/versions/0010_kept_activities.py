@@ -5,7 +5,7 @@ profile Update activities (which no other row records) keep a compact copy here 
 `/activities/{id}` still answers.
 
 Revision ID: 0010
-Revises: 0007
+Revises: 0009
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from alembic import op
 import storage.models.base
 
 revision = '0010'
-down_revision = '0007'
+down_revision = '0009'
 branch_labels = None
 depends_on = None
 
