@@ -17,6 +17,14 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from federation.client import JRD, FetchError, origin
+from federation.limits import (
+    MAX_ALSO_KNOWN_AS,
+    MAX_FIELD_VALUE_CHARS,
+    MAX_FIELDS,
+    MAX_NAME_CHARS,
+    MAX_NOTE_CHARS,
+)
+from federation.remote_urls import media_url, page_url, safe_url
 from federation.sanitize import clean_html, plain_text
 from federation.services import Services
 from federation.urls import domain_of
@@ -28,7 +36,6 @@ from storage.queries.domains import federation_refused
 log = logging.getLogger("amity.resolve")
 
 ACTOR_TTL = timedelta(days=1)
-MAX_FIELDS = 16
 
 
 class NotAnActor(Invalid):
@@ -69,21 +76,24 @@ def parse_actor(doc: dict[str, Any], *, fetched_from: str) -> ActorFields:
         endpoints = {}
     username = text(doc, "preferredUsername") or urlsplit(uri).path.rstrip("/").rsplit("/", 1)[-1]
     fields = [
-        {"name": plain_text(text(item, "name"), limit=255), "value": clean_html(text(item, "value"))}
+        {"name": plain_text(text(item, "name"), limit=MAX_NAME_CHARS),
+         "value": clean_html(text(item, "value"), limit=MAX_FIELD_VALUE_CHARS)}
         for item in as_list(doc.get("attachment"))[:MAX_FIELDS]
         if type_of(item) == "PropertyValue"
     ]
     values = {
-        "uri": uri, "username": plain_text(username, limit=255) or "unknown", "domain": domain_of(uri),
-        "actor_type": kind, "display_name": plain_text(text(doc, "name"), limit=255),
-        "note": clean_html(text(doc, "summary")), "url": id_of(doc.get("url")) or uri,
+        "uri": uri, "username": plain_text(username, limit=MAX_NAME_CHARS) or "unknown",
+        "domain": domain_of(uri), "actor_type": kind,
+        "display_name": plain_text(text(doc, "name"), limit=MAX_NAME_CHARS),
+        "note": clean_html(text(doc, "summary"), limit=MAX_NOTE_CHARS),
+        "url": page_url(doc.get("url"), uri) or uri,  # never another host's page
         "inbox_url": inbox, "shared_inbox_url": id_of(endpoints.get("sharedInbox")),
         "outbox_url": id_of(doc.get("outbox")), "followers_url": id_of(doc.get("followers")),
         "following_url": id_of(doc.get("following")), "featured_url": id_of(doc.get("featured")),
         "avatar_url": _image_url(doc.get("icon")), "header_url": _image_url(doc.get("image")),
         "locked": doc.get("manuallyApprovesFollowers") is True,
         "discoverable": doc.get("discoverable") is True, "bot": kind in ("Service", "Application"),
-        "fields": fields, "also_known_as": ids(doc.get("alsoKnownAs")),
+        "fields": fields, "also_known_as": _aliases(doc.get("alsoKnownAs")),
         "key_id": next(iter(keys), None), "public_key_pem": next(iter(keys.values()), None),
     }
     return ActorFields(values, keys)
@@ -92,8 +102,14 @@ def parse_actor(doc: dict[str, Any], *, fetched_from: str) -> ActorFields:
 def _image_url(value: Any) -> str | None:
     value = as_list(value)[0] if as_list(value) else None
     if isinstance(value, dict):
-        return id_of(value.get("url"))
+        return media_url(id_of(value.get("url")))
     return None
+
+
+def _aliases(value: Any) -> list[str]:
+    """The first MAX_ALSO_KNOWN_AS http(s) ids of `alsoKnownAs`."""
+    found = [uri for uri in ids(value)[:MAX_ALSO_KNOWN_AS * 4] if safe_url(uri)]
+    return list(dict.fromkeys(found))[:MAX_ALSO_KNOWN_AS]
 
 
 async def upsert_actor(session: AsyncSession, fields: ActorFields) -> Actor:

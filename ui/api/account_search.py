@@ -15,7 +15,7 @@ from federation.resolve import resolve_actor, webfinger
 from federation.services import SERVICES_KEY
 from storage.errors import Invalid
 from storage.models import ACCEPTED, Actor, Follow
-from ui.api.remote_lookup import resolve_url
+from ui.api.remote_lookup import actor_at, resolve_url
 from ui.api.routing import urls
 from ui.keys import SESSIONS
 
@@ -65,7 +65,7 @@ async def search_accounts(request: web.Request, viewer: Actor | None, q: str, *,
     local_domain = urls(request).domain
     handle = parse_handle(q)
     if is_url(q):
-        condition = or_(Actor.uri == q, Actor.url == q)
+        condition = actor_at(q, local_domain)
         exact = condition
     elif handle is not None:
         username, domain = handle
