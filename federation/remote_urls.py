@@ -56,3 +56,17 @@ def page_url(value: Any, object_id: str) -> str | None:
         if safe_url(href) and domain_of(href) == domain_of(object_id):
             return href
     return None
+
+
+def shown_url(url: str | None, uri: str) -> str:
+    """The page apps and pages link to for a stored object: its `url` when that is http(s) on
+    the host of its `uri`, else the `uri`. Rows are checked when stored (`page_url`); this keeps
+    rows stored before that check, or by any other path, from ever linking elsewhere."""
+    if url and url[:8].lower().startswith(("https://", "http://")) and domain_of(url) == domain_of(uri):
+        return url
+    return uri
+
+
+def shown_media(url: str | None) -> str | None:
+    """A stored media URL if it is http(s), else None (the same defence for avatars and headers)."""
+    return url if url and url[:8].lower().startswith(("https://", "http://")) else None

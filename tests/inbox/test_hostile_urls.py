@@ -110,3 +110,18 @@ async def test_an_actor_claiming_another_host_page_is_stored_with_its_id_as_url(
     assert stored.url == alice.uri and stored.avatar_url is None
     shown = await (await node.client.get(f"/api/v1/accounts/{stored.id}")).json()
     assert shown["url"] == alice.uri and not shown["avatar"].startswith("javascript")
+
+
+async def test_rows_stored_before_the_checks_are_still_shown_safely(node: Node) -> None:
+    alice = node.remote()
+    stored = await node.seed(alice, url="https://victim.example/@alice", avatar_url="javascript:alert(1)",
+                             header_url="data:image/png;base64,AAAA")
+    async with node.services.sessions() as session, session.begin():
+        row = Status(uri=f"{alice.uri}/statuses/9", url="javascript:alert(1)", actor_id=stored.id,
+                     local=False, visibility="public", content="<p>old</p>")
+        session.add(row)
+    shown = await (await node.client.get(f"/api/v1/statuses/{row.id}")).json()
+    assert shown["url"] == row.uri
+    assert shown["account"]["url"] == alice.uri
+    for field in ("avatar", "avatar_static", "header", "header_static"):
+        assert shown["account"][field].startswith(f"http://{node.services.domain}/"), shown["account"][field]
