@@ -28,6 +28,8 @@ MAX_DIMENSION = 10_000
 MAX_META_TAGS = 500  # a head with more is junk; later ones are ignored
 _SKIPPED = frozenset({"script", "style", "template", "noscript", "svg"})
 _CHARSET = re.compile(rb"""<meta[^>]{1,256}charset\s*=\s*["']?\s*([A-Za-z0-9._:-]+)""", re.IGNORECASE)
+# never a page's real encoding: ways to smuggle markup past a reader (utf-7, backslash escapes)
+_NOT_PAGE_ENCODINGS = frozenset({"utf-7", "unicode-escape", "raw-unicode-escape", "punycode", "idna"})
 _LANGUAGE = re.compile(r"^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$")
 
 
@@ -163,9 +165,12 @@ def decode(body: bytes, content_type: str | None) -> str:
         codec = codecs.lookup(charset or "utf-8").name
     except LookupError:
         codec = "utf-8"
-    if codec in ("utf-7",):  # never a page's real encoding; a known way to smuggle markup
+    if codec in _NOT_PAGE_ENCODINGS:
         codec = "utf-8"
-    return body.decode(codec, errors="replace")
+    try:
+        return body.decode(codec, errors="replace")
+    except (LookupError, UnicodeError):  # rot13, base64, idna…: codecs, but not text encodings
+        return body.decode("utf-8", errors="replace")
 
 
 def clean_text(value: str, limit: int) -> str:

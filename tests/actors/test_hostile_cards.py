@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import pytest
 
 from actors import card_page, cards
-from actors.card_page import PageCard, parse_head, read_page, tags
+from actors.card_page import PageCard, decode, parse_head, read_page, tags
 from actors.cards import fetch_card
 from federation.client import FetchResult
 from federation.services import Services
@@ -67,6 +67,15 @@ def test_attributes_decode_references_and_take_any_quoting() -> None:
     (tag,) = tags("<META Property='og:title' content=\"A &amp; B\" data-x=y checked>")
     assert (tag.name, tag.attrs) == ("meta", {"property": "og:title", "content": "A & B", "data-x": "y",
                                                "checked": ""})
+
+
+@pytest.mark.parametrize("charset", ["rot13", "base64", "zlib", "idna", "punycode", "undefined",
+                                     "unicode_escape", "utf-7"])
+def test_a_charset_that_is_no_page_encoding_reads_as_utf8(charset: str) -> None:
+    page = b"<title>caf\xc3\xa9 \\u003cb\\u003e</title>"
+    assert decode(page, f"text/html; charset={charset}") == "<title>caf\u00e9 \\u003cb\\u003e</title>"
+    assert decode(b'<meta charset="' + charset.encode() + b'">' + page, None).endswith(
+        "<title>caf\u00e9 \\u003cb\\u003e</title>")
 
 
 async def test_a_fetched_page_is_parsed_in_a_thread(services: Services, author: Actor,
