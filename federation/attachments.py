@@ -16,14 +16,13 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from federation.limits import MAX_ATTACHMENTS
+from federation.limits import MAX_ATTACHMENTS, MAX_DESCRIPTION_CHARS
 from federation.remote_urls import safe_url
 from federation.vocab import as_list, type_of
 from storage.blobs import BlobStore
 from storage.models import MediaAttachment
 
 MAX_REMOTE_ATTACHMENTS = MAX_ATTACHMENTS  # as Mastodon for remote posts (local posts have at most 4)
-MAX_DESCRIPTION_CHARS = 1500
 MAX_SIDE = 100_000  # a width or height beyond this is a lie, not an image
 _ATTACHMENT_TYPES = {"Document", "Image", "Video", "Audio"}
 _KIND_OF_TYPE = {"Image": "image", "Video": "video", "Audio": "audio"}

@@ -28,5 +28,6 @@ MAX_MENTIONS = 100  # mentions (and directly addressed actors) per post
 MAX_TAGS = 50  # hashtags per post
 MAX_EMOJIS = 50  # custom emoji per post
 MAX_ATTACHMENTS = 16  # attachments per remote post (Mastodon's remote cap too)
+MAX_DESCRIPTION_CHARS = 1_500  # an attachment's alt text (Mastodon's own cap)
 MAX_POLL_OPTIONS = 32  # options of a remote poll
 MAX_POLL_OPTION_CHARS = 200  # one option's text
