@@ -2,7 +2,8 @@
 
 After a status is stored (local or remote) with a link and no media, one `actors.card` job
 fetches the page through the node's guarded client (SSRF checks on every hop, text/html
-only, at most 1 MiB read, a time limit, no signature), reads its `<head>` (`card_page`) and
+only, at most 1 MiB read, a time limit, no signature), reads its `<head>` (`card_page`, in a
+linear-time walker, in a thread off the event loop) and
 stores a `preview_cards` row keyed by the URL, shared by every post linking it and fetched
 again after 14 days (a failure after a day: its reason is kept in `error`, and the job does
 not fail, so a bad page is never retried in a loop). `status_cards` links the post to it.
@@ -17,9 +18,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import timedelta
-from html.parser import HTMLParser
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit, urlunsplit
 
@@ -27,7 +27,7 @@ from sqlalchemy import delete, exists, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from actors.card_page import PageCard, decode, parse_head
+from actors.card_page import PageCard, read_page, tags
 from federation.urls import is_local
 from storage import queue
 from storage.errors import AmityError
@@ -52,23 +52,6 @@ _SKIP_CLASSES = frozenset({"mention", "hashtag", "u-url", "h-card"})
 log = logging.getLogger("amity.cards")
 
 
-class _Links(HTMLParser):
-    """The hrefs of a post's links that are not mentions or hashtags (by their markup)."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.hrefs: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag != "a":
-            return
-        values = {name: value or "" for name, value in attrs}
-        if "tag" in values.get("rel", "").split() or _SKIP_CLASSES & set(values.get("class", "").split()):
-            return
-        if values.get("href"):
-            self.hrefs.append(values["href"].strip())
-
-
 def _normal(url: str) -> str | None:
     """An http(s) URL without its fragment, or None."""
     try:
@@ -84,11 +67,8 @@ def _normal(url: str) -> str | None:
 def first_link(content_html: str, *, skip: Iterable[str] = (), local_domain: str | None = None) -> str | None:
     """The first link of a post worth a card: http(s), not a mention or hashtag, not in `skip`
     (the mentioned actors' addresses), not on this node."""
-    parser = _Links()
-    parser.feed(content_html or "")
-    parser.close()
     skipped = set(skip)
-    for href in parser.hrefs:
+    for href in _hrefs(content_html or ""):
         url = _normal(href)
         if url is None or href in skipped or url in skipped:
             continue
@@ -96,6 +76,17 @@ def first_link(content_html: str, *, skip: Iterable[str] = (), local_domain: str
             continue
         return url
     return None
+
+
+def _hrefs(content_html: str) -> Iterator[str]:
+    """The hrefs of a post's links that are not mentions or hashtags (by their markup)."""
+    for tag in tags(content_html):
+        if tag.closing or tag.name != "a" or not tag.attrs.get("href"):
+            continue
+        classes = set(tag.attrs.get("class", "").split())
+        if "tag" in tag.attrs.get("rel", "").split() or _SKIP_CLASSES & classes:
+            continue
+        yield tag.attrs["href"].strip()
 
 
 def _wants_card(status: Status) -> bool:
@@ -178,7 +169,9 @@ async def _fetch(services: Services, url: str) -> tuple[PageCard | None, str | N
         return None, f"{url} took longer than {FETCH_SECONDS:g} s"
     except AmityError as exc:  # refused address, HTTP error, wrong type, unreachable...
         return None, str(exc)[:MAX_ERROR]
-    page = parse_head(decode(result.data, result.headers.get("Content-Type")), result.final_url)
+    # parsing is CPU work (up to MAX_PAGE_BYTES): in a thread, so the event loop keeps serving
+    content_type = result.headers.get("Content-Type")
+    page = await asyncio.to_thread(read_page, result.data, content_type, result.final_url)
     if page is None:
         return None, f"{url} has no title"
     return page, None

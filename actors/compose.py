@@ -36,8 +36,10 @@ MAX_TAG_CHARS = 100
 DISPLAY_URL_CHARS = 30  # Mastodon shows this much of a link's address
 URL_WEIGHT = 23  # what a link counts towards a post's length (`characters_reserved_per_url`)
 
-# @user or @user@host[:port] (Mastodon's MENTION_RE, plus a port for development nodes).
-MENTION = re.compile(r"(?<![\w/@])@([a-z0-9_]+(?:[a-z0-9_.-]+[a-z0-9_])?)"
+# @user or @user@host[:port] (Mastodon's MENTION_RE, plus a port for development nodes). The
+# username is written so that each of its characters can be matched one way only: Mastodon's
+# `[a-z0-9_]+([a-z0-9_.-]+[a-z0-9_]+)?` backtracks quadratically on `@aaaa…a@@`.
+MENTION = re.compile(r"(?<![\w/@])@([a-z0-9_](?:[a-z0-9_.-]*[a-z0-9_])?)"
                      r"(?:@((?:[\w-]+\.)*[\w-]+(?::\d{1,5})?))?(?![\w@])", re.IGNORECASE)
 # #tag: letters, digits, underscores, at least one non-digit (Mastodon's HASHTAG_RE, simplified).
 HASHTAG = re.compile(r"(?<![\w/)#&])#(\w*[^\W\d]\w*)")

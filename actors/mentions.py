@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from actors.compose import MentionTarget, mention_key, scan
 from federation.client import FetchError
+from federation.remote_urls import shown_url
 from federation.resolve import resolve_actor, webfinger
 from federation.services import Services
 from storage.domain_names import canonical_or_none
@@ -41,7 +42,7 @@ NOTHING = Prepared()
 
 
 def target_of(actor: Actor) -> MentionTarget:
-    return MentionTarget(actor_id=actor.id, uri=actor.uri, url=actor.url or actor.uri,
+    return MentionTarget(actor_id=actor.id, uri=actor.uri, url=shown_url(actor.url, actor.uri),
                          username=actor.username)
 
 

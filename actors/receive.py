@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import exists, insert, select, update
+from sqlalchemy import delete, exists, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -26,6 +26,16 @@ from actors.receive_parts import parse_emojis, parse_hashtags, store_remote_part
 from actors.remote_media import replace_remote_attachments, store_remote_attachments
 from actors.remote_polls import RemotePoll, parse_question, store_remote_poll
 from federation.attachments import RemoteAttachment, parse_attachments
+from federation.limits import (
+    MAX_ARTICLE_NAME_CHARS,
+    MAX_EDITS,
+    MAX_LANGUAGE_CHARS,
+    MAX_LANGUAGES,
+    MAX_MENTIONS,
+    MAX_SUMMARY_CHARS,
+    MAX_URI_CHARS,
+)
+from federation.remote_urls import page_url
 from federation.sanitize import clean_html, plain_text
 from federation.vocab import (
     POST_TYPES,
@@ -53,10 +63,6 @@ from storage.models import (
     Tombstone,
     utcnow,
 )
-
-MAX_URI_CHARS = 2048
-MAX_MENTIONS = 100
-MAX_LANGUAGE_CHARS = 16
 
 
 @dataclass(frozen=True)
@@ -104,18 +110,19 @@ def parse_status(doc: dict[str, Any], author: Actor) -> RemoteStatus:
         raise Invalid("the object has no usable id")
     if kind not in POST_TYPES:
         raise Invalid(f"{uri} is a {kind!r}, not a post")
-    content_map = {k[:MAX_LANGUAGE_CHARS]: clean_html(v) for k, v in language_map(doc, "contentMap").items()}
-    summary_map = {k[:MAX_LANGUAGE_CHARS]: plain_text(v) for k, v in language_map(doc, "summaryMap").items()}
+    content_map = {k[:MAX_LANGUAGE_CHARS]: clean_html(v) for k, v in _languages(doc, "contentMap")}
+    summary_map = {k[:MAX_LANGUAGE_CHARS]: plain_text(v, limit=MAX_SUMMARY_CHARS)
+                   for k, v in _languages(doc, "summaryMap")}
     language = next(iter(content_map), None)
     content = clean_html(text(doc, "content")) or (content_map[language] if language else "")
     name = text(doc, "name")
     if kind in ("Article", "Page") and name:
-        content = f"<p>{html.escape(name[:500])}</p>{content}"
-    summary = plain_text(text(doc, "summary")) or next(iter(summary_map.values()), "")  # CWs are text
-    url = id_of(doc.get("url"))
+        content = f"<p>{html.escape(name[:MAX_ARTICLE_NAME_CHARS])}</p>{content}"
+    summary = (plain_text(text(doc, "summary"), limit=MAX_SUMMARY_CHARS)  # CWs are text
+               or next(iter(summary_map.values()), ""))
     now = utcnow()
     return RemoteStatus(
-        uri=uri, url=url if url and len(url) <= MAX_URI_CHARS else None, object_type=kind,
+        uri=uri, url=page_url(doc.get("url"), uri), object_type=kind,
         content=content, summary=summary, content_map=content_map, summary_map=summary_map,
         language=language, sensitive=doc.get("sensitive") is True,
         published=min(parse_datetime(doc.get("published")) or now, now),
@@ -127,6 +134,10 @@ def parse_status(doc: dict[str, Any], author: Actor) -> RemoteStatus:
         poll=parse_question(doc) if kind == "Question" else None,
         hashtags=parse_hashtags(doc), emojis=parse_emojis(doc),
     )
+
+
+def _languages(doc: dict[str, Any], key: str) -> list[tuple[str, str]]:
+    return list(language_map(doc, key).items())[:MAX_LANGUAGES]
 
 
 def _short(uri: str | None) -> str | None:
@@ -257,6 +268,7 @@ async def apply_edit(session: AsyncSession, status: Status, parsed: RemoteStatus
         return False
     session.add(StatusEdit(status_id=status.id, summary=status.summary, content=status.content,
                            content_map=dict(status.content_map or {}), sensitive=status.sensitive))
+    await _drop_old_edits(session, status.id)
     status.content, status.summary, status.sensitive = parsed.content, parsed.summary, parsed.sensitive
     status.content_map, status.summary_map = parsed.content_map, parsed.summary_map
     status.language = parsed.language
@@ -265,6 +277,17 @@ async def apply_edit(session: AsyncSession, status: Status, parsed: RemoteStatus
     await store_remote_parts(session, status, parsed.hashtags, parsed.emojis, replace=True)
     await session.flush()
     return True
+
+
+async def _drop_old_edits(session: AsyncSession, status_id: int) -> None:
+    """A post keeps its newest MAX_EDITS earlier versions: a peer editing a post in a loop
+    cannot grow its history without end."""
+    await session.flush()
+    kept = (select(StatusEdit.id).where(StatusEdit.status_id == status_id)
+            .order_by(StatusEdit.id.desc()).limit(MAX_EDITS))  # ids are time-sortable
+    await session.execute(delete(StatusEdit)
+                          .where(StatusEdit.status_id == status_id, StatusEdit.id.not_in(kept))
+                          .execution_options(synchronize_session=False))
 
 
 async def tombstone(session: AsyncSession, uri: str, actor_uri: str | None) -> None:

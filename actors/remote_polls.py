@@ -19,14 +19,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from actors import poll_jobs
 from actors.polls import lock_poll, poll_of, recount
 from actors.visibility import can_see
+from federation.limits import MAX_POLL_OPTION_CHARS, MAX_POLL_OPTIONS
 from federation.question import has_ended
 from federation.sanitize import plain_text
 from federation.vocab import as_list, id_of, parse_datetime, text, type_of
 from storage.errors import Invalid
 from storage.models import Actor, Poll, PollVote, Status, utcnow
 
-MAX_REMOTE_OPTIONS = 32
-MAX_OPTION_CHARS = 200
+MAX_REMOTE_OPTIONS = MAX_POLL_OPTIONS
+MAX_OPTION_CHARS = MAX_POLL_OPTION_CHARS
 MAX_COUNT = 2**31 - 1  # the columns are 32-bit
 
 

@@ -16,15 +16,13 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from yarl import URL
-
+from federation.limits import MAX_ATTACHMENTS, MAX_DESCRIPTION_CHARS
+from federation.remote_urls import safe_url
 from federation.vocab import as_list, type_of
 from storage.blobs import BlobStore
 from storage.models import MediaAttachment
 
-MAX_REMOTE_ATTACHMENTS = 16  # as Mastodon for remote posts (local posts have at most 4)
-MAX_URL_CHARS = 2048
-MAX_DESCRIPTION_CHARS = 1500
+MAX_REMOTE_ATTACHMENTS = MAX_ATTACHMENTS  # as Mastodon for remote posts (local posts have at most 4)
 MAX_SIDE = 100_000  # a width or height beyond this is a lie, not an image
 _ATTACHMENT_TYPES = {"Document", "Image", "Video", "Audio"}
 _KIND_OF_TYPE = {"Image": "image", "Video": "video", "Audio": "audio"}
@@ -122,18 +120,6 @@ def _url_and_type(value: Any) -> tuple[str | None, str | None]:
             link_type = _media_type(candidate.get("mediaType")) if isinstance(candidate, dict) else None
             return href, link_type
     return None, None
-
-
-def safe_url(url: str) -> bool:
-    """An absolute http(s) URL with a host and no credentials, short enough to store."""
-    if len(url) > MAX_URL_CHARS or _CONTROL.search(url) or any(c.isspace() for c in url):
-        return False
-    try:
-        parsed = URL(url)
-    except ValueError:
-        return False
-    return (parsed.scheme in ("http", "https") and bool(parsed.raw_host)
-            and parsed.raw_user is None and parsed.raw_password is None)
 
 
 def _media_type(value: Any) -> str | None:

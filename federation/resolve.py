@@ -18,6 +18,14 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from federation.client import JRD, FetchError, origin
+from federation.limits import (
+    MAX_ALSO_KNOWN_AS,
+    MAX_FIELD_VALUE_CHARS,
+    MAX_FIELDS,
+    MAX_NAME_CHARS,
+    MAX_NOTE_CHARS,
+)
+from federation.remote_urls import media_url, page_url, safe_url
 from federation.sanitize import clean_html, plain_text
 from federation.services import Services
 from federation.urls import domain_of, domain_or_none, is_canonical, require_canonical
@@ -30,7 +38,6 @@ from storage.queries.domains import federation_refused
 log = logging.getLogger("amity.resolve")
 
 ACTOR_TTL = timedelta(days=1)
-MAX_FIELDS = 16
 # Mastodon's username rule (ASCII letters, digits, `_`; `.` and `-` only inside), up to 64
 # characters: Mastodon caps local names at 30, but PeerTube channels and Lemmy communities
 # federate longer ones.
@@ -81,21 +88,23 @@ def parse_actor(doc: dict[str, Any], *, fetched_from: str) -> ActorFields:
     username = valid_username(uri, text(doc, "preferredUsername")
                               or urlsplit(uri).path.rstrip("/").rsplit("/", 1)[-1])
     fields = [
-        {"name": plain_text(text(item, "name"), limit=255), "value": clean_html(text(item, "value"))}
+        {"name": plain_text(text(item, "name"), limit=MAX_NAME_CHARS),
+         "value": clean_html(text(item, "value"), limit=MAX_FIELD_VALUE_CHARS)}
         for item in as_list(doc.get("attachment"))[:MAX_FIELDS]
         if type_of(item) == "PropertyValue"
     ]
     values = {
-        "uri": uri, "username": username, "domain": domain,
-        "actor_type": kind, "display_name": plain_text(text(doc, "name"), limit=255),
-        "note": clean_html(text(doc, "summary")), "url": id_of(doc.get("url")) or uri,
+        "uri": uri, "username": username, "domain": domain, "actor_type": kind,
+        "display_name": plain_text(text(doc, "name"), limit=MAX_NAME_CHARS),
+        "note": clean_html(text(doc, "summary"), limit=MAX_NOTE_CHARS),
+        "url": page_url(doc.get("url"), uri) or uri,  # never another host's page
         "inbox_url": inbox, "shared_inbox_url": _own_shared_inbox(uri, domain, endpoints),
         "outbox_url": id_of(doc.get("outbox")), "followers_url": id_of(doc.get("followers")),
         "following_url": id_of(doc.get("following")), "featured_url": id_of(doc.get("featured")),
         "avatar_url": _image_url(doc.get("icon")), "header_url": _image_url(doc.get("image")),
         "locked": doc.get("manuallyApprovesFollowers") is True,
         "discoverable": doc.get("discoverable") is True, "bot": kind in ("Service", "Application"),
-        "fields": fields, "also_known_as": ids(doc.get("alsoKnownAs")),
+        "fields": fields, "also_known_as": _aliases(doc.get("alsoKnownAs")),
         "key_id": next(iter(keys), None), "public_key_pem": next(iter(keys.values()), None),
     }
     return ActorFields(values, keys)
@@ -124,8 +133,14 @@ def _own_shared_inbox(uri: str, domain: str, endpoints: dict[str, Any]) -> str |
 def _image_url(value: Any) -> str | None:
     value = as_list(value)[0] if as_list(value) else None
     if isinstance(value, dict):
-        return id_of(value.get("url"))
+        return media_url(id_of(value.get("url")))
     return None
+
+
+def _aliases(value: Any) -> list[str]:
+    """The first MAX_ALSO_KNOWN_AS http(s) ids of `alsoKnownAs`."""
+    found = [uri for uri in ids(value)[:MAX_ALSO_KNOWN_AS * 4] if safe_url(uri)]
+    return list(dict.fromkeys(found))[:MAX_ALSO_KNOWN_AS]
 
 
 async def upsert_actor(session: AsyncSession, fields: ActorFields) -> Actor:

@@ -26,6 +26,8 @@ from typing import Any
 import bleach
 from bleach.html5lib_shim import BleachHTMLParser, Filter
 
+from federation.limits import MAX_CONTENT_CHARS
+
 # Mastodon's LINK_PROTOCOLS: the web, and a few peer-to-peer and chat schemes people link to.
 LINK_PROTOCOLS = frozenset({"http", "https", "dat", "dweb", "ipfs", "ipns", "ssb", "gopher", "xmpp",
                             "magnet", "gemini"})
@@ -41,7 +43,7 @@ REMOVED_WITH_CONTENTS = frozenset({"script", "style", "svg", "math", "template",
                                    "title", "textarea", "select", "frameset", "head"})
 LINK_REL = "nofollow noopener noreferrer"
 MICROFORMAT_CLASS = re.compile(r"^(?:(?:h|p|u|dt|e)-[\w-]+|mention|hashtag|ellipsis|invisible)$")
-MAX_HTML_CHARS = 100_000
+MAX_HTML_CHARS = MAX_CONTENT_CHARS  # input cut before sanitizing: the sanitizer closes what the cut opened
 _SCHEME = re.compile(r"^([a-z][a-z0-9+.\-]*):", re.IGNORECASE)
 _INTEGER = re.compile(r"^-?\d{1,9}$")
 _CLASS = (None, "class")
@@ -143,11 +145,12 @@ _cleaner = _Cleaner(tags=ALLOWED_TAGS | HEADINGS, attributes=ALLOWED_ATTRIBUTES,
                     strip=True, strip_comments=True)
 
 
-def clean_html(value: str) -> str:
-    """Remote or local HTML → the allowed subset; scripts, styles and handlers are dropped."""
+def clean_html(value: str, *, limit: int = MAX_HTML_CHARS) -> str:
+    """Remote or local HTML → the allowed subset; scripts, styles and handlers are dropped.
+    At most `limit` characters of the input are read."""
     if not value:
         return ""
-    return _cleaner.clean(value[:MAX_HTML_CHARS])
+    return _cleaner.clean(value[:limit])
 
 
 def plain_text(value: str, *, limit: int = 500) -> str:

@@ -12,10 +12,13 @@ from __future__ import annotations
 
 import itertools
 import re
+import warnings
 from typing import Any
 
 import orjson
-from aiohttp import web
+from aiohttp import BodyPartReader, MultipartReader, web
+from aiohttp.http_exceptions import BadHttpMessage
+from aiohttp.multipart import BadContentDispositionHeader, BadContentDispositionParam
 from multidict import MultiMapping
 
 from storage.errors import Invalid
@@ -27,6 +30,8 @@ _TRUE = frozenset({"1", "true", "t", "on", "yes"})
 _FALSE = frozenset({"0", "false", "f", "off", "no"})
 JSON_TYPES = ("application/json",)
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+MAX_TEXT_PART_BYTES = 16_384  # one text field of a multipart upload (a description, a note)
+_CHUNK = 8192
 
 
 class BadRequest(web.HTTPBadRequest):
@@ -34,6 +39,57 @@ class BadRequest(web.HTTPBadRequest):
 
     def __init__(self, message: str) -> None:
         super().__init__(text=orjson.dumps({"error": message}).decode(), content_type="application/json")
+
+
+class TooLarge(web.HTTPRequestEntityTooLarge):
+    """413 with a JSON body."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(max_size=0, actual_size=0, content_type="application/json",
+                         text=orjson.dumps({"error": message}).decode())
+
+
+async def next_part(reader: MultipartReader) -> BodyPartReader | None:
+    """The next field of a streamed multipart body (nested multiparts are skipped). A malformed
+    one is a 400, not a 500: bad headers (NUL, line folds), a broken boundary, or a name or file
+    name that cannot be read (`filename*=utf-8''%ff`, an unclosed quote; aiohttp only warns
+    about those and reads on). File names are only ever checked for presence, never stored
+    or shown, so control or direction-override characters in them are harmless."""
+    while True:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("error", BadContentDispositionHeader)
+                warnings.simplefilter("error", BadContentDispositionParam)
+                part = await reader.next()
+                if isinstance(part, BodyPartReader):
+                    _ = part.name, part.filename
+        except (BadHttpMessage, ValueError) as exc:
+            raise BadRequest(f"The multipart body is malformed: {_first_line(exc)}") from None
+        except (BadContentDispositionHeader, BadContentDispositionParam):
+            raise BadRequest("A multipart field has a Content-Disposition that cannot be read") from None
+        if part is None or isinstance(part, BodyPartReader):
+            return part
+
+
+async def read_text_part(part: BodyPartReader, limit: int = MAX_TEXT_PART_BYTES) -> str:
+    """A text field of a streamed multipart body, refused (413) as soon as it passes `limit`
+    bytes: a 50 MB field is never held in memory."""
+    raw = bytearray()
+    try:
+        while chunk := await part.read_chunk(_CHUNK):
+            raw += chunk
+            if len(raw) > limit:
+                raise TooLarge(f"{part.name} is more than {limit} bytes")
+        decoded = part.decode(bytes(raw))
+    except (BadHttpMessage, ValueError) as exc:
+        raise BadRequest(f"The {part.name} field is malformed: {_first_line(exc)}") from None
+    if len(decoded) > limit:  # a compressed field
+        raise TooLarge(f"{part.name} is more than {limit} bytes")
+    return decoded.decode("utf-8", errors="replace")
+
+
+def _first_line(exc: Exception) -> str:
+    return (str(exc).strip().splitlines() or [exc.__class__.__name__])[0][:200]
 
 
 class Params:
@@ -161,7 +217,10 @@ async def read_params(request: web.Request) -> Params:
                 raise BadRequest("The request body must be a JSON object")
             data.update(parsed)
     elif content_type in FORM_TYPES:
-        form = await request.post()
+        try:
+            form = await request.post()
+        except (BadHttpMessage, ValueError) as exc:
+            raise BadRequest(f"The request body is malformed: {_first_line(exc)}") from None
         plain = [(k, v) for k, v in form.items() if not isinstance(v, web.FileField)]
         files = {k: v for k, v in form.items() if isinstance(v, web.FileField)}
         nest(plain, into=data)

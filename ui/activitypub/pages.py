@@ -12,6 +12,7 @@ from html import escape
 from urllib.parse import quote
 
 from actors.languages import Version
+from federation.remote_urls import shown_url
 from federation.render import handle, iso
 from federation.sanitize import clean_html
 from federation.vocab import AS2_CONTENT_TYPE
@@ -30,7 +31,7 @@ def _page(*, lang: str, title: str, alternate: str, body: str) -> str:
 
 def _byline(actor: Actor, domain: str) -> str:
     name = actor.display_name or actor.username
-    return (f"<a href=\"{escape(actor.url or actor.uri)}\"><strong>{escape(name)}</strong></a> "
+    return (f"<a href=\"{escape(shown_url(actor.url, actor.uri))}\"><strong>{escape(name)}</strong></a> "
             f"<span>{escape(handle(actor, domain))}</span>")
 
 
@@ -58,7 +59,7 @@ def status_page(status: Status, author: Actor, *, lang: str, domain: str, versio
     content = f"<div class=\"content\"{lang_attr}>{clean_html(version.content)}</div>"
     if version.summary:  # a content warning: the post stays folded until opened
         content = (f"<details><summary{lang_attr}>{escape(version.summary)}</summary>{content}</details>")
-    page_url = status.url or status.uri
+    page_url = shown_url(status.url, status.uri)
     if others:
         links = " ".join(f"<a href=\"{escape(page_url)}?lang={quote(other)}\" hreflang=\"{escape(other)}\" "
                          f"lang=\"{escape(other)}\">{escape(other)}</a>" for other in others)

@@ -16,7 +16,7 @@ from federation.services import SERVICES_KEY
 from storage.domain_names import canonical_or_none
 from storage.errors import Invalid
 from storage.models import ACCEPTED, Actor, Follow
-from ui.api.remote_lookup import resolve_url
+from ui.api.remote_lookup import actor_at, resolve_url
 from ui.api.routing import urls
 from ui.keys import SESSIONS
 
@@ -68,7 +68,7 @@ async def search_accounts(request: web.Request, viewer: Actor | None, q: str, *,
     local_domain = urls(request).domain
     handle = parse_handle(q)
     if is_url(q):
-        condition = or_(Actor.uri == q, Actor.url == q)
+        condition = actor_at(q, local_domain)
         exact = condition
     elif handle is not None:
         username, domain = handle

@@ -21,6 +21,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from actors.posting import plain_text_to_html
+from federation.remote_urls import shown_media, shown_url
 from federation.sanitize import clean_html
 from storage.models import ACCEPTED, PENDING, Actor, Follow, OAuthApplication, Status, User
 
@@ -107,8 +108,8 @@ def acct(actor: Actor) -> str:
 def account(actor: Actor, stats: AccountStats, urls: Urls, *, role: str | None = None) -> dict[str, Any]:
     """The Account entity (public view)."""
     local = actor.domain is None
-    avatar = actor.avatar_url or f"{urls.base_url}{DEFAULT_AVATAR_PATH}"
-    header = actor.header_url or f"{urls.base_url}{DEFAULT_HEADER_PATH}"
+    avatar = shown_media(actor.avatar_url) or f"{urls.base_url}{DEFAULT_AVATAR_PATH}"
+    header = shown_media(actor.header_url) or f"{urls.base_url}{DEFAULT_HEADER_PATH}"
     entity: dict[str, Any] = {
         "id": str(actor.id),
         "username": actor.username,
@@ -121,7 +122,7 @@ def account(actor: Actor, stats: AccountStats, urls: Urls, *, role: str | None =
         "group": actor.actor_type == "Group",
         "created_at": _midnight(actor.created_at),
         "note": _clean_html(actor.note),
-        "url": actor.url or actor.uri,
+        "url": shown_url(actor.url, actor.uri),
         "uri": actor.uri,
         "avatar": avatar,
         "avatar_static": avatar,

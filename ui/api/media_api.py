@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from aiohttp import BodyPartReader, web
+from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from actors import media
@@ -26,7 +26,7 @@ from ui.api.responses import NOT_FOUND, api_error, json_ok
 from ui.api.routing import add, path_id, urls
 from ui.api.status_entity import media_attachment
 from ui.keys import SESSIONS
-from ui.params import read_params
+from ui.params import next_part, read_params, read_text_part
 
 MAX_FIELD_BYTES = 16_384  # description and focus fields of the multipart body
 MULTIPART_OVERHEAD = 65_536  # boundaries and the small fields around the file
@@ -50,9 +50,7 @@ async def _read_upload(request: web.Request, limit: int) -> tuple[bytes, str | N
     data: bytes | None = None
     declared: str | None = None
     fields: dict[str, str] = {}
-    while (part := await reader.next()) is not None:
-        if not isinstance(part, BodyPartReader):
-            continue
+    while (part := await next_part(reader)) is not None:
         if part.name == "file" and part.filename is not None:
             try:
                 data = await media.read_limited(part.read_chunk, declared_length=None, limit=limit)
@@ -60,10 +58,7 @@ async def _read_upload(request: web.Request, limit: int) -> tuple[bytes, str | N
                 raise TooLarge(str(exc)) from None
             declared = part.headers.get("Content-Type")
         elif part.name in ("description", "focus", "thumbnail"):
-            raw = await part.read(decode=True)
-            if len(raw) > MAX_FIELD_BYTES:
-                raise Invalid(f"{part.name} is too long")
-            fields[part.name] = raw.decode("utf-8", errors="replace")
+            fields[part.name] = await read_text_part(part, MAX_FIELD_BYTES)
         else:
             await part.release()
     if data is None:

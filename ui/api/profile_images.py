@@ -12,8 +12,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
-import orjson
-from aiohttp import BodyPartReader, web
+from aiohttp import web
 
 from actors import profile_images
 from actors.media import read_limited
@@ -26,10 +25,17 @@ from ui.api.auth import MemberAuth, scoped
 from ui.api.entities import credential_account, load_account_stats, pending_follow_requests
 from ui.api.responses import json_ok
 from ui.api.routing import add, urls
-from ui.params import Params, nest, read_params
+from ui.params import (
+    MAX_TEXT_PART_BYTES,
+    Params,
+    TooLarge,
+    nest,
+    next_part,
+    read_params,
+    read_text_part,
+)
 
 IMAGE_FIELDS = (profile_images.AVATAR, profile_images.HEADER)
-MAX_TEXT_PART_BYTES = 16_384  # one text field of the multipart body (a note is 500 characters)
 MAX_TEXT_PARTS = 200
 MULTIPART_OVERHEAD = 65_536
 
@@ -41,8 +47,7 @@ class CredentialsForm:
 
 
 def _too_large(message: str) -> web.HTTPRequestEntityTooLarge:
-    return web.HTTPRequestEntityTooLarge(max_size=0, actual_size=0, content_type="application/json",
-                                         text=orjson.dumps({"error": message}).decode())
+    return TooLarge(message)
 
 
 async def read_credentials(request: web.Request, config_cap: int) -> CredentialsForm:
@@ -65,8 +70,8 @@ async def _read_multipart(request: web.Request, cap: int) -> CredentialsForm:
     reader = await request.multipart()
     pairs: list[tuple[str, str]] = []
     images: dict[str, bytes | None] = {}
-    while (part := await reader.next()) is not None:
-        if not isinstance(part, BodyPartReader) or part.name is None:
+    while (part := await next_part(reader)) is not None:
+        if part.name is None:
             continue
         if part.name in IMAGE_FIELDS and part.filename is not None:
             try:
@@ -75,10 +80,9 @@ async def _read_multipart(request: web.Request, cap: int) -> CredentialsForm:
                 raise _too_large(f"the {part.name} is more than {mib(cap)}; it may be at most {mib(cap)}"
                                  ) from None
             continue
-        raw = await part.read(decode=True)
-        if len(raw) > MAX_TEXT_PART_BYTES or len(pairs) >= MAX_TEXT_PARTS:
-            raise Invalid(f"{part.name} is too long")
-        text = raw.decode("utf-8", errors="replace")
+        if len(pairs) >= MAX_TEXT_PARTS:
+            raise Invalid("too many fields")
+        text = await read_text_part(part, MAX_TEXT_PART_BYTES)
         if part.name in IMAGE_FIELDS:
             if text:
                 raise Invalid(f"send the {part.name} as a file, or empty to remove it")

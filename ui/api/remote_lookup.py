@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, and_, or_, select
 
 from actors.receive import attributed_to, parse_status, store_status
 from federation.client import FetchError, origin
@@ -23,13 +23,25 @@ from storage.queries.domains import federation_refused
 log = logging.getLogger("amity.api.search")
 
 
+def actor_at(url: str, local_domain: str) -> ColumnElement[bool]:
+    """Actors whose id is `url`, or whose page is `url` on the actor's own host: an actor on
+    evil.example whose `url` claims `https://victim.example/@alice` never matches."""
+    host = domain_of(url)
+    own_host = Actor.domain.is_(None) if host == local_domain else Actor.domain == host
+    return or_(Actor.uri == url, and_(Actor.url == url, own_host))
+
+
 async def known(services: Services, url: str) -> Actor | Status | None:
+    """The post or account `url` names: by id first, then by page (on the object's own host)."""
     async with services.sessions() as session:
-        status = await session.scalar(
-            select(Status).where(or_(Status.uri == url, Status.url == url)).limit(1))
-        if status is not None:
-            return status
-        return await session.scalar(select(Actor).where(or_(Actor.uri == url, Actor.url == url)).limit(1))
+        by_id: Actor | Status | None = await session.scalar(select(Status).where(Status.uri == url))
+        by_id = by_id or await session.scalar(select(Actor).where(Actor.uri == url))
+        if by_id is not None:
+            return by_id
+        pages = (await session.scalars(select(Status).where(Status.url == url).limit(8))).all()
+        status = next((s for s in pages if domain_of(s.uri) == domain_of(url)), None)
+        return status or await session.scalar(
+            select(Actor).where(actor_at(url, services.domain)).limit(1))
 
 
 async def resolve_url(services: Services, url: str) -> Actor | Status | None:

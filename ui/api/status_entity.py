@@ -24,6 +24,7 @@ from actors.languages import pick
 from actors.parts import load_parts
 from federation.attachments import media_url
 from federation.question import has_ended
+from federation.remote_urls import shown_url
 from federation.render import PostParts
 from federation.services import Services
 from storage.blobs import BlobStore
@@ -161,7 +162,7 @@ def _status(status: Status, loaded: _Loaded, urls: Urls, viewer: Actor | None,
     entity: dict[str, Any] = {
         "id": str(status.id),
         "uri": status.uri,
-        "url": status.url or status.uri,
+        "url": shown_url(status.url, status.uri),
         "created_at": iso_datetime(status.published_at),
         "edited_at": iso_datetime(status.edited_at) if status.edited_at else None,
         "account": loaded.accounts.get(status.actor_id),
@@ -205,7 +206,7 @@ def _parent_author(status: Status, loaded: _Loaded) -> str | None:
 
 
 def _mention(actor: Actor) -> dict[str, Any]:
-    return {"id": str(actor.id), "username": actor.username, "url": actor.url or actor.uri,
+    return {"id": str(actor.id), "username": actor.username, "url": shown_url(actor.url, actor.uri),
             "acct": acct(actor)}
 
 
