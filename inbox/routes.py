@@ -20,6 +20,7 @@ from federation.urls import domain_of
 from inbox.batch import INBOX_WRITER, InboxWriter
 from inbox.body import parse_activity, read_capped
 from inbox.errors import Refused
+from inbox.suspended import suspension_reason
 from inbox.verify import (
     claimed_key_id,
     is_forwarded,
@@ -78,10 +79,12 @@ async def receive(request: web.Request, services: Services, writer: InboxWriter,
     body = await read_capped(request, config.limits.max_request_bytes)
     envelope = parse_activity(body)
     await precheck(services, envelope, key_id)
-    if envelope.type == "Delete":
-        async with services.sessions() as session:
-            if await nothing_to_do(session, envelope):
-                return None
+    async with services.sessions() as session:
+        suspended = await suspension_reason(session, envelope.actor, key_id=key_id)
+        if suspended:
+            raise Refused(403, suspended)
+        if envelope.type == "Delete" and await nothing_to_do(session, envelope):
+            return None
     signer = await verify_signature(services, method=request.method, raw_path=request.raw_path,
                                     headers=request.headers, body=body, key_id=key_id, cache=keys)
     forwarded = is_forwarded(envelope, signer)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from inbox.policies import Policy
+from inbox.policies.accounts import suspended_accounts
 from inbox.policies.domains import refused_domains
 
-POLICIES: tuple[Policy, ...] = (refused_domains,)
+POLICIES: tuple[Policy, ...] = (refused_domains, suspended_accounts)
