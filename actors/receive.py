@@ -152,8 +152,13 @@ async def status_by_uri(session: AsyncSession, uri: str) -> Status | None:
     return await session.scalar(select(Status).where(Status.uri == uri))
 
 
-async def is_tombstoned(session: AsyncSession, uri: str) -> bool:
-    return bool(await session.scalar(select(exists().where(Tombstone.uri == uri))))
+async def is_tombstoned(session: AsyncSession, uri: str, *, author_uri: str | None = None) -> bool:
+    """Was `uri` deleted? With `author_uri`: by that author (a tombstone is keyed to whoever
+    deleted it, so one actor's Delete never blocks another's post)."""
+    condition = Tombstone.uri == uri
+    if author_uri is not None:
+        condition = condition & (Tombstone.actor_uri.is_(None) | (Tombstone.actor_uri == author_uri))
+    return bool(await session.scalar(select(exists().where(condition))))
 
 
 async def store_status(session: AsyncSession, parsed: RemoteStatus, author: Actor, *,
@@ -163,7 +168,7 @@ async def store_status(session: AsyncSession, parsed: RemoteStatus, author: Acto
     `announce`: it arrived as a Create, so mentioned local accounts are notified and local
     followers of the author get it in their home timelines (not for fetched ancestors).
     """
-    if await is_tombstoned(session, parsed.uri):
+    if await is_tombstoned(session, parsed.uri, author_uri=author.uri):
         return None
     existing = await status_by_uri(session, parsed.uri)
     if existing is not None:
@@ -267,11 +272,16 @@ async def apply_edit(session: AsyncSession, status: Status, parsed: RemoteStatus
     return True
 
 
-async def tombstone(session: AsyncSession, uri: str, actor_uri: str | None) -> None:
-    """Remember that `uri` was deleted, so a late Create cannot bring it back."""
-    if not await is_tombstoned(session, uri):
+async def tombstone(session: AsyncSession, uri: str, actor_uri: str | None, *, owner: bool = False) -> None:
+    """Remember that `uri` was deleted by `actor_uri`, so that actor's late Create cannot bring
+    it back. `owner`: the deleter is known to be its author; an earlier tombstone keyed to
+    someone else is handed over."""
+    found = await session.get(Tombstone, uri)
+    if found is None:
         session.add(Tombstone(uri=uri, actor_uri=actor_uri))
-        await session.flush()
+    elif owner and found.actor_uri != actor_uri:
+        found.actor_uri = actor_uri
+    await session.flush()
 
 
 async def add_to_home_timelines(session: AsyncSession, status: Status, *, mentioned_ids: set[int],

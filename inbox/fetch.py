@@ -88,12 +88,18 @@ async def ancestors(ctx: Incoming, uri: str | None, *, limit: int = MAX_ANCESTOR
     return chain
 
 
-async def is_gone(ctx: Incoming, uri: str) -> bool:
-    """Does the origin confirm that `uri` was deleted (404, 410 or a Tombstone)?"""
+async def deletion_confirmed(ctx: Incoming, uri: str, *, visibility: str) -> bool:
+    """Does the origin confirm that `uri`, stored here with `visibility`, was deleted?
+
+    A 410 or a Tombstone does. A 404 does only for a public or unlisted post: servers answer
+    404 to us for followers-only and direct posts that still exist.
+    """
     try:
         doc = await fetch_object(ctx, uri)
     except RemoteError as exc:
-        if exc.status in (404, 410):
+        if exc.status == 410 or (exc.status == 404 and visibility in ("public", "unlisted")):
             return True
+        if exc.status == 404:
+            return False
         raise
     return type_of(doc) == "Tombstone"

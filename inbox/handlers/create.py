@@ -26,7 +26,8 @@ async def handle(ctx: Incoming, activity: dict[str, Any]) -> None:
         await vote.handle(ctx, activity)
         return
     async with ctx.services.sessions() as session:
-        if await is_tombstoned(session, object_id) or await status_by_uri(session, object_id):
+        if (await is_tombstoned(session, object_id, author_uri=ctx.actor_uri)
+                or await status_by_uri(session, object_id)):
             return  # deleted already, or stored already: nothing to do
     if isinstance(obj, dict) and not ctx.forwarded:
         if attributed_to(obj) != ctx.actor_uri:

@@ -4,8 +4,9 @@ fetched (the helpers of `test_hostile`)."""
 
 from __future__ import annotations
 
-from storage.models import Actor, Follow, InboxItem, utcnow
+from storage.models import Actor, Follow, InboxItem, Status, Tombstone, utcnow
 from tests.inbox.conftest import Node
+from tests.inbox.fakes import RemoteActor
 from tests.inbox.test_hostile import assert_untouched, refused, signed, snapshot
 
 # --- remote accounts suspended here ----------------------------------------------------------
@@ -43,3 +44,73 @@ async def test_an_item_queued_before_the_suspension_is_dropped(node: Node) -> No
     assert await node.count(Follow) == 0
     item: InboxItem = await node.item(follow["id"])
     assert "suspended" in (item.error or "")
+
+
+# --- Deletes relayed by strangers --------------------------------------------------------------
+
+
+async def _stored(node: Node, author: RemoteActor, number: int, **fields: object) -> str:
+    """A post of `author` (followed here) stored by its signed Create; its URI."""
+    await node.followed(author)
+    await node.deliver(author, author.activity("Create", author.note(number, **fields), number=number))
+    assert await node.count(Status) == 1
+    return str(author.note(number)["id"])
+
+
+async def test_a_relayed_delete_of_a_followers_only_post_answered_404_is_not_applied(node: Node) -> None:
+    alice, mallory = node.remote(), node.remote("mallory", host="forwarder.test", key=1)
+    note_id = await _stored(node, alice, 1, to=[alice.followers], cc=[])
+    delete = alice.activity("Delete", note_id)
+    await node.deliver(mallory, delete)  # the origin answers 404 to us for followers-only posts
+    assert await node.count(Status) == 1 and await node.count(Tombstone) == 0
+    assert "does not confirm" in ((await node.item(delete["id"], forwarded_by=mallory)).error or "")
+    assert node.peer.hits.count("remote.test/users/alice/statuses/1") == 1
+
+
+async def test_a_relayed_delete_of_a_public_post_answered_404_is_applied(node: Node) -> None:
+    alice, charlie = node.remote(), node.remote("charlie", host="forwarder.test", key=1)
+    note_id = await _stored(node, alice, 1)
+    await node.deliver(charlie, alice.activity("Delete", note_id))
+    assert await node.count(Status) == 0
+    (tombstone,) = await node.rows(Tombstone)
+    assert tombstone.actor_uri == alice.uri
+
+
+async def test_a_relayed_delete_of_a_private_post_is_applied_on_a_tombstone(node: Node) -> None:
+    alice, charlie = node.remote(), node.remote("charlie", host="forwarder.test", key=1)
+    note_id = await _stored(node, alice, 1, to=[alice.followers], cc=[])
+    node.peer.serve(note_id, {"id": note_id, "type": "Tombstone"})
+    await node.deliver(charlie, alice.activity("Delete", note_id))
+    assert await node.count(Status) == 0 and await node.count(Tombstone) == 1
+
+
+async def test_a_relayed_delete_of_an_unknown_post_fetches_nothing_and_tombstones_nothing(node: Node) -> None:
+    alice, mallory = node.remote(), node.remote("mallory", host="forwarder.test", key=1)
+    await node.followed(alice)
+    note_id = str(alice.note(1)["id"])
+    node.peer.serve(note_id, 410)
+    await node.deliver(mallory, alice.activity("Delete", note_id))
+    assert await node.count(Tombstone) == 0
+    assert node.peer.hits == ["forwarder.test/users/mallory"]  # its key, nothing else
+    await node.deliver(alice, alice.activity("Create", alice.note(1)))
+    assert await node.count(Status) == 1
+
+
+async def test_an_early_delete_by_another_actor_does_not_block_the_authors_post(node: Node) -> None:
+    alice, mallory = node.remote(), node.remote("mallory", key=1)  # the same server
+    await node.followed(alice)
+    note_id = str(alice.note(1)["id"])
+    await node.deliver(mallory, mallory.activity("Delete", note_id))
+    await node.deliver(alice, alice.activity("Create", alice.note(1)))
+    assert await node.count(Status) == 1
+
+
+async def test_an_early_delete_by_the_author_blocks_the_late_create(node: Node) -> None:
+    alice = node.remote()
+    await node.followed(alice)
+    note_id = str(alice.note(1)["id"])
+    await node.deliver(alice, alice.activity("Delete", note_id))
+    (tombstone,) = await node.rows(Tombstone)
+    assert tombstone.actor_uri == alice.uri
+    await node.deliver(alice, alice.activity("Create", alice.note(1)))
+    assert await node.count(Status) == 0
