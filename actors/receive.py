@@ -250,9 +250,16 @@ async def _store_mentions(session: AsyncSession, status: Status, uris: tuple[str
     return [actor for actor in actors if actor.is_local]
 
 
+def is_stale(updated: datetime | None, stored: datetime | None) -> bool:
+    """Is a version dated `updated` older than the stored one dated `stored`? (An undated one is
+    not; one of the same date applies, and is a no-op if nothing in it differs.)"""
+    return updated is not None and stored is not None and updated < stored
+
+
 async def apply_edit(session: AsyncSession, status: Status, parsed: RemoteStatus) -> bool:
-    """Apply an Update: the previous version is kept as a StatusEdit. False if nothing changed."""
-    if status.edited_at is not None and parsed.updated is not None and parsed.updated <= status.edited_at:
+    """Apply an Update: the previous version is kept as a StatusEdit. False if nothing changed
+    or if it is older than the stored version (Updates can arrive out of order)."""
+    if is_stale(parsed.updated, status.edited_at or status.published_at):
         return False
     author = await session.get(Actor, status.actor_id)
     media_changed = author is not None and await replace_remote_attachments(

@@ -24,6 +24,7 @@ from storage.models.federation import (
     InboxItem,
     OutboxActivity,
     Tombstone,
+    UndoneActivity,
 )
 from storage.models.jobs import DEAD, QUEUED, Job
 from storage.models.members import TOKEN_PURPOSES, Invite, UserToken
@@ -98,6 +99,7 @@ __all__ = [
     "Tag",
     "TimelineEntry",
     "Tombstone",
+    "UndoneActivity",
     "User",
     "UserDomainBlock",
     "UserToken",

@@ -78,4 +78,16 @@ class Tombstone(Base):
     deleted_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-__all__ = ["DOMAIN_POLICIES", "DomainRule", "Host", "InboxItem", "OutboxActivity", "Tombstone", "new_id"]
+class UndoneActivity(Base):
+    """An Undo that arrived before the activity it undoes: that activity is ignored if it comes
+    before `expires_at` (the inbox's maintenance job removes expired rows)."""
+
+    __tablename__ = "undone_activities"
+
+    uri: Mapped[str] = mapped_column(String(2048), primary_key=True)
+    actor_uri: Mapped[str] = mapped_column(String(2048))
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+
+
+__all__ = ["DOMAIN_POLICIES", "DomainRule", "Host", "InboxItem", "OutboxActivity", "Tombstone",
+           "UndoneActivity", "new_id"]

@@ -4,7 +4,7 @@ fetched (the helpers of `test_hostile`)."""
 
 from __future__ import annotations
 
-from storage.models import Actor, Follow, InboxItem, Status, Tombstone, utcnow
+from storage.models import Actor, Follow, InboxItem, Status, StatusEdit, Tombstone, utcnow
 from tests.inbox.conftest import Node
 from tests.inbox.fakes import RemoteActor
 from tests.inbox.test_hostile import assert_untouched, refused, signed, snapshot
@@ -114,3 +114,38 @@ async def test_an_early_delete_by_the_author_blocks_the_late_create(node: Node) 
     assert tombstone.actor_uri == alice.uri
     await node.deliver(alice, alice.activity("Create", alice.note(1)))
     assert await node.count(Status) == 0
+
+
+# --- activities out of order -----------------------------------------------------------------
+
+
+async def test_an_update_older_than_the_stored_post_is_ignored(node: Node) -> None:
+    alice = node.remote()
+    await _stored(node, alice, 1)  # published 2025-01-02T03:04:05Z, never edited
+    stale = alice.note(1, content="<p>older</p>", updated="2025-01-01T00:00:00Z")
+    await node.deliver(alice, alice.activity("Update", stale))
+    (status,) = await node.rows(Status)
+    assert status.content == "<p>note 1</p>" and status.edited_at is None
+    assert await node.count(StatusEdit) == 0
+
+
+async def test_an_update_of_the_same_date_with_new_content_is_applied(node: Node) -> None:
+    alice = node.remote()
+    await _stored(node, alice, 1)
+    await node.deliver(alice, alice.activity("Update", alice.note(1, content="<p>v2</p>",
+                                                                   updated="2025-01-03T00:00:00Z")))
+    await node.deliver(alice, alice.activity("Update", alice.note(1, content="<p>v2 fixed</p>",
+                                                                   updated="2025-01-03T00:00:00Z"), number=2))
+    (status,) = await node.rows(Status)
+    assert status.content == "<p>v2 fixed</p>"
+
+
+async def test_a_profile_update_older_than_the_applied_one_is_ignored(node: Node) -> None:
+    alice = node.remote()
+    await node.seed(alice)
+    newer = {**alice.document(), "name": "Newer", "updated": "2025-02-02T00:00:00Z"}
+    older = {**alice.document(), "name": "Older", "updated": "2025-02-01T00:00:00Z"}
+    await node.deliver(alice, alice.activity("Update", newer))
+    await node.deliver(alice, alice.activity("Update", older, number=2))
+    (actor,) = await node.rows(Actor, Actor.uri == alice.uri)
+    assert actor.display_name == "Newer"
