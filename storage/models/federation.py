@@ -84,8 +84,9 @@ class UndoneActivity(Base):
 
     __tablename__ = "undone_activities"
 
-    uri: Mapped[str] = mapped_column(String(2048), primary_key=True)
-    actor_uri: Mapped[str] = mapped_column(String(2048))
+    id: Mapped[int] = mapped_column(primary_key=True, default=new_id)
+    uri: Mapped[str] = mapped_column(String(2048), index=True)  # the undone activity's id
+    actor_uri: Mapped[str] = mapped_column(String(2048))  # who undid it: only their activity is ignored
     expires_at: Mapped[datetime] = mapped_column(index=True)
 
 

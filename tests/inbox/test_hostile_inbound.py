@@ -4,9 +4,27 @@ fetched (the helpers of `test_hostile`)."""
 
 from __future__ import annotations
 
-from storage.models import Actor, Follow, InboxItem, Status, StatusEdit, Tombstone, utcnow
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import update
+
+from storage.models import (
+    ACCEPTED,
+    Actor,
+    Block,
+    Favourite,
+    Follow,
+    InboxItem,
+    Notification,
+    Status,
+    StatusEdit,
+    Tombstone,
+    UndoneActivity,
+    utcnow,
+)
 from tests.inbox.conftest import Node
-from tests.inbox.fakes import RemoteActor
+from tests.inbox.fakes import PUBLIC, RemoteActor
 from tests.inbox.test_hostile import assert_untouched, refused, signed, snapshot
 
 # --- remote accounts suspended here ----------------------------------------------------------
@@ -149,3 +167,59 @@ async def test_a_profile_update_older_than_the_applied_one_is_ignored(node: Node
     await node.deliver(alice, alice.activity("Update", older, number=2))
     (actor,) = await node.rows(Actor, Actor.uri == alice.uri)
     assert actor.display_name == "Newer"
+
+
+async def _local_post(node: Node, author: Actor) -> Status:
+    async with node.services.sessions() as session, session.begin():
+        status = Status(uri=f"{author.uri}/statuses/1", actor_id=author.id, local=True,
+                        content="<p>hello</p>", visibility="public")
+        session.add(status)
+    return status
+
+
+async def _effects(node: Node) -> dict[str, int]:
+    return {model.__name__: await node.count(model, *where) for model, *where in (
+        (Follow,), (Favourite,), (Block,), (Status, Status.reblog_of_id.is_not(None)), (Notification,))}
+
+
+@pytest.mark.parametrize("kind", ["Follow", "Like", "Announce", "Block"])
+@pytest.mark.parametrize("embedded", [True, False])
+async def test_an_undo_that_overtakes_its_activity_is_remembered(node: Node, kind: str,
+                                                                 embedded: bool) -> None:
+    bob = await node.local("bob")
+    post = await _local_post(node, bob)
+    alice = node.remote()
+    await node.seed(alice)
+    target = bob.uri if kind in ("Follow", "Block") else post.uri
+    late = alice.activity(kind, target, to=[PUBLIC])
+    undone = ({"id": late["id"], "type": kind, "actor": alice.uri, "object": target} if embedded
+              else late["id"])
+    before = await _effects(node)
+    await node.deliver(alice, alice.activity("Undo", undone))
+    await node.deliver(alice, late)
+    assert await _effects(node) == before
+    assert "undid it" in ((await node.item(late["id"])).error or "")
+
+
+async def test_an_undo_by_another_actor_does_not_stop_the_activity(node: Node) -> None:
+    bob = await node.local("bob")
+    alice, mallory = node.remote(), node.remote("mallory", key=1)  # the same server
+    await node.seed(alice)
+    await node.seed(mallory)
+    follow = alice.activity("Follow", bob.uri)
+    await node.deliver(mallory, mallory.activity("Undo", follow["id"]))
+    await node.deliver(alice, follow)
+    (row,) = await node.rows(Follow)
+    assert row.state == ACCEPTED
+
+
+async def test_an_early_undo_is_forgotten_after_a_while(node: Node) -> None:
+    bob = await node.local("bob")
+    alice = node.remote()
+    await node.seed(alice)
+    follow = alice.activity("Follow", bob.uri)
+    await node.deliver(alice, alice.activity("Undo", follow["id"]))
+    async with node.services.sessions() as session, session.begin():
+        await session.execute(update(UndoneActivity).values(expires_at=utcnow() - timedelta(seconds=1)))
+    await node.deliver(alice, follow)
+    assert await node.count(Follow) == 1
