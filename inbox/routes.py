@@ -20,6 +20,8 @@ from federation.urls import domain_of
 from inbox.batch import INBOX_WRITER, InboxWriter
 from inbox.body import parse_activity, read_capped
 from inbox.errors import Refused
+from inbox.solicited import CHECKED as SOLICITATION_CHECKED
+from inbox.solicited import is_solicited
 from inbox.suspended import suspension_reason
 from inbox.verify import (
     claimed_key_id,
@@ -88,6 +90,11 @@ async def receive(request: web.Request, services: Services, writer: InboxWriter,
     signer = await verify_signature(services, method=request.method, raw_path=request.raw_path,
                                     headers=request.headers, body=body, key_id=key_id, cache=keys)
     forwarded = is_forwarded(envelope, signer)
+    if envelope.type in SOLICITATION_CHECKED:  # dropped as Mastodon does: 202, nothing kept
+        async with services.sessions() as session:
+            if not await is_solicited(session, services.domain, envelope.activity):
+                log.info("inbox.unsolicited", extra={"activity_type": envelope.type, "actor": envelope.actor})
+                return None
     await remember_signer(services, signer)
     await _revive_host(services, domain_of(signer.uri))
     item_id = await writer.store(services, envelope, signer_uri=signer.uri)

@@ -100,7 +100,7 @@ class Node:
         async with self.services.sessions() as session, session.begin():
             return await add_local(session, name, public_pem=public, private_pem=private, locked=locked)
 
-    async def followed(self, actor: RemoteActor, follower: str = "bob") -> Actor:
+    async def followed(self, actor: RemoteActor, follower: str = "fan") -> Actor:
         """`actor` (seeded now if unknown) followed by the local `follower` (made if missing), so
         its posts are solicited here; returns the remote actor's row."""
         async with self.services.sessions() as session, session.begin():

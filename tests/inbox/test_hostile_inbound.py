@@ -223,3 +223,83 @@ async def test_an_early_undo_is_forgotten_after_a_while(node: Node) -> None:
         await session.execute(update(UndoneActivity).values(expires_at=utcnow() - timedelta(seconds=1)))
     await node.deliver(alice, follow)
     assert await node.count(Follow) == 1
+
+
+# --- unsolicited posts and boosts ------------------------------------------------------------
+
+
+async def _dropped(node: Node, author: RemoteActor, activity: dict[str, object]) -> None:
+    """Answered 202 (as Mastodon does), and nothing stored, queued or fetched."""
+    before = await snapshot(node)
+    response = await node.post(author, activity)
+    assert response.status == 202, await response.text()
+    await node.process()
+    await assert_untouched(node, before)
+
+
+async def test_a_post_from_a_stranger_to_nobody_here_is_dropped(node: Node) -> None:
+    await node.local("bob")
+    alice = node.remote()
+    await node.seed(alice)
+    await _dropped(node, alice, alice.activity("Create", alice.note(1)))
+
+
+async def test_a_post_from_an_unknown_stranger_stores_not_even_its_author(node: Node) -> None:
+    alice = node.remote()
+    before = await snapshot(node)
+    response = await node.post(alice, alice.activity("Create", alice.note(1)))
+    assert response.status == 202
+    await assert_untouched(node, before, fetched=["remote.test/users/alice"])  # its key only
+
+
+async def test_a_reply_in_a_strangers_thread_is_dropped_without_fetching_the_parent(node: Node) -> None:
+    alice, carol = node.remote(), node.remote("carol", key=1)
+    await node.seed(alice)
+    await _dropped(node, alice, alice.activity("Create", alice.note(2, inReplyTo=carol.note(1)["id"])))
+
+
+async def test_a_post_named_by_id_from_a_stranger_is_dropped_without_fetching_it(node: Node) -> None:
+    alice = node.remote()
+    await node.seed(alice)
+    node.peer.serve(alice.note(1)["id"], alice.note(1))
+    await _dropped(node, alice, alice.activity("Create", alice.note(1)["id"]))
+
+
+async def test_a_boost_by_a_stranger_of_a_remote_post_is_dropped_without_fetching_it(node: Node) -> None:
+    alice, carol = node.remote(), node.remote("carol", key=1)
+    await node.seed(alice)
+    node.peer.serve(carol.note(1)["id"], carol.note(1))
+    await _dropped(node, alice, alice.activity("Announce", carol.note(1)["id"], to=[PUBLIC]))
+
+
+async def test_a_post_mentioning_a_member_is_kept(node: Node) -> None:
+    bob = await node.local("bob")
+    alice = node.remote()
+    mention = {"type": "Mention", "href": bob.uri, "name": "@bob"}
+    await node.deliver(alice, alice.activity("Create", alice.note(1, tag=[mention])))
+    assert await node.count(Status) == 1
+
+
+async def test_a_reply_to_a_members_post_is_kept(node: Node) -> None:
+    bob = await node.local("bob")
+    post = await _local_post(node, bob)
+    alice = node.remote()
+    await node.deliver(alice, alice.activity("Create", alice.note(1, inReplyTo=post.uri)))
+    assert await node.count(Status, Status.in_reply_to_id == post.id) == 1
+
+
+async def test_a_reply_to_a_followed_accounts_post_is_kept(node: Node) -> None:
+    alice, carol = node.remote(), node.remote("carol", key=1)
+    await _stored(node, carol, 1)
+    await node.deliver(alice, alice.activity("Create", alice.note(2, inReplyTo=carol.note(1)["id"])))
+    assert await node.count(Status) == 2
+
+
+async def test_a_relayed_post_is_judged_as_its_origin_serves_it(node: Node) -> None:
+    bob = await node.local("bob")
+    alice, charlie = node.remote(), node.remote("charlie", host="forwarder.test", key=1)
+    node.peer.serve(alice.note(1)["id"], alice.note(1))  # the genuine post mentions nobody here
+    forged = alice.activity("Create", alice.note(1, to=[bob.uri]))
+    await node.deliver(charlie, forged)
+    assert await node.count(Status) == 0
+    assert "concerns nobody here" in ((await node.item(forged["id"], forwarded_by=charlie)).error or "")
