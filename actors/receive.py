@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from actors.cards import enqueue_card, refresh_card
 from actors.emoji import RemoteEmoji
 from actors.follow_languages import status_languages, wants
+from actors.muting import thread_chain
 from actors.notifications import notify
 from actors.receive_parts import parse_emojis, parse_hashtags, store_remote_parts
 from actors.remote_media import replace_remote_attachments, store_remote_attachments
@@ -230,13 +231,18 @@ async def _blocking(session: AsyncSession, actor_ids: list[int], target_id: int)
 
 
 async def _adopt_orphans(session: AsyncSession, status: Status) -> None:
-    """Replies stored before their parent now point at it."""
-    result = await session.execute(
-        update(Status).where(Status.in_reply_to_uri == status.uri, Status.in_reply_to_id.is_(None))
-        .values(in_reply_to_id=status.id).execution_options(synchronize_session=False))
-    adopted = int(getattr(result, "rowcount", 0) or 0)
-    if adopted:
-        status.replies_count = (status.replies_count or 0) + adopted
+    """Replies stored before their parent now point at it, unless that would close a loop (a
+    post replying to itself, or to one of its own ancestors: A -> B -> A)."""
+    orphans = set((await session.scalars(select(Status.id).where(
+        Status.in_reply_to_uri == status.uri, Status.in_reply_to_id.is_(None),
+        Status.id != status.id))).all())
+    if orphans and status.in_reply_to_id is not None:
+        orphans -= set((await session.scalars(select(thread_chain(status.id).c.id))).all())
+    if not orphans:
+        return
+    await session.execute(update(Status).where(Status.id.in_(orphans)).values(in_reply_to_id=status.id)
+                          .execution_options(synchronize_session=False))
+    status.replies_count = (status.replies_count or 0) + len(orphans)
 
 
 async def _store_mentions(session: AsyncSession, status: Status, uris: tuple[str, ...]) -> list[Actor]:

@@ -64,15 +64,16 @@ async def fetch_post(ctx: Incoming, uri: str) -> tuple[dict[str, Any], Actor]:
     return doc, await actor(ctx, author_uri)
 
 
-async def ancestors(ctx: Incoming, uri: str | None, *, limit: int = MAX_ANCESTORS
+async def ancestors(ctx: Incoming, uri: str | None, *, below: str, limit: int = MAX_ANCESTORS
                     ) -> list[tuple[dict[str, Any], Actor]]:
-    """The unknown parents above a reply, nearest first, at most `limit` of them.
+    """The unknown parents above the reply `below`, nearest first, at most `limit` of them.
 
     A parent that cannot be fetched ends the climb: the reply is stored anyway and keeps
-    `in_reply_to_uri`, and is attached to its parent if that arrives later.
+    `in_reply_to_uri`, and is attached to its parent if that arrives later. A chain that
+    comes back to a post already met (replies in a circle) ends there.
     """
     chain: list[tuple[dict[str, Any], Actor]] = []
-    seen: set[str] = set()
+    seen: set[str] = {below}
     while uri and uri not in seen and len(chain) < limit and not ctx.is_local(uri):
         seen.add(uri)
         async with ctx.services.sessions() as session:

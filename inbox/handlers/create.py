@@ -42,7 +42,7 @@ async def handle(ctx: Incoming, activity: dict[str, Any]) -> None:
             if not await is_solicited(session, ctx.services.domain, {**activity, "object": doc}):
                 raise Invalid(f"{object_id} as its origin serves it concerns nobody here")
     parsed = parse_status(doc, author)
-    parents = await fetch.ancestors(ctx, parsed.in_reply_to_uri)
+    parents = await fetch.ancestors(ctx, parsed.in_reply_to_uri, below=parsed.uri)
     async with ctx.transaction() as session:
         for parent_doc, parent_author in reversed(parents):
             await store_status(session, parse_status(parent_doc, parent_author), parent_author,

@@ -303,3 +303,31 @@ async def test_a_relayed_post_is_judged_as_its_origin_serves_it(node: Node) -> N
     await node.deliver(charlie, forged)
     assert await node.count(Status) == 0
     assert "concerns nobody here" in ((await node.item(forged["id"], forwarded_by=charlie)).error or "")
+
+
+# --- replies in a circle ----------------------------------------------------------------------
+
+
+async def test_a_post_replying_to_itself_is_stored_without_a_parent(node: Node) -> None:
+    alice = node.remote()
+    await node.followed(alice)
+    note = alice.note(1)
+    await node.deliver(alice, alice.activity("Create", {**note, "inReplyTo": note["id"]}))
+    (status,) = await node.rows(Status)
+    assert status.in_reply_to_uri == note["id"] and status.in_reply_to_id is None
+    assert node.peer.hits == []
+
+
+async def test_replies_in_a_circle_are_stored_without_closing_it(node: Node) -> None:
+    alice = node.remote()
+    await node.followed(alice)
+    a, b = alice.note(1), alice.note(2)
+    a["inReplyTo"], b["inReplyTo"] = b["id"], a["id"]
+    node.peer.serve(a["id"], a)
+    node.peer.serve(b["id"], b)
+    await node.deliver(alice, alice.activity("Create", a))
+    rows = {s.uri: s for s in await node.rows(Status)}
+    assert set(rows) == {a["id"], b["id"]}
+    assert node.peer.hits == ["remote.test/users/alice/statuses/2"]  # b once, never a again
+    parents = {uri: s.in_reply_to_id for uri, s in rows.items()}
+    assert None in parents.values()  # one end stays open: no loop
