@@ -55,6 +55,18 @@ def _text(limit: int) -> Callable[[str], str]:
     return parse
 
 
+def _whole(low: int, high: int) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        try:
+            value = int(text.strip())
+        except ValueError:
+            raise SettingError(f"must be a whole number from {low} to {high}") from None
+        if not low <= value <= high:
+            raise SettingError(f"must be a whole number from {low} to {high}")
+        return value
+    return parse
+
+
 def _language(text: str) -> str:
     code = text.strip().lower()
     if not re.fullmatch(r"[a-z]{2,3}(-[a-z0-9]{2,8})*", code):
@@ -117,6 +129,8 @@ DEFINITIONS: dict[str, Setting] = {s.key: s for s in (
             "has no description.", _bool),
     Setting("cache_remote_media", False, "Copy the images, audio and video of remote posts to this "
             "node (processed like uploads) instead of letting apps load them from their servers.", _bool),
+    Setting("inbox_retention_days", 7, "Days the bodies of processed inbox activities are kept (for "
+            "debugging and moderation) before a maintenance job deletes them.", _whole(1, 3650)),
 )}
 
 

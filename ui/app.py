@@ -13,7 +13,7 @@ from inbox import routes as inbox_routes
 from storage.config import NodeConfig
 from storage.worker import Worker
 from ui import activitypub, api, health, media, oauth
-from ui.jobs import QUEUES, build_registry
+from ui.jobs import QUEUES, build_registry, schedule_periodic
 from ui.keys import CONFIG, ENGINE, REGISTRY, SERVICES, SESSIONS, WORKER
 from ui.middlewares import errors, request_context
 from ui.services import Transport, open_services
@@ -64,6 +64,7 @@ def make_worker(app: web.Application) -> Worker:
 async def _workers(app: web.Application) -> AsyncIterator[None]:
     worker = make_worker(app)
     app[WORKER] = worker
+    await schedule_periodic(app[SESSIONS])
     app[SERVICES].wake_workers = worker.wake
     stop = asyncio.Event()
     task = asyncio.create_task(worker.run_forever(stop), name="amity-worker")

@@ -19,7 +19,7 @@ from storage.config import DEFAULT_CONFIG_PATH, ConfigError, build_config, rende
 from storage.db import describe, session_maker
 from storage.worker import Worker
 from ui.app import create_app
-from ui.jobs import QUEUES, build_registry
+from ui.jobs import QUEUES, build_registry, schedule_periodic
 from ui.logs import setup_logging
 from ui.runtime import CliError, install_stop_signals, load, open_database
 from ui.services import open_services
@@ -157,6 +157,7 @@ async def run_worker(args: argparse.Namespace) -> int:
             lease_seconds=config.limits.job_lease_seconds,
         )
         services.wake_workers = worker.wake
+        await schedule_periodic(services.sessions)
         stop = asyncio.Event()
         install_stop_signals(stop)
         await worker.run_forever(stop)

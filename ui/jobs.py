@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
 from actors.cards import CARD_KIND, CARD_POLICY, run_card
 from actors.fanout import FANOUT_KIND, run_fanout
 from actors.mailer import MAIL_KIND, send_mail
 from actors.media_cache import CACHE_KIND, run_cache
 from actors.poll_jobs import END_KIND, UPDATE_KIND, run_end, run_update
 from federation.delivery import DELIVERY_KIND, DELIVERY_POLICY, DELIVERY_QUEUE, deliver
+from inbox.maintenance import MAINTENANCE_KIND, run_maintenance
 from inbox.process import process_item
 from inbox.store import PROCESS_KIND
+from storage.periodic import ensure_scheduled
 from storage.probe import PROBE_KIND, run_probe
 from storage.worker import Registry
 
 QUEUES = ("default", DELIVERY_QUEUE)  # what workers consume unless told otherwise
+PERIODIC_FIRST_DELAY = 60.0  # seconds after a worker starts
+PERIODIC = (MAINTENANCE_KIND,)  # queued when a worker starts, if none is waiting; each run queues the next
 
 
 def build_registry() -> Registry:
@@ -27,4 +33,11 @@ def build_registry() -> Registry:
     registry.register(CARD_KIND, run_card, policy=CARD_POLICY)
     registry.register(MAIL_KIND, send_mail)
     registry.register(CACHE_KIND, run_cache)
+    registry.register(MAINTENANCE_KIND, run_maintenance)
     return registry
+
+
+async def schedule_periodic(sessions: async_sessionmaker[AsyncSession]) -> None:
+    """Queue the first run of each periodic job that has none waiting (a worker starts)."""
+    for kind in PERIODIC:
+        await ensure_scheduled(sessions, kind, delay_seconds=PERIODIC_FIRST_DELAY)

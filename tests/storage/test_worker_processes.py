@@ -29,6 +29,7 @@ from storage.config import render_toml
 from storage.db import create_engine, session_maker
 from storage.models import Job
 from storage.probe import PROBE_KIND
+from ui.jobs import PERIODIC
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 POLL_S = 0.05
@@ -136,8 +137,10 @@ async def wait_until(condition: Callable[[], Awaitable[bool]], *, seconds: float
 
 
 async def count_jobs(engine: AsyncEngine) -> int:
+    """Jobs left, besides the periodic ones a starting worker queues for later."""
     async with engine.connect() as conn:
-        return int((await conn.execute(select(func.count()).select_from(Job))).scalar_one())
+        return int((await conn.execute(
+            select(func.count()).select_from(Job).where(Job.kind.not_in(PERIODIC)))).scalar_one())
 
 
 async def enqueue_probes(engine: AsyncEngine, payloads: list[Any]) -> set[int]:
