@@ -121,6 +121,11 @@ async def test_an_early_delete_by_another_actor_does_not_block_the_authors_post(
     await node.deliver(mallory, mallory.activity("Delete", note_id))
     await node.deliver(alice, alice.activity("Create", alice.note(1)))
     assert await node.count(Status) == 1
+    await node.deliver(alice, alice.activity("Delete", note_id))  # hers: the tombstone is handed over
+    (tombstone,) = await node.rows(Tombstone)
+    assert tombstone.actor_uri == alice.uri
+    await node.deliver(alice, alice.activity("Create", alice.note(1), number=2))
+    assert await node.count(Status) == 0
 
 
 async def test_an_early_delete_by_the_author_blocks_the_late_create(node: Node) -> None:
