@@ -3,6 +3,8 @@ notifications, timelines and `actors.relations` (which writes the rows)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy import CTE, ColumnElement, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
@@ -32,14 +34,17 @@ async def blocked_domains(session: AsyncSession, actor_id: int) -> list[str]:
 MAX_THREAD_DEPTH = 200
 
 
-def thread_chain(status_id: int, *, max_depth: int = MAX_THREAD_DEPTH) -> CTE:
-    """A recursive query of a status and its parents (`id`, `depth`: 0 for the status itself),
-    as far as this node knows them: one statement however deep the thread (SQLite and PostgreSQL)."""
-    start = select(Status.id.label("id"), Status.in_reply_to_id.label("parent"), literal(0).label("depth")
-                   ).where(Status.id == status_id).cte("thread_chain", recursive=True)
+def thread_chain(status_ids: int | Sequence[int], *, max_depth: int = MAX_THREAD_DEPTH) -> CTE:
+    """A recursive query of statuses and their parents (`start`: the status walked up from,
+    `id`, `depth`: 0 for the status itself), as far as this node knows them: one statement
+    however deep the thread (SQLite and PostgreSQL). `max_depth` bounds it: remote posts can
+    reply in a circle, and then the chain repeats until the bound."""
+    starts = [status_ids] if isinstance(status_ids, int) else list(status_ids)
+    start = select(Status.id.label("start"), Status.id.label("id"), Status.in_reply_to_id.label("parent"),
+                   literal(0).label("depth")).where(Status.id.in_(starts)).cte("thread_chain", recursive=True)
     parent = aliased(Status)
     return start.union_all(
-        select(parent.id, parent.in_reply_to_id, start.c.depth + 1)
+        select(start.c.start, parent.id, parent.in_reply_to_id, start.c.depth + 1)
         .join(parent, parent.id == start.c.parent).where(start.c.depth < max_depth))
 
 

@@ -8,8 +8,8 @@ their statuses, boosts, favourites, follows and blocks; Undo, Accept, Reject and
 Update activities under `/activities/` keep a compact copy (`kept_activities`: type, actor,
 addressing and the ids they are about; no content). Everything else goes.
 
-The job runs every PRUNE_EVERY_S seconds, in batches, and schedules its next run itself; the
-worker's start makes sure one is queued (`ensure_scheduled`).
+The job runs every PRUNE_EVERY_S seconds, in batches, and schedules its next run itself
+(`storage.periodic`); a starting worker makes sure one is queued (`ui.jobs.PERIODIC`).
 """
 
 from __future__ import annotations
@@ -23,9 +23,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from actors.sent_activities import DERIVED
 from federation.urls import activity_uri
 from federation.vocab import id_of, ids, type_of
-from storage import queue, settings
+from storage import settings
 from storage.ids import min_id_for_time
-from storage.models import QUEUED, Job, KeptActivity, OutboxActivity, utcnow
+from storage.models import KeptActivity, OutboxActivity, utcnow
+from storage.periodic import schedule_next
 from storage.worker import JobContext
 
 if TYPE_CHECKING:
@@ -84,14 +85,4 @@ async def run_prune(ctx: JobContext) -> None:
         if pruned < BATCH:
             break
     async with services.sessions() as session, session.begin():
-        await ensure_scheduled(session, delay_seconds=PRUNE_EVERY_S, besides=ctx.job.id)
-
-
-async def ensure_scheduled(session: AsyncSession, *, delay_seconds: float = 0, besides: int | None = None
-                           ) -> None:
-    """Queue a prune job unless one is queued already (`besides`: the job that is running)."""
-    query = select(Job.id).where(Job.queue == "default", Job.kind == PRUNE_KIND, Job.state == QUEUED)
-    if besides is not None:
-        query = query.where(Job.id != besides)
-    if await session.scalar(query.limit(1)) is None:
-        await queue.enqueue(session, PRUNE_KIND, {}, delay_seconds=delay_seconds)
+        await schedule_next(session, PRUNE_KIND, current_job=ctx.job.id, every_seconds=PRUNE_EVERY_S)

@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from actors.cards import enqueue_card, refresh_card
 from actors.emoji import RemoteEmoji
 from actors.follow_languages import status_languages, wants
+from actors.muting import thread_chain
 from actors.notifications import notify
 from actors.receive_parts import parse_emojis, parse_hashtags, store_remote_parts
 from actors.remote_media import replace_remote_attachments, store_remote_attachments
@@ -163,8 +164,13 @@ async def status_by_uri(session: AsyncSession, uri: str) -> Status | None:
     return await session.scalar(select(Status).where(Status.uri == uri))
 
 
-async def is_tombstoned(session: AsyncSession, uri: str) -> bool:
-    return bool(await session.scalar(select(exists().where(Tombstone.uri == uri))))
+async def is_tombstoned(session: AsyncSession, uri: str, *, author_uri: str | None = None) -> bool:
+    """Was `uri` deleted? With `author_uri`: by that author (a tombstone is keyed to whoever
+    deleted it, so one actor's Delete never blocks another's post)."""
+    condition = Tombstone.uri == uri
+    if author_uri is not None:
+        condition = condition & (Tombstone.actor_uri.is_(None) | (Tombstone.actor_uri == author_uri))
+    return bool(await session.scalar(select(exists().where(condition))))
 
 
 async def store_status(session: AsyncSession, parsed: RemoteStatus, author: Actor, *,
@@ -174,7 +180,7 @@ async def store_status(session: AsyncSession, parsed: RemoteStatus, author: Acto
     `announce`: it arrived as a Create, so mentioned local accounts are notified and local
     followers of the author get it in their home timelines (not for fetched ancestors).
     """
-    if await is_tombstoned(session, parsed.uri):
+    if await is_tombstoned(session, parsed.uri, author_uri=author.uri):
         return None
     existing = await status_by_uri(session, parsed.uri)
     if existing is not None:
@@ -236,13 +242,18 @@ async def _blocking(session: AsyncSession, actor_ids: list[int], target_id: int)
 
 
 async def _adopt_orphans(session: AsyncSession, status: Status) -> None:
-    """Replies stored before their parent now point at it."""
-    result = await session.execute(
-        update(Status).where(Status.in_reply_to_uri == status.uri, Status.in_reply_to_id.is_(None))
-        .values(in_reply_to_id=status.id).execution_options(synchronize_session=False))
-    adopted = int(getattr(result, "rowcount", 0) or 0)
-    if adopted:
-        status.replies_count = (status.replies_count or 0) + adopted
+    """Replies stored before their parent now point at it, unless that would close a loop (a
+    post replying to itself, or to one of its own ancestors: A -> B -> A)."""
+    orphans = set((await session.scalars(select(Status.id).where(
+        Status.in_reply_to_uri == status.uri, Status.in_reply_to_id.is_(None),
+        Status.id != status.id))).all())
+    if orphans and status.in_reply_to_id is not None:
+        orphans -= set((await session.scalars(select(thread_chain(status.id).c.id))).all())
+    if not orphans:
+        return
+    await session.execute(update(Status).where(Status.id.in_(orphans)).values(in_reply_to_id=status.id)
+                          .execution_options(synchronize_session=False))
+    status.replies_count = (status.replies_count or 0) + len(orphans)
 
 
 async def _store_mentions(session: AsyncSession, status: Status, uris: tuple[str, ...]) -> list[Actor]:
@@ -256,9 +267,16 @@ async def _store_mentions(session: AsyncSession, status: Status, uris: tuple[str
     return [actor for actor in actors if actor.is_local]
 
 
+def is_stale(updated: datetime | None, stored: datetime | None) -> bool:
+    """Is a version dated `updated` older than the stored one dated `stored`? (An undated one is
+    not; one of the same date applies, and is a no-op if nothing in it differs.)"""
+    return updated is not None and stored is not None and updated < stored
+
+
 async def apply_edit(session: AsyncSession, status: Status, parsed: RemoteStatus) -> bool:
-    """Apply an Update: the previous version is kept as a StatusEdit. False if nothing changed."""
-    if status.edited_at is not None and parsed.updated is not None and parsed.updated <= status.edited_at:
+    """Apply an Update: the previous version is kept as a StatusEdit. False if nothing changed
+    or if it is older than the stored version (Updates can arrive out of order)."""
+    if is_stale(parsed.updated, status.edited_at or status.published_at):
         return False
     author = await session.get(Actor, status.actor_id)
     media_changed = author is not None and await replace_remote_attachments(
@@ -290,11 +308,16 @@ async def _drop_old_edits(session: AsyncSession, status_id: int) -> None:
                           .execution_options(synchronize_session=False))
 
 
-async def tombstone(session: AsyncSession, uri: str, actor_uri: str | None) -> None:
-    """Remember that `uri` was deleted, so a late Create cannot bring it back."""
-    if not await is_tombstoned(session, uri):
+async def tombstone(session: AsyncSession, uri: str, actor_uri: str | None, *, owner: bool = False) -> None:
+    """Remember that `uri` was deleted by `actor_uri`, so that actor's late Create cannot bring
+    it back. `owner`: the deleter is known to be its author; an earlier tombstone keyed to
+    someone else is handed over."""
+    found = await session.get(Tombstone, uri)
+    if found is None:
         session.add(Tombstone(uri=uri, actor_uri=actor_uri))
-        await session.flush()
+    elif owner and found.actor_uri != actor_uri:
+        found.actor_uri = actor_uri
+    await session.flush()
 
 
 async def add_to_home_timelines(session: AsyncSession, status: Status, *, mentioned_ids: set[int],

@@ -51,7 +51,7 @@ from storage import migrate
 from storage.config import build_config
 from storage.db import create_engine, session_maker
 from storage.ids import new_id
-from storage.models import Actor, InboxItem, Job, utcnow
+from storage.models import ACCEPTED, Actor, Follow, InboxItem, Job, utcnow
 
 REQUESTS, QUICK_REQUESTS = 4_000, 1_000
 CONCURRENCY = 64
@@ -242,7 +242,8 @@ async def _ceiling(tmp: Path, actors: list[RemoteActor], warmup: list[Signed],
 
 
 async def _seed(url: str, actors: list[RemoteActor]) -> None:
-    """Migrate, then insert the remote actors with their keys (as if fetched earlier)."""
+    """Migrate, then insert the remote actors with their keys (as if fetched earlier), each
+    followed by a local reader (the inbox drops posts from accounts nobody here follows)."""
     engine = create_engine(url)
     try:
         await migrate.upgrade(engine)
@@ -255,8 +256,15 @@ async def _seed(url: str, actors: list[RemoteActor]) -> None:
                  "display_name": a.username, "note": "", "fields": [], "also_known_as": [],
                  "fetched_at": fetched}
                 for a in actors]
+        reader = f"http://{NODE_DOMAIN}/users/reader"
+        follows = [{"id": new_id(), "follower_id": 1, "followee_id": row["id"], "state": ACCEPTED,
+                    "uri": f"{reader}#follows/{row['id']}"} for row in rows]
         async with session_maker(engine)() as session, session.begin():
             await session.execute(insert(Actor), rows)
+            await session.execute(insert(Actor), [{
+                "id": 1, "username": "reader", "domain": None, "uri": reader, "actor_type": "Person",
+                "display_name": "reader", "note": "", "fields": [], "also_known_as": []}])
+            await session.execute(insert(Follow), follows)
     finally:
         await engine.dispose()
 

@@ -64,15 +64,16 @@ async def fetch_post(ctx: Incoming, uri: str) -> tuple[dict[str, Any], Actor]:
     return doc, await actor(ctx, author_uri)
 
 
-async def ancestors(ctx: Incoming, uri: str | None, *, limit: int = MAX_ANCESTORS
+async def ancestors(ctx: Incoming, uri: str | None, *, below: str, limit: int = MAX_ANCESTORS
                     ) -> list[tuple[dict[str, Any], Actor]]:
-    """The unknown parents above a reply, nearest first, at most `limit` of them.
+    """The unknown parents above the reply `below`, nearest first, at most `limit` of them.
 
     A parent that cannot be fetched ends the climb: the reply is stored anyway and keeps
-    `in_reply_to_uri`, and is attached to its parent if that arrives later.
+    `in_reply_to_uri`, and is attached to its parent if that arrives later. A chain that
+    comes back to a post already met (replies in a circle) ends there.
     """
     chain: list[tuple[dict[str, Any], Actor]] = []
-    seen: set[str] = set()
+    seen: set[str] = {below}
     while uri and uri not in seen and len(chain) < limit and not ctx.is_local(uri):
         seen.add(uri)
         async with ctx.services.sessions() as session:
@@ -88,12 +89,18 @@ async def ancestors(ctx: Incoming, uri: str | None, *, limit: int = MAX_ANCESTOR
     return chain
 
 
-async def is_gone(ctx: Incoming, uri: str) -> bool:
-    """Does the origin confirm that `uri` was deleted (404, 410 or a Tombstone)?"""
+async def deletion_confirmed(ctx: Incoming, uri: str, *, visibility: str) -> bool:
+    """Does the origin confirm that `uri`, stored here with `visibility`, was deleted?
+
+    A 410 or a Tombstone does. A 404 does only for a public or unlisted post: servers answer
+    404 to us for followers-only and direct posts that still exist.
+    """
     try:
         doc = await fetch_object(ctx, uri)
     except RemoteError as exc:
-        if exc.status in (404, 410):
+        if exc.status == 410 or (exc.status == 404 and visibility in ("public", "unlisted")):
             return True
+        if exc.status == 404:
+            return False
         raise
     return type_of(doc) == "Tombstone"

@@ -18,8 +18,11 @@ from federation.keylookup import KEY_CACHE, KeyCache
 from federation.services import SERVICES_KEY, Services
 from federation.urls import domain_of
 from inbox.batch import INBOX_WRITER, InboxWriter
-from inbox.body import parse_activity, read_capped
+from inbox.body import Envelope, parse_activity, read_capped
 from inbox.errors import Refused
+from inbox.solicited import CHECKED as SOLICITATION_CHECKED
+from inbox.solicited import is_solicited
+from inbox.suspended import suspension_reason
 from inbox.verify import (
     claimed_key_id,
     is_forwarded,
@@ -78,19 +81,34 @@ async def receive(request: web.Request, services: Services, writer: InboxWriter,
     body = await read_capped(request, config.limits.max_request_bytes)
     envelope = parse_activity(body)
     await precheck(services, envelope, key_id)
-    if envelope.type == "Delete":
-        async with services.sessions() as session:
-            if await nothing_to_do(session, envelope):
-                return None
+    async with services.sessions() as session:
+        suspended = await suspension_reason(session, envelope.actor, key_id=key_id)
+        if suspended:
+            raise Refused(403, suspended)
+        if envelope.type == "Delete" and await nothing_to_do(session, envelope):
+            return None
     signer = await verify_signature(services, method=request.method, raw_path=request.raw_path,
                                     headers=request.headers, body=body, key_id=key_id, cache=keys)
     forwarded = is_forwarded(envelope, signer)
+    if await _unsolicited(services, envelope):  # dropped as Mastodon does: 202, nothing kept
+        return None
     await remember_signer(services, signer)
     await _revive_host(services, domain_of(signer.uri))
     item_id = await writer.store(services, envelope, signer_uri=signer.uri)
     log.info("inbox.accepted", extra={"activity_type": envelope.type, "actor": envelope.actor,
                                       "forwarded": forwarded, "duplicate": item_id is None})
     return item_id
+
+
+async def _unsolicited(services: Services, envelope: Envelope) -> bool:
+    """A post or boost that concerns nobody here (`inbox.solicited`)."""
+    if envelope.type not in SOLICITATION_CHECKED:
+        return False
+    async with services.sessions() as session:
+        if await is_solicited(session, services.domain, envelope.activity):
+            return False
+    log.info("inbox.unsolicited", extra={"activity_type": envelope.type, "actor": envelope.actor})
+    return True
 
 
 async def _revive_host(services: Services, domain: str) -> None:

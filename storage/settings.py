@@ -178,6 +178,8 @@ DEFINITIONS: dict[str, Setting] = {s.key: s for s in (
            "token"),
     _limit("api_ip", "1500/5m", "posting, uploads and searches together, per IP address"),
     _limit("api_anonymous", "60/5m", "searches without an access token, per IP address"),
+    Setting("inbox_retention_days", 7, "Days the bodies of processed inbox activities are kept (for "
+            "debugging and moderation) before a maintenance job deletes them.", _whole_number(1, 3650)),
 )}
 
 

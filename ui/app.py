@@ -65,7 +65,7 @@ def make_worker(app: web.Application) -> Worker:
 async def _workers(app: web.Application) -> AsyncIterator[None]:
     worker = make_worker(app)
     app[WORKER] = worker
-    await schedule_periodic(app[SERVICES])
+    await schedule_periodic(app[SESSIONS])
     app[SERVICES].wake_workers = worker.wake
     stop = asyncio.Event()
     task = asyncio.create_task(worker.run_forever(stop), name="amity-worker")

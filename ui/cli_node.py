@@ -157,7 +157,7 @@ async def run_worker(args: argparse.Namespace) -> int:
             lease_seconds=config.limits.job_lease_seconds,
         )
         services.wake_workers = worker.wake
-        await schedule_periodic(services)
+        await schedule_periodic(services.sessions)
         stop = asyncio.Event()
         install_stop_signals(stop)
         await worker.run_forever(stop)

@@ -2,20 +2,26 @@
 
 from __future__ import annotations
 
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
 from actors.cards import CARD_KIND, CARD_POLICY, run_card
 from actors.fanout import FANOUT_KIND, run_fanout
 from actors.mailer import MAIL_KIND, send_mail
 from actors.media_cache import CACHE_KIND, run_cache
-from actors.outbox_retention import PRUNE_KIND, ensure_scheduled, run_prune
+from actors.outbox_retention import PRUNE_KIND, run_prune
 from actors.poll_jobs import END_KIND, UPDATE_KIND, run_end, run_update
 from federation.delivery import DELIVERY_KIND, DELIVERY_POLICY, DELIVERY_QUEUE, deliver
-from federation.services import Services
+from inbox.maintenance import MAINTENANCE_KIND, run_maintenance
 from inbox.process import process_item
 from inbox.store import PROCESS_KIND
+from storage.periodic import ensure_scheduled
 from storage.probe import PROBE_KIND, run_probe
 from storage.worker import Registry
 
 QUEUES = ("default", DELIVERY_QUEUE)  # what workers consume unless told otherwise
+PERIODIC_FIRST_DELAY = 60.0  # seconds after a worker starts
+# Queued when a worker starts, if none is waiting; each run queues the next (storage.periodic).
+PERIODIC = (MAINTENANCE_KIND, PRUNE_KIND)
 
 
 def build_registry() -> Registry:
@@ -30,10 +36,11 @@ def build_registry() -> Registry:
     registry.register(MAIL_KIND, send_mail)
     registry.register(CACHE_KIND, run_cache)
     registry.register(PRUNE_KIND, run_prune)
+    registry.register(MAINTENANCE_KIND, run_maintenance)
     return registry
 
 
-async def schedule_periodic(services: Services) -> None:
-    """Queue the jobs that reschedule themselves (pruning), if none is queued: at worker start."""
-    async with services.sessions() as session, session.begin():
-        await ensure_scheduled(session)
+async def schedule_periodic(sessions: async_sessionmaker[AsyncSession]) -> None:
+    """Queue the first run of each periodic job that has none waiting (a worker starts)."""
+    for kind in PERIODIC:
+        await ensure_scheduled(sessions, kind, delay_seconds=PERIODIC_FIRST_DELAY)

@@ -26,7 +26,8 @@ async def handle(ctx: Incoming, activity: dict[str, Any]) -> None:
     if not object_id:
         raise Invalid("the Announce has no object")
     async with ctx.services.sessions() as session:
-        if await status_by_uri(session, ctx.activity_id) or await is_tombstoned(session, ctx.activity_id):
+        if await status_by_uri(session, ctx.activity_id) or await is_tombstoned(
+                session, ctx.activity_id, author_uri=ctx.actor_uri):
             return
         known = await status_by_uri(session, object_id)
     if known is None and ctx.is_local(object_id):

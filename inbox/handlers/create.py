@@ -14,6 +14,7 @@ from federation.vocab import id_of
 from inbox import fetch
 from inbox.context import Incoming
 from inbox.handlers import vote
+from inbox.solicited import is_solicited
 from storage.errors import Invalid
 
 
@@ -26,7 +27,8 @@ async def handle(ctx: Incoming, activity: dict[str, Any]) -> None:
         await vote.handle(ctx, activity)
         return
     async with ctx.services.sessions() as session:
-        if await is_tombstoned(session, object_id) or await status_by_uri(session, object_id):
+        if (await is_tombstoned(session, object_id, author_uri=ctx.actor_uri)
+                or await status_by_uri(session, object_id)):
             return  # deleted already, or stored already: nothing to do
     if isinstance(obj, dict) and not ctx.forwarded:
         if attributed_to(obj) != ctx.actor_uri:
@@ -36,8 +38,11 @@ async def handle(ctx: Incoming, activity: dict[str, Any]) -> None:
         doc, author = await fetch.fetch_post(ctx, object_id)
         if author.uri != ctx.actor_uri:
             raise Invalid(f"{object_id} is attributed to {author.uri} at its origin, not to {ctx.actor_uri}")
+        async with ctx.services.sessions() as session:  # the inbox judged the body; judge the origin's copy
+            if not await is_solicited(session, ctx.services.domain, {**activity, "object": doc}):
+                raise Invalid(f"{object_id} as its origin serves it concerns nobody here")
     parsed = parse_status(doc, author)
-    parents = await fetch.ancestors(ctx, parsed.in_reply_to_uri)
+    parents = await fetch.ancestors(ctx, parsed.in_reply_to_uri, below=parsed.uri)
     async with ctx.transaction() as session:
         for parent_doc, parent_author in reversed(parents):
             await store_status(session, parse_status(parent_doc, parent_author), parent_author,

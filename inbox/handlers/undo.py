@@ -1,7 +1,8 @@
 """Undo: a remote actor takes back a Follow, Like, Announce or Block.
 
 The undone activity is found by its id, or (when embedded without a known id) by what it
-says; either way it must be the Undo actor's own.
+says; either way it must be the Undo actor's own. An Undo that finds nothing is remembered
+for a while (`inbox.undone`): its activity may still be on the way.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from actors.receive_reactions import delete_status, find_boost, find_favourite, 
 from federation.vocab import id_of
 from inbox.context import Incoming
 from inbox.lookup import actor_by_uri, follow_of
+from inbox.undone import remember_undone
 from storage.errors import Invalid
 from storage.models import Actor, Block
 
@@ -32,12 +34,14 @@ async def _actor(session: AsyncSession, ctx: Incoming) -> Actor | None:
 
 
 async def undo_follow(ctx: Incoming, activity: dict[str, Any]) -> None:
-    obj, _ = _undone(ctx, activity)
+    obj, uri = _undone(ctx, activity)
     async with ctx.transaction() as session:
         follower = await _actor(session, ctx)
         row = await follow_of(session, obj, follower=follower) if follower else None
         if row is not None:
             await follow_undone(session, row)
+        else:
+            await remember_undone(session, uri, ctx.actor_uri)
 
 
 async def undo_like(ctx: Incoming, activity: dict[str, Any]) -> None:
@@ -48,6 +52,8 @@ async def undo_like(ctx: Incoming, activity: dict[str, Any]) -> None:
         favourite = await find_favourite(session, actor, uri=uri, status_uri=target) if actor else None
         if favourite is not None:
             await remove_favourite(session, favourite)
+        else:
+            await remember_undone(session, uri, ctx.actor_uri)
 
 
 async def undo_announce(ctx: Incoming, activity: dict[str, Any]) -> None:
@@ -58,6 +64,8 @@ async def undo_announce(ctx: Incoming, activity: dict[str, Any]) -> None:
         boost = await find_boost(session, actor, uri=uri, original_uri=target) if actor else None
         if boost is not None:
             await delete_status(session, boost)
+        else:
+            await remember_undone(session, uri, ctx.actor_uri)
 
 
 async def undo_block(ctx: Incoming, activity: dict[str, Any]) -> None:
@@ -65,19 +73,21 @@ async def undo_block(ctx: Incoming, activity: dict[str, Any]) -> None:
     target_uri = id_of(obj.get("object")) if isinstance(obj, dict) else None
     async with ctx.transaction() as session:
         actor = await _actor(session, ctx)
-        if actor is not None:
-            await _remove_block(session, actor, uri, target_uri)
+        if actor is None or not await _remove_block(session, actor, uri, target_uri):
+            await remember_undone(session, uri, ctx.actor_uri)
 
 
-async def _remove_block(session: AsyncSession, actor: Actor, uri: str | None, target_uri: str | None) -> None:
+async def _remove_block(session: AsyncSession, actor: Actor, uri: str | None, target_uri: str | None) -> bool:
     block = await session.scalar(select(Block).where(Block.uri == uri, Block.actor_id == actor.id))
     if block is None and target_uri:
         target = await actor_by_uri(session, target_uri, local=True)
         if target is not None:
             block = await session.scalar(select(Block).where(Block.actor_id == actor.id,
                                                              Block.target_id == target.id))
-    if block is not None:
-        await session.execute(delete(Block).where(Block.id == block.id))
+    if block is None:
+        return False
+    await session.execute(delete(Block).where(Block.id == block.id))
+    return True
 
 
 async def undo_by_id(ctx: Incoming, activity: dict[str, Any]) -> None:
@@ -87,15 +97,20 @@ async def undo_by_id(ctx: Incoming, activity: dict[str, Any]) -> None:
         raise Invalid("the Undo has no object")
     async with ctx.transaction() as session:
         actor = await _actor(session, ctx)
-        if actor is None:
-            return
-        follow = await follow_of(session, uri, follower=actor)
-        if follow is not None:
-            await follow_undone(session, follow)
-        favourite = await find_favourite(session, actor, uri=uri)
-        if favourite is not None:
-            await remove_favourite(session, favourite)
-        boost = await find_boost(session, actor, uri=uri)
-        if boost is not None:
-            await delete_status(session, boost)
-        await _remove_block(session, actor, uri, None)
+        if actor is None or not await _undo_any(session, actor, uri):
+            await remember_undone(session, uri, ctx.actor_uri)
+
+
+async def _undo_any(session: AsyncSession, actor: Actor, uri: str) -> bool:
+    """Undo whichever of the actor's activities has this id; False if none has."""
+    follow = await follow_of(session, uri, follower=actor)
+    if follow is not None:
+        await follow_undone(session, follow)
+    favourite = await find_favourite(session, actor, uri=uri)
+    if favourite is not None:
+        await remove_favourite(session, favourite)
+    boost = await find_boost(session, actor, uri=uri)
+    if boost is not None:
+        await delete_status(session, boost)
+    blocked = await _remove_block(session, actor, uri, None)
+    return blocked or any(row is not None for row in (follow, favourite, boost))

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from actors.receive import apply_edit, attributed_to, parse_status, status_by_uri
+from actors.receive import apply_edit, attributed_to, is_stale, parse_status, status_by_uri
 from actors.remote_polls import refresh_remote_poll
 from federation.resolve import parse_actor, resolve_actor, upsert_actor
-from federation.vocab import id_of
+from federation.vocab import id_of, parse_datetime
 from inbox import fetch
 from inbox.context import Incoming
+from inbox.lookup import actor_by_uri
 from storage.errors import Invalid
+from storage.models import utcnow
 
 
 async def update_status(ctx: Incoming, activity: dict[str, Any]) -> None:
@@ -44,5 +46,11 @@ async def update_actor(ctx: Incoming, activity: dict[str, Any]) -> None:
         await ctx.finish()
         return
     fields = parse_actor(obj, fetched_from=ctx.actor_uri)
+    updated = parse_datetime(obj.get("updated"))
     async with ctx.transaction() as session:
-        await upsert_actor(session, fields)
+        stored = await actor_by_uri(session, ctx.actor_uri, local=False)
+        if stored is not None and is_stale(updated, stored.profile_updated_at):
+            return  # an older profile than the one applied: Updates can arrive out of order
+        actor = await upsert_actor(session, fields)
+        if updated is not None:
+            actor.profile_updated_at = min(updated, utcnow())

@@ -25,6 +25,7 @@ from storage.models.federation import (
     KeptActivity,
     OutboxActivity,
     Tombstone,
+    UndoneActivity,
 )
 from storage.models.jobs import DEAD, QUEUED, Job
 from storage.models.members import TOKEN_PURPOSES, Invite, UserToken
@@ -102,6 +103,7 @@ __all__ = [
     "Tag",
     "TimelineEntry",
     "Tombstone",
+    "UndoneActivity",
     "User",
     "UserDomainBlock",
     "UserToken",

@@ -47,6 +47,7 @@ class Actor(CanonicalDomain, Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     suspended_at: Mapped[datetime | None] = mapped_column()
+    profile_updated_at: Mapped[datetime | None] = mapped_column()  # remote: `updated` of the last Update
 
     __table_args__ = (
         # Local usernames are unique regardless of case; remote actors are unique by uri.

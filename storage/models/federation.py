@@ -91,5 +91,17 @@ class Tombstone(Base):
     deleted_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class UndoneActivity(Base):
+    """An Undo that arrived before the activity it undoes: that activity is ignored if it comes
+    before `expires_at` (the inbox's maintenance job removes expired rows)."""
+
+    __tablename__ = "undone_activities"
+
+    id: Mapped[int] = mapped_column(primary_key=True, default=new_id)
+    uri: Mapped[str] = mapped_column(String(2048), index=True)  # the undone activity's id
+    actor_uri: Mapped[str] = mapped_column(String(2048))  # who undid it: only their activity is ignored
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+
+
 __all__ = ["DOMAIN_POLICIES", "DomainRule", "Host", "InboxItem", "KeptActivity", "OutboxActivity",
-           "Tombstone", "new_id"]
+           "Tombstone", "UndoneActivity", "new_id"]

@@ -23,7 +23,7 @@ from federation.keys import generate_rsa_keypair
 from federation.services import Services
 from storage import queue
 from storage.config import NodeConfig
-from storage.models import Actor, Base, InboxItem, Job, OutboxActivity
+from storage.models import ACCEPTED, Actor, Base, Follow, InboxItem, Job, OutboxActivity
 from storage.worker import Worker, drain
 from tests.conftest import make_config
 from tests.inbox.fakes import AS2_TYPE, Peer, Recorder, RemoteActor, add_local, add_remote
@@ -99,6 +99,21 @@ class Node:
         private, public = self.keys[2]
         async with self.services.sessions() as session, session.begin():
             return await add_local(session, name, public_pem=public, private_pem=private, locked=locked)
+
+    async def followed(self, actor: RemoteActor, follower: str = "fan") -> Actor:
+        """`actor` (seeded now if unknown) followed by the local `follower` (made if missing), so
+        its posts are solicited here; returns the remote actor's row."""
+        async with self.services.sessions() as session, session.begin():
+            remote = await session.scalar(select(Actor).where(Actor.uri == actor.uri))
+            remote = remote or await add_remote(session, actor)
+            local = await session.scalar(select(Actor).where(Actor.domain.is_(None),
+                                                             Actor.username == follower))
+            if local is None:
+                private, public = self.keys[2]
+                local = await add_local(session, follower, public_pem=public, private_pem=private)
+            session.add(Follow(follower_id=local.id, followee_id=remote.id, state=ACCEPTED,
+                               uri=f"{local.uri}#follows/{remote.id}"))
+        return remote
 
     async def post(self, actor: RemoteActor, activity: dict[str, Any], *, path: str = "/inbox",
                    **sign: Any) -> ClientResponse:

@@ -20,6 +20,7 @@ EMOJI = {"id": "http://remote.test/emojis/7", "type": "Emoji", "name": ":blob:",
 
 async def test_hashtags_emoji_and_language_versions_are_stored(node: Node) -> None:
     alice = node.remote()
+    await node.followed(alice)
     note = alice.note(1, content="<p>hi #Garden :blob:</p>", contentMap={"en": "<p>hi #Garden :blob:</p>",
                                                                         "pt": "<p>olá #Jardim :blob:</p>"},
                       summaryMap={"en": "cw", "pt": "aviso"}, tag=[
@@ -48,6 +49,7 @@ async def test_hashtags_emoji_and_language_versions_are_stored(node: Node) -> No
 
 async def test_an_edit_replaces_tags_and_refreshes_a_changed_emoji(node: Node) -> None:
     alice = node.remote()
+    await node.followed(alice)
     await node.deliver(alice, alice.activity("Create", alice.note(1, tag=[
         {"type": "Hashtag", "name": "#old"}, EMOJI])))
     newer = {**EMOJI, "updated": "2025-02-01T00:00:00Z",
@@ -66,6 +68,7 @@ async def test_an_edit_replaces_tags_and_refreshes_a_changed_emoji(node: Node) -
 @pytest.mark.parametrize("name", sorted(CORPUS))
 async def test_hostile_html_in_a_remote_post_is_stored_inert(node: Node, name: str) -> None:
     alice = node.remote()
+    await node.followed(alice)
     payload = CORPUS[name]
     note = alice.note(1, content=f"<p>{payload}</p>", summary=payload,
                       contentMap={"en": payload, "pt": payload}, summaryMap={"pt": payload}, name=payload)

@@ -18,6 +18,7 @@ async def _status(node: Node, uri: str) -> Status:
 
 async def test_a_note_is_stored_with_sanitized_html(node: Node) -> None:
     alice = node.remote()
+    await node.followed(alice)
     note = alice.note(1, content='<p onclick="x()">hi <script>alert(1)</script><b>there</b></p>',
                       summary="<img src=x onerror=y>cw", contentMap={"en": "<p>hi<script>1</script></p>"},
                       url=f"{alice.uri}/notes/1/page", sensitive=True)
@@ -33,6 +34,7 @@ async def test_a_note_is_stored_with_sanitized_html(node: Node) -> None:
 
 async def test_the_status_id_follows_its_published_time(node: Node) -> None:
     alice = node.remote()
+    await node.followed(alice)
     await node.deliver(alice, alice.activity("Create", alice.note(1, published="2024-06-01T00:00:00Z")))
     await node.deliver(alice, alice.activity("Create", alice.note(2, published="2023-06-01T00:00:00Z"),
                                              number=2))
@@ -50,6 +52,7 @@ async def test_the_status_id_follows_its_published_time(node: Node) -> None:
 async def test_visibility_comes_from_the_addressing(node: Node, to: list[str], cc: list[str],
                                                     visibility: str) -> None:
     alice = node.remote()
+    await node.followed(alice)
     await node.local("bob")
     swap = {"FOLLOWERS": alice.followers}
     note = alice.note(1, to=[swap.get(t, t) for t in to], cc=[swap.get(c, c) for c in cc])
@@ -123,6 +126,7 @@ async def test_a_reply_to_a_local_post_is_threaded_and_counted(node: Node) -> No
 
 async def test_unknown_parents_are_fetched_from_their_origin_up_to_three(node: Node) -> None:
     alice, carol = node.remote(), node.remote("carol", host="third.test", key=1)
+    await node.followed(alice)
     chain = [carol.note(n, inReplyTo=carol.note(n - 1)["id"] if n > 1 else None) for n in range(1, 6)]
     for note in chain:
         node.peer.serve(note["id"], {"@context": "https://www.w3.org/ns/activitystreams", **note})
@@ -140,6 +144,7 @@ async def test_unknown_parents_are_fetched_from_their_origin_up_to_three(node: N
 
 async def test_a_parent_that_cannot_be_fetched_leaves_the_reply_waiting(node: Node) -> None:
     alice = node.remote()
+    await node.followed(alice)
     missing = "http://third.test:1/users/carol/statuses/9"
     await node.deliver(alice, alice.activity("Create", alice.note(1, inReplyTo=missing)))
     reply = await _status(node, alice.note(1)["id"])
@@ -148,6 +153,7 @@ async def test_a_parent_that_cannot_be_fetched_leaves_the_reply_waiting(node: No
 
 async def test_a_late_parent_adopts_its_waiting_replies(node: Node) -> None:
     alice = node.remote()
+    await node.followed(alice)
     waiting = alice.note(2, inReplyTo=alice.note(1)["id"])
     await node.deliver(alice, alice.activity("Create", waiting, number=2))
     await node.deliver(alice, alice.activity("Create", alice.note(1)))
@@ -157,6 +163,7 @@ async def test_a_late_parent_adopts_its_waiting_replies(node: Node) -> None:
 
 async def test_delete_before_create_leaves_a_tombstone_and_the_create_is_ignored(node: Node) -> None:
     alice = node.remote()
+    await node.followed(alice)
     note = alice.note(1)
     await node.deliver(alice, alice.activity("Delete", note["id"]))
     await node.deliver(alice, alice.activity("Create", note))
@@ -174,6 +181,7 @@ async def test_a_note_attributed_to_someone_else_is_refused_in_processing(node: 
 
 async def test_a_create_naming_its_object_by_id_fetches_it(node: Node) -> None:
     alice = node.remote()
+    await node.followed(alice)
     note = alice.note(1)
     node.peer.serve(note["id"], note)
     await node.deliver(alice, alice.activity("Create", note["id"]))
@@ -183,6 +191,7 @@ async def test_a_create_naming_its_object_by_id_fetches_it(node: Node) -> None:
 @pytest.mark.parametrize("kind", ["Article", "Page", "Question"])
 async def test_other_post_types_are_stored(node: Node, kind: str) -> None:
     alice = node.remote()
+    await node.followed(alice)
     note: dict[str, Any] = alice.note(1, type=kind, name="Title <b>x</b>")
     await node.deliver(alice, alice.activity("Create", note))
     status = await _status(node, note["id"])
@@ -193,6 +202,7 @@ async def test_other_post_types_are_stored(node: Node, kind: str) -> None:
 
 async def test_unsupported_objects_are_accepted_and_ignored(node: Node) -> None:
     alice = node.remote()
+    await node.followed(alice)
     create = alice.activity("Create", {"id": f"{alice.uri}/chats/1", "type": "ChatMessage",
                                        "attributedTo": alice.uri})
     await node.deliver(alice, create)

@@ -8,6 +8,7 @@ from tests.inbox.conftest import Node
 
 async def test_a_forwarded_create_is_stored_as_its_origin_serves_it(node: Node) -> None:
     alice, charlie = node.remote(), node.remote("charlie", host="forwarder.test", key=1)
+    await node.followed(alice)
     genuine = alice.note(1, content="<p>what alice wrote</p>")
     node.peer.serve(genuine["id"], genuine)
     forged = alice.activity("Create", alice.note(1, content="<p>words put in her mouth</p>"))
@@ -21,6 +22,7 @@ async def test_a_forwarded_create_is_stored_as_its_origin_serves_it(node: Node) 
 
 async def test_a_forwarded_create_whose_origin_does_not_know_it_is_refused(node: Node) -> None:
     alice, charlie = node.remote(), node.remote("charlie", host="forwarder.test", key=1)
+    await node.followed(alice)
     forged = alice.activity("Create", alice.note(1))
     response = await node.post(charlie, forged)
     assert response.status == 202  # accepted for processing: the origin decides
@@ -32,6 +34,7 @@ async def test_a_forwarded_create_whose_origin_does_not_know_it_is_refused(node:
 
 async def test_a_forwarded_create_the_origin_attributes_to_another_actor_is_refused(node: Node) -> None:
     alice, charlie = node.remote(), node.remote("charlie", host="forwarder.test", key=1)
+    await node.followed(alice)
     node.remote("mallory")
     node.peer.serve(alice.note(1)["id"], alice.note(1, attributedTo=f"{alice.base}/users/mallory"))
     forged = alice.activity("Create", alice.note(1))
@@ -42,6 +45,7 @@ async def test_a_forwarded_create_the_origin_attributes_to_another_actor_is_refu
 
 async def test_a_forwarded_update_applies_what_the_origin_serves(node: Node) -> None:
     alice, charlie = node.remote(), node.remote("charlie", host="forwarder.test", key=1)
+    await node.followed(alice)
     await node.deliver(alice, alice.activity("Create", alice.note(1)))
     edited = alice.note(1, content="<p>edited</p>", updated="2025-01-03T00:00:00Z")
     node.peer.serve(edited["id"], edited)
@@ -53,6 +57,7 @@ async def test_a_forwarded_update_applies_what_the_origin_serves(node: Node) -> 
 
 async def test_a_forwarded_delete_applies_only_when_the_origin_says_gone(node: Node) -> None:
     alice, charlie = node.remote(), node.remote("charlie", host="forwarder.test", key=1)
+    await node.followed(alice)
     await node.deliver(alice, alice.activity("Create", alice.note(1)))
     note_id = alice.note(1)["id"]
     node.peer.serve(note_id, alice.note(1))
@@ -73,6 +78,7 @@ async def test_a_like_signed_by_someone_else_is_refused(node: Node) -> None:
 
 async def test_a_forwarded_activity_cannot_use_up_the_id_of_the_genuine_one(node: Node) -> None:
     alice, charlie = node.remote(), node.remote("charlie", host="forwarder.test", key=1)
+    await node.followed(alice)
     create = alice.activity("Create", alice.note(1))
     await node.deliver(charlie, create)  # forwarded before alice even posted: refused (404)
     assert await node.count(Status) == 0
@@ -83,6 +89,7 @@ async def test_a_forwarded_activity_cannot_use_up_the_id_of_the_genuine_one(node
 
 async def test_the_same_forward_twice_is_stored_once(node: Node) -> None:
     alice, charlie = node.remote(), node.remote("charlie", host="forwarder.test", key=1)
+    await node.followed(alice)
     node.peer.serve(alice.note(1)["id"], alice.note(1))
     create = alice.activity("Create", alice.note(1))
     await node.deliver(charlie, create)

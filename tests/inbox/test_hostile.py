@@ -244,7 +244,7 @@ async def test_a_key_id_redirecting_to_loopback_is_refused_at_the_second_hop(nod
 async def test_in_reply_to_on_a_forbidden_address_is_never_fetched(node: Node, host: str) -> None:
     node.resolver.table["evil.test"] = ["127.0.0.1"]
     alice = node.remote()
-    await node.seed(alice)  # its key is known: nothing needs fetching for the signature
+    await node.followed(alice)  # its key is known: nothing needs fetching for the signature
     target = f"http://{host}/users/x/statuses/1"
     if host == "redirect":
         target = f"{alice.base}/bounce"
@@ -264,7 +264,7 @@ async def _redirect(location: str) -> web.Response:
 async def test_attachments_on_forbidden_addresses_are_never_fetched(node: Node) -> None:
     node.resolver.table["evil.test"] = ["127.0.0.1"]
     alice = node.remote()
-    await node.seed(alice)
+    await node.followed(alice)
     attachments = [{"type": "Document", "mediaType": "image/png", "url": f"http://{host}/a.png"}
                    for host in FORBIDDEN_HOSTS]
     await node.deliver(alice, alice.activity("Create", alice.note(1, attachment=attachments,

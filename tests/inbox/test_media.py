@@ -8,6 +8,7 @@ from tests.inbox.conftest import Node
 
 async def test_attachments_arrive_with_the_post_and_change_with_its_update(node: Node) -> None:
     alice = node.remote()
+    await node.followed(alice)
     photo = {"type": "Document", "mediaType": "image/jpeg", "url": "https://files.remote.test/p.jpg",
              "name": "A heron", "blurhash": "LEHV6nWB2yk8pyo0adR*.7kCMdnj", "focalPoint": [0, 0.5]}
     hostile = {"type": "Image", "url": "javascript:alert(1)", "name": "x"}

@@ -33,6 +33,7 @@ async def _poll(node: Node, uri: str) -> tuple[Status, Poll]:
 
 async def test_a_question_is_stored_with_its_options_counts_and_end(node: Node) -> None:
     alice = node.remote()
+    await node.followed(alice)
     doc = question(alice, 1, options=[("<b>Red</b>", 3), ("Blue<script>x()</script>", 5)],
                    endTime="2030-01-01T00:00:00Z", votersCount=8)
     await node.deliver(alice, alice.activity("Create", doc))
@@ -46,6 +47,7 @@ async def test_a_question_is_stored_with_its_options_counts_and_end(node: Node) 
 
 async def test_a_multiple_choice_question_with_odd_counts_is_stored_bounded(node: Node) -> None:
     alice = node.remote()
+    await node.followed(alice)
     doc = question(alice, 1, key="anyOf", options=[("a", -4), ("b", 2**40)], closed=True)
     doc["anyOf"] += ["not an object", {"type": "Note", "name": ""},
                      {"type": "Note", "name": "c", "replies": 7}]
@@ -59,6 +61,7 @@ async def test_a_multiple_choice_question_with_odd_counts_is_stored_bounded(node
 
 async def test_a_question_without_options_is_a_post_without_poll(node: Node) -> None:
     alice = node.remote()
+    await node.followed(alice)
     doc = alice.note(1, type="Question", oneOf=[{"type": "Note"}])
     await node.deliver(alice, alice.activity("Create", doc))
     assert await node.count(Status) == 1 and await node.count(Poll) == 0
@@ -66,6 +69,7 @@ async def test_a_question_without_options_is_a_post_without_poll(node: Node) -> 
 
 async def test_an_update_refreshes_the_counts(node: Node) -> None:
     alice = node.remote()
+    await node.followed(alice)
     doc = question(alice, 1, options=[("Red", 1), ("Blue", 0)])
     await node.deliver(alice, alice.activity("Create", doc))
     await node.deliver(alice, alice.activity("Update", question(alice, 1, options=[("Red", 4), ("Blue", 2)],
@@ -76,6 +80,7 @@ async def test_an_update_refreshes_the_counts(node: Node) -> None:
 
 async def test_an_update_with_new_options_clears_the_votes_cast_here(node: Node) -> None:
     alice = node.remote()
+    await node.followed(alice)
     bob = await node.local("bob")
     doc = question(alice, 1, options=[("Red", 1), ("Blue", 0)], endTime="2030-01-01T00:00:00Z")
     await node.deliver(alice, alice.activity("Create", doc))
@@ -213,6 +218,7 @@ async def test_a_vote_on_a_followers_only_poll_needs_a_follow(node: Node) -> Non
 async def test_a_note_naming_an_option_with_content_or_replying_to_no_poll_is_a_reply(
         node: Node, content: str | None) -> None:
     alice = node.remote()
+    await node.followed(alice)
     _bob, status = await _local_poll(node)
     target = status
     if content is None:  # a reply to a post without a poll

@@ -36,6 +36,7 @@ async def test_a_boost_of_a_local_post_is_stored_counted_and_notified(node: Node
 
 async def test_a_boosted_remote_post_is_fetched_from_its_origin_not_the_body(node: Node) -> None:
     alice, carol = node.remote(), node.remote("carol", host="third.test", key=1)
+    await node.followed(alice)
     genuine = carol.note(1, content="<p>carol's words</p>")
     node.peer.serve(genuine["id"], genuine)
     embedded = {**genuine, "content": "<p>forged</p>"}

@@ -8,6 +8,7 @@ from tests.inbox.conftest import Node
 
 async def test_an_edit_keeps_the_previous_version(node: Node) -> None:
     alice = node.remote()
+    await node.followed(alice)
     await node.deliver(alice, alice.activity("Create", alice.note(1)))
     edited = alice.note(1, content="<p>new <script>x</script>text</p>", updated="2025-01-03T00:00:00Z")
     update = alice.activity("Update", edited)
@@ -22,6 +23,7 @@ async def test_an_edit_keeps_the_previous_version(node: Node) -> None:
 
 async def test_an_older_edit_than_the_stored_one_is_ignored(node: Node) -> None:
     alice = node.remote()
+    await node.followed(alice)
     await node.deliver(alice, alice.activity("Create", alice.note(1)))
     await node.deliver(alice, alice.activity("Update", alice.note(1, content="<p>v3</p>",
                                                                    updated="2025-01-04T00:00:00Z")))
@@ -73,6 +75,7 @@ async def test_delete_removes_the_post_and_leaves_a_tombstone(node: Node) -> Non
 
 async def test_a_delete_of_another_actors_post_is_refused(node: Node) -> None:
     alice, carol = node.remote(), node.remote("carol", key=1)
+    await node.followed(alice)
     await node.deliver(alice, alice.activity("Create", alice.note(1)))
     other = {"id": f"{alice.uri}/statuses/1", "type": "Tombstone"}
     delete = carol.activity("Delete", other)
@@ -83,6 +86,7 @@ async def test_a_delete_of_another_actors_post_is_refused(node: Node) -> None:
 
 async def test_deleting_a_reply_decrements_its_parent(node: Node) -> None:
     alice = node.remote()
+    await node.followed(alice)
     await node.deliver(alice, alice.activity("Create", alice.note(1)))
     reply = alice.note(2, inReplyTo=alice.note(1)["id"])
     await node.deliver(alice, alice.activity("Create", reply, number=2))

@@ -24,12 +24,12 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from actors.outbox_retention import PRUNE_KIND
 from storage import queue
 from storage.config import render_toml
 from storage.db import create_engine, session_maker
 from storage.models import Job
 from storage.probe import PROBE_KIND
+from ui.jobs import PERIODIC
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 POLL_S = 0.05
@@ -137,9 +137,10 @@ async def wait_until(condition: Callable[[], Awaitable[bool]], *, seconds: float
 
 
 async def count_jobs(engine: AsyncEngine) -> int:
+    """Jobs left, besides the periodic ones a starting worker queues for later."""
     async with engine.connect() as conn:
-        return int((await conn.execute(select(func.count()).select_from(Job).where(
-            Job.kind != PRUNE_KIND))).scalar_one())  # the periodic prune job stays queued
+        return int((await conn.execute(
+            select(func.count()).select_from(Job).where(Job.kind.not_in(PERIODIC)))).scalar_one())
 
 
 async def enqueue_probes(engine: AsyncEngine, payloads: list[Any]) -> set[int]:
@@ -183,7 +184,7 @@ async def test_two_worker_processes_run_ten_thousand_jobs_exactly_once(
     per_worker: dict[int, set[int]] = {}
     for p in procs:
         assert p.proc.pid is not None
-        done = [r for r in p.events("job.done") if r["kind"] != PRUNE_KIND]  # the periodic one, at start
+        done = [r for r in p.events("job.done") if r["kind"] not in PERIODIC]  # periodic ones, at start
         assert all(r["worker"].endswith(f":{p.proc.pid}") for r in done)
         assert all(r["kind"] == PROBE_KIND and r["attempt"] == 1 for r in done)
         per_worker[p.proc.pid] = {int(r["job_id"]) for r in done}

@@ -10,9 +10,11 @@ from aiohttp.test_utils import TestClient
 from pytest_aiohttp import AiohttpClient
 from sqlalchemy import func, select
 
+from inbox.maintenance import MAINTENANCE_KIND
 from storage import queue
 from storage.config import NodeConfig
 from storage.models import Job
+from storage.periodic import ensure_scheduled
 from storage.probe import PROBE_KIND
 from tests.conftest import make_config
 from ui.app import create_app
@@ -116,12 +118,21 @@ async def test_the_app_runs_its_own_workers(aiohttp_client: AiohttpClient, confi
     remaining = 25
     for _ in range(300):  # bounded: at most ~3 s
         async with app[SESSIONS]() as session:
-            remaining = int(await session.scalar(select(func.count()).select_from(Job).where(
-                Job.kind == PROBE_KIND)) or 0)  # the periodic prune job stays queued for its next run
+            remaining = int(await session.scalar(
+                select(func.count()).select_from(Job).where(Job.kind == PROBE_KIND)) or 0)
         if remaining == 0:
             break
         await asyncio.sleep(0.01)
     assert remaining == 0
+
+
+async def test_starting_workers_queues_the_maintenance_job_once(aiohttp_client: AiohttpClient,
+                                                                 config: NodeConfig) -> None:
+    client = await _client(aiohttp_client, config, run_workers=True)
+    assert not await ensure_scheduled(client.app[SESSIONS], MAINTENANCE_KIND)  # a second process starting
+    async with client.app[SESSIONS]() as session:
+        kinds = (await session.scalars(select(Job.kind))).all()
+    assert kinds == [MAINTENANCE_KIND]
 
 
 async def test_html_answers_carry_a_restrictive_content_security_policy(aiohttp_client: AiohttpClient,

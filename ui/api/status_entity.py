@@ -15,12 +15,12 @@ from collections.abc import Collection, Sequence
 from typing import Any
 from urllib.parse import quote
 
-from sqlalchemy import literal, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
 
 from actors.cards import cards_for
 from actors.languages import pick
+from actors.muting import thread_chain
 from actors.parts import load_parts
 from federation.attachments import media_url
 from federation.question import has_ended
@@ -45,8 +45,6 @@ from storage.models import (
 )
 from ui.api.entities import Urls, acct, iso_datetime, render_accounts
 from ui.api.status_apps import applications_of
-
-MAX_THREAD_DEPTH = 200  # as actors.muting.thread_root
 
 
 async def render_statuses(session: AsyncSession, services: Services, viewer: Actor | None,
@@ -142,12 +140,7 @@ async def _load_viewer_state(session: AsyncSession, viewer_id: int, statuses: di
 async def in_muted_threads(session: AsyncSession, viewer_id: int, ids: list[int]) -> set[int]:
     """Which statuses are in a conversation the viewer muted. A conversation mute is keyed by
     the thread's root, so each status's chain of parents is walked up, in one recursive query."""
-    start = select(Status.id.label("start"), Status.id.label("id"), Status.in_reply_to_id.label("parent"),
-                   literal(0).label("depth")).where(Status.id.in_(ids)).cte("chain", recursive=True)
-    parent = aliased(Status)
-    chain = start.union_all(
-        select(start.c.start, parent.id, parent.in_reply_to_id, start.c.depth + 1)
-        .join(parent, parent.id == start.c.parent).where(start.c.depth < MAX_THREAD_DEPTH))
+    chain = thread_chain(ids)
     rows = await session.scalars(
         select(chain.c.start).join(ConversationMute, ConversationMute.status_id == chain.c.id)
         .where(ConversationMute.actor_id == viewer_id))

@@ -231,13 +231,18 @@ async def context(request: web.Request, auth: Auth | None) -> web.Response:
 
 
 async def _ancestors(db: AsyncSession, status: Status) -> list[Status]:
+    """Parents, root first; a chain that loops (remote posts can reply in a circle) stops
+    where it would come back."""
     found: list[Status] = []
+    seen = {status.id}
     current = status
-    while current.in_reply_to_id is not None and len(found) < MAX_ANCESTORS:
+    while (current.in_reply_to_id is not None and current.in_reply_to_id not in seen
+           and len(found) < MAX_ANCESTORS):
         parent = await db.get(Status, current.in_reply_to_id)
         if parent is None:
             break
         found.append(parent)
+        seen.add(parent.id)
         current = parent
     return found[::-1]
 
@@ -246,15 +251,18 @@ async def _descendants(db: AsyncSession, status: Status) -> list[Status]:
     """Replies level by level (one query per level), then ordered depth first."""
     children: dict[int, list[Status]] = {}
     frontier = [status.id]
+    seen = {status.id}  # each status once: replies stored in a circle never loop
     total = 0
     for _ in range(MAX_DESCENDANT_DEPTH):
         if not frontier or total >= MAX_DESCENDANTS:
             break
-        rows = (await db.scalars(select(Status).where(Status.in_reply_to_id.in_(frontier))
-                                 .order_by(Status.id).limit(MAX_DESCENDANTS - total))).all()
+        rows = (await db.scalars(
+            select(Status).where(Status.in_reply_to_id.in_(frontier), Status.id.not_in(seen))
+            .order_by(Status.id).limit(MAX_DESCENDANTS - total))).all()
         for row in rows:
             assert row.in_reply_to_id is not None
             children.setdefault(row.in_reply_to_id, []).append(row)
+            seen.add(row.id)
         total += len(rows)
         frontier = [row.id for row in rows]
     ordered: list[Status] = []

@@ -30,7 +30,7 @@ Downgrade drops `moved_at`; the normalised domains stay normalised (the old spel
 kept, and every older version reads the canonical ones correctly).
 
 Revision ID: 0009
-Revises: 0007
+Revises: 0008
 """
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ import storage.models.base
 from storage.domain_names import InvalidDomain, normalize_domain
 
 revision = '0009'
-down_revision = '0007'
+down_revision = '0008'
 branch_labels = None
 depends_on = None
 

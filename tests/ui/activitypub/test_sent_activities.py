@@ -9,9 +9,10 @@ from typing import Any
 from sqlalchemy import func, select
 
 from actors import blocks, follows, interactions
-from actors.outbox_retention import PRUNE_KIND, ensure_scheduled, prune, run_prune
+from actors.outbox_retention import PRUNE_KIND, prune, run_prune
 from storage import settings
 from storage.models import Actor, Favourite, Job, KeptActivity, OutboxActivity, Status, utcnow
+from storage.periodic import ensure_scheduled
 from storage.worker import Registry, Worker, drain
 from tests.ui.activitypub.conftest import Node, Remote
 
@@ -134,8 +135,8 @@ async def test_pruning_keeps_recent_rows_and_the_job_reschedules_itself(node: No
     async with node.services.sessions() as session, session.begin():
         await follows.follow(session, alice, bob.actor, base_url=node.base_url)
         await settings.set_value(session, "outbox_retention_days", 4)
-        await ensure_scheduled(session)
-        await ensure_scheduled(session)  # a second call queues nothing more
+    assert await ensure_scheduled(node.services.sessions, PRUNE_KIND)
+    assert not await ensure_scheduled(node.services.sessions, PRUNE_KIND)  # a second call queues nothing more
     registry = Registry()
     registry.register(PRUNE_KIND, run_prune)
     await drain(Worker(node.services.engine, registry, deps=node.services, queues=("default",)))
