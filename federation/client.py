@@ -244,7 +244,24 @@ class OutboundClient:
         return FetchResult(raw.final_url, raw.status, raw.headers, parse_json(raw.data))
 
     async def fetch_object(self, url: str) -> FetchResult[dict[str, Any]]:
-        """GET an ActivityStreams object whose `id` has the origin of the URL it came from."""
+        """GET an ActivityStreams object whose `id` is the URL it was fetched from.
+
+        A document naming another id on the same origin (a profile page, a key id that serves
+        its owner, or an uploaded file that claims to be someone) is never taken as is: it is
+        fetched once more from its id, and that answer must carry exactly that id.
+        """
+        result = await self._fetch_document(url)
+        object_id = result.data["id"]
+        if object_id == result.final_url:
+            return result
+        again = await self._fetch_document(object_id)
+        if again.data["id"] != object_id or again.final_url != object_id:
+            raise OriginMismatch(f"{result.final_url} returned an object with the id {object_id!r}, "
+                                 "which does not serve an object with that id")
+        return again
+
+    async def _fetch_document(self, url: str) -> FetchResult[dict[str, Any]]:
+        """A JSON object with an `id` on the origin of the URL it came from (after redirects)."""
         result = await self.get_json(url, accept=AS2)
         if not isinstance(result.data, dict):
             raise InvalidJSON(f"{result.final_url} did not return a JSON object")

@@ -1,8 +1,8 @@
 """Remote actors and objects: WebFinger, fetch (signed by the instance actor), cache, keys.
 
 Network work happens with no transaction open; each database write is its own short
-transaction. Every fetch goes through the SSRF-guarded client, which also refuses objects
-whose `id` is not on the origin they were fetched from.
+transaction. Every fetch goes through the SSRF-guarded client, which takes an object only
+from its own id (a document naming another id is refetched from it, once).
 """
 
 from __future__ import annotations
@@ -170,6 +170,8 @@ async def fetch_key_owner(services: Services, key_id: str) -> ActorFields:
             fields = await fetch_actor(services, owner)
         except FetchError as exc:
             raise KeyUnavailable(f"could not fetch the owner of key {key_id}: {exc}") from None
+        if fields.uri != owner:  # the owner is the actor its own id serves, no other
+            raise KeyUnavailable(f"the owner {owner} of key {key_id} is not served at its id")
     else:
         fields = parse_actor(doc, fetched_from=str(result.final_url))
     if key_id not in fields.keys:

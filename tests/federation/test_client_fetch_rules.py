@@ -1,0 +1,58 @@
+"""What OutboundClient trusts in a fetched object, and how it follows and signs redirects:
+an object speaks only for the URL it was fetched from; https never downgrades to http."""
+
+from __future__ import annotations
+
+import pytest
+from aiohttp import web
+from pytest_aiohttp import AiohttpServer
+
+from federation.client import OriginMismatch, OutboundClient
+from tests.federation.client_fakes import AS2_TYPE, local, make_client, recorder, resolver, serve
+
+__all__ = ["local", "make_client", "recorder", "resolver"]  # fixtures from client_fakes
+
+
+async def test_an_object_naming_another_id_is_refetched_from_that_id(aiohttp_server: AiohttpServer,
+                                                                     local: OutboundClient) -> None:
+    hits: list[str] = []
+
+    async def document(request: web.Request) -> web.Response:
+        hits.append(request.path)
+        claimed = request.url.with_path("/users/alice").with_query(None)
+        return web.json_response({"id": str(claimed), "type": "Person", "name": request.path},
+                                 content_type=AS2_TYPE)
+
+    server = await serve(aiohttp_server, {"/media/abc.json": document, "/users/alice": document})
+    result = await local.fetch_object(str(server.make_url("/media/abc.json")))
+    assert result.data["name"] == "/users/alice"  # the document its id serves, not the upload
+    assert result.final_url == str(server.make_url("/users/alice"))
+    assert hits == ["/media/abc.json", "/users/alice"]
+
+
+async def test_a_refetched_object_must_carry_exactly_its_id(aiohttp_server: AiohttpServer,
+                                                            local: OutboundClient) -> None:
+    hits: list[str] = []
+
+    async def elsewhere(request: web.Request) -> web.Response:  # every answer names the next URL
+        hits.append(request.path)
+        next_url = str(request.url.with_path(request.path + "x"))
+        return web.json_response({"id": next_url}, content_type=AS2_TYPE)
+
+    server = await serve(aiohttp_server, {"/a": elsewhere, "/ax": elsewhere, "/axx": elsewhere})
+    with pytest.raises(OriginMismatch, match="does not serve an object with that id"):
+        await local.fetch_object(str(server.make_url("/a")))
+    assert hits == ["/a", "/ax"]  # one refetch at most
+
+
+async def test_a_refetch_that_redirects_away_from_the_id_is_refused(aiohttp_server: AiohttpServer,
+                                                                    local: OutboundClient) -> None:
+    async def upload(request: web.Request) -> web.Response:  # claims the actor's id
+        return web.json_response({"id": str(request.url.with_path("/users/alice"))}, content_type=AS2_TYPE)
+
+    async def to_upload(request: web.Request) -> web.Response:
+        return web.Response(status=302, headers={"Location": "/media/abc.json"})
+
+    server = await serve(aiohttp_server, {"/media/abc.json": upload, "/users/alice": to_upload})
+    with pytest.raises(OriginMismatch):
+        await local.fetch_object(str(server.make_url("/media/abc.json")))
