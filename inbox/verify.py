@@ -129,7 +129,7 @@ async def verify_signature(services: Services, *, method: str, raw_path: str, he
     lookup = KeyLookup(services, cache)
     try:
         verified = await verify_request(method, raw_path, headers, body, lookup,
-                                        scheme=services.config.scheme)
+                                        scheme=services.config.scheme, host=services.config.domain)
     except SignatureError as exc:
         cache.drop(key_id)
         raise unauthorized(exc.reason) from None

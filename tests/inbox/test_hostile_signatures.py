@@ -4,11 +4,20 @@ answer, that nothing was stored or queued, and what (if anything) was fetched.""
 
 from __future__ import annotations
 
+import base64
+import json
+from datetime import UTC, datetime
+from email.utils import format_datetime
 from typing import Any
 
+import pytest
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
+
+from federation.signatures import build_signing_string, digest_header
 from storage.models import Actor, Status
 from tests.inbox.conftest import Node
-from tests.inbox.fakes import RemoteActor
+from tests.inbox.fakes import AS2_TYPE, LOCAL_HOST, RemoteActor
 from tests.inbox.test_hostile import assert_untouched, bob, refused, signed, snapshot
 
 __all__ = ["bob"]  # fixture
@@ -47,3 +56,56 @@ async def test_a_key_owner_is_the_actor_served_at_the_owners_own_id(node: Node) 
     fetched = ["remote.test/media/key.json", "remote.test/media/actor.json", "remote.test/users/alice"]
     await assert_untouched(node, before, fetched=fetched)
     assert await node.count(Status) == 0 and await node.count(Actor) == before["Actor"]
+
+
+def sign_covering(actor: RemoteActor, body: bytes, covered: list[str], *, host: str = LOCAL_HOST
+                  ) -> dict[str, str]:
+    """Headers for `body` signed by `actor` over `covered` only, addressed to `host`."""
+    headers = {"Host": host, "Date": format_datetime(datetime.now(UTC), usegmt=True),
+               "Digest": digest_header(body), "Content-Type": AS2_TYPE}
+    text = build_signing_string(covered, method="POST", path_with_query="/inbox", headers=headers)
+    key = serialization.load_pem_private_key(actor.private_pem.encode(), password=None)
+    assert isinstance(key, rsa.RSAPrivateKey)
+    signature = base64.b64encode(key.sign(text.encode(), padding.PKCS1v15(), hashes.SHA256())).decode()
+    headers["Signature"] = (f'keyId="{actor.key_id}",algorithm="rsa-sha256",headers="{" ".join(covered)}",'
+                            f'signature="{signature}"')
+    return headers
+
+
+@pytest.mark.parametrize("left_out", ["host", "date", "digest"])
+async def test_a_post_that_does_not_sign_host_date_and_digest_is_401_without_fetching(
+        node: Node, bob: Actor, left_out: str) -> None:
+    alice = node.remote()
+    before = await snapshot(node)
+    body = json.dumps(alice.activity("Follow", bob.uri)).encode()
+    covered = [name for name in ("(request-target)", "host", "date", "digest") if name != left_out]
+    assert f"must cover {left_out}" in await refused(node, 401, body, sign_covering(alice, body, covered))
+    await assert_untouched(node, before)
+
+
+async def test_a_post_signed_for_another_server_is_401_without_fetching(node: Node, bob: Actor) -> None:
+    alice = node.remote()
+    before = await snapshot(node)
+    body = json.dumps(alice.activity("Follow", bob.uri)).encode()
+    headers = sign_covering(alice, body, ["(request-target)", "host", "date", "digest"], host="other.test")
+    assert "not this server" in await refused(node, 401, body, headers)
+    await assert_untouched(node, before)
+
+
+async def test_a_key_under_2048_bits_is_401_with_its_reason(node: Node, bob: Actor) -> None:
+    private, public = weak_rsa_keypair()
+    alice = RemoteActor(f"http://remote.test:{node.peer.port}", "alice", private, public)
+    node.peer.serve(alice.uri, alice.document())
+    before = await snapshot(node)
+    body, headers = signed(alice, alice.activity("Follow", bob.uri))
+    assert "RSA keys under 2048 bits are refused" in await refused(node, 401, body, headers)
+    await assert_untouched(node, before, fetched=["remote.test/users/alice"])
+
+
+def weak_rsa_keypair() -> tuple[str, str]:
+    key = rsa.generate_private_key(public_exponent=65537, key_size=1024)
+    private = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                serialization.NoEncryption()).decode()
+    public = key.public_key().public_bytes(serialization.Encoding.PEM,
+                                           serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+    return private, public

@@ -92,7 +92,7 @@ async def verify_signer(request: web.Request) -> Signer:
     lookup = KeyLookup(services, cache)
     try:
         verified = await verify_request(request.method, request.raw_path, request.headers, b"",
-                                        lookup=lookup, scheme=services.config.scheme)
+                                        lookup=lookup, scheme=services.config.scheme, host=services.domain)
     except (SignatureError, AmityError) as exc:
         if claimed is not None:
             cache.drop(claimed.group(1))
