@@ -373,9 +373,12 @@ class OutboundClient:
 
 def _redirect_target(current: URL, location: str) -> URL:
     try:
-        return current.join(URL(location))
+        target = current.join(URL(location))
     except ValueError as exc:
         raise UnsupportedURL(f"{current} redirected to an invalid URL ({exc})") from None
+    if current.scheme == "https" and target.scheme == "http":  # the next hop would be readable and forgeable
+        raise UnsupportedURL(f"{current} redirected to {target}: https is never followed to http")
+    return target
 
 
 async def _read_capped(response: aiohttp.ClientResponse, limit: int, url: str) -> bytes:

@@ -118,6 +118,14 @@ def _parse(headers: Mapping[str, str]) -> _Signature:
     )
 
 
+def key_id(headers: Mapping[str, str]) -> str:
+    """The keyid of the signature `verify` checks (the first label of Signature-Input)."""
+    found = _parse(headers).params.get("keyid")
+    if not isinstance(found, str) or not found:
+        raise SignatureMalformed("the signature has no keyid")
+    return found
+
+
 def _check_params(params: Mapping[str, Any], now: datetime, max_skew: timedelta) -> None:
     if not isinstance(params.get("keyid"), str) or not params["keyid"]:
         raise SignatureMalformed("the signature has no keyid")

@@ -60,12 +60,15 @@ __all__ = [
     "digest_header",
     "public_key_from_multibase",
     "sign_request",
+    "signature_key_id",
     "verify_request",
 ]
 
 DEFAULT_MAX_SKEW = timedelta(hours=1, minutes=5)
 _ALGORITHMS = {"rsa-sha256", "hs2019", "ed25519"}
 _PARAM = re.compile(r'\s*([A-Za-z][A-Za-z0-9_-]*)\s*=\s*(?:"([^"]*)"|([^",\s]*))\s*(?:,|$)')
+_PARAMS = frozenset({"keyid", "algorithm", "headers", "signature", "created", "expires"})
+_UNQUOTED = frozenset({"created", "expires"})  # integers, written bare by draft-cavage 12
 _HEADER_NAME = re.compile(r"^(?:\([a-z-]+\)|[a-z0-9!#$%&'*+.^_`|~-]+)$")
 
 
@@ -177,7 +180,23 @@ async def verify_request(
                                 (scheme, host))
 
 
+def signature_key_id(headers: Mapping[str, str]) -> str:
+    """The keyId a request claims, read by the parser that verification uses (so no decoy
+    parameter can show one keyId to a domain check and another to the verifier).
+
+    SignatureMissing when unsigned; SignatureMalformed when the header does not parse.
+    """
+    signature = header_value(headers, "signature")
+    if signature is None:
+        raise SignatureMissing("the request is not signed: it has no Signature header")
+    if header_value(headers, "signature-input") is not None:
+        return rfc9421.key_id(headers)
+    return _parse_signature_header(signature)["keyid"]
+
+
 def _parse_signature_header(value: str) -> dict[str, str]:
+    """The draft-cavage parameters; a repeated, unknown or (but for the two times) unquoted
+    parameter makes the whole header malformed."""
     params: dict[str, str] = {}
     position = 0
     while position < len(value):
@@ -185,8 +204,12 @@ def _parse_signature_header(value: str) -> dict[str, str]:
         if match is None or match.end() == position:
             raise SignatureMalformed("the Signature header could not be parsed")
         name = match.group(1).lower()
+        if name not in _PARAMS:
+            raise SignatureMalformed(f"the Signature header has an unknown parameter {name[:32]!r}")
         if name in params:
             raise SignatureMalformed("the Signature header repeats a parameter")
+        if match.group(2) is None and name not in _UNQUOTED:
+            raise SignatureMalformed(f"the Signature {name} parameter is not quoted")
         params[name] = match.group(2) if match.group(2) is not None else match.group(3)
         position = match.end()
     for required in ("keyid", "signature", "headers"):

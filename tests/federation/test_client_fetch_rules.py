@@ -3,12 +3,15 @@ an object speaks only for the URL it was fetched from; https never downgrades to
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import pytest
 from aiohttp import web
 from pytest_aiohttp import AiohttpServer
+from yarl import URL
 
-from federation.client import OriginMismatch, OutboundClient
-from tests.federation.client_fakes import AS2_TYPE, local, make_client, recorder, resolver, serve
+from federation.client import OriginMismatch, OutboundClient, UnsupportedURL, _redirect_target
+from tests.federation.client_fakes import AS2_TYPE, MakeClient, local, make_client, recorder, resolver, serve
 
 __all__ = ["local", "make_client", "recorder", "resolver"]  # fixtures from client_fakes
 
@@ -56,3 +59,40 @@ async def test_a_refetch_that_redirects_away_from_the_id_is_refused(aiohttp_serv
     server = await serve(aiohttp_server, {"/media/abc.json": upload, "/users/alice": to_upload})
     with pytest.raises(OriginMismatch):
         await local.fetch_object(str(server.make_url("/media/abc.json")))
+
+
+@pytest.mark.parametrize("location", ["http://a.test/next", "HTTP://a.test/next", "//a.test:80/next"])
+def test_a_redirect_from_https_to_http_is_refused(location: str) -> None:
+    current = URL("https://a.test/start")
+    if location.startswith("//"):  # scheme-relative: stays https, so it is followed
+        assert _redirect_target(current, location).scheme == "https"
+        return
+    with pytest.raises(UnsupportedURL, match="https is never followed to http"):
+        _redirect_target(current, location)
+
+
+def test_a_redirect_from_http_to_https_is_followed() -> None:
+    assert str(_redirect_target(URL("http://a.test/start"), "https://a.test/next")) == "https://a.test/next"
+
+
+async def test_each_redirect_hop_is_signed_anew_for_its_own_url(aiohttp_server: AiohttpServer,
+                                                               make_client: MakeClient) -> None:
+    seen: list[tuple[str, str]] = []
+    calls: list[tuple[str, str]] = []
+
+    async def hop(request: web.Request) -> web.Response:
+        seen.append((request.path, request.headers.get("Signature", "")))
+        if request.path == "/first":
+            return web.Response(status=302, headers={"Location": "/second"})
+        return web.json_response({"id": str(request.url)}, content_type=AS2_TYPE)
+
+    def signer(method: str, url: str, body: bytes | None, content_type: str | None) -> Mapping[str, str]:
+        calls.append((method, url))
+        return {"Signature": f"signed {url}"}
+
+    server = await serve(aiohttp_server, {"/first": hop, "/second": hop})
+    client = make_client(allowed_private_hosts=("127.0.0.1",), signer=signer)
+    first, second = str(server.make_url("/first")), str(server.make_url("/second"))
+    await client.fetch_object(first)
+    assert calls == [("GET", first), ("GET", second)]
+    assert seen == [("/first", f"signed {first}"), ("/second", f"signed {second}")]

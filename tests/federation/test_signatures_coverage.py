@@ -10,7 +10,15 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from federation.signatures import SignatureError, SignatureInvalid, sign_request, verify_request
+from federation.signatures import (
+    SignatureError,
+    SignatureInvalid,
+    SignatureMalformed,
+    SignatureMissing,
+    sign_request,
+    signature_key_id,
+    verify_request,
+)
 from tests.federation.signature_helpers import (
     BODY,
     HOST,
@@ -92,3 +100,20 @@ async def test_an_rfc9421_rsa_key_under_2048_bits_is_refused(weak_key: KeyPair) 
     message = rfc9421_post(weak_key[0])
     with pytest.raises(SignatureInvalid, match="RSA-1024"):
         await verify_request("POST", INBOX_PATH, message.headers, BODY, Lookup(weak_key[1]), now=NOW)
+
+
+@pytest.mark.parametrize(("value", "reason"), [
+    (f'keyId="{KEY_ID}",headers="date",signature="c2ln",x-keyid="https://other.example/k"', "unknown"),
+    (f'keyId="{KEY_ID}",headers="date",signature="c2ln",keyId="https://other.example/k"', "repeats"),
+    (f'keyId={KEY_ID},headers="date",signature="c2ln"', "not quoted"),
+])
+def test_the_signature_header_parser_refuses_decoys(value: str, reason: str) -> None:
+    with pytest.raises(SignatureMalformed, match=reason):
+        signature_key_id({"Signature": value})
+
+
+def test_the_claimed_key_id_is_the_one_verification_uses(rsa_key: KeyPair) -> None:
+    assert signature_key_id(signed_post(rsa_key[0])) == KEY_ID
+    assert signature_key_id(rfc9421_post(rsa_key[0]).headers) == KEY_ID
+    with pytest.raises(SignatureMissing):
+        signature_key_id({"Host": HOST})

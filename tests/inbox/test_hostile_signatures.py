@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime
 from email.utils import format_datetime
 from typing import Any
@@ -14,8 +15,9 @@ import pytest
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
-from federation.signatures import build_signing_string, digest_header
-from storage.models import Actor, Status
+from federation.signatures import build_signing_string, digest_header, sign_request
+from storage import settings
+from storage.models import Actor, DomainRule, Status
 from tests.inbox.conftest import Node
 from tests.inbox.fakes import AS2_TYPE, LOCAL_HOST, RemoteActor
 from tests.inbox.test_hostile import assert_untouched, bob, refused, signed, snapshot
@@ -109,3 +111,35 @@ def weak_rsa_keypair() -> tuple[str, str]:
     public = key.public_key().public_bytes(serialization.Encoding.PEM,
                                            serialization.PublicFormat.SubjectPublicKeyInfo).decode()
     return private, public
+
+
+# --- one strict parser for the Signature header, at the inbox and for signed GETs -------------
+
+@pytest.mark.parametrize(("change", "reason"), [
+    (lambda value, other: f'x-keyid="{other}",{value}', "unknown parameter"),
+    (lambda value, other: f'keyId="{other}",{value}', "repeats a parameter"),
+    (lambda value, other: value.replace('algorithm="rsa-sha256"', "algorithm=rsa-sha256"), "not quoted"),
+])
+async def test_a_decoy_or_loose_signature_parameter_is_401_without_fetching(
+        node: Node, bob: Actor, change: Callable[[str, str], str], reason: str) -> None:
+    alice, mallory = node.remote(), node.remote("mallory", host="third.test", key=1)
+    before = await snapshot(node)
+    body, headers = signed(alice, alice.activity("Follow", bob.uri))
+    headers["Signature"] = change(headers["Signature"], mallory.key_id)
+    assert reason in await refused(node, 401, body, headers)
+    await assert_untouched(node, before)
+
+
+async def test_a_signed_get_with_a_decoy_key_id_is_refused_without_fetching(node: Node, bob: Actor) -> None:
+    alice, mallory = node.remote(), node.remote("mallory", host="third.test", key=1)
+    async with node.services.sessions() as session, session.begin():
+        session.add(DomainRule(domain="third.test", policy="suspend"))
+        await settings.set_value(session, "authorized_fetch", True)
+    before = await snapshot(node)
+    headers = sign_request("GET", f"http://{LOCAL_HOST}/users/bob/statuses/1", key_id=mallory.key_id,
+                           private_key_pem=mallory.private_pem)
+    headers["Signature"] = f'x-keyid="{alice.key_id}",{headers["Signature"]}'  # a key on an allowed domain
+    response = await node.client.get("/users/bob/statuses/1", headers={**headers, "Accept": AS2_TYPE})
+    assert response.status == 401, await response.text()
+    assert "unknown parameter" in (await response.json())["error"]
+    await assert_untouched(node, before)
