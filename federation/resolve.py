@@ -16,7 +16,7 @@ from urllib.parse import quote, urlsplit
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from federation.client import JRD, FetchError, origin
+from federation.client import JRD, VERIFY, FetchError, Lane, origin
 from federation.sanitize import clean_html, plain_text
 from federation.services import Services
 from federation.urls import domain_of
@@ -112,9 +112,9 @@ async def upsert_actor(session: AsyncSession, fields: ActorFields) -> Actor:
     return actor
 
 
-async def fetch_actor(services: Services, uri: str) -> ActorFields:
+async def fetch_actor(services: Services, uri: str, *, lane: Lane = "default") -> ActorFields:
     """Fetch and check a remote actor document (network only)."""
-    result = await services.client.fetch_object(uri)
+    result = await services.client.fetch_object(uri, lane=lane)
     return parse_actor(result.data, fetched_from=str(result.final_url))
 
 
@@ -155,10 +155,11 @@ async def webfinger(services: Services, username: str, domain: str) -> str:
 
 
 async def fetch_key_owner(services: Services, key_id: str) -> ActorFields:
-    """The actor that lists `key_id` as its own key, fetched from the keyId document."""
+    """The actor that lists `key_id` as its own key, fetched from the keyId document (both
+    fetches on the client's VERIFY lane: a request waits for them)."""
     document_url = key_id.split("#", 1)[0]
     try:
-        result = await services.client.fetch_object(document_url)
+        result = await services.client.fetch_object(document_url, lane=VERIFY)
     except FetchError as exc:
         raise KeyUnavailable(f"could not fetch key {key_id}: {exc}") from None
     doc = result.data
@@ -167,7 +168,7 @@ async def fetch_key_owner(services: Services, key_id: str) -> ActorFields:
         if not owner or origin(owner) != origin(key_id):
             raise KeyUnavailable(f"key {key_id} has no owner on its own origin")
         try:
-            fields = await fetch_actor(services, owner)
+            fields = await fetch_actor(services, owner, lane=VERIFY)
         except FetchError as exc:
             raise KeyUnavailable(f"could not fetch the owner of key {key_id}: {exc}") from None
         if fields.uri != owner:  # the owner is the actor its own id serves, no other

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from federation.client import FetchError, origin
 from federation.delivery_state import snapshot_refusal
+from federation.fetch_gate import OverBudget
 from federation.keylookup import KeyCache, KeyLookup, remember_key_owner
 from federation.resolve import ActorFields
 from federation.services import Services
@@ -24,7 +25,7 @@ from federation.signatures import SignatureError, signature_key_id, verify_reque
 from federation.urls import domain_of
 from federation.vocab import POST_TYPES, id_of, type_of
 from inbox.body import Envelope
-from inbox.errors import bad_request, forbidden, unauthorized
+from inbox.errors import Refused, bad_request, forbidden, unauthorized
 from storage.errors import AmityError
 from storage.models import Actor
 
@@ -122,6 +123,8 @@ async def verify_signature(services: Services, *, method: str, raw_path: str, he
     except SignatureError as exc:
         cache.drop(key_id)
         raise unauthorized(exc.reason) from None
+    except OverBudget as exc:  # nothing was fetched; the peer may try again later
+        raise Refused(429, str(exc)) from None
     except AmityError as exc:  # the key document could not be fetched or does not hold the key
         raise unauthorized(f"the signing key could not be used: {exc}") from None
     if verified.key_id != key_id:

@@ -15,6 +15,8 @@ import pytest
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
+from federation.fetch_gate import Budget
+from federation.keylookup import KEY_CACHE
 from federation.signatures import build_signing_string, digest_header, sign_request
 from storage import settings
 from storage.models import Actor, DomainRule, Status
@@ -142,4 +144,30 @@ async def test_a_signed_get_with_a_decoy_key_id_is_refused_without_fetching(node
     response = await node.client.get("/users/bob/statuses/1", headers={**headers, "Accept": AS2_TYPE})
     assert response.status == 401, await response.text()
     assert "unknown parameter" in (await response.json())["error"]
+    await assert_untouched(node, before)
+
+
+# --- the budget of verification fetches ---------------------------------------------------------
+
+async def test_forged_posts_naming_one_unknown_key_fetch_it_once(node: Node, bob: Actor) -> None:
+    ghost = RemoteActor(f"http://remote.test:{node.peer.port}", "ghost", *node.keys[0])  # its document is 404
+    before = await snapshot(node)
+    reasons = []
+    for number in range(5):
+        body, headers = signed(ghost, ghost.activity("Follow", bob.uri, number=number))
+        reasons.append(await refused(node, 401, body, headers))
+    assert "404" in reasons[0] and all("not fetched again" in reason for reason in reasons[1:])
+    await assert_untouched(node, before, fetched=["remote.test/users/ghost"])
+
+
+async def test_a_host_over_its_fetch_budget_is_429_without_fetching(node: Node, bob: Actor) -> None:
+    node.client.app[KEY_CACHE].fetches.budget = Budget(per_minute=2)
+    actors = [node.remote(name) for name in ("alice", "carol", "dave")]
+    for actor in actors[:2]:
+        assert (await node.post(actor, actor.activity("Follow", bob.uri))).status == 202
+    before = await snapshot(node)
+    node.peer.hits.clear()
+    node.recorder.attempts.clear()
+    body, headers = signed(actors[2], actors[2].activity("Follow", bob.uri))
+    assert "used its 2 key fetches of this minute" in await refused(node, 429, body, headers)
     await assert_untouched(node, before)
