@@ -46,8 +46,10 @@ async def test_a_body_that_never_ends_fails_at_the_deadline(aiohttp_server: Aioh
                                                             make_client: MakeClient, lane: str) -> None:
     release = asyncio.Event()
     server = await serve(aiohttp_server, {"/slow": never_finishing(release)})
-    deadline = {"deadline": 0.2} if lane == "default" else {"verify_deadline": 0.2}
-    client = make_client(allowed_private_hosts=LOOPBACK, timeouts=Timeouts(read=60.0, **deadline))
+    timeouts = Timeouts(read=60.0, deadline=0.2)
+    if lane == VERIFY:
+        timeouts = Timeouts(read=60.0, verify_deadline=0.2)
+    client = make_client(allowed_private_hosts=LOOPBACK, timeouts=timeouts)
     try:
         with pytest.raises(DeadlineExceeded, match=r"within the deadline of 0\.2 s"):
             await client.fetch_object(str(server.make_url("/slow")), lane=lane)  # type: ignore[arg-type]
