@@ -201,10 +201,10 @@ class OutboundClient:
         """
         result = await self._fetch_document(url, lane)
         object_id = result.data["id"]
-        if object_id == result.final_url:
+        if _is_url(object_id, result.final_url):
             return result
         again = await self._fetch_document(object_id, lane)
-        if again.data["id"] != object_id or again.final_url != object_id:
+        if again.data["id"] != object_id or not _is_url(object_id, again.final_url):
             raise OriginMismatch(f"{result.final_url} returned an object with the id {object_id!r}, "
                                  "which does not serve an object with that id")
         return again
@@ -319,6 +319,17 @@ class OutboundClient:
             except (aiohttp.ClientError, TimeoutError) as exc:
                 raise _network_error(target, exc) from exc
         raise TooManyRedirects(f"{url} redirected more than {MAX_REDIRECTS} times (last to {target})")
+
+
+def _is_url(object_id: str, fetched: str) -> bool:
+    """Is `object_id` the URL a document was `fetched` from (as the client spells URLs: host in
+    lower case, no default port, non-ASCII percent-encoded)?"""
+    if object_id == fetched:
+        return True
+    try:
+        return str(URL(object_id)) == fetched
+    except ValueError:
+        return False
 
 
 class _Deadline:

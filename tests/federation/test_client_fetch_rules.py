@@ -96,3 +96,17 @@ async def test_each_redirect_hop_is_signed_anew_for_its_own_url(aiohttp_server: 
     await client.fetch_object(first)
     assert calls == [("GET", first), ("GET", second)]
     assert seen == [("/first", f"signed {first}"), ("/second", f"signed {second}")]
+
+
+async def test_an_id_spelled_as_the_client_spells_its_url_is_the_same_url(aiohttp_server: AiohttpServer,
+                                                                         local: OutboundClient) -> None:
+    hits: list[str] = []
+
+    async def tag(request: web.Request) -> web.Response:
+        hits.append(request.path)
+        document = {"id": f"http://127.0.0.1:{request.url.port}/tags/café"}
+        return web.json_response(document, content_type=AS2_TYPE)
+
+    server = await serve(aiohttp_server, {"/tags/{name}": tag})
+    result = await local.fetch_object(f"http://127.0.0.1:{server.port}/tags/café")
+    assert result.data["id"].endswith("/tags/café") and hits == ["/tags/café"]  # no refetch
