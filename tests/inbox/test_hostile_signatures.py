@@ -12,6 +12,7 @@ from email.utils import format_datetime
 from typing import Any
 
 import pytest
+from aiohttp import web
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
@@ -171,3 +172,25 @@ async def test_a_host_over_its_fetch_budget_is_429_without_fetching(node: Node, 
     body, headers = signed(actors[2], actors[2].activity("Follow", bob.uri))
     assert "used its 2 key fetches of this minute" in await refused(node, 429, body, headers)
     await assert_untouched(node, before)
+
+
+async def test_key_fetches_are_signed_by_the_instance_actor_at_every_hop(node: Node, bob: Actor) -> None:
+    alice = node.remote()
+    seen: list[tuple[str, str]] = []
+
+    async def moved(request: web.Request) -> web.Response:
+        seen.append((request.path, request.headers.get("Signature", "")))
+        return web.Response(status=301, headers={"Location": alice.uri})
+
+    async def document(request: web.Request) -> web.Response:
+        seen.append((request.path, request.headers.get("Signature", "")))
+        return web.json_response(alice.document(), content_type=AS2_TYPE)
+
+    node.peer.serve(f"{alice.base}/keys/alice", moved)
+    node.peer.serve(alice.uri, document)
+    response = await node.post(alice, alice.activity("Follow", bob.uri), key_id=f"{alice.base}/keys/alice")
+    assert response.status == 401  # the actor does not list that key; what matters is how it was asked
+    assert [path for path, _ in seen] == ["/keys/alice", "/users/alice"]
+    for _, signature in seen:
+        assert 'keyId="http://amity.test/actor#main-key"' in signature
+    assert seen[0][1] != seen[1][1]  # each hop signed for its own target
