@@ -1,19 +1,22 @@
-"""The one outbound HTTP client: timeouts, size caps, content types, redirects, SSRF guard.
+"""The one outbound HTTP client: deadlines, size caps, content types, redirects, SSRF guard.
 
 Every request the node makes to another server goes through an `OutboundClient`, which owns
-a single `aiohttp.ClientSession` whose connector is a `GuardedConnector` (see `ssrf.py`).
-Redirects are followed here, one hop at a time, so each hop is checked again. Requests are
-signed by an optional `signer` supplied by the caller.
+one `aiohttp.ClientSession` per lane, each with a `GuardedConnector` (see `ssrf.py`): the
+default lane, and the `VERIFY` lane for fetches made while verifying an inbound signature,
+with its own connections and a short deadline, so a slow key server cannot hold the
+connections that deliveries and other fetches need. Each request has one deadline for all
+of it (connecting, the answer, the body, every redirect). Redirects are followed here, one
+hop at a time, so each hop is checked (and signed) again. Requests are signed by an
+optional `signer` supplied by the caller.
 """
 
 from __future__ import annotations
 
-import functools
-import re
+import asyncio
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Literal, TypeVar
 
 import aiohttp
 import orjson
@@ -21,14 +24,25 @@ from aiohappyeyeballs import SocketFactoryType
 from aiohttp.abc import AbstractResolver
 from yarl import URL
 
+from federation.answers import (
+    MAX_JSON_DEPTH,
+    InvalidJSON,
+    TooDeep,
+    UnsupportedURL,
+    content_type_matches,
+    origin,
+    parse_json,
+    parse_media_type,
+)
 from federation.ssrf import AddressPolicy, BlockedAddress, FetchError, GuardedConnector
 from federation.urls import is_canonical
 from storage.config import NodeConfig
 from storage.errors import RemoteUnavailable
 
 __all__ = [
-    "AS2", "IMAGES", "JRD", "JSON", "MAX_JSON_DEPTH", "MAX_REDIRECTS", "BlockedAddress", "FetchError",
-    "FetchResult", "InvalidJSON", "OriginMismatch", "OutboundClient", "PostResult", "RemoteError",
+    "AS2", "IMAGES", "JRD", "JSON", "MAX_JSON_DEPTH", "MAX_REDIRECTS", "VERIFY", "BlockedAddress",
+    "DeadlineExceeded", "FetchError", "FetchResult", "InvalidJSON", "Lane", "OriginMismatch",
+    "OutboundClient", "PostResult", "RemoteError",
     "Signer", "Timeouts", "TooDeep", "TooLarge", "TooManyRedirects", "UnexpectedContentType",
     "Unreachable", "UnsupportedURL", "content_type_matches", "origin", "parse_json",
 ]
@@ -40,21 +54,22 @@ JSON = ("application/json",)
 IMAGES = ("image/png", "image/jpeg", "image/gif", "image/webp", "image/avif")
 
 MAX_REDIRECTS = 5
-MAX_JSON_DEPTH = 64
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _CHUNK = 65_536
 _POST_ANSWER_BYTES = 65_536  # read and ignored; a longer answer closes the connection
 
 Signer = Callable[[str, str, bytes | None, str | None], Mapping[str, str]]
 T = TypeVar("T")
-
-
-class UnsupportedURL(FetchError):
-    """Not an absolute http(s) URL with a host (and no credentials)."""
+Lane = Literal["default", "verify"]
+VERIFY: Lane = "verify"  # fetches made while verifying an inbound signature
 
 
 class Unreachable(FetchError, RemoteUnavailable):
     """Connecting, sending or reading failed or timed out; trying later may help."""
+
+
+class DeadlineExceeded(Unreachable):
+    """The whole request (connecting, answer, body, redirects) took longer than its deadline."""
 
 
 class RemoteError(FetchError):
@@ -78,14 +93,6 @@ class TooManyRedirects(FetchError):
     pass
 
 
-class InvalidJSON(FetchError):
-    pass
-
-
-class TooDeep(InvalidJSON):
-    pass
-
-
 class OriginMismatch(FetchError):
     """A fetched object's `id` is not on the origin it was fetched from."""
 
@@ -94,7 +101,9 @@ class OriginMismatch(FetchError):
 class Timeouts:
     connect: float = 10.0  # seconds to open the TCP (and TLS) connection
     read: float = 30.0  # seconds between two reads
-    total: float = 60.0  # seconds for one request and its body (each redirect hop anew)
+    deadline: float = 20.0  # seconds for a whole request: connection, answer, body, every redirect
+    verify_deadline: float = 5.0  # the same, for a fetch of the VERIFY lane
+    verify_connections: int = 16  # connections the VERIFY lane may hold at once
 
 
 @dataclass(frozen=True)
@@ -106,83 +115,13 @@ class FetchResult(Generic[T]):
 
     @property
     def content_type(self) -> str:
-        return _parse_media_type(self.headers.get("Content-Type", ""))[0]
+        return parse_media_type(self.headers.get("Content-Type", ""))[0]
 
 
 @dataclass(frozen=True)
 class PostResult:
     status: int
     headers: Mapping[str, str]
-
-
-# The common shape of federation URLs: http(s), a plain DNS host, maybe a port. Anything else
-# (user info, IPv6 literals, percent-encoding, other schemes) takes the full parser below.
-_PLAIN_ORIGIN = re.compile(r"^(https?)://([a-z0-9.-]+)(?::([0-9]{1,5}))?(?:[/?#]|$)", re.IGNORECASE)
-_DEFAULT_PORTS = {"http": 80, "https": 443}
-
-
-@functools.lru_cache(maxsize=4096)  # the same few actor URLs are checked on every request
-def origin(url: str) -> tuple[str, str, int]:
-    """(scheme, host, port) with the default port filled in; hosts compared case-insensitively."""
-    plain = _PLAIN_ORIGIN.match(url)
-    if plain is not None:  # an activity's ids are new on every request: skip yarl for them
-        scheme, host, port = plain.group(1).lower(), plain.group(2).lower().rstrip("."), plain.group(3)
-        number = _DEFAULT_PORTS[scheme] if port is None else int(port)
-        if host and 0 < number <= 65535:
-            return scheme, host, number
-    parsed = URL(url)
-    if not parsed.absolute or parsed.port is None:
-        raise UnsupportedURL(f"{url!r} has no origin: not an absolute URL")
-    return parsed.scheme.lower(), (parsed.raw_host or "").lower().rstrip("."), parsed.port
-
-
-def _parse_media_type(header: str) -> tuple[str, dict[str, str]]:
-    kind, *params = header.split(";")
-    parsed = {}
-    for param in params:
-        key, _, value = param.partition("=")
-        parsed[key.strip().lower()] = value.strip().strip('"')
-    return kind.strip().lower(), parsed
-
-
-def content_type_matches(header: str | None, accept: Iterable[str]) -> bool:
-    """Does a Content-Type header name one of the `accept` types? Parameters are ignored, except
-    that an ld+json answer carrying a `profile` must include a profile we asked for."""
-    if not header:
-        return False
-    kind, params = _parse_media_type(header)
-    for wanted in accept:
-        wanted_kind, wanted_params = _parse_media_type(wanted)
-        if kind != wanted_kind:
-            continue
-        if kind == "application/ld+json" and not _profiles_overlap(params, wanted_params):
-            continue
-        return True
-    return False
-
-
-def _profiles_overlap(got: Mapping[str, str], wanted: Mapping[str, str]) -> bool:
-    if "profile" not in got or "profile" not in wanted:
-        return True  # lenient: many servers send ld+json without the AS2 profile
-    return bool(set(got["profile"].split()) & set(wanted["profile"].split()))
-
-
-def parse_json(body: bytes, *, max_depth: int = MAX_JSON_DEPTH) -> Any:
-    """Parse JSON (no NaN/Infinity) and refuse documents nested deeper than `max_depth`."""
-    try:
-        data = orjson.loads(body)  # refuses NaN/Infinity and invalid UTF-8, as RFC 8259 does
-    except orjson.JSONDecodeError as exc:
-        if "depth limit" in str(exc):  # orjson stops at 1,024 levels
-            raise TooDeep(f"JSON nested deeper than {max_depth} levels") from None
-        raise InvalidJSON(f"not valid JSON: {str(exc).splitlines()[0]}") from None
-    stack: list[tuple[Any, int]] = [(data, 1)] if isinstance(data, dict | list) else []
-    while stack:  # iterative, so no depth can exhaust the Python stack
-        value, depth = stack.pop()
-        if depth > max_depth:
-            raise TooDeep(f"JSON nested deeper than {max_depth} levels")
-        children = value.values() if isinstance(value, dict) else value
-        stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
-    return data
 
 
 def _check_url(url: URL) -> None:
@@ -210,13 +149,17 @@ class OutboundClient:
         self.signer = signer
         self._resolver = resolver
         self._socket_factory = socket_factory
-        self._session: aiohttp.ClientSession | None = None
+        self._sessions: dict[Lane, aiohttp.ClientSession] = {}
 
     @classmethod
     def from_config(cls, config: NodeConfig, **kwargs: Any) -> OutboundClient:
+        limits = config.limits
         kwargs.setdefault("user_agent", f"Amity (+{config.base_url}/)")
+        kwargs.setdefault("timeouts", Timeouts(deadline=limits.fetch_deadline_seconds,
+                                               verify_deadline=limits.key_fetch_deadline_seconds,
+                                               verify_connections=limits.verify_fetch_connections))
         return cls(allowed_private_hosts=config.allowed_private_hosts,
-                   max_fetch_bytes=config.limits.max_fetch_bytes, **kwargs)
+                   max_fetch_bytes=limits.max_fetch_bytes, **kwargs)
 
     async def __aenter__(self) -> OutboundClient:
         return self
@@ -225,28 +168,51 @@ class OutboundClient:
         await self.close()
 
     async def close(self) -> None:
-        if self._session is not None:
-            await self._session.close()
-            self._session = None
+        sessions, self._sessions = self._sessions, {}
+        for session in sessions.values():
+            await session.close()
 
-    def _get_session(self) -> aiohttp.ClientSession:
-        if self._session is None:
+    def _get_session(self, lane: Lane = "default") -> aiohttp.ClientSession:
+        session = self._sessions.get(lane)
+        if session is None:
+            limit = self.timeouts.verify_connections if lane == VERIFY else 100  # 100: aiohttp's default
             connector = GuardedConnector(self.policy, resolver=self._resolver,
-                                         socket_factory=self._socket_factory)
-            timeout = aiohttp.ClientTimeout(total=self.timeouts.total, sock_connect=self.timeouts.connect,
+                                         socket_factory=self._socket_factory, limit=limit)
+            timeout = aiohttp.ClientTimeout(total=None, sock_connect=self.timeouts.connect,
                                             sock_read=self.timeouts.read)
-            self._session = aiohttp.ClientSession(connector=connector, timeout=timeout, trust_env=False,
-                                                  cookie_jar=aiohttp.DummyCookieJar())
-        return self._session
+            session = aiohttp.ClientSession(connector=connector, timeout=timeout, trust_env=False,
+                                            cookie_jar=aiohttp.DummyCookieJar())
+            self._sessions[lane] = session
+        return session
 
-    async def get_json(self, url: str, *, accept: Sequence[str]) -> FetchResult[Any]:
+    def _deadline(self, url: str, lane: Lane = "default") -> _Deadline:
+        return _Deadline(url, self.timeouts.verify_deadline if lane == VERIFY else self.timeouts.deadline)
+
+    async def get_json(self, url: str, *, accept: Sequence[str], lane: Lane = "default") -> FetchResult[Any]:
         """GET a JSON document of one of the `accept` types, capped at `max_fetch_bytes`."""
-        raw = await self.get_bytes(url, accept=accept, max_bytes=self.max_fetch_bytes)
+        raw = await self.get_bytes(url, accept=accept, max_bytes=self.max_fetch_bytes, lane=lane)
         return FetchResult(raw.final_url, raw.status, raw.headers, parse_json(raw.data))
 
-    async def fetch_object(self, url: str) -> FetchResult[dict[str, Any]]:
-        """GET an ActivityStreams object whose `id` has the origin of the URL it came from."""
-        result = await self.get_json(url, accept=AS2)
+    async def fetch_object(self, url: str, *, lane: Lane = "default") -> FetchResult[dict[str, Any]]:
+        """GET an ActivityStreams object whose `id` is the URL it was fetched from.
+
+        A document naming another id on the same origin (a profile page, a key id that serves
+        its owner, or an uploaded file that claims to be someone) is never taken as is: it is
+        fetched once more from its id, and that answer must carry exactly that id.
+        """
+        result = await self._fetch_document(url, lane)
+        object_id = result.data["id"]
+        if _is_url(object_id, result.final_url):
+            return result
+        again = await self._fetch_document(object_id, lane)
+        if again.data["id"] != object_id or not _is_url(object_id, again.final_url):
+            raise OriginMismatch(f"{result.final_url} returned an object with the id {object_id!r}, "
+                                 "which does not serve an object with that id")
+        return again
+
+    async def _fetch_document(self, url: str, lane: Lane) -> FetchResult[dict[str, Any]]:
+        """A JSON object with an `id` on the origin of the URL it came from (after redirects)."""
+        result = await self.get_json(url, accept=AS2, lane=lane)
         if not isinstance(result.data, dict):
             raise InvalidJSON(f"{result.final_url} did not return a JSON object")
         object_id = result.data.get("id")
@@ -262,9 +228,10 @@ class OutboundClient:
             raise OriginMismatch(f"{result.final_url} returned an id whose host is not in canonical form")
         return FetchResult(result.final_url, result.status, result.headers, result.data)
 
-    async def get_bytes(self, url: str, *, accept: Sequence[str], max_bytes: int) -> FetchResult[bytes]:
+    async def get_bytes(self, url: str, *, accept: Sequence[str], max_bytes: int,
+                        lane: Lane = "default") -> FetchResult[bytes]:
         """GET a body of one of the `accept` types, refusing anything over `max_bytes`."""
-        async with self._get(url, accept) as (final_url, response):
+        async with self._deadline(url, lane), self._get(url, accept, lane=lane) as (final_url, response):
             kind = response.headers.get("Content-Type")
             if not content_type_matches(kind, accept):
                 raise UnexpectedContentType(f"{final_url} answered with Content-Type {kind!r}, "
@@ -275,7 +242,7 @@ class OutboundClient:
     async def get_page(self, url: str, *, accept: Sequence[str], max_bytes: int) -> FetchResult[bytes]:
         """GET a web page (not a federation document): unsigned, as a browser would, and only
         its first `max_bytes` bytes; the rest is never read (the connection is closed)."""
-        async with self._get(url, accept, signed=False) as (final_url, response):
+        async with self._deadline(url), self._get(url, accept, signed=False) as (final_url, response):
             kind = response.headers.get("Content-Type")
             if not content_type_matches(kind, accept):
                 raise UnexpectedContentType(f"{final_url} answered with Content-Type {kind!r}, "
@@ -291,8 +258,8 @@ class OutboundClient:
         _check_url(target)
         headers = self._headers("POST", target, None, "application/json", accept, signed=False)
         try:
-            async with self._get_session().post(target, data=orjson.dumps(payload), headers=headers,
-                                                allow_redirects=False) as response:
+            async with self._deadline(url), self._get_session().post(
+                    target, data=orjson.dumps(payload), headers=headers, allow_redirects=False) as response:
                 if not 200 <= response.status < 300:
                     raise RemoteError(str(target), response.status, response.headers)
                 kind = response.headers.get("Content-Type")
@@ -334,7 +301,7 @@ class OutboundClient:
         return headers
 
     @asynccontextmanager
-    async def _get(self, url: str, accept: Sequence[str], *, signed: bool = True
+    async def _get(self, url: str, accept: Sequence[str], *, signed: bool = True, lane: Lane = "default"
                    ) -> AsyncIterator[tuple[URL, aiohttp.ClientResponse]]:
         """GET `url`, following redirects hop by hop; yields the final 2xx response."""
         target = URL(url)
@@ -342,8 +309,8 @@ class OutboundClient:
             _check_url(target)
             headers = self._headers("GET", target, None, None, accept, signed=signed)
             try:
-                async with self._get_session().get(target, headers=headers,
-                                                   allow_redirects=False) as response:
+                async with self._get_session(lane).get(target, headers=headers,
+                                                       allow_redirects=False) as response:
                     location = response.headers.get("Location")
                     if response.status in _REDIRECTS and location:
                         target = _redirect_target(target, location)
@@ -357,11 +324,44 @@ class OutboundClient:
         raise TooManyRedirects(f"{url} redirected more than {MAX_REDIRECTS} times (last to {target})")
 
 
+def _is_url(object_id: str, fetched: str) -> bool:
+    """Is `object_id` the URL a document was `fetched` from (as the client spells URLs: host in
+    lower case, no default port, non-ASCII percent-encoded)?"""
+    if object_id == fetched:
+        return True
+    try:
+        return str(URL(object_id)) == fetched
+    except ValueError:
+        return False
+
+
+class _Deadline:
+    """`async with`: the whole block within `seconds`, else DeadlineExceeded naming the URL."""
+
+    def __init__(self, url: str, seconds: float) -> None:
+        self.url, self.seconds = url, seconds
+        self._timeout = asyncio.timeout(seconds)
+
+    async def __aenter__(self) -> None:
+        await self._timeout.__aenter__()
+
+    async def __aexit__(self, kind: type[BaseException] | None, exc: BaseException | None,
+                        traceback: Any) -> None:
+        try:
+            await self._timeout.__aexit__(kind, exc, traceback)
+        except TimeoutError:
+            raise DeadlineExceeded(f"{self.url} did not answer in full within the deadline of "
+                                   f"{self.seconds:g} s") from None
+
+
 def _redirect_target(current: URL, location: str) -> URL:
     try:
-        return current.join(URL(location))
+        target = current.join(URL(location))
     except ValueError as exc:
         raise UnsupportedURL(f"{current} redirected to an invalid URL ({exc})") from None
+    if current.scheme == "https" and target.scheme == "http":  # the next hop would be readable and forgeable
+        raise UnsupportedURL(f"{current} redirected to {target}: https is never followed to http")
+    return target
 
 
 async def _read_capped(response: aiohttp.ClientResponse, limit: int, url: str) -> bytes:

@@ -2,6 +2,9 @@
 
 A key fetched for a request is kept in memory until the request's signature has verified;
 only then is its owner stored (`remember_key_owner`), so a forged request leaves no row.
+Fetches go through the cache's `FetchGate` (failed keys remembered, a budget per remote
+host) and the client's VERIFY lane (own connections, short deadline); one verification
+fetches a key at most once (a key fetched for this request is not refetched for rotation).
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from aiohttp import web
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from federation.fetch_gate import Budget, FetchGate
 from federation.resolve import ActorFields, fetch_key_owner, upsert_actor
 from federation.services import Services
 from federation.signatures import PublicKeyInfo
@@ -33,9 +37,10 @@ class KeyCache:
     refetches for rotation), and trusted for `KEY_CACHE_TTL` seconds at most.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, budget: Budget | None = None) -> None:
         self._keys: OrderedDict[str, tuple[PublicKeyInfo, float]] = OrderedDict()
         self._reads: Coalescer[str, PublicKeyInfo | None] | None = None
+        self.fetches: FetchGate[ActorFields] = FetchGate(budget or Budget())
 
     async def stored(self, services: Services, key_id: str) -> PublicKeyInfo | None:
         """The key as stored with its owner, or None; concurrent misses share one query."""
@@ -69,6 +74,8 @@ class KeyLookup:
         self.last: PublicKeyInfo | None = None  # the key handed out last (the one that verified)
 
     async def __call__(self, key_id: str, refresh: bool) -> PublicKeyInfo:
+        if self.fetched is not None and self.last is not None and key_id in self.fetched.keys:
+            return self.last  # fetched for this very request: a refetch would bring the same key
         if not refresh:
             self.last = self.cache.get(key_id)
             if self.last is not None:
@@ -77,7 +84,7 @@ class KeyLookup:
             if self.last is not None:
                 return self.last
         self.cache.drop(key_id)
-        fields = await fetch_key_owner(self.services, key_id)
+        fields = await self.cache.fetches.fetch(key_id, lambda: fetch_key_owner(self.services, key_id))
         self.fetched = fields
         self.last = PublicKeyInfo(fields.keys[key_id], fields.uri)
         return self.last

@@ -1,8 +1,8 @@
 """Remote actors and objects: WebFinger, fetch (signed by the instance actor), cache, keys.
 
 Network work happens with no transaction open; each database write is its own short
-transaction. Every fetch goes through the SSRF-guarded client, which also refuses objects
-whose `id` is not on the origin they were fetched from.
+transaction. Every fetch goes through the SSRF-guarded client, which takes an object only
+from its own id (a document naming another id is refetched from it, once).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from urllib.parse import quote, urlsplit
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from federation.client import JRD, FetchError, origin
+from federation.client import JRD, VERIFY, FetchError, Lane, origin
 from federation.limits import (
     MAX_ALSO_KNOWN_AS,
     MAX_FIELD_VALUE_CHARS,
@@ -159,9 +159,9 @@ async def upsert_actor(session: AsyncSession, fields: ActorFields) -> Actor:
     return actor
 
 
-async def fetch_actor(services: Services, uri: str) -> ActorFields:
+async def fetch_actor(services: Services, uri: str, *, lane: Lane = "default") -> ActorFields:
     """Fetch and check a remote actor document (network only)."""
-    result = await services.client.fetch_object(uri)
+    result = await services.client.fetch_object(uri, lane=lane)
     return parse_actor(result.data, fetched_from=str(result.final_url))
 
 
@@ -208,10 +208,11 @@ async def webfinger(services: Services, username: str, domain: str) -> str:
 
 
 async def fetch_key_owner(services: Services, key_id: str) -> ActorFields:
-    """The actor that lists `key_id` as its own key, fetched from the keyId document."""
+    """The actor that lists `key_id` as its own key, fetched from the keyId document (both
+    fetches on the client's VERIFY lane: a request waits for them)."""
     document_url = key_id.split("#", 1)[0]
     try:
-        result = await services.client.fetch_object(document_url)
+        result = await services.client.fetch_object(document_url, lane=VERIFY)
     except FetchError as exc:
         raise KeyUnavailable(f"could not fetch key {key_id}: {exc}") from None
     doc = result.data
@@ -220,9 +221,11 @@ async def fetch_key_owner(services: Services, key_id: str) -> ActorFields:
         if not owner or origin(owner) != origin(key_id):
             raise KeyUnavailable(f"key {key_id} has no owner on its own origin")
         try:
-            fields = await fetch_actor(services, owner)
+            fields = await fetch_actor(services, owner, lane=VERIFY)
         except FetchError as exc:
             raise KeyUnavailable(f"could not fetch the owner of key {key_id}: {exc}") from None
+        if fields.uri != owner:  # the owner is the actor its own id serves, no other
+            raise KeyUnavailable(f"the owner {owner} of key {key_id} is not served at its id")
     else:
         fields = parse_actor(doc, fetched_from=str(result.final_url))
     if key_id not in fields.keys:

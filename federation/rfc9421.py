@@ -36,6 +36,8 @@ from federation.signatures_common import (
     SignatureInvalid,
     SignatureMalformed,
     VerifiedSignature,
+    WeakKey,
+    check_host,
     check_window,
     from_timestamp,
     header_value,
@@ -116,6 +118,14 @@ def _parse(headers: Mapping[str, str]) -> _Signature:
     )
 
 
+def key_id(headers: Mapping[str, str]) -> str:
+    """The keyid of the signature `verify` checks (the first label of Signature-Input)."""
+    found = _parse(headers).params.get("keyid")
+    if not isinstance(found, str) or not found:
+        raise SignatureMalformed("the signature has no keyid")
+    return found
+
+
 def _check_params(params: Mapping[str, Any], now: datetime, max_skew: timedelta) -> None:
     if not isinstance(params.get("keyid"), str) or not params["keyid"]:
         raise SignatureMalformed("the signature has no keyid")
@@ -163,6 +173,8 @@ def _verify_with_key(request: _Request, alg: str | None, key_text: str) -> str |
     """The algorithm id that verified the request with this key, or None."""
     try:
         key = load_public_key(key_text)
+    except WeakKey as exc:
+        raise SignatureInvalid(str(exc)) from None
     except (ValueError, UnsupportedAlgorithm):
         return None
     # Without alg the key decides; with alg, the key must be of that algorithm's type.
@@ -188,18 +200,20 @@ async def verify(
     now: datetime,
     max_skew: timedelta,
     scheme: str,
+    host: str | None = None,
 ) -> VerifiedSignature:
     """Verify an RFC 9421 signed request; `now` is aware UTC. See `federation.signatures.verify_request`."""
     signature = _parse(headers)
     _check_params(signature.params, now, max_skew)
     _check_components(signature, method, headers, body)
-    host = header_value(headers, "host")
-    if host is None:
+    check_host(headers, host, scheme)
+    authority = header_value(headers, "host")
+    if authority is None:
         raise SignatureError("the Host header is missing")
     fields = [(name, value) for name, value in headers.items()
               if name.lower() not in ("signature", "signature-input")]
     fields += [("Signature-Input", signature.input_field), ("Signature", signature.signature_field)]
-    request = _Request(method.upper(), f"{scheme}://{host}{path_with_query}", _Fields(tuple(fields)))
+    request = _Request(method.upper(), f"{scheme}://{authority}{path_with_query}", _Fields(tuple(fields)))
     key_id: str = signature.params["keyid"]
     for refresh in (False, True):
         info = await lookup(key_id, refresh)

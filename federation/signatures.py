@@ -35,6 +35,8 @@ from federation.signatures_common import (
     SignatureMalformed,
     SignatureMissing,
     VerifiedSignature,
+    WeakKey,
+    check_host,
     check_window,
     from_timestamp,
     header_value,
@@ -58,12 +60,15 @@ __all__ = [
     "digest_header",
     "public_key_from_multibase",
     "sign_request",
+    "signature_key_id",
     "verify_request",
 ]
 
 DEFAULT_MAX_SKEW = timedelta(hours=1, minutes=5)
 _ALGORITHMS = {"rsa-sha256", "hs2019", "ed25519"}
 _PARAM = re.compile(r'\s*([A-Za-z][A-Za-z0-9_-]*)\s*=\s*(?:"([^"]*)"|([^",\s]*))\s*(?:,|$)')
+_PARAMS = frozenset({"keyid", "algorithm", "headers", "signature", "created", "expires"})
+_UNQUOTED = frozenset({"created", "expires"})  # integers, written bare by draft-cavage 12
 _HEADER_NAME = re.compile(r"^(?:\([a-z-]+\)|[a-z0-9!#$%&'*+.^_`|~-]+)$")
 
 
@@ -155,24 +160,43 @@ async def verify_request(
     now: datetime | None = None,
     max_skew: timedelta = DEFAULT_MAX_SKEW,
     scheme: str = "https",
+    host: str | None = None,
 ) -> VerifiedSignature:
     """Verify an incoming request's signature, or raise SignatureError (or a subclass).
 
     `path_with_query` is the request target exactly as sent (aiohttp: `request.raw_path`);
     `headers` is case-insensitive (a CIMultiDict or any dict). A request with a
     `Signature-Input` header is checked as RFC 9421 (its `@target-uri` is rebuilt from
-    `scheme` and Host), otherwise as draft-cavage. Errors raised by `lookup` propagate.
+    `scheme` and Host), otherwise as draft-cavage. `host` is this server's domain: when
+    given, the signed Host must name it (a signature made for another server is refused).
+    Errors raised by `lookup` propagate.
     """
     if header_value(headers, "signature") is None:
         raise SignatureMissing("the request is not signed")
     if header_value(headers, "signature-input") is not None:
-        return await rfc9421.verify(
-            method, path_with_query, headers, body, lookup, now=utc_now(now), max_skew=max_skew, scheme=scheme
-        )
-    return await _verify_cavage(method, path_with_query, headers, body, lookup, utc_now(now), max_skew)
+        return await rfc9421.verify(method, path_with_query, headers, body, lookup, now=utc_now(now),
+                                    max_skew=max_skew, scheme=scheme, host=host)
+    return await _verify_cavage(method, path_with_query, headers, body, lookup, utc_now(now), max_skew,
+                                (scheme, host))
+
+
+def signature_key_id(headers: Mapping[str, str]) -> str:
+    """The keyId a request claims, read by the parser that verification uses (so no decoy
+    parameter can show one keyId to a domain check and another to the verifier).
+
+    SignatureMissing when unsigned; SignatureMalformed when the header does not parse.
+    """
+    signature = header_value(headers, "signature")
+    if signature is None:
+        raise SignatureMissing("the request is not signed: it has no Signature header")
+    if header_value(headers, "signature-input") is not None:
+        return rfc9421.key_id(headers)
+    return _parse_signature_header(signature)["keyid"]
 
 
 def _parse_signature_header(value: str) -> dict[str, str]:
+    """The draft-cavage parameters; a repeated, unknown or (but for the two times) unquoted
+    parameter makes the whole header malformed."""
     params: dict[str, str] = {}
     position = 0
     while position < len(value):
@@ -180,8 +204,12 @@ def _parse_signature_header(value: str) -> dict[str, str]:
         if match is None or match.end() == position:
             raise SignatureMalformed("the Signature header could not be parsed")
         name = match.group(1).lower()
+        if name not in _PARAMS:
+            raise SignatureMalformed(f"the Signature header has an unknown parameter {name[:32]!r}")
         if name in params:
             raise SignatureMalformed("the Signature header repeats a parameter")
+        if match.group(2) is None and name not in _UNQUOTED:
+            raise SignatureMalformed(f"the Signature {name} parameter is not quoted")
         params[name] = match.group(2) if match.group(2) is not None else match.group(3)
         position = match.end()
     for required in ("keyid", "signature", "headers"):
@@ -251,6 +279,8 @@ def _verify_with_key(key_text: str, algorithm: str | None, signature: bytes,
     """The algorithm that verified one of the signing strings with this key, or None."""
     try:
         key = load_public_key(key_text)
+    except WeakKey as exc:
+        raise SignatureInvalid(str(exc)) from None
     except (ValueError, UnsupportedAlgorithm):
         return None
     for candidate in candidates:
@@ -267,8 +297,22 @@ def _verify_with_key(key_text: str, algorithm: str | None, signature: bytes,
     return None
 
 
+def _check_coverage(signed: Sequence[str], method: str, body: bytes) -> None:
+    """A GET signs its target and host; anything else also its time and body digest.
+    (`(created)` stands for the date: both bound the signature in time.)"""
+    required = ["(request-target)", "host"]
+    if method.upper() not in ("GET", "HEAD") or body:
+        required += ["date", "digest"]
+    missing = [name for name in required if name not in signed
+               and not (name == "date" and "(created)" in signed)]
+    if missing:
+        shown = ["date or (created)" if name == "date" else name for name in missing]
+        raise SignatureError(f"the signature must cover {' and '.join(shown)}")
+
+
 async def _verify_cavage(method: str, path_with_query: str, headers: Mapping[str, str], body: bytes,
-                         lookup: KeyLookup, now: datetime, max_skew: timedelta) -> VerifiedSignature:
+                         lookup: KeyLookup, now: datetime, max_skew: timedelta,
+                         server: tuple[str, str | None]) -> VerifiedSignature:
     params = _parse_signature_header(header_value(headers, "signature") or "")
     algorithm = params["algorithm"].lower() if params.get("algorithm") else None
     if algorithm is not None and algorithm not in _ALGORITHMS:
@@ -280,15 +324,10 @@ async def _verify_cavage(method: str, path_with_query: str, headers: Mapping[str
         signature = base64.b64decode(params["signature"], validate=True)
     except (binascii.Error, ValueError):
         raise SignatureMalformed("the signature is not base64") from None
-    if "(request-target)" not in signed:
-        raise SignatureError("the signature must cover (request-target)")
+    _check_coverage(signed, method, body)
+    check_host(headers, server[1], server[0])
     _check_time(signed, params, headers, now, max_skew)
-    upper = method.upper()
-    if upper in ("GET", "HEAD") and "host" not in signed:
-        raise SignatureError("the signature must cover host")
-    if upper == "POST" or body or "digest" in signed:
-        if "digest" not in signed:
-            raise SignatureError("the signature must cover digest")
+    if "digest" in signed:
         _check_digest(headers, body)
     created, expires = _int_param(params, "created"), _int_param(params, "expires")
     # Some servers sign (request-target) without the query string: accept either form.

@@ -17,8 +17,10 @@ from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 from multidict import CIMultiDict, CIMultiDictProxy
 
 PublicKey = RSAPublicKey | Ed25519PublicKey
+MIN_RSA_BITS = 2048  # shorter RSA keys are factorable at moderate cost; no current server makes them
 
 _BASE58_ALPHABET = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
+_DEFAULT_PORTS = {"https": 443, "http": 80}
 _ED25519_PUB_MULTICODEC = b"\xed\x01"  # varint of 0xed, the multicodec "ed25519-pub"
 
 
@@ -48,6 +50,10 @@ class DigestMismatch(SignatureError):
 
 class SignatureInvalid(SignatureError):
     """The cryptographic check failed, even after refetching the key once."""
+
+
+class WeakKey(ValueError):
+    """An RSA public key shorter than `MIN_RSA_BITS`: refused when it is parsed."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,7 +132,21 @@ def load_public_key(text: str) -> PublicKey:
     key = serialization.load_pem_public_key(stripped.encode("ascii", errors="replace"))
     if not isinstance(key, RSAPublicKey | Ed25519PublicKey):
         raise ValueError("unsupported public key type")
+    if isinstance(key, RSAPublicKey) and key.key_size < MIN_RSA_BITS:
+        raise WeakKey(f"the key is RSA-{key.key_size}: RSA keys under {MIN_RSA_BITS} bits are refused")
     return key
+
+
+def check_host(headers: Mapping[str, str], expected: str | None, scheme: str) -> None:
+    """The Host header must name this server (`expected`, host[:port]), default port or not."""
+    if expected is None:
+        return
+    host = (header_value(headers, "host") or "").lower().rstrip(".")
+    if host.endswith(f":{_DEFAULT_PORTS.get(scheme)}"):
+        host = host.rpartition(":")[0]
+    if host != expected.lower():
+        raise SignatureError(f"the signed Host is not this server ({expected})")
+
 
 
 def from_timestamp(seconds: int, what: str) -> datetime:

@@ -9,7 +9,6 @@ fetched for a request that fails verification is not stored.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -18,15 +17,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from federation.client import FetchError, origin
 from federation.delivery_state import snapshot_refusal
+from federation.fetch_gate import OverBudget
 from federation.keylookup import KeyCache, KeyLookup, remember_key_owner
 from federation.resolve import ActorFields
 from federation.services import Services
-from federation.signatures import SignatureError, verify_request
-from federation.signatures_common import header_value
+from federation.signatures import SignatureError, signature_key_id, verify_request
 from federation.urls import domain_of, is_canonical, require_canonical
 from federation.vocab import POST_TYPES, id_of, type_of
 from inbox.body import Envelope
-from inbox.errors import bad_request, forbidden, unauthorized
+from inbox.errors import Refused, bad_request, forbidden, unauthorized
 from storage.errors import AmityError, Invalid
 from storage.models import Actor
 
@@ -37,21 +36,12 @@ FORWARDABLE = frozenset({"Create", "Update", "Delete"})
 ORIGIN_BOUND = frozenset({"Create", "Update", "Delete"})
 
 
-_CAVAGE_KEY_ID = re.compile(r'(?:^|,)\s*keyId\s*=\s*"([^"]*)"', re.IGNORECASE)
-_RFC9421_KEY_ID = re.compile(r';\s*keyid\s*=\s*"([^"]*)"', re.IGNORECASE)
-
-
 def claimed_key_id(headers: Mapping[str, str]) -> str:
     """The keyId the request claims to be signed with (not yet verified); 401 if unsigned."""
-    signature = header_value(headers, "signature")
-    if signature is None:
-        raise unauthorized("the request is not signed: it has no Signature header")
-    signature_input = header_value(headers, "signature-input")
-    found = (_RFC9421_KEY_ID.search(signature_input) if signature_input is not None
-             else _CAVAGE_KEY_ID.search(signature))
-    if found is None or not found.group(1):
-        raise unauthorized("the signature names no keyId")
-    key_id = found.group(1)
+    try:
+        key_id = signature_key_id(headers)  # the verifier's own parser: no decoy keyId
+    except SignatureError as exc:
+        raise unauthorized(exc.reason) from None
     try:
         origin(key_id)
     except FetchError:
@@ -136,10 +126,12 @@ async def verify_signature(services: Services, *, method: str, raw_path: str, he
     lookup = KeyLookup(services, cache)
     try:
         verified = await verify_request(method, raw_path, headers, body, lookup,
-                                        scheme=services.config.scheme)
+                                        scheme=services.config.scheme, host=services.config.domain)
     except SignatureError as exc:
         cache.drop(key_id)
         raise unauthorized(exc.reason) from None
+    except OverBudget as exc:  # nothing was fetched; the peer may try again later
+        raise Refused(429, str(exc)) from None
     except AmityError as exc:  # the key document could not be fetched or does not hold the key
         raise unauthorized(f"the signing key could not be used: {exc}") from None
     if verified.key_id != key_id:

@@ -49,6 +49,14 @@ class Limits:
     worker_concurrency: int = 100  # jobs run at once per worker process (>= job_batch_size)
     password_checks_at_once: int = 2  # scrypt hashes per web process at once (16 MiB, ~50 ms each)
     password_checks_queued: int = 32  # sign-ins waiting for one; more get 503 with Retry-After
+    # Outbound fetches: one deadline (seconds) for all of a request: connection, answer, body, redirects.
+    fetch_deadline_seconds: int = 20  # a remote document, page or media file
+    key_fetch_deadline_seconds: int = 5  # a fetch made while verifying an inbound signature
+    # Fetches made while verifying inbound signatures (keys and their owners), per process.
+    verify_fetch_connections: int = 16  # their own connections, apart from deliveries and other fetches
+    verify_fetches_per_origin: int = 4  # at once, per remote host
+    verify_fetches_per_origin_per_minute: int = 60  # per remote host; more are refused (429)
+    failed_key_memory_seconds: int = 60  # a key that could not be fetched is not fetched again for this long
 
 
 SMTP_SECURITY = ("starttls", "tls", "none")

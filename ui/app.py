@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator, Callable
 
 from aiohttp import web
 
+from federation.fetch_gate import Budget
 from federation.keylookup import KEY_CACHE, KeyCache
 from inbox import routes as inbox_routes
 from storage.config import NodeConfig
@@ -28,7 +29,7 @@ def create_app(config: NodeConfig, *, run_workers: bool = True,
     )
     app[CONFIG] = config
     app[REGISTRY] = build_registry()
-    app[KEY_CACHE] = KeyCache()  # verified keys, shared by the inbox and signed GETs
+    app[KEY_CACHE] = KeyCache(Budget.from_limits(config.limits))  # shared by the inbox and signed GETs
     app.cleanup_ctx.append(_services(transport))
     ratelimit.setup(app)  # after the services: counters need the engine
     if run_workers:

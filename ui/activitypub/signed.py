@@ -16,7 +16,6 @@ seconds (`SettingCache`), so a change takes effect everywhere within that time.
 from __future__ import annotations
 
 import logging
-import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -30,7 +29,9 @@ from federation.delivery_state import snapshot_refusal
 from federation.keylookup import KEY_CACHE, KeyLookup, remember_key_owner
 from federation.services import SERVICES_KEY
 from federation.signatures import SignatureError, verify_request
-from federation.urls import domain_of, is_canonical
+from federation.urls import domain_of
+from inbox.errors import Refused
+from inbox.verify import claimed_key_id
 from storage import settings
 from storage.errors import AmityError
 from storage.models import Actor
@@ -39,7 +40,6 @@ from ui.activitypub.negotiation import json_error
 log = logging.getLogger("amity.activitypub")
 
 SETTING_TTL_SECONDS = 3.0
-_KEY_ID = re.compile(r'keyid="([^"]+)"', re.IGNORECASE)
 
 
 class SettingCache:
@@ -81,23 +81,20 @@ async def signatures_required(request: web.Request) -> bool:
 async def verify_signer(request: web.Request) -> Signer:
     """Check the request's signature; never raises for a bad one (see `Signer.reason`)."""
     services = request.app[SERVICES_KEY]
-    if "Signature" not in request.headers:
-        return Signer(None, "the request is not signed")
-    claimed = _KEY_ID.search(request.headers.get("Signature-Input") or request.headers["Signature"])
-    if claimed is not None:  # refuse suspended domains before fetching anything of theirs
-        if not is_canonical(claimed.group(1)):
-            return Signer(None, "the keyId is not an http(s) URL with its host in canonical form")
-        refused = await snapshot_refusal(services, domain_of(claimed.group(1)))
-        if refused:
-            return Signer(None, refused)
+    try:
+        claimed = claimed_key_id(request.headers)  # as the inbox reads it: no decoy keyId
+    except Refused as exc:
+        return Signer(None, exc.reason)
+    refused = await snapshot_refusal(services, domain_of(claimed))  # before fetching anything of theirs
+    if refused:
+        return Signer(None, refused)
     cache = request.app[KEY_CACHE]
     lookup = KeyLookup(services, cache)
     try:
         verified = await verify_request(request.method, request.raw_path, request.headers, b"",
-                                        lookup=lookup, scheme=services.config.scheme)
+                                        lookup=lookup, scheme=services.config.scheme, host=services.domain)
     except (SignatureError, AmityError) as exc:
-        if claimed is not None:
-            cache.drop(claimed.group(1))
+        cache.drop(claimed)
         log.info("activitypub.signature_refused", extra={"path": request.path, "reason": str(exc)})
         return Signer(None, str(exc))
     if lookup.last is not None:
