@@ -90,7 +90,8 @@ async def test_a_post_edited_again_and_again_keeps_only_its_newest_versions(
     alice = remote_actor("alice", "remote.example")
     await seed(engine, alice)
     async with session_maker(engine)() as session, session.begin():
-        status = await store_status(session, parse_status(note(), alice), alice, announce=False)
+        original = note(published="2024-12-31T00:00:00Z")  # each edit below is newer, so none is stale
+        status = await store_status(session, parse_status(original, alice), alice, announce=False)
         assert status is not None
         for n in range(6):
             edited = parse_status(note(content=f"<p>v{n}</p>", updated=f"2025-01-0{n + 1}T00:00:00Z"), alice)

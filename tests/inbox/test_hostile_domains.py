@@ -143,7 +143,7 @@ async def test_a_shared_inbox_on_another_server_is_dropped(node: Node, bob: Acto
 
 async def test_a_fetched_post_whose_id_is_not_canonical_is_not_stored(node: Node) -> None:
     alice = node.remote()
-    await node.seed(alice)
+    await node.followed(alice)  # so that her post is wanted here
     parent = alice.note(0)
     node.peer.serve(parent["id"], {**parent, "id": parent["id"].replace("remote.test", "REMOTE.test")})
     await node.deliver(alice, alice.activity("Create", alice.note(1, inReplyTo=parent["id"])))

@@ -18,6 +18,7 @@ from storage.periodic import ensure_scheduled
 from storage.probe import PROBE_KIND
 from tests.conftest import make_config
 from ui.app import create_app
+from ui.jobs import PERIODIC
 from ui.keys import SESSIONS, WORKER
 
 TestClient.__test__ = False
@@ -126,13 +127,13 @@ async def test_the_app_runs_its_own_workers(aiohttp_client: AiohttpClient, confi
     assert remaining == 0
 
 
-async def test_starting_workers_queues_the_maintenance_job_once(aiohttp_client: AiohttpClient,
+async def test_starting_workers_queues_each_periodic_job_once(aiohttp_client: AiohttpClient,
                                                                  config: NodeConfig) -> None:
     client = await _client(aiohttp_client, config, run_workers=True)
     assert not await ensure_scheduled(client.app[SESSIONS], MAINTENANCE_KIND)  # a second process starting
     async with client.app[SESSIONS]() as session:
         kinds = (await session.scalars(select(Job.kind))).all()
-    assert kinds == [MAINTENANCE_KIND]
+    assert sorted(kinds) == sorted(PERIODIC)
 
 
 async def test_html_answers_carry_a_restrictive_content_security_policy(aiohttp_client: AiohttpClient,
