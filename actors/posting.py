@@ -12,12 +12,14 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
 from sqlalchemy import delete as sql_delete
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from actors import activities, cards, media, polls, post_content
+from actors import mentions as mention_lookup
 from actors.fanout import enqueue_fanout
 from actors.interactions import (
     counter,
@@ -34,7 +36,7 @@ from federation.sanitize import clean_html, plain_text
 from federation.services import Services
 from federation.urls import status_uri, status_url
 from storage.config import NodeConfig
-from storage.errors import Forbidden, Invalid, NotFound
+from storage.errors import Forbidden, Invalid
 from storage.ids import new_id
 from storage.models import (
     VISIBILITIES,
@@ -45,11 +47,12 @@ from storage.models import (
     StatusEdit,
     TimelineEntry,
     Tombstone,
+    User,
     utcnow,
 )
 
-__all__ = ["create_status", "delete_status", "edit_status", "favourite", "plain_text_to_html", "reblog",
-           "unfavourite", "unreblog"]
+__all__ = ["NewStatus", "create_status", "delete_status", "edit_status", "favourite", "plain_text_to_html",
+           "prepare", "reblog", "unfavourite", "unreblog"]
 
 _URL = re.compile(r"https?://[^\s<>\"']+", re.IGNORECASE)
 _TRAILING = ".,;:!?)]}'\""
@@ -105,54 +108,79 @@ async def _set_mentions(session: AsyncSession, status_id: int, mentions: Sequenc
                     for actor_id in sorted(wanted - present))
 
 
-async def create_status(session: AsyncSession, services_or_config: Services | NodeConfig, author: Actor, *,
-                        text: str | None = None, content_html: str | None = None,
-                        visibility: str = "public", local_only: bool = False, sensitive: bool = False,
-                        summary: str = "", language: str | None = None,
-                        in_reply_to: Status | None = None, mentions: Sequence[Actor] = (),
-                        media_ids: Sequence[int | str] = (), poll: polls.PollSpec | None = None,
-                        content_type: str | None = None, content_map: Mapping[str, str] | None = None,
-                        summary_map: Mapping[str, str] | None = None,
-                        prepared: Prepared = NOTHING) -> Status:
-    """Post a status: its row, its mentions, the author's own timeline entry, one fan-out job.
+@dataclass(frozen=True)
+class NewStatus:
+    """A post as a member asks for it. None means the member's own default: `visibility` their
+    default privacy, `sensitive` their default for posts with media, `language` and
+    `content_type` their defaults."""
 
-    `text` is composed (`actors.post_content`) in `content_type` (text/plain or text/markdown,
-    default the author's `default_format`), with `content_map` {language: source} as other
-    language versions; `prepared` holds the mentions resolved before the transaction
-    (`actors.mentions.prepare`); `media_ids` are the author's unattached uploads, `poll` a
-    poll (not with media)."""
+    text: str | None = None  # composed in `content_type` (text/plain or text/markdown)
+    content_html: str | None = None  # already HTML (sanitized): imports and tests
+    visibility: str | None = None
+    local_only: bool = False
+    sensitive: bool | None = None
+    summary: str = ""  # the content warning
+    language: str | None = None
+    in_reply_to_id: int | None = None
+    mentions: Sequence[Actor] = ()  # besides those found in the text
+    media_ids: Sequence[int | str] = ()  # the author's unattached uploads
+    poll: polls.PollSpec | None = None  # not with media
+    content_type: str | None = None
+    content_map: Mapping[str, str] = field(default_factory=dict)  # other language versions
+    summary_map: Mapping[str, str] = field(default_factory=dict)
+    application_id: int | None = None  # the app it was posted from (the status's `application`)
+
+
+async def prepare(services: Services, author: Actor, new: NewStatus) -> Prepared:
+    """The remote mentions of `new`, resolved before the write transaction (WebFinger can take
+    seconds): pass the result to `create_status`."""
+    if new.text is None:
+        return NOTHING
+    fmt = new.content_type
+    if fmt is None:
+        async with services.sessions() as session:
+            fmt = await post_content.default_format(session, author)
+    return await mention_lookup.prepare(
+        services, [(text, fmt) for text in (new.text, *new.content_map.values()) if text])
+
+
+async def create_status(session: AsyncSession, services_or_config: Services | NodeConfig, author: Actor,
+                        new: NewStatus, *, prepared: Prepared = NOTHING) -> Status:
+    """Post a status: its row, its mentions, the author's own timeline entry, one fan-out job."""
     config = _config(services_or_config)
     require_local(author)
+    visibility, sensitive = await _member_defaults(session, author, new)
     if visibility not in VISIBILITIES:
         raise Invalid(f"visibility must be one of: {', '.join(VISIBILITIES)}")
-    poll = None if poll is None else polls.checked_spec(config.limits, poll)
-    attachments = await media.for_new_status(session, config, author, media_ids)
+    poll = None if new.poll is None else polls.checked_spec(config.limits, new.poll)
+    in_reply_to = await _reply_target(session, author, new.in_reply_to_id)
+    attachments = await media.for_new_status(session, config, author, new.media_ids)
+    mentions, summary, language = list(new.mentions), new.summary, new.language
     built = None
-    if text is not None and content_html is None:
+    if new.text is not None and new.content_html is None:
         built = await post_content.build(
-            session, config, author, text=text, content_type=content_type, language=language,
-            content_map=content_map or {}, summary=summary, summary_map=summary_map or {}, prepared=prepared,
+            session, config, author, text=new.text, content_type=new.content_type, language=language,
+            content_map=new.content_map, summary=summary, summary_map=new.summary_map, prepared=prepared,
             allow_empty=bool(attachments))
-        mentions = [*mentions, *built.mentioned]
+        mentions += built.mentioned
         content, source, source_type, summary, language = (
             built.content, built.source_text, built.source_type, built.summary, built.language)
     else:
         summary = plain_text(summary, limit=MAX_SUMMARY_CHARS)
-        content, source, source_type = _content(config, text, content_html, summary,
+        content, source, source_type = _content(config, new.text, new.content_html, summary,
                                                 has_media=bool(attachments))
         language = language or await post_content.default_language(session, author)
-    if in_reply_to is not None and not await can_see(session, author, in_reply_to):
-        raise NotFound("the status replied to does not exist or is not visible")
     status_id = new_id()
     status = Status(
         id=status_id, uri=status_uri(config.base_url, author.username, status_id),
         url=status_url(config.base_url, author.username, status_id), actor_id=author.id, local=True,
-        visibility=visibility, local_only=local_only, sensitive=sensitive or bool(summary),
+        visibility=visibility, local_only=new.local_only, sensitive=sensitive or bool(summary),
         summary=summary, content=content, language=language, source_text=source, source_type=source_type,
         content_map=built.content_map if built else {}, summary_map=built.summary_map if built else {},
         source_map=built.source_map if built else None,
         in_reply_to_id=None if in_reply_to is None else in_reply_to.id,
-        in_reply_to_uri=None if in_reply_to is None else in_reply_to.uri, published_at=utcnow())
+        in_reply_to_uri=None if in_reply_to is None else in_reply_to.uri, published_at=utcnow(),
+        application_id=new.application_id)
     session.add(status)
     await session.flush()
     await _set_mentions(session, status.id, mentions)
@@ -167,6 +195,27 @@ async def create_status(session: AsyncSession, services_or_config: Services | No
     await cards.enqueue_card(session, status)
     await enqueue_fanout(session, {"verb": "create", "status_id": status.id})
     await session.flush()
+    return status
+
+
+async def _member_defaults(session: AsyncSession, author: Actor, new: NewStatus) -> tuple[str, bool]:
+    """(visibility, sensitive): what `new` says, else the member's defaults."""
+    if new.visibility is not None and new.sensitive is not None:
+        return new.visibility, new.sensitive
+    user = await session.scalar(select(User).where(User.actor_id == author.id))
+    visibility = new.visibility or (user.default_privacy if user is not None else "public")
+    if new.sensitive is not None:
+        return visibility, new.sensitive
+    return visibility, bool(user is not None and user.default_sensitive and new.media_ids)
+
+
+async def _reply_target(session: AsyncSession, author: Actor, status_id: int | None) -> Status | None:
+    """The status replied to; a hidden one answers as a missing one (no existence oracle)."""
+    if status_id is None:
+        return None
+    status = await session.get(Status, status_id)
+    if status is None or not await can_see(session, author, status):
+        raise Invalid("the status you reply to does not exist, was deleted, or is not visible to you")
     return status
 
 

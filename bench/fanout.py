@@ -186,7 +186,8 @@ async def _fan_out(url: str, author: Actor, hanging: int) -> dict[str, Any]:
         await asyncio.sleep(0.2)
         posted_at, cpu_start, wall_start = time.time(), time.process_time(), time.perf_counter()
         async with services.sessions() as session, session.begin():
-            await posting.create_status(session, services, author, text="Hello, 10,000 followers!")
+            await posting.create_status(session, services, author,
+                    posting.NewStatus(text="Hello, 10,000 followers!"))
             jobs_written = await session.scalar(select(func.count()).select_from(Job))
         request_cpu, request_wall = time.process_time() - cpu_start, time.perf_counter() - wall_start
         worker.wake()

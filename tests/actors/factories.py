@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from actors import posting
 from actors.fanout import FANOUT_KIND, run_fanout
+from actors.mentions import NOTHING, Prepared
 from federation.client import OutboundClient, Timeouts
 from federation.keys import generate_rsa_keypair
 from federation.services import Services
@@ -140,10 +141,12 @@ async def delivered(engine: AsyncEngine) -> dict[str, list[dict[str, Any]]]:
     return out
 
 
-async def post(services: Services, author: Actor, **kwargs: Any) -> Status:
-    kwargs.setdefault("text", "hello")
+async def post(services: Services, author: Actor, *, prepared: Prepared = NOTHING, **fields: Any) -> Status:
+    """`author` posts (`fields` are `posting.NewStatus`'s; the text is "hello" unless given)."""
+    fields.setdefault("text", "hello")
     async with services.sessions() as session, session.begin():
-        return await posting.create_status(session, services, author, **kwargs)
+        return await posting.create_status(session, services, author, posting.NewStatus(**fields),
+                                           prepared=prepared)
 
 
 async def run_fanouts(services: Services) -> int:

@@ -92,7 +92,7 @@ async def test_a_status_must_have_text_and_a_known_visibility(services: Services
 async def test_a_reply_counts_on_its_parent_and_points_at_it(
         services: Services, engine: AsyncEngine, author: Actor) -> None:
     parent = await post(services, author, text="first")
-    reply = await post(services, author, text="second", in_reply_to=parent)
+    reply = await post(services, author, text="second", in_reply_to_id=parent.id)
     async with services.sessions() as session:
         stored = await session.get(Status, parent.id)
     assert stored is not None and stored.replies_count == 1

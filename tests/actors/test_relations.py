@@ -130,7 +130,7 @@ async def test_a_muted_conversation_sends_no_more_notifications(
     bea = local_actor("bea")
     await seed(engine, bea)
     root = await post(services, author, text="thread start")
-    reply = await post(services, bea, text="a reply", in_reply_to=root)
+    reply = await post(services, bea, text="a reply", in_reply_to_id=root.id)
     async with services.sessions() as session, session.begin():
         await relations.mute_conversation(session, author, reply)  # any post of the thread mutes it all
     await _favourite_from(services, bea, root)

@@ -107,7 +107,8 @@ async def test_a_node_killed_during_a_fan_out_delivers_everything_after_a_restar
     else:
         command = ["serve", "--host", "127.0.0.1", "--port", str(free_port())]
     async with session_maker(engine)() as session, session.begin():
-        await posting.create_status(session, make_config(db_url, tmp_path), author, text="to everyone")
+        await posting.create_status(session, make_config(db_url, tmp_path), author,
+                posting.NewStatus(text="to everyone"))
 
     log = tmp_path / "node.log"
     first = await start_node(config_path, command, log)

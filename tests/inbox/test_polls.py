@@ -104,9 +104,9 @@ async def _local_poll(node: Node, *, visibility: str = "public",
     async with node.services.sessions() as session, session.begin():
         author = await session.get(Actor, bob.id)
         assert author is not None
-        status = await posting.create_status(session, node.services, author, text="Lunch?",
-                                             visibility=visibility,
-                                             poll=PollSpec(["Soup", "Salad"], 3600, multiple=multiple))
+        status = await posting.create_status(session, node.services, author,
+                posting.NewStatus(text="Lunch?", visibility=visibility,
+                                  poll=PollSpec(["Soup", "Salad"], 3600, multiple=multiple)))
     await node.process()  # the Create's fan-out
     return bob, status
 

@@ -27,7 +27,8 @@ async def test_an_attachment_federates_and_is_cached_on_the_other_side(
     async def post_photo(session: AsyncSession) -> Status:
         upload = await media.upload(session, b.services, bob, samples.jpeg_with_gps_and_orientation(),
                                     description="The mural, finished")
-        return await posting.create_status(session, b.config, bob, text="Done!", media_ids=[upload.id])
+        return await posting.create_status(session, b.config, bob,
+                posting.NewStatus(text="Done!", media_ids=[upload.id]))
     post = await b.write(post_photo)
     remote = await eventually(lambda: _status(a, post.uri), nodes=(a, b))
 

@@ -83,7 +83,8 @@ async def _status(node: AmityNode, uri: str) -> Status | None:
 
 async def _post(node: AmityNode, author: Actor, text: str, **kwargs: Any) -> Status:
     async def go(session: AsyncSession) -> Status:
-        return await posting.create_status(session, node.config, author, text=text, **kwargs)
+        return await posting.create_status(session, node.config, author,
+                posting.NewStatus(text=text, **kwargs))
     return await node.write(go)
 
 
@@ -143,7 +144,7 @@ async def test_posts_reach_followers_and_replies_thread_back(nodes: tuple[AmityN
     await eventually(in_alices_home, nodes=(a, b))
 
     bob_on_a = await _remote(a, b, "bob")
-    reply = await _post(a, alice, "Lovely colours", in_reply_to=remote_post, mentions=[bob_on_a])
+    reply = await _post(a, alice, "Lovely colours", in_reply_to_id=remote_post.id, mentions=[bob_on_a])
     stored_reply = await eventually(lambda: _status(b, reply.uri), nodes=(a, b))
     assert stored_reply.in_reply_to_id == post.id
 

@@ -117,7 +117,8 @@ async def _alice_follows(amity: AmityNode, peer: FedifyPeer, account: Actor) -> 
 
 async def _post(amity: AmityNode, author: Actor, text: str, **kwargs: Any) -> Status:
     async def go(session: AsyncSession) -> Status:
-        return await posting.create_status(session, amity.config, author, text=text, **kwargs)
+        return await posting.create_status(session, amity.config, author,
+                posting.NewStatus(text=text, **kwargs))
     return await amity.write(go)
 
 

@@ -37,10 +37,11 @@ async def test_an_amity_markdown_post_reaches_fedify_with_every_field(amity: Ami
         description="Children painting a mural of a river"))
 
     async def write(session: AsyncSession) -> Status:
-        return await posting.create_status(
-            session, amity.config, bob, text=english, content_type="text/markdown", language="en",
-            content_map={"pt": portuguese}, summary="Photos of the mural",
-            summary_map={"pt": "Fotos do mural"}, prepared=prepared, media_ids=[photo.id])
+        return await posting.create_status(session, amity.config, bob,
+                posting.NewStatus(text=english, content_type="text/markdown", language="en",
+                                  content_map={"pt": portuguese}, summary="Photos of the mural",
+                                  summary_map={"pt": "Fotos do mural"}, media_ids=[photo.id]),
+                prepared=prepared)
     status: Status = await amity.write(write)
     create = await _logged(amity, fedify_peer, "Create", lambda e: e["object"] == status.uri)
     assert create["error"] is None

@@ -34,7 +34,8 @@ def _sign_in(base: str, username: str) -> Mastodon:
 
 async def _post(amity: AmityNode, author: Actor, text: str, **kwargs: Any) -> Status:
     async def write(session: AsyncSession) -> Status:
-        return await posting.create_status(session, amity.services, author, text=text, **kwargs)
+        return await posting.create_status(session, amity.services, author,
+                posting.NewStatus(text=text, **kwargs))
     return await amity.write(write)
 
 

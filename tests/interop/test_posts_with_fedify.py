@@ -116,7 +116,7 @@ async def test_a_fedify_reply_threads_under_the_amity_post(amity: AmityNode, fed
 async def test_an_amity_reply_reaches_fedify_with_in_reply_to(amity: AmityNode,
                                                               fedify_peer: FedifyPeer) -> None:
     bob, alice, note = await _peer_note_at_bob(amity, fedify_peer)
-    reply = await _post(amity, bob, "Count me in", in_reply_to=note, mentions=[alice])
+    reply = await _post(amity, bob, "Count me in", in_reply_to_id=note.id, mentions=[alice])
     create = await _logged(amity, fedify_peer, "Create", lambda e: e["object"] == reply.uri)
     sent = _object(create)
     assert sent["inReplyTo"] == note.uri

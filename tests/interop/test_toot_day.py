@@ -187,7 +187,8 @@ async def test_toot_through_a_members_day(amity: AmityNode, fedify_peer: FedifyP
     async def bea_posts(session: AsyncSession) -> Status:
         author = await session.get(Actor, bea.id)
         assert author is not None
-        return await posting.create_status(session, amity.services, author, text="Seedlings ready #Garden")
+        return await posting.create_status(session, amity.services, author,
+                posting.NewStatus(text="Seedlings ready #Garden"))
     seedlings = await amity.write(bea_posts)
 
     async def fanned_out() -> bool:

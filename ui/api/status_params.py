@@ -23,17 +23,17 @@ LOCAL = "local"  # `visibility=local`: public, but only on this node (as Hometow
 
 @dataclass(frozen=True)
 class Visibility:
-    visibility: str
+    visibility: str | None  # None: not sent, so the member's default
     local_only: bool
 
 
-def visibility_of(params: Params, default: str) -> Visibility:
+def visibility_of(params: Params) -> Visibility:
     """`visibility` (one of Mastodon's, or `local`) and the `local_only` flag."""
-    chosen = params.text("visibility") or default
+    chosen = params.text("visibility")
     local_only = params.flag("local_only") or False
     if chosen == LOCAL:
         return Visibility("public", True)
-    if chosen not in VISIBILITIES:
+    if chosen is not None and chosen not in VISIBILITIES:
         raise Invalid(f"visibility must be one of: {', '.join((*VISIBILITIES, LOCAL))}")
     return Visibility(chosen, local_only)
 

@@ -10,11 +10,10 @@ from aiohttp import web
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from actors import mentions, post_content, posting
-from actors.visibility import can_see
+from actors import posting
 from federation.services import SERVICES_KEY
 from storage.errors import Invalid
-from storage.models import Actor, Status, StatusEdit, User
+from storage.models import Status, StatusEdit
 from ui.api import idempotency
 from ui.api.auth import Auth, MemberAuth, scoped, scoped_if_token
 from ui.api.entities import iso_datetime
@@ -30,19 +29,6 @@ MAX_IDS = 20  # `GET /api/v1/statuses?id[]=`, as Mastodon
 MAX_ANCESTORS = 40
 MAX_DESCENDANTS = 60
 MAX_DESCENDANT_DEPTH = 20
-
-
-def _mention_sources(params: Params, fmt: str) -> list[tuple[str, str]]:
-    texts = [params.text("status") or "", *(language_map(params, "content_map") or {}).values()]
-    return [(text, fmt) for text in texts if text]
-
-
-async def _prepare_mentions(request: web.Request, params: Params, author: Actor) -> mentions.Prepared:
-    """Remote mentions resolved before the write transaction (WebFinger can take seconds)."""
-    services = request.app[SERVICES_KEY]
-    async with services.sessions() as db:
-        fmt = params.text("content_type") or await post_content.default_format(db, author)
-    return await mentions.prepare(services, _mention_sources(params, fmt))
 
 
 @scoped("write:statuses")
@@ -74,24 +60,10 @@ async def create(request: web.Request, auth: MemberAuth) -> web.Response:
 async def _create(request: web.Request, auth: MemberAuth, params: Params, *,
                   remember: Callable[[AsyncSession, int], Awaitable[None]] | None = None) -> web.Response:
     services = request.app[SERVICES_KEY]
-    prepared = await _prepare_mentions(request, params, auth.actor)
-    media_ids = params.strings("media_ids")
-    poll = poll_of(params)
+    new = _new_status(params, auth)
+    prepared = await posting.prepare(services, auth.actor, new)
     async with request.app[SESSIONS]() as db, db.begin():
-        user = await db.get(User, auth.user.id)
-        assert user is not None
-        chosen = visibility_of(params, user.default_privacy)
-        sensitive = sensitive_of(params)
-        if sensitive is None:
-            sensitive = user.default_sensitive and bool(media_ids)
-        reply_to = await _reply_target(db, auth.actor, params.text("in_reply_to_id"))
-        status = await posting.create_status(
-            db, services, auth.actor, text=params.text("status") or "", visibility=chosen.visibility,
-            local_only=chosen.local_only, sensitive=sensitive, summary=params.text("spoiler_text") or "",
-            language=params.text("language") or None, in_reply_to=reply_to, media_ids=media_ids, poll=poll,
-            content_type=params.text("content_type"), content_map=language_map(params, "content_map"),
-            summary_map=language_map(params, "spoiler_text_map"), prepared=prepared)
-        status.application_id = auth.application_id  # shown as the status's `application`
+        status = await posting.create_status(db, services, auth.actor, new, prepared=prepared)
         if remember is not None:  # in the post's transaction: a committed post has its key
             await remember(db, status.id)
         body = await render_one(request, db, auth.actor, status)
@@ -99,16 +71,20 @@ async def _create(request: web.Request, auth: MemberAuth, params: Params, *,
     return json_ok(body)
 
 
-async def _reply_target(db: AsyncSession, author: Actor, raw: str | None) -> Status | None:
-    if not raw:
-        return None
-    status_id = parse_id(raw)
-    if status_id is None:
+def _new_status(params: Params, auth: MemberAuth) -> posting.NewStatus:
+    """The request's post; what it leaves out is the member's default (`posting.NewStatus`)."""
+    chosen = visibility_of(params)
+    reply_to = params.text("in_reply_to_id")
+    reply_to_id = parse_id(reply_to) if reply_to else None
+    if reply_to and reply_to_id is None:
         raise Invalid("in_reply_to_id is not the id of a status")
-    status = await db.get(Status, status_id)
-    if status is None or not await can_see(db, author, status):  # one answer: hidden is missing
-        raise Invalid("the status you reply to does not exist, was deleted, or is not visible to you")
-    return status
+    return posting.NewStatus(
+        text=params.text("status") or "", visibility=chosen.visibility, local_only=chosen.local_only,
+        sensitive=sensitive_of(params),
+        summary=params.text("spoiler_text") or "", language=params.text("language") or None,
+        in_reply_to_id=reply_to_id, media_ids=params.strings("media_ids"), poll=poll_of(params),
+        content_type=params.text("content_type"), content_map=language_map(params, "content_map") or {},
+        summary_map=language_map(params, "spoiler_text_map") or {}, application_id=auth.application_id)
 
 
 @scoped_if_token("read:statuses")
@@ -157,7 +133,9 @@ async def edit(request: web.Request, auth: MemberAuth) -> web.Response:
     services = request.app[SERVICES_KEY]
     params = await read_params(request)
     status_id = path_id(request)
-    prepared = await _prepare_mentions(request, params, auth.actor)
+    prepared = await posting.prepare(services, auth.actor, posting.NewStatus(
+        text=params.text("status"), content_type=params.text("content_type"),
+        content_map=language_map(params, "content_map") or {}))  # the mentions of the new version
     poll = poll_of(params)
     async with request.app[SESSIONS]() as db, db.begin():
         status = await visible_status(db, auth.actor, status_id)

@@ -80,9 +80,9 @@ async def test_hostile_local_input_is_stored_and_served_inert(node: Node, name: 
     alice = await node.user("alice")
     payload = CORPUS[name]
     async with node.services.sessions() as session, session.begin():
-        status = await posting.create_status(session, node.services, alice, text=f"{payload} #tag",
-                                             content_type=fmt, summary=payload, language="en",
-                                             content_map={"pt": payload})
+        status = await posting.create_status(session, node.services, alice,
+                posting.NewStatus(text=f"{payload} #tag", content_type=fmt, summary=payload, language="en",
+                                  content_map={"pt": payload}))
     for html in (status.content, *status.content_map.values()):
         assert_inert(html)
         composer_tags = {"p", "br", "a", "span", "pre", "code", "strong", "em", "ul", "ol", "li",

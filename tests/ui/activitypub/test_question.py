@@ -17,8 +17,8 @@ async def test_a_poll_is_served_as_a_question_and_says_when_it_closed(node: Node
     async with node.services.sessions() as session, session.begin():
         author = await session.get(Actor, alice.id)
         assert author is not None
-        status = await posting.create_status(session, node.services, author, text="Which day?",
-                                             poll=PollSpec(["Sat", "Sun"], 86400, multiple=True))
+        status = await posting.create_status(session, node.services, author,
+                posting.NewStatus(text="Which day?", poll=PollSpec(["Sat", "Sun"], 86400, multiple=True)))
     doc = await node.json(f"/users/alice/statuses/{status.id}")
     assert doc["type"] == "Question" and "oneOf" not in doc and "closed" not in doc
     assert [o["name"] for o in doc["anyOf"]] == ["Sat", "Sun"] and doc["votersCount"] == 0

@@ -24,7 +24,7 @@ def _urls(api: Api) -> Urls:
 async def _post(api: Api, author: Actor, **fields: Any) -> Status:
     async with api.services.sessions() as session, session.begin():
         fields.setdefault("text", "hello #garden")
-        status = await posting.create_status(session, api.services, author, **fields)
+        status = await posting.create_status(session, api.services, author, posting.NewStatus(**fields))
     return status
 
 
@@ -110,8 +110,8 @@ async def test_a_reply_names_its_parent_and_its_author(api: Api) -> None:
     alice, bob = await api.member("alice"), await api.member("bob")
     parent = await _post(api, alice)
     async with api.services.sessions() as session, session.begin():
-        row = await session.get(Status, parent.id)
-        reply = await posting.create_status(session, api.services, bob, text="@alice yes", in_reply_to=row)
+        reply = await posting.create_status(session, api.services, bob,
+                                            posting.NewStatus(text="@alice yes", in_reply_to_id=parent.id))
     [entity] = await _render(api, bob, [reply.id])
     assert entity["in_reply_to_id"] == str(parent.id)
     assert entity["in_reply_to_account_id"] == str(alice.id)
@@ -141,9 +141,8 @@ async def test_a_muted_conversation_shows_on_every_reply_however_deep(any_api: A
     thread = [root]
     for n in range(3):
         async with api.services.sessions() as session, session.begin():
-            parent = await session.get(Status, thread[-1].id)
-            thread.append(await posting.create_status(session, api.services, alice, text=f"reply {n}",
-                                                      in_reply_to=parent))
+            reply = posting.NewStatus(text=f"reply {n}", in_reply_to_id=thread[-1].id)
+            thread.append(await posting.create_status(session, api.services, alice, reply))
     other = await _post(api, alice, text="elsewhere")
     async with api.services.sessions() as session, session.begin():
         deep = await session.get(Status, thread[-1].id)
