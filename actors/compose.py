@@ -95,12 +95,31 @@ def compose(source: str, fmt: str, *, base_url: str, local_domain: str,
     return composed
 
 
-def plain_to_html(text: str) -> str:
-    """Escaped text in paragraphs (blank lines) with <br> for single line breaks."""
+def plain_to_html(text: str, render_line: Callable[[str], str] = lambda line: html.escape(line, quote=False)
+                  ) -> str:
+    """Text in paragraphs (blank lines) with <br> for single line breaks, each line rendered
+    by `render_line` (escaped, by default)."""
     normalized = text.replace("\r\n", "\n").replace("\r", "\n").strip()
     paragraphs = [p for p in re.split(r"\n[ \t]*\n+", normalized) if p.strip()]
-    return "".join("<p>" + "<br>".join(html.escape(line, quote=False) for line in p.split("\n")) + "</p>"
+    return "".join("<p>" + "<br>".join(render_line(line) for line in p.split("\n")) + "</p>"
                    for p in paragraphs)
+
+
+def plain_text_to_html(text: str) -> str:
+    """Plain text with nothing resolved (a local profile's note and field values, an imported
+    post): paragraphs, <br>, http(s) URLs as links, sanitized like any HTML."""
+    return clean_html(plain_to_html(text, _linkify))
+
+
+def _linkify(line: str) -> str:
+    out, pos = [], 0
+    for match in URL.finditer(line):
+        url = match.group(0).rstrip(_TRAILING + ")]}")
+        out.append(html.escape(line[pos:match.start()]))
+        out.append(f'<a href="{html.escape(url)}">{html.escape(url)}</a>')
+        pos = match.start() + len(url)
+    out.append(html.escape(line[pos:]))
+    return "".join(out)
 
 
 class _Markdown(threading.local):

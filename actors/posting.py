@@ -9,8 +9,6 @@ Favourites and boosts are idempotent, as Mastodon's: doing one twice is one row.
 
 from __future__ import annotations
 
-import html
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -20,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from actors import activities, cards, media, polls, post_content
 from actors import mentions as mention_lookup
+from actors.compose import plain_text_to_html
 from actors.fanout import enqueue_fanout
 from actors.interactions import (
     counter,
@@ -51,33 +50,10 @@ from storage.models import (
     utcnow,
 )
 
-__all__ = ["NewStatus", "create_status", "delete_status", "edit_status", "favourite", "plain_text_to_html",
+__all__ = ["NewStatus", "create_status", "delete_status", "edit_status", "favourite",
            "prepare", "reblog", "unfavourite", "unreblog"]
 
-_URL = re.compile(r"https?://[^\s<>\"']+", re.IGNORECASE)
-_TRAILING = ".,;:!?)]}'\""
 MAX_SUMMARY_CHARS = 500
-
-
-def plain_text_to_html(text: str) -> str:
-    """What a member typed → HTML: escaped, paragraphs on blank lines, <br> on single line
-    breaks, http(s) URLs as links; then through the sanitizer like any HTML."""
-    normalized = text.replace("\r\n", "\n").replace("\r", "\n").strip()
-    paragraphs = [p for p in re.split(r"\n[ \t]*\n+", normalized) if p.strip()]
-    rendered = "".join("<p>" + "<br>".join(_linkify(line) for line in p.split("\n")) + "</p>"
-                       for p in paragraphs)
-    return clean_html(rendered)
-
-
-def _linkify(line: str) -> str:
-    out, pos = [], 0
-    for match in _URL.finditer(line):
-        url = match.group(0).rstrip(_TRAILING)
-        out.append(html.escape(line[pos:match.start()]))
-        out.append(f'<a href="{html.escape(url)}">{html.escape(url)}</a>')
-        pos = match.start() + len(url)
-    out.append(html.escape(line[pos:]))
-    return "".join(out)
 
 
 def _config(services_or_config: Services | NodeConfig) -> NodeConfig:
