@@ -64,6 +64,3 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stderr.write(f"amity: {describe_failure(exc)}\n")
         return 1
 
-
-if __name__ == "__main__":
-    sys.exit(main())
