@@ -9,7 +9,8 @@ import sys
 from collections.abc import Awaitable, Callable, Sequence
 from typing import NoReturn
 
-from ui import cli_admin, cli_content, cli_media, cli_members, cli_node
+from ui import cli_content, cli_media, cli_members, cli_node
+from ui.cli import admin
 from ui.runtime import CliError, describe_failure
 
 Command = Callable[[argparse.Namespace], Awaitable[int] | int]
@@ -33,7 +34,7 @@ def build_parser() -> Parser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     commands.required = True
     cli_node.add_commands(commands)
-    user_commands = cli_admin.add_commands(commands)
+    user_commands = admin.add_commands(commands)
     cli_members.add_commands(commands, user_commands)
     cli_media.add_commands(commands)
     cli_content.add_commands(commands)
