@@ -9,8 +9,8 @@ import sys
 from collections.abc import Awaitable, Callable, Sequence
 from typing import NoReturn
 
-from ui import cli_media, cli_members, cli_node
-from ui.cli import admin, content
+from ui import cli_members, cli_node
+from ui.cli import admin, content, media
 from ui.runtime import CliError, describe_failure
 
 Command = Callable[[argparse.Namespace], Awaitable[int] | int]
@@ -36,7 +36,7 @@ def build_parser() -> Parser:
     cli_node.add_commands(commands)
     user_commands = admin.add_commands(commands)
     cli_members.add_commands(commands, user_commands)
-    cli_media.add_commands(commands)
+    media.add_commands(commands)
     content.add_commands(commands)
     return parser
 
