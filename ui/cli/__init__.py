@@ -9,8 +9,8 @@ import sys
 from collections.abc import Awaitable, Callable, Sequence
 from typing import NoReturn
 
-from ui import cli_members, cli_node
-from ui.cli import admin, content, media
+from ui import cli_node
+from ui.cli import admin, content, media, members
 from ui.runtime import CliError, describe_failure
 
 Command = Callable[[argparse.Namespace], Awaitable[int] | int]
@@ -35,7 +35,7 @@ def build_parser() -> Parser:
     commands.required = True
     cli_node.add_commands(commands)
     user_commands = admin.add_commands(commands)
-    cli_members.add_commands(commands, user_commands)
+    members.add_commands(commands, user_commands)
     media.add_commands(commands)
     content.add_commands(commands)
     return parser
