@@ -9,8 +9,7 @@ import sys
 from collections.abc import Awaitable, Callable, Sequence
 from typing import NoReturn
 
-from ui import cli_node
-from ui.cli import admin, content, media, members
+from ui.cli import admin, content, media, members, node
 from ui.runtime import CliError, describe_failure
 
 Command = Callable[[argparse.Namespace], Awaitable[int] | int]
@@ -33,7 +32,7 @@ def build_parser() -> Parser:
                         "else ./data/amity.toml, the node `make run` made)")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     commands.required = True
-    cli_node.add_commands(commands)
+    node.add_commands(commands)
     user_commands = admin.add_commands(commands)
     members.add_commands(commands, user_commands)
     media.add_commands(commands)
