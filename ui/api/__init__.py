@@ -21,7 +21,6 @@ from aiohttp import web
 
 from ui.api import (
     account_lists,
-    accounts,
     apps,
     images,
     instance,
@@ -38,6 +37,7 @@ from ui.api import (
     tags,
     timelines,
 )
+from ui.api.accounts import profiles
 
 
 def setup(app: web.Application) -> None:
@@ -45,7 +45,7 @@ def setup(app: web.Application) -> None:
     instance.setup(app)
     social_lists.setup(app)  # before accounts: `/accounts/familiar_followers` is not an id
     account_lists.setup(app)  # before accounts: `/accounts/search` is not an id
-    accounts.setup(app)
+    profiles.setup(app)
     profile_images.setup(app)
     social.setup(app)
     registration.setup(app)

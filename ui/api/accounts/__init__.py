@@ -1,0 +1,1 @@
+"""The Mastodon client API's accounts family: profiles, their lists and relationships, sign-up."""
