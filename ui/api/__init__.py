@@ -30,14 +30,13 @@ from ui.api import (
     registration,
     routing,
     search,
-    social,
     social_lists,
     status_actions,
     statuses,
     tags,
     timelines,
 )
-from ui.api.accounts import profiles
+from ui.api.accounts import profiles, relationships
 
 
 def setup(app: web.Application) -> None:
@@ -47,7 +46,7 @@ def setup(app: web.Application) -> None:
     account_lists.setup(app)  # before accounts: `/accounts/search` is not an id
     profiles.setup(app)
     profile_images.setup(app)
-    social.setup(app)
+    relationships.setup(app)
     registration.setup(app)
     search.setup(app)
     tags.setup(app)
