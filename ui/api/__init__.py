@@ -30,19 +30,18 @@ from ui.api import (
     registration,
     routing,
     search,
-    social_lists,
     status_actions,
     statuses,
     tags,
     timelines,
 )
-from ui.api.accounts import profiles, relationships
+from ui.api.accounts import profiles, relation_lists, relationships
 
 
 def setup(app: web.Application) -> None:
     apps.setup(app)
     instance.setup(app)
-    social_lists.setup(app)  # before accounts: `/accounts/familiar_followers` is not an id
+    relation_lists.setup(app)  # before accounts: `/accounts/familiar_followers` is not an id
     account_lists.setup(app)  # before accounts: `/accounts/search` is not an id
     profiles.setup(app)
     profile_images.setup(app)
