@@ -20,7 +20,6 @@ from __future__ import annotations
 from aiohttp import web
 
 from ui.api import (
-    account_lists,
     apps,
     images,
     instance,
@@ -35,14 +34,14 @@ from ui.api import (
     tags,
     timelines,
 )
-from ui.api.accounts import profiles, relation_lists, relationships
+from ui.api.accounts import followers, profiles, relation_lists, relationships
 
 
 def setup(app: web.Application) -> None:
     apps.setup(app)
     instance.setup(app)
     relation_lists.setup(app)  # before accounts: `/accounts/familiar_followers` is not an id
-    account_lists.setup(app)  # before accounts: `/accounts/search` is not an id
+    followers.setup(app)  # before accounts: `/accounts/search` is not an id
     profiles.setup(app)
     profile_images.setup(app)
     relationships.setup(app)
