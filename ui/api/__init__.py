@@ -25,7 +25,6 @@ from ui.api import (
     instance,
     media_api,
     polls_api,
-    registration,
     routing,
     search,
     status_actions,
@@ -33,7 +32,7 @@ from ui.api import (
     tags,
     timelines,
 )
-from ui.api.accounts import followers, profile_images, profiles, relation_lists, relationships
+from ui.api.accounts import followers, profile_images, profiles, registration, relation_lists, relationships
 
 
 def setup(app: web.Application) -> None:
