@@ -21,7 +21,6 @@ from aiohttp import web
 
 from ui.api import (
     apps,
-    images,
     instance,
     media_api,
     polls_api,
@@ -32,7 +31,15 @@ from ui.api import (
     tags,
     timelines,
 )
-from ui.api.accounts import followers, profile_images, profiles, registration, relation_lists, relationships
+from ui.api.accounts import (
+    default_images,
+    followers,
+    profile_images,
+    profiles,
+    registration,
+    relation_lists,
+    relationships,
+)
 
 
 def setup(app: web.Application) -> None:
@@ -51,5 +58,5 @@ def setup(app: web.Application) -> None:
     status_actions.setup(app)
     media_api.setup(app)
     polls_api.setup(app)
-    images.setup(app)
+    default_images.setup(app)
     routing.setup_cors(app)
