@@ -27,7 +27,6 @@ from ui.api import (
     routing,
     search,
     status_actions,
-    statuses,
     tags,
     timelines,
 )
@@ -40,6 +39,7 @@ from ui.api.accounts import (
     relation_lists,
     relationships,
 )
+from ui.api.statuses import crud
 
 
 def setup(app: web.Application) -> None:
@@ -54,7 +54,7 @@ def setup(app: web.Application) -> None:
     search.setup(app)
     tags.setup(app)
     timelines.setup(app)
-    statuses.setup(app)
+    crud.setup(app)
     status_actions.setup(app)
     media_api.setup(app)
     polls_api.setup(app)
