@@ -26,7 +26,6 @@ from ui.api import (
     polls_api,
     routing,
     search,
-    status_actions,
     tags,
     timelines,
 )
@@ -39,7 +38,7 @@ from ui.api.accounts import (
     relation_lists,
     relationships,
 )
-from ui.api.statuses import crud
+from ui.api.statuses import actions, crud
 
 
 def setup(app: web.Application) -> None:
@@ -55,7 +54,7 @@ def setup(app: web.Application) -> None:
     tags.setup(app)
     timelines.setup(app)
     crud.setup(app)
-    status_actions.setup(app)
+    actions.setup(app)
     media_api.setup(app)
     polls_api.setup(app)
     default_images.setup(app)
