@@ -24,7 +24,7 @@ from storage.models import MEDIA_READY, MediaAttachment
 from ui.api.auth import MemberAuth, scoped
 from ui.api.responses import NOT_FOUND, api_error, json_ok
 from ui.api.routing import add, path_id, urls
-from ui.api.status_entity import media_attachment
+from ui.api.statuses.entity import media_attachment
 from ui.keys import SESSIONS
 from ui.params import next_part, read_params, read_text_part
 

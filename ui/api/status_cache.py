@@ -57,7 +57,7 @@ from storage.models import (
     StatusCard,
 )
 from ui.api.entities import Urls, render_accounts
-from ui.api.status_entity import in_muted_threads, render_statuses
+from ui.api.statuses.entity import in_muted_threads, render_statuses
 from ui.recent import PerApp
 
 STATUS_MAX_AGE_S = 300.0

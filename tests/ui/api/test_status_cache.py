@@ -17,7 +17,7 @@ from tests.ui.api.timeline_helpers import add, follow, forget_rendered, remote, 
 from tests.ui.client_api import Api, start_api
 from ui.api.entities import Urls
 from ui.api.status_cache import cache_of
-from ui.api.status_entity import render_statuses
+from ui.api.statuses.entity import render_statuses
 
 HOME = "/api/v1/timelines/home"
 
