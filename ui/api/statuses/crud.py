@@ -21,7 +21,7 @@ from ui.api.entities import iso_datetime
 from ui.api.idempotency import key_of
 from ui.api.responses import NOT_FOUND, api_error, json_ok
 from ui.api.routing import add, parse_id, path_id
-from ui.api.status_params import language_map, media_changes, poll_of, sensitive_of, visibility_of
+from ui.api.statuses.post_params import language_map, media_changes, poll_of, sensitive_of, visibility_of
 from ui.api.statuses.visible import render_for, render_one, visible_among, visible_status
 from ui.keys import SESSIONS
 from ui.params import Params, read_params
