@@ -23,7 +23,6 @@ from ui.api import (
     apps,
     instance,
     media_api,
-    polls_api,
     routing,
     search,
     tags,
@@ -38,7 +37,7 @@ from ui.api.accounts import (
     relation_lists,
     relationships,
 )
-from ui.api.statuses import actions, crud
+from ui.api.statuses import actions, crud, polls
 
 
 def setup(app: web.Application) -> None:
@@ -56,6 +55,6 @@ def setup(app: web.Application) -> None:
     crud.setup(app)
     actions.setup(app)
     media_api.setup(app)
-    polls_api.setup(app)
+    polls.setup(app)
     default_images.setup(app)
     routing.setup_cors(app)
