@@ -22,7 +22,6 @@ from aiohttp import web
 from ui.api import (
     apps,
     instance,
-    media_api,
     routing,
     search,
     tags,
@@ -37,7 +36,7 @@ from ui.api.accounts import (
     relation_lists,
     relationships,
 )
-from ui.api.statuses import actions, crud, polls
+from ui.api.statuses import actions, attachments, crud, polls
 
 
 def setup(app: web.Application) -> None:
@@ -54,7 +53,7 @@ def setup(app: web.Application) -> None:
     timelines.setup(app)
     crud.setup(app)
     actions.setup(app)
-    media_api.setup(app)
+    attachments.setup(app)
     polls.setup(app)
     default_images.setup(app)
     routing.setup_cors(app)
