@@ -15,12 +15,12 @@ from actors.visibility import can_see
 from federation.services import SERVICES_KEY
 from storage.errors import Invalid
 from storage.models import Actor, Status, StatusEdit, User
-from ui.api import idempotency
 from ui.api.auth import Auth, MemberAuth, scoped, scoped_if_token
 from ui.api.entities import iso_datetime
-from ui.api.idempotency import key_of
 from ui.api.responses import NOT_FOUND, api_error, json_ok
 from ui.api.routing import add, parse_id, path_id
+from ui.api.statuses import idempotency
+from ui.api.statuses.idempotency import key_of
 from ui.api.statuses.post_params import language_map, media_changes, poll_of, sensitive_of, visibility_of
 from ui.api.statuses.visible import render_for, render_one, visible_among, visible_status
 from ui.keys import SESSIONS
