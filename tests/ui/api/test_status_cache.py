@@ -12,7 +12,7 @@ from pytest_aiohttp import AiohttpClient
 from sqlalchemy import select, update
 
 from storage.models import Actor, MediaAttachment, Mention, Poll, Status, TimelineEntry, utcnow
-from tests.ui.api.test_status_entity import counting_queries
+from tests.ui.api.statuses.test_entity import counting_queries
 from tests.ui.api.timeline_helpers import add, follow, forget_rendered, remote, status
 from tests.ui.client_api import Api, start_api
 from ui.api.entities import Urls
