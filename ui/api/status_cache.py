@@ -25,7 +25,7 @@ state is spliced in per request:
 
 The page's ids, the versions and the marks are one statement (`page_rows`), run on the driver
 in one trip (`storage.one_trip`); a page whose statuses and accounts are all cached touches
-the database only there. The result equals `status_entity.render_statuses` for the same viewer
+the database only there. The result equals `statuses.entity.render_statuses` for the same viewer
 (a test compares them).
 """
 

@@ -1,5 +1,5 @@
 """Statuses: post, show, list by ids, delete (with the source, for redraft), edit, history,
-source and context. Actions on a status (favourite, boost, …) are in `status_actions`."""
+source and context. Actions on a status (favourite, boost, …) are in `statuses.actions`."""
 
 from __future__ import annotations
 
