@@ -2,7 +2,7 @@
 for browser apps.
 
 `setup(app)` registers every route. Module map: `apps`, `instance` (+ `instance_queries`,
-`limits` for the configuration block), `accounts/` (profiles, relationships, lists of
+`limits` for the configuration block), `custom_emojis`, `accounts/` (profiles, relationships, lists of
 accounts, sign-up: see its `__init__`), `timelines` (home, public, tag, account statuses,
 bookmarks, favourites; + `timeline_pages`, `status_cache`), `search` (+ `accounts.search`,
 `remote_lookup`), `tags`, `statuses/` (posting and reading statuses, actions on them,
@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from ui.api import apps, instance, routing, search, tags, timelines
+from ui.api import apps, custom_emojis, instance, routing, search, tags, timelines
 from ui.api.accounts import (
     default_images,
     followers,
@@ -33,6 +33,7 @@ def setup(app: web.Application) -> None:
     apps.setup(app)
     instance.setup(app)
     relation_lists.setup(app)  # before accounts: `/accounts/familiar_followers` is not an id
+    custom_emojis.setup(app)
     followers.setup(app)  # before accounts: `/accounts/search` is not an id
     profiles.setup(app)
     profile_images.setup(app)
