@@ -49,7 +49,7 @@ from storage.sqlite_direct import SqliteDirect
 GENERIC_POOL_SIZE = 4
 
 
-class Prepared:
+class PreparedSelect:
     """A select compiled once for one dialect (to run with a generic plan, see above).
 
     A statement that compares with "now" (a mute's end) was built with the time of its
@@ -114,29 +114,30 @@ def _as_one_json_row(statement: SelectBase) -> SelectBase:
 
 
 class OneTrip:
-    """Runs `Prepared` selects on the engine's driver (see the module docstring)."""
+    """Runs `PreparedSelect`s on the engine's driver (see the module docstring)."""
 
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
         self.dialect = engine.dialect
         self._reader = SqliteDirect.for_url(engine.url.render_as_string(hide_password=False))
-        self._statements: dict[Any, Prepared] = {}
+        self._statements: dict[Any, PreparedSelect] = {}
         self._generic: AsyncEngine | None = None  # PostgreSQL: the pool for generic plans
         self._closed = False
         self.observers: list[Callable[[str], None]] = []  # told each statement's text (tests count them)
 
-    def prepared(self, key: Any, build: Callable[[], SelectBase], *, generic_plan: bool = False) -> Prepared:
+    def prepared(self, key: Any, build: Callable[[], SelectBase], *,
+                 generic_plan: bool = False) -> PreparedSelect:
         """The statement kept under `key`, compiled from `build()` the first time."""
         found = self._statements.get(key)
         if found is None:
             found = self._statements[key] = self._prepare(build(), generic_plan)
         return found
 
-    def _prepare(self, statement: SelectBase, generic_plan: bool = False) -> Prepared:
-        return Prepared(_as_one_json_row(statement) if self._reader is not None else statement, self.dialect,
-                        generic_plan=generic_plan)
+    def _prepare(self, statement: SelectBase, generic_plan: bool = False) -> PreparedSelect:
+        return PreparedSelect(_as_one_json_row(statement) if self._reader is not None else statement,
+                              self.dialect, generic_plan=generic_plan)
 
-    def _engine_for(self, prepared: Prepared) -> AsyncEngine:
+    def _engine_for(self, prepared: PreparedSelect) -> AsyncEngine:
         if not prepared.generic_plan or self.dialect.name != "postgresql":
             return self.engine
         if self._generic is None:
@@ -150,7 +151,7 @@ class OneTrip:
         """A statement used once (its values are in it): compiled now, then as `rows`."""
         return await self.rows(self._prepare(statement), params or {})
 
-    async def rows(self, prepared: Prepared, params: Mapping[str, Any]) -> Sequence[Sequence[Any]]:
+    async def rows(self, prepared: PreparedSelect, params: Mapping[str, Any]) -> Sequence[Sequence[Any]]:
         if self._closed:
             raise RuntimeError("this OneTrip is closed (the node is shutting down)")
         sql, values = prepared.expand(params)

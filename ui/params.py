@@ -41,7 +41,7 @@ class BadRequest(web.HTTPBadRequest):
         super().__init__(text=orjson.dumps({"error": message}).decode(), content_type="application/json")
 
 
-class TooLarge(web.HTTPRequestEntityTooLarge):
+class RequestTooLarge(web.HTTPRequestEntityTooLarge):
     """413 with a JSON body."""
 
     def __init__(self, message: str) -> None:
@@ -79,12 +79,12 @@ async def read_text_part(part: BodyPartReader, limit: int = MAX_TEXT_PART_BYTES)
         while chunk := await part.read_chunk(_CHUNK):
             raw += chunk
             if len(raw) > limit:
-                raise TooLarge(f"{part.name} is more than {limit} bytes")
+                raise RequestTooLarge(f"{part.name} is more than {limit} bytes")
         decoded = part.decode(bytes(raw))
     except (BadHttpMessage, ValueError) as exc:
         raise BadRequest(f"The {part.name} field is malformed: {_first_line(exc)}") from None
     if len(decoded) > limit:  # a compressed field
-        raise TooLarge(f"{part.name} is more than {limit} bytes")
+        raise RequestTooLarge(f"{part.name} is more than {limit} bytes")
     return decoded.decode("utf-8", errors="replace")
 
 

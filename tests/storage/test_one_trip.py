@@ -38,7 +38,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage.db import create_engine, session_maker
 from storage.models.base import ID_INTEGER, UTCDateTime
-from storage.one_trip import OneTrip, Prepared
+from storage.one_trip import OneTrip, PreparedSelect
 from storage.sqlite_direct import sqlite_datetime
 
 MEMORY_URL = "sqlite+aiosqlite:///:memory:"
@@ -167,14 +167,14 @@ def _all_kinds() -> Statement:
             .join(other, other.c.id == probes.c.id).order_by(probes.c.id.desc()))
 
 
-# Prepared.expand: the values SQLAlchemy itself sends
+# PreparedSelect.expand: the values SQLAlchemy itself sends
 
 
 async def test_a_utc_datetime_binds_as_sqlalchemy_binds_it(engine: AsyncEngine, trip: OneTrip) -> None:
     statement = select(probes.c.id).where(probes.c.at >= bindparam("since", type_=UTCDateTime)
                                           ).order_by(probes.c.id)
     since = T2.astimezone(timezone(timedelta(hours=2)))  # the same instant, not in UTC
-    sql, values = Prepared(statement, engine.dialect).expand({"since": since})
+    sql, values = PreparedSelect(statement, engine.dialect).expand({"since": since})
     expected, sent = await _through_sqlalchemy(engine, statement, {"since": since})
     assert (sql, values) == sent
     if engine.dialect.name == "sqlite":
@@ -191,7 +191,7 @@ async def test_a_utc_datetime_binds_as_sqlalchemy_binds_it(engine: AsyncEngine, 
 async def test_an_expanding_in_list_expands(engine: AsyncEngine, trip: OneTrip) -> None:
     statement = (select(probes.c.id, probes.c.name).where(probes.c.id.in_(bindparam("ids", expanding=True)))
                  .order_by(probes.c.id))
-    prepared = Prepared(statement, engine.dialect)
+    prepared = PreparedSelect(statement, engine.dialect)
     ids = [BIG, 5, 11]
     sql, values = prepared.expand({"ids": ids})
     assert values == tuple(ids)
@@ -212,7 +212,7 @@ async def test_numbered_placeholders_follow_an_expanding_list(engine: AsyncEngin
                                            probes.c.name != bindparam("not_name", type_=String))
                  .order_by(probes.c.id).limit(1))
     params = {"low": -10, "ids": [BIG, 5, 11, PAST_FLOAT], "not_name": "plain"}
-    sql, values = Prepared(statement, engine.dialect).expand(params)
+    sql, values = PreparedSelect(statement, engine.dialect).expand(params)
     assert (sql, values) == (await _through_sqlalchemy(engine, statement, params))[1]
     sqlite = engine.dialect.name == "sqlite"
     if sqlite:

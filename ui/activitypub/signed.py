@@ -66,7 +66,7 @@ SETTINGS_CACHE = web.AppKey("activitypub_settings", SettingCache)
 
 
 @dataclass(frozen=True)
-class Signer:
+class SignerCheck:
     """The verified signer of a request, or why there is none."""
 
     actor: Actor | None
@@ -78,16 +78,16 @@ async def signatures_required(request: web.Request) -> bool:
     return bool(await request.app[SETTINGS_CACHE].get(sessions, "authorized_fetch"))
 
 
-async def verify_signer(request: web.Request) -> Signer:
-    """Check the request's signature; never raises for a bad one (see `Signer.reason`)."""
+async def verify_signer(request: web.Request) -> SignerCheck:
+    """Check the request's signature; never raises for a bad one (see `SignerCheck.reason`)."""
     services = request.app[SERVICES_KEY]
     try:
         claimed = claimed_key_id(request.headers)  # as the inbox reads it: no decoy keyId
     except Refused as exc:
-        return Signer(None, exc.reason)
+        return SignerCheck(None, exc.reason)
     refused = await snapshot_refusal(services, domain_of(claimed))  # before fetching anything of theirs
     if refused:
-        return Signer(None, refused)
+        return SignerCheck(None, refused)
     cache = request.app[KEY_CACHE]
     lookup = KeyLookup(services, cache)
     try:
@@ -96,7 +96,7 @@ async def verify_signer(request: web.Request) -> Signer:
     except (SignatureError, AmityError) as exc:
         cache.drop(claimed)
         log.info("activitypub.signature_refused", extra={"path": request.path, "reason": str(exc)})
-        return Signer(None, str(exc))
+        return SignerCheck(None, str(exc))
     if lookup.last is not None:
         cache.put(verified.key_id, lookup.last)
     if lookup.fetched is not None and lookup.fetched.uri == verified.owner:
@@ -104,8 +104,8 @@ async def verify_signer(request: web.Request) -> Signer:
     async with services.sessions() as session:
         actor = await session.scalar(select(Actor).where(Actor.uri == verified.owner))
     if actor is None or actor.suspended_at is not None:
-        return Signer(None, "the signing actor is suspended on this server")
-    return Signer(actor)
+        return SignerCheck(None, "the signing actor is suspended on this server")
+    return SignerCheck(actor)
 
 
 async def viewer(request: web.Request) -> Actor | None:

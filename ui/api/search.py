@@ -1,6 +1,6 @@
 """`GET /api/v2/search`: accounts, hashtags and statuses.
 
-- accounts: `ui.api.account_search` (handles, names; `resolve=true` asks WebFinger or fetches
+- accounts: `ui.api.accounts.search` (handles, names; `resolve=true` asks WebFinger or fetches
   an actor URL, for signed-in members only);
 - hashtags: known tags whose name starts with the query (exact match first);
 - statuses (signed-in members only, as Mastodon without full-text search): posts the viewer
@@ -23,7 +23,7 @@ from actors.compose import normalize_tag
 from actors.visibility import Viewer, can_see, visible_to
 from storage.errors import Invalid
 from storage.models import Bookmark, Favourite, Mention, Status, Tag
-from ui.api.account_search import _like, is_url, search_accounts
+from ui.api.accounts.search import _like, is_url, search_accounts
 from ui.api.auth import Auth, as_member, scoped_if_token
 from ui.api.entities import render_accounts
 from ui.api.paging import page_of

@@ -25,7 +25,7 @@ state is spliced in per request:
 
 The page's ids, the versions and the marks are one statement (`page_rows`), run on the driver
 in one trip (`storage.one_trip`); a page whose statuses and accounts are all cached touches
-the database only there. The result equals `status_entity.render_statuses` for the same viewer
+the database only there. The result equals `statuses.entity.render_statuses` for the same viewer
 (a test compares them).
 """
 
@@ -57,7 +57,7 @@ from storage.models import (
     StatusCard,
 )
 from ui.api.entities import Urls, render_accounts
-from ui.api.status_entity import in_muted_threads, render_statuses
+from ui.api.statuses.entity import in_muted_threads, render_statuses
 from ui.recent import PerApp
 
 STATUS_MAX_AGE_S = 300.0

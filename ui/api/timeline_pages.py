@@ -21,7 +21,7 @@ from actors import timelines
 from actors.home_feed import CURSORS, VIEWER, home_statement, viewer_parameter
 from actors.languages import parse_accept_language, reader_preferences
 from storage.models import Actor, Status, User, utcnow
-from storage.one_trip import Prepared
+from storage.one_trip import PreparedSelect
 from ui.api.paging import Page, link_header, paginate
 from ui.api.routing import urls
 from ui.api.status_cache import NO_VIEWER, PageRows, cache_of, page_rows, read_page_rows, render_page_json
@@ -60,7 +60,7 @@ async def _answer(request: web.Request, viewer: Actor | None, user: User | None,
 
 
 def _home_prepared(request: web.Request, rules: timelines.DomainRules, page: Page, cursors: tuple[str, ...]
-                   ) -> Prepared:
+                   ) -> PreparedSelect:
     """The home page's statement, compiled once per shape of page for every member."""
     return request.app[SERVICES].one_trip.prepared(
         ("home", rules, page.limit, cursors),

@@ -3,7 +3,7 @@
 The queries live in `actors.timelines` (ids only, with the viewer's filters); this module reads
 the parameters and pages them (`ui.api.paging`). Timelines render through the status cache in
 one statement (`ui.api.timeline_pages`); bookmarks and favourites, paged by their own ids, in
-bulk with `ui.api.status_entity.render_statuses`: a fixed number of queries per page.
+bulk with `ui.api.statuses.entity.render_statuses`: a fixed number of queries per page.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from ui.api.auth import Auth, MemberAuth, as_member, scoped, scoped_if_token
 from ui.api.paging import Page, link_header, newest_first, page_of, paginate
 from ui.api.responses import NOT_FOUND, api_error, json_ok
 from ui.api.routing import add, path_id, urls
-from ui.api.status_entity import render_statuses
+from ui.api.statuses.entity import render_statuses
 from ui.api.timeline_pages import domain_rules, home_response, status_page_response
 from ui.keys import SERVICES, SESSIONS
 from ui.params import Params, read_params

@@ -12,12 +12,12 @@ from pytest_aiohttp import AiohttpClient
 from sqlalchemy import select, update
 
 from storage.models import Actor, MediaAttachment, Mention, Poll, Status, TimelineEntry, utcnow
-from tests.ui.api.test_status_entity import counting_queries
+from tests.ui.api.statuses.test_entity import counting_queries
 from tests.ui.api.timeline_helpers import add, follow, forget_rendered, remote, status
 from tests.ui.client_api import Api, start_api
 from ui.api.entities import Urls
 from ui.api.status_cache import cache_of
-from ui.api.status_entity import render_statuses
+from ui.api.statuses.entity import render_statuses
 
 HOME = "/api/v1/timelines/home"
 

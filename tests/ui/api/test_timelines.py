@@ -25,7 +25,7 @@ from storage.models import (
     utcnow,
 )
 from tests.ui.api.schemas import STATUS, VIEWER_STATUS, assert_entity
-from tests.ui.api.test_status_entity import counting_queries
+from tests.ui.api.statuses.test_entity import counting_queries
 from tests.ui.api.timeline_helpers import add, follow, forget_rendered, remote, status
 from tests.ui.client_api import Api
 

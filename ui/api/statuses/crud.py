@@ -1,5 +1,5 @@
 """Statuses: post, show, list by ids, delete (with the source, for redraft), edit, history,
-source and context. Actions on a status (favourite, boost, …) are in `status_actions`."""
+source and context. Actions on a status (favourite, boost, …) are in `statuses.actions`."""
 
 from __future__ import annotations
 
@@ -14,14 +14,14 @@ from actors import posting
 from federation.services import SERVICES_KEY
 from storage.errors import Invalid
 from storage.models import Status, StatusEdit
-from ui.api import idempotency
 from ui.api.auth import Auth, MemberAuth, scoped, scoped_if_token
 from ui.api.entities import iso_datetime
-from ui.api.idempotency import key_of
 from ui.api.responses import NOT_FOUND, api_error, json_ok
 from ui.api.routing import add, parse_id, path_id
-from ui.api.status_params import language_map, media_changes, poll_of, sensitive_of, visibility_of
-from ui.api.status_views import render_for, render_one, visible_among, visible_status
+from ui.api.statuses import idempotency
+from ui.api.statuses.idempotency import key_of
+from ui.api.statuses.post_params import language_map, media_changes, poll_of, sensitive_of, visibility_of
+from ui.api.statuses.visible import render_for, render_one, visible_among, visible_status
 from ui.keys import SESSIONS
 from ui.params import Params, read_params
 

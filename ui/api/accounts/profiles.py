@@ -15,6 +15,8 @@ from federation.services import SERVICES_KEY
 from storage.domain_names import canonical_or_none
 from storage.errors import Invalid
 from storage.models import Actor, User
+from ui.api.accounts.profile_images import image_swap, read_credentials
+from ui.api.accounts.relationship_entity import relationships
 from ui.api.auth import Auth, MemberAuth, scoped, scoped_if_token
 from ui.api.entities import (
     credential_account,
@@ -22,8 +24,6 @@ from ui.api.entities import (
     pending_follow_requests,
     render_accounts,
 )
-from ui.api.profile_images import image_swap, read_credentials
-from ui.api.relationships import relationships
 from ui.api.responses import NOT_FOUND, api_error, json_ok
 from ui.api.routing import add, parse_id, path_id, urls
 from ui.keys import SESSIONS

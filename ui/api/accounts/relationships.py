@@ -14,8 +14,8 @@ from actors import blocks, follows, relations
 from actors.follow_languages import follow_languages
 from storage.errors import Invalid
 from storage.models import Actor
+from ui.api.accounts.relationship_entity import relationships
 from ui.api.auth import MemberAuth, scoped
-from ui.api.relationships import relationships
 from ui.api.responses import NOT_FOUND, api_error, json_ok
 from ui.api.routing import add, path_id, urls
 from ui.keys import SESSIONS

@@ -44,7 +44,7 @@ from storage.models import (
     Tag,
 )
 from ui.api.entities import Urls, acct, iso_datetime, render_accounts
-from ui.api.status_apps import applications_of
+from ui.api.statuses.applications import applications_of
 
 
 async def render_statuses(session: AsyncSession, services: Services, viewer: Actor | None,

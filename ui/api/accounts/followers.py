@@ -9,7 +9,7 @@ from aiohttp import web
 from sqlalchemy import select
 
 from storage.models import ACCEPTED, Actor, Follow
-from ui.api.account_search import search_accounts
+from ui.api.accounts.search import search_accounts
 from ui.api.auth import Auth, MemberAuth, scoped, scoped_if_token
 from ui.api.entities import render_accounts
 from ui.api.paging import link_header, newest_first, offset_links, page_of, paginate

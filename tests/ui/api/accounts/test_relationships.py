@@ -1,5 +1,5 @@
 """Follow, unfollow, remove from followers, block, mute, follow requests, blocks, mutes,
-domain blocks, familiar followers, custom emoji: answers, rows, activities, pagination."""
+domain blocks, familiar followers: answers, rows, activities, pagination."""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ from storage.models import (
     PENDING,
     Actor,
     Block,
-    CustomEmoji,
     Follow,
     Mute,
     Notification,
@@ -233,22 +232,6 @@ async def test_familiar_followers_are_followers_the_member_follows(any_api: Api)
     for entity in answer[0]["accounts"]:
         assert_entity(entity, ACCOUNT)
     assert (await api.request("GET", f"{ACC}/familiar_followers?id[]={dan.id}")).status == 401
-
-
-async def test_custom_emojis_are_the_local_enabled_ones(api: Api) -> None:
-    async with api.services.sessions() as session, session.begin():
-        session.add(CustomEmoji(shortcode="blobcat", domain=None, image_url="http://localhost/media/a.png"))
-        session.add(CustomEmoji(shortcode="hidden", domain=None, image_url="http://localhost/media/b.png",
-                                visible_in_picker=False))
-        session.add(CustomEmoji(shortcode="off", domain=None, image_url="http://localhost/media/c.png",
-                                disabled=True))
-        session.add(CustomEmoji(shortcode="theirs", domain="remote.example", image_url="https://r/x.png"))
-    answer = await api.json("GET", "/api/v1/custom_emojis")
-    listed = [(e["shortcode"], e["visible_in_picker"]) for e in answer]
-    assert listed == [("blobcat", True), ("hidden", False)]
-    assert answer[0] == {"shortcode": "blobcat", "url": "http://localhost/media/a.png",
-                         "static_url": "http://localhost/media/a.png", "visible_in_picker": True,
-                         "category": None}
 
 
 async def test_authorizing_a_remote_request_sends_an_accept(api: Api) -> None:

@@ -15,7 +15,7 @@ from sqlalchemy import select, update
 
 from storage.models import IdempotencyKey, OAuthAccessToken, Status, utcnow
 from tests.ui.client_api import Api, start_api
-from ui.api import idempotency
+from ui.api.statuses import idempotency
 
 STATUSES = "/api/v1/statuses"
 

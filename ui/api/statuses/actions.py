@@ -19,7 +19,7 @@ from ui.api.entities import render_accounts
 from ui.api.paging import link_header, newest_first, page_of, paginate
 from ui.api.responses import json_ok
 from ui.api.routing import add, path_id, urls
-from ui.api.status_views import render_one, visible_status
+from ui.api.statuses.visible import render_one, visible_status
 from ui.keys import CONFIG, SESSIONS
 from ui.params import read_params
 

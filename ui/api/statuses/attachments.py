@@ -24,7 +24,7 @@ from storage.models import MEDIA_READY, MediaAttachment
 from ui.api.auth import MemberAuth, scoped
 from ui.api.responses import NOT_FOUND, api_error, json_ok
 from ui.api.routing import add, path_id, urls
-from ui.api.status_entity import media_attachment
+from ui.api.statuses.entity import media_attachment
 from ui.keys import SESSIONS
 from ui.params import next_part, read_params, read_text_part
 
@@ -32,7 +32,7 @@ MAX_FIELD_BYTES = 16_384  # description and focus fields of the multipart body
 MULTIPART_OVERHEAD = 65_536  # boundaries and the small fields around the file
 
 
-class TooLarge(Exception):
+class UploadTooLarge(Exception):
     pass
 
 
@@ -45,7 +45,7 @@ async def _read_upload(request: web.Request, limit: int) -> tuple[bytes, str | N
     if request.content_type != "multipart/form-data":
         raise Invalid("send the file as multipart/form-data, in a field named file")
     if request.content_length is not None and request.content_length > limit + MULTIPART_OVERHEAD:
-        raise TooLarge(f"the file is {mib(request.content_length)}; a file may be at most {mib(limit)}")
+        raise UploadTooLarge(f"the file is {mib(request.content_length)}; a file may be at most {mib(limit)}")
     reader = await request.multipart()
     data: bytes | None = None
     declared: str | None = None
@@ -55,7 +55,7 @@ async def _read_upload(request: web.Request, limit: int) -> tuple[bytes, str | N
             try:
                 data = await media.read_limited(part.read_chunk, declared_length=None, limit=limit)
             except Invalid as exc:
-                raise TooLarge(str(exc)) from None
+                raise UploadTooLarge(str(exc)) from None
             declared = part.headers.get("Content-Type")
         elif part.name in ("description", "focus", "thumbnail"):
             fields[part.name] = await read_text_part(part, MAX_FIELD_BYTES)
@@ -86,7 +86,7 @@ async def _upload(request: web.Request, auth: MemberAuth, *, v2: bool) -> web.Re
     limits = services.config.limits
     try:
         data, declared, fields = await _read_upload(request, limits.max_upload_bytes)
-    except TooLarge as exc:
+    except UploadTooLarge as exc:
         return _too_large(str(exc))
     if _image_over_cap(data, limits.max_image_bytes):
         cap = mib(limits.max_image_bytes)

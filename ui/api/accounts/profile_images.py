@@ -28,7 +28,7 @@ from ui.api.routing import add, urls
 from ui.params import (
     MAX_TEXT_PART_BYTES,
     Params,
-    TooLarge,
+    RequestTooLarge,
     nest,
     next_part,
     read_params,
@@ -47,7 +47,7 @@ class CredentialsForm:
 
 
 def _too_large(message: str) -> web.HTTPRequestEntityTooLarge:
-    return TooLarge(message)
+    return RequestTooLarge(message)
 
 
 async def read_credentials(request: web.Request, config_cap: int) -> CredentialsForm:

@@ -17,7 +17,7 @@ from federation.services import SERVICES_KEY
 from storage.models import Actor, Block, Mute, Status
 from ui.api.responses import NOT_FOUND, api_error
 from ui.api.routing import urls
-from ui.api.status_entity import render_statuses
+from ui.api.statuses.entity import render_statuses
 
 
 async def visible_status(db: AsyncSession, viewer: Actor | None, status_id: int) -> Status:

@@ -14,7 +14,7 @@ from storage.models import Actor, Status
 from tests.ui.api.schemas import STATUS, VIEWER_POLL, VIEWER_STATUS, assert_entity
 from tests.ui.client_api import Api
 from ui.api.entities import Urls
-from ui.api.status_entity import render_statuses
+from ui.api.statuses.entity import render_statuses
 
 
 def _urls(api: Api) -> Urls:

@@ -12,8 +12,8 @@ from storage.models import Actor, Poll, Status
 from ui.api.auth import Auth, MemberAuth, scoped, scoped_if_token
 from ui.api.responses import NOT_FOUND, api_error, json_ok
 from ui.api.routing import add, path_id, urls
-from ui.api.status_entity import poll_entity
-from ui.api.status_views import visible_status
+from ui.api.statuses.entity import poll_entity
+from ui.api.statuses.visible import visible_status
 from ui.keys import SESSIONS
 from ui.params import read_params
 

@@ -1,6 +1,6 @@
 """A member's lists about other accounts: follow requests, blocks, mutes, hidden domains,
-familiar followers; and the node's custom emoji. Lists are Link-paginated by the id of the
-relation row, as Mastodon does, and rendered in bulk (a fixed number of queries per page)."""
+familiar followers. Lists are Link-paginated by the id of the relation row, as Mastodon does,
+and rendered in bulk (a fixed number of queries per page)."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ from sqlalchemy.orm import aliased
 from actors import relations
 from actors.muting import live_mute
 from storage.errors import Invalid
-from storage.models import ACCEPTED, PENDING, Actor, Block, CustomEmoji, Follow, Mute, UserDomainBlock
-from ui.api.auth import Auth, MemberAuth, scoped, scoped_if_token
+from storage.models import ACCEPTED, PENDING, Actor, Block, Follow, Mute, UserDomainBlock
+from ui.api.auth import MemberAuth, scoped
 from ui.api.entities import iso_datetime, render_accounts
 from ui.api.paging import link_header, newest_first, page_of, paginate
 from ui.api.responses import json_ok
@@ -121,17 +121,6 @@ async def familiar_followers(request: web.Request, auth: MemberAuth) -> web.Resp
     return json_ok([{"id": str(i), "accounts": [rendered[a.id] for a in by_target[i]]} for i in ids])
 
 
-@scoped_if_token()
-async def custom_emojis(request: web.Request, auth: Auth | None) -> web.Response:
-    """The node's own emoji that are not disabled (those hidden from the picker say so)."""
-    async with request.app[SESSIONS]() as db:
-        rows = (await db.scalars(select(CustomEmoji).where(
-            CustomEmoji.domain.is_(None), CustomEmoji.disabled.is_(False))
-            .order_by(CustomEmoji.category, CustomEmoji.shortcode))).all()
-    return json_ok([{"shortcode": e.shortcode, "url": e.image_url, "static_url": e.image_url,
-                     "visible_in_picker": e.visible_in_picker, "category": e.category} for e in rows])
-
-
 def setup(app: web.Application) -> None:
     add(app, "GET", "/api/v1/follow_requests", follow_requests)
     add(app, "GET", "/api/v1/blocks", list_blocks)
@@ -140,4 +129,3 @@ def setup(app: web.Application) -> None:
     add(app, "POST", "/api/v1/domain_blocks", add_domain_block)
     add(app, "DELETE", "/api/v1/domain_blocks", remove_domain_block)
     add(app, "GET", "/api/v1/accounts/familiar_followers", familiar_followers)
-    add(app, "GET", "/api/v1/custom_emojis", custom_emojis)

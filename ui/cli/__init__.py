@@ -9,7 +9,7 @@ import sys
 from collections.abc import Awaitable, Callable, Sequence
 from typing import NoReturn
 
-from ui import cli_admin, cli_content, cli_media, cli_members, cli_node
+from ui.cli import admin, content, media, members, node
 from ui.runtime import CliError, describe_failure
 
 Command = Callable[[argparse.Namespace], Awaitable[int] | int]
@@ -32,11 +32,11 @@ def build_parser() -> Parser:
                         "else ./data/amity.toml, the node `make run` made)")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     commands.required = True
-    cli_node.add_commands(commands)
-    user_commands = cli_admin.add_commands(commands)
-    cli_members.add_commands(commands, user_commands)
-    cli_media.add_commands(commands)
-    cli_content.add_commands(commands)
+    node.add_commands(commands)
+    user_commands = admin.add_commands(commands)
+    members.add_commands(commands, user_commands)
+    media.add_commands(commands)
+    content.add_commands(commands)
     return parser
 
 
@@ -64,6 +64,3 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stderr.write(f"amity: {describe_failure(exc)}\n")
         return 1
 
-
-if __name__ == "__main__":
-    sys.exit(main())
