@@ -12,11 +12,11 @@ from typing import Any
 
 from sqlalchemy import select
 
-from actors.receive import attributed_to, is_tombstoned, status_by_uri
 from federation.client import RemoteError, origin
 from federation.resolve import resolve_actor
 from federation.urls import domain_of
 from federation.vocab import POST_TYPES, id_of, type_of
+from inbox.apply.statuses import attributed_to, is_tombstoned, status_by_uri
 from inbox.context import Incoming
 from storage.errors import AmityError, Invalid, NotFound
 from storage.models import Actor

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from actors.receive import (
+from federation.vocab import id_of
+from inbox import fetch
+from inbox.apply.reactions import store_boost
+from inbox.apply.statuses import (
     is_tombstoned,
     parse_datetime,
     parse_status,
@@ -13,9 +16,6 @@ from actors.receive import (
     store_status,
     visibility_of,
 )
-from actors.receive_reactions import store_boost
-from federation.vocab import id_of
-from inbox import fetch
 from inbox.context import Incoming
 from storage.errors import Invalid
 from storage.models import Actor

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from actors.receive import attributed_to, is_tombstoned, parse_status, status_by_uri, store_status
 from federation.vocab import id_of
 from inbox import fetch
+from inbox.apply.statuses import attributed_to, is_tombstoned, parse_status, status_by_uri, store_status
 from inbox.context import Incoming
 from inbox.handlers import vote
 from inbox.solicited import is_solicited

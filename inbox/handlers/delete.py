@@ -13,10 +13,10 @@ from __future__ import annotations
 from typing import Any
 
 from actors.follows import sever_all
-from actors.receive import status_by_uri, tombstone
-from actors.receive_reactions import delete_actor_content, delete_status
 from federation.vocab import id_of
 from inbox import fetch
+from inbox.apply.reactions import delete_actor_content, delete_status
+from inbox.apply.statuses import status_by_uri, tombstone
 from inbox.context import Incoming
 from inbox.lookup import actor_by_uri
 from storage.errors import Invalid

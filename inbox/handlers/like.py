@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from actors.receive import status_by_uri
-from actors.receive_reactions import store_favourite
 from federation.vocab import id_of
 from inbox import fetch
+from inbox.apply.reactions import store_favourite
+from inbox.apply.statuses import status_by_uri
 from inbox.context import Incoming
 from storage.errors import Invalid
 from storage.models import Actor

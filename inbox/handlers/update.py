@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from actors.receive import apply_edit, attributed_to, is_stale, parse_status, status_by_uri
-from actors.remote_polls import refresh_remote_poll
 from federation.resolve import parse_actor, resolve_actor, upsert_actor
 from federation.vocab import id_of, parse_datetime
 from inbox import fetch
+from inbox.apply.polls import refresh_remote_poll
+from inbox.apply.statuses import apply_edit, attributed_to, is_stale, parse_status, status_by_uri
 from inbox.context import Incoming
 from inbox.lookup import actor_by_uri
 from storage.errors import Invalid

@@ -9,10 +9,10 @@ from __future__ import annotations
 from typing import Any
 
 from actors.polls import poll_of
-from actors.receive import attributed_to, status_by_uri
-from actors.remote_polls import looks_like_vote, record_remote_vote
 from federation.vocab import id_of, text
 from inbox import fetch
+from inbox.apply.polls import looks_like_vote, record_remote_vote
+from inbox.apply.statuses import attributed_to, status_by_uri
 from inbox.context import Incoming
 from storage.errors import Invalid
 

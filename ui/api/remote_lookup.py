@@ -10,12 +10,12 @@ import logging
 
 from sqlalchemy import ColumnElement, and_, or_, select
 
-from actors.receive import attributed_to, parse_status, store_status
 from federation.client import FetchError, origin
 from federation.resolve import parse_actor, resolve_actor, upsert_actor
 from federation.services import Services
 from federation.urls import domain_of, is_local
 from federation.vocab import ACTOR_TYPES, POST_TYPES, id_of, type_of
+from inbox.apply.statuses import attributed_to, parse_status, store_status
 from storage.errors import Invalid
 from storage.models import Actor, Status
 from storage.queries.domains import federation_refused
