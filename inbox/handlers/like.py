@@ -20,7 +20,7 @@ async def handle(ctx: Incoming, activity: dict[str, Any]) -> None:
     async with ctx.services.sessions() as session:
         if await status_by_uri(session, object_id) is None:
             return
-    liker = await fetch.actor(ctx, ctx.actor_uri)
+    liker = await fetch.actor(ctx.services, ctx.actor_uri)
     async with ctx.transaction() as session:
         status = await status_by_uri(session, object_id)
         author = await session.get(Actor, status.actor_id) if status is not None else None

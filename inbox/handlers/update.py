@@ -23,9 +23,9 @@ async def update_status(ctx: Incoming, activity: dict[str, Any]) -> None:
     if isinstance(obj, dict) and not ctx.forwarded:
         if attributed_to(obj) != ctx.actor_uri:
             raise Invalid("the object of this Update is not attributed to its actor")
-        doc, author = obj, await fetch.actor(ctx, ctx.actor_uri)
+        doc, author = obj, await fetch.actor(ctx.services, ctx.actor_uri)
     else:
-        doc, author = await fetch.fetch_post(ctx, object_id)
+        doc, author = await fetch.fetch_post(ctx.services, object_id)
     parsed = parse_status(doc, author)
     async with ctx.transaction() as session:
         status = await status_by_uri(session, parsed.uri)

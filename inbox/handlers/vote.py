@@ -34,7 +34,7 @@ async def handle(ctx: Incoming, activity: dict[str, Any]) -> None:
     vote_uri = id_of(obj)
     if ctx.forwarded or attributed_to(obj) != ctx.actor_uri or not vote_uri:
         raise Invalid("a vote must come from its voter, with an id")
-    voter = await fetch.actor(ctx, ctx.actor_uri)
+    voter = await fetch.actor(ctx.services, ctx.actor_uri)
     async with ctx.transaction() as session:
         status = await status_by_uri(session, str(id_of(obj.get("inReplyTo"))))
         if status is None:
