@@ -3,7 +3,7 @@
 A post with a poll is a `Question` (rendered by `federation.question`). The poll's counts live
 in its row (`options[i]["votes"]`, `votes_count`, `voters_count`); for a local poll they are
 recounted from `poll_votes` under a lock on the poll row, so concurrent votes never lose one.
-A remote poll's counts come from its server (`actors.remote_polls`); a local vote on it adds
+A remote poll's counts come from its server (`inbox.apply.polls`); a local vote on it adds
 itself to them until the next `Update(Question)` brings the server's numbers.
 
 Everything runs in the caller's transaction, like posting: rows and jobs commit together.

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from actors.receive import (
+from federation.vocab import id_of
+from inbox import fetch
+from inbox.apply.reactions import store_boost
+from inbox.apply.statuses import (
     is_tombstoned,
     parse_datetime,
     parse_status,
@@ -13,9 +16,6 @@ from actors.receive import (
     store_status,
     visibility_of,
 )
-from actors.receive_reactions import store_boost
-from federation.vocab import id_of
-from inbox import fetch
 from inbox.context import Incoming
 from storage.errors import Invalid
 from storage.models import Actor
@@ -32,8 +32,8 @@ async def handle(ctx: Incoming, activity: dict[str, Any]) -> None:
         known = await status_by_uri(session, object_id)
     if known is None and ctx.is_local(object_id):
         return  # a boost of a local post we do not have (deleted): nothing to show
-    booster = await fetch.actor(ctx, ctx.actor_uri)
-    fetched = None if known is not None else await fetch.fetch_post(ctx, object_id)
+    booster = await fetch.actor(ctx.services, ctx.actor_uri)
+    fetched = None if known is not None else await fetch.fetch_post(ctx.services, object_id)
     async with ctx.transaction() as session:
         if fetched is not None:
             doc, author = fetched

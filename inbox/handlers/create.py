@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from actors.receive import attributed_to, is_tombstoned, parse_status, status_by_uri, store_status
 from federation.vocab import id_of
 from inbox import fetch
+from inbox.apply.statuses import attributed_to, is_tombstoned, parse_status, status_by_uri, store_status
 from inbox.context import Incoming
 from inbox.handlers import vote
 from inbox.solicited import is_solicited
@@ -33,16 +33,16 @@ async def handle(ctx: Incoming, activity: dict[str, Any]) -> None:
     if isinstance(obj, dict) and not ctx.forwarded:
         if attributed_to(obj) != ctx.actor_uri:
             raise Invalid("the object of this Create is not attributed to its actor")
-        doc, author = obj, await fetch.actor(ctx, ctx.actor_uri)
+        doc, author = obj, await fetch.actor(ctx.services, ctx.actor_uri)
     else:
-        doc, author = await fetch.fetch_post(ctx, object_id)
+        doc, author = await fetch.fetch_post(ctx.services, object_id)
         if author.uri != ctx.actor_uri:
             raise Invalid(f"{object_id} is attributed to {author.uri} at its origin, not to {ctx.actor_uri}")
         async with ctx.services.sessions() as session:  # the inbox judged the body; judge the origin's copy
             if not await is_solicited(session, ctx.services.domain, {**activity, "object": doc}):
                 raise Invalid(f"{object_id} as its origin serves it concerns nobody here")
     parsed = parse_status(doc, author)
-    parents = await fetch.ancestors(ctx, parsed.in_reply_to_uri, below=parsed.uri)
+    parents = await fetch.ancestors(ctx.services, parsed.in_reply_to_uri, below=parsed.uri)
     async with ctx.transaction() as session:
         for parent_doc, parent_author in reversed(parents):
             await store_status(session, parse_status(parent_doc, parent_author), parent_author,

@@ -13,10 +13,10 @@ from __future__ import annotations
 from typing import Any
 
 from actors.follows import sever_all
-from actors.receive import status_by_uri, tombstone
-from actors.receive_reactions import delete_actor_content, delete_status
 from federation.vocab import id_of
 from inbox import fetch
+from inbox.apply.reactions import delete_actor_content, delete_status
+from inbox.apply.statuses import status_by_uri, tombstone
 from inbox.context import Incoming
 from inbox.lookup import actor_by_uri
 from storage.errors import Invalid
@@ -52,7 +52,7 @@ async def _check_relayed(ctx: Incoming, object_id: str) -> None:
         raise Invalid(f"{object_id} is not stored here: a relayed Delete of it is ignored")
     if author is None or status.actor_id != author.id:
         raise Invalid(f"{object_id} belongs to another actor")
-    if not await fetch.deletion_confirmed(ctx, object_id, visibility=status.visibility):
+    if not await fetch.deletion_confirmed(ctx.services, object_id, visibility=status.visibility):
         raise Invalid(f"the origin of {object_id} does not confirm its deletion: the relayed Delete "
                       "is not applied (signatures embedded in the activity are not checked)")
 

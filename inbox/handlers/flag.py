@@ -24,7 +24,7 @@ async def handle(ctx: Incoming, activity: dict[str, Any]) -> None:
     flagged = ids(activity.get("object"))[:MAX_FLAGGED]
     if not flagged:
         raise Invalid("the Flag names nothing")
-    reporter = await fetch.actor(ctx, ctx.actor_uri)
+    reporter = await fetch.actor(ctx.services, ctx.actor_uri)
     async with ctx.transaction() as session:
         if await session.scalar(select(Report.id).where(Report.uri == ctx.activity_id)) is not None:
             return

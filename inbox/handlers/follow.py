@@ -16,7 +16,7 @@ async def handle(ctx: Incoming, activity: dict[str, Any]) -> None:
     target_uri = id_of(activity.get("object"))
     if not target_uri or not ctx.is_local(target_uri):
         raise NotFound("the Follow's object is not an account on this server")
-    follower = await fetch.actor(ctx, ctx.actor_uri)
+    follower = await fetch.actor(ctx.services, ctx.actor_uri)
     async with ctx.transaction() as session:
         target = await actor_by_uri(session, target_uri, local=True)
         if target is None:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from actors.receive import status_by_uri
-from actors.receive_reactions import store_favourite
 from federation.vocab import id_of
 from inbox import fetch
+from inbox.apply.reactions import store_favourite
+from inbox.apply.statuses import status_by_uri
 from inbox.context import Incoming
 from storage.errors import Invalid
 from storage.models import Actor
@@ -20,7 +20,7 @@ async def handle(ctx: Incoming, activity: dict[str, Any]) -> None:
     async with ctx.services.sessions() as session:
         if await status_by_uri(session, object_id) is None:
             return
-    liker = await fetch.actor(ctx, ctx.actor_uri)
+    liker = await fetch.actor(ctx.services, ctx.actor_uri)
     async with ctx.transaction() as session:
         status = await status_by_uri(session, object_id)
         author = await session.get(Actor, status.actor_id) if status is not None else None

@@ -41,10 +41,10 @@ async def handle(ctx: Incoming, activity: dict[str, Any]) -> None:
         raise Invalid("an actor may only move itself")
     if not new_uri or new_uri == old_uri:
         raise Invalid("the Move has no target")
-    old = await fetch.actor(ctx, old_uri)
+    old = await fetch.actor(ctx.services, old_uri)
     if _cooling_down(old):
         return
-    new = (await fetch.actor(ctx, new_uri) if ctx.is_local(new_uri)
+    new = (await fetch.actor(ctx.services, new_uri) if ctx.is_local(new_uri)
            else await resolve_actor(ctx.services, new_uri, refresh=True))
     if old_uri not in (new.also_known_as or []):
         raise Invalid(f"{new_uri} does not list {old_uri} in alsoKnownAs: the Move is not confirmed")

@@ -13,8 +13,8 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from actors.follows import follow_undone
-from actors.receive_reactions import delete_status, find_boost, find_favourite, remove_favourite
 from federation.vocab import id_of
+from inbox.apply.reactions import delete_status, find_boost, find_favourite, remove_favourite
 from inbox.context import Incoming
 from inbox.lookup import actor_by_uri, follow_of
 from inbox.undone import remember_undone

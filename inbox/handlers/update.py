@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from actors.receive import apply_edit, attributed_to, is_stale, parse_status, status_by_uri
-from actors.remote_polls import refresh_remote_poll
 from federation.resolve import parse_actor, resolve_actor, upsert_actor
 from federation.vocab import id_of, parse_datetime
 from inbox import fetch
+from inbox.apply.polls import refresh_remote_poll
+from inbox.apply.statuses import apply_edit, attributed_to, is_stale, parse_status, status_by_uri
 from inbox.context import Incoming
 from inbox.lookup import actor_by_uri
 from storage.errors import Invalid
@@ -23,9 +23,9 @@ async def update_status(ctx: Incoming, activity: dict[str, Any]) -> None:
     if isinstance(obj, dict) and not ctx.forwarded:
         if attributed_to(obj) != ctx.actor_uri:
             raise Invalid("the object of this Update is not attributed to its actor")
-        doc, author = obj, await fetch.actor(ctx, ctx.actor_uri)
+        doc, author = obj, await fetch.actor(ctx.services, ctx.actor_uri)
     else:
-        doc, author = await fetch.fetch_post(ctx, object_id)
+        doc, author = await fetch.fetch_post(ctx.services, object_id)
     parsed = parse_status(doc, author)
     async with ctx.transaction() as session:
         status = await status_by_uri(session, parsed.uri)

@@ -9,10 +9,10 @@ from __future__ import annotations
 from typing import Any
 
 from actors.polls import poll_of
-from actors.receive import attributed_to, status_by_uri
-from actors.remote_polls import looks_like_vote, record_remote_vote
 from federation.vocab import id_of, text
 from inbox import fetch
+from inbox.apply.polls import looks_like_vote, record_remote_vote
+from inbox.apply.statuses import attributed_to, status_by_uri
 from inbox.context import Incoming
 from storage.errors import Invalid
 
@@ -34,7 +34,7 @@ async def handle(ctx: Incoming, activity: dict[str, Any]) -> None:
     vote_uri = id_of(obj)
     if ctx.forwarded or attributed_to(obj) != ctx.actor_uri or not vote_uri:
         raise Invalid("a vote must come from its voter, with an id")
-    voter = await fetch.actor(ctx, ctx.actor_uri)
+    voter = await fetch.actor(ctx.services, ctx.actor_uri)
     async with ctx.transaction() as session:
         status = await status_by_uri(session, str(id_of(obj.get("inReplyTo"))))
         if status is None:

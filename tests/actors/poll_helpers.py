@@ -12,8 +12,8 @@ from actors import polls
 from actors.fanout import FANOUT_KIND, run_fanout
 from actors.poll_jobs import END_KIND, UPDATE_KIND, run_end, run_update
 from actors.polls import PollSpec
-from actors.remote_polls import record_remote_vote
 from federation.services import Services
+from inbox.apply.polls import record_remote_vote
 from storage import queue
 from storage.db import session_maker
 from storage.models import (

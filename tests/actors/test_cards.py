@@ -180,7 +180,7 @@ async def test_an_edit_that_changes_the_link_changes_the_card(
 
 async def test_a_remote_post_gets_its_card_job_spread_over_a_minute(
         services: Services, engine: AsyncEngine, pages: Peer) -> None:
-    from actors.receive import parse_status, store_status
+    from inbox.apply.statuses import parse_status, store_status
     rita = remote_actor("rita", "p.example")
     await seed(engine, rita)
     url = pages.url("cards.test", "/fair")

@@ -10,8 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from actors import interactions
 from actors.follow_languages import follow_languages, wants
-from actors.receive import add_to_home_timelines
 from federation.services import Services
+from inbox.apply.statuses import add_to_home_timelines
 from storage.db import session_maker
 from storage.errors import Invalid
 from storage.models import Actor, Status, TimelineEntry

@@ -16,9 +16,9 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from actors import media_cache
-from actors.receive import apply_edit, parse_status, store_status
 from federation.client import OutboundClient
 from federation.services import Services
+from inbox.apply.statuses import apply_edit, parse_status, store_status
 from storage import settings
 from storage.blobs import BlobStore
 from storage.db import session_maker

@@ -3,7 +3,7 @@
 The inbox decides whom to believe (signatures, origins, refetches); this module turns an
 already-trusted AS2 object into rows. Everything runs in the caller's transaction and is
 idempotent: a status is keyed by its URI, a deleted URI leaves a tombstone and is never
-recreated. Boosts, likes and deletions live in `actors.receive_reactions`.
+recreated. Boosts, likes and deletions live in `inbox.apply.reactions`.
 """
 
 from __future__ import annotations
@@ -23,9 +23,6 @@ from actors.emoji import RemoteEmoji
 from actors.follow_languages import status_languages, wants
 from actors.muting import thread_chain
 from actors.notifications import notify
-from actors.receive_parts import parse_emojis, parse_hashtags, store_remote_parts
-from actors.remote_media import replace_remote_attachments, store_remote_attachments
-from actors.remote_polls import RemotePoll, parse_question, store_remote_poll
 from federation.attachments import RemoteAttachment, parse_attachments
 from federation.limits import (
     MAX_ARTICLE_NAME_CHARS,
@@ -50,6 +47,9 @@ from federation.vocab import (
     text,
     type_of,
 )
+from inbox.apply.media import replace_remote_attachments, store_remote_attachments
+from inbox.apply.polls import RemotePoll, parse_question, store_remote_poll
+from inbox.apply.tags import parse_emojis, parse_hashtags, store_remote_parts
 from storage.errors import Invalid
 from storage.ids import id_for_time, new_id
 from storage.models import (

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from actors.receive import attributed_to, parse_datetime, parse_status, visibility_of
+from inbox.apply.statuses import attributed_to, parse_datetime, parse_status, visibility_of
 from storage.errors import Invalid
 from storage.models import Actor
 

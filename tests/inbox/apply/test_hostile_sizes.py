@@ -8,10 +8,10 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from actors import receive
-from actors.receive import apply_edit, parse_status, store_status
 from federation import limits
 from federation.resolve import parse_actor
+from inbox.apply import statuses
+from inbox.apply.statuses import apply_edit, parse_status, store_status
 from storage.db import session_maker
 from storage.models import Actor, StatusEdit
 from tests.actors.factories import remote_actor, seed
@@ -86,7 +86,7 @@ def test_profile_names_notes_fields_and_aliases_are_capped() -> None:
 
 async def test_a_post_edited_again_and_again_keeps_only_its_newest_versions(
         engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(receive, "MAX_EDITS", 3)
+    monkeypatch.setattr(statuses, "MAX_EDITS", 3)
     alice = remote_actor("alice", "remote.example")
     await seed(engine, alice)
     async with session_maker(engine)() as session, session.begin():

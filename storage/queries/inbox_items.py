@@ -1,0 +1,115 @@
+"""Inbox items and their processing jobs, inserted many at once: one function, one variant per engine.
+
+A group commit of the inbox (inbox/batch.py) stores every new item and queues its job in one
+transaction. On SQLite the whole transaction is plain SQL on the direct connection, in one
+thread hop (storage/sqlite_direct.py); on PostgreSQL two `unnest` statements on the asyncpg
+connection, repeats skipped by ON CONFLICT; any other engine goes through SQLAlchemy Core.
+"""
+
+from __future__ import annotations
+
+import functools
+import sqlite3
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, cast
+
+from sqlalchemy import Table, insert, select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from storage import queue
+from storage.ids import new_id
+from storage.models import InboxItem, utcnow
+from storage.sqlite_direct import SqliteDirect, sqlite_datetime
+
+
+@dataclass(frozen=True)
+class NewInboxItem:
+    activity_id: str  # the unique key: a repeat of one stored before is not inserted
+    actor_uri: str
+    signer_uri: str
+    body: dict[str, Any]  # the activity
+    text: str  # the body as received (valid JSON), stored as is where the driver allows
+
+
+async def insert_inbox_items(engine: AsyncEngine, direct: SqliteDirect | None, items: Sequence[NewInboxItem],
+                             *, job_kind: str) -> list[int | None]:
+    """Insert the items, each with a `job_kind` job `{"item_id": id}`, in one transaction.
+
+    Returns each item's new id, or None for a repeat (stored before, or earlier in `items`).
+    Another process storing one of them meanwhile raises IntegrityError (PostgreSQL skips it).
+    """
+    if direct is not None:  # SQLite: the whole transaction in one thread hop
+        return await direct.transaction(functools.partial(_insert_sqlite, items, job_kind))
+    if engine.dialect.name == "postgresql":
+        return await _insert_postgresql(engine, items, job_kind)
+    async with engine.begin() as conn:  # Core: no ORM session for a hot path
+        seen = set((await conn.execute(select(InboxItem.activity_id).where(
+            InboxItem.activity_id.in_({i.activity_id for i in items})))).scalars().all())
+        new, results = _new_items(items, seen)
+        if new:
+            await conn.execute(insert(cast(Table, InboxItem.__table__)), [
+                {"id": item_id, "activity_id": i.activity_id, "actor_uri": i.actor_uri,
+                 "signer_uri": i.signer_uri, "body": i.body} for item_id, i in new])
+            await queue.enqueue_many(conn, job_kind, [{"item_id": item_id} for item_id, _ in new])
+    return results
+
+
+_POSTGRESQL_INSERT_ITEMS = (
+    "INSERT INTO inbox_items (id, activity_id, actor_uri, signer_uri, body, received_at) "
+    "SELECT id, activity_id, actor_uri, signer_uri, body, $6 FROM unnest($1::bigint[], $2::text[], "
+    "$3::text[], $4::text[], $5::json[]) AS t(id, activity_id, actor_uri, signer_uri, body) "
+    "ON CONFLICT (activity_id) DO NOTHING RETURNING id")
+
+
+async def _insert_postgresql(engine: AsyncEngine, items: Sequence[NewInboxItem], job_kind: str
+                             ) -> list[int | None]:
+    """`insert_inbox_items` as two statements on the asyncpg connection: a repeat (stored before,
+    by another process meanwhile, or twice in this batch) is skipped by ON CONFLICT, not looked up."""
+    new, results = _new_items(items, set())
+    async with engine.connect() as conn:
+        raw: Any = (await conn.get_raw_connection()).driver_connection  # an asyncpg.Connection
+        async with raw.transaction():
+            stored = {row[0] for row in await raw.fetch(
+                _POSTGRESQL_INSERT_ITEMS, [item_id for item_id, _ in new], [i.activity_id for _, i in new],
+                [i.actor_uri for _, i in new], [i.signer_uri for _, i in new], [i.text for _, i in new],
+                utcnow())}
+            jobs = [{"item_id": item_id} for item_id, _ in new if item_id in stored]
+            await queue.enqueue_many_asyncpg(raw, job_kind, jobs)
+    return [r if r in stored else None for r in results]
+
+
+def _new_items(items: Sequence[NewInboxItem], seen: set[str]
+               ) -> tuple[list[tuple[int, NewInboxItem]], list[int | None]]:
+    """(id, item) of each item to insert, and each item's result: its new id, or None for a repeat."""
+    new: list[tuple[int, NewInboxItem]] = []
+    results: list[int | None] = []
+    for item in items:
+        if item.activity_id in seen:  # stored before, or earlier in this very batch
+            results.append(None)
+            continue
+        seen.add(item.activity_id)
+        item_id = new_id()
+        new.append((item_id, item))
+        results.append(item_id)
+    return new, results
+
+
+_SQLITE_INSERT_ITEM = ("INSERT INTO inbox_items (id, activity_id, actor_uri, signer_uri, body, received_at) "
+                       "VALUES (?, ?, ?, ?, ?, ?)")
+
+
+def _insert_sqlite(items: Sequence[NewInboxItem], job_kind: str, conn: sqlite3.Connection
+                   ) -> list[int | None]:
+    """`insert_inbox_items` as plain SQL, run on the direct connection's thread; the body is
+    stored as received (it is valid JSON), not encoded again."""
+    distinct = list({i.activity_id for i in items})
+    placeholders = ",".join("?" * len(distinct))
+    seen = {row[0] for row in conn.execute(
+        f"SELECT activity_id FROM inbox_items WHERE activity_id IN ({placeholders})", distinct)}
+    new, results = _new_items(items, seen)
+    received_at = sqlite_datetime(utcnow())
+    conn.executemany(_SQLITE_INSERT_ITEM, [(item_id, i.activity_id, i.actor_uri, i.signer_uri, i.text,
+                                            received_at) for item_id, i in new])
+    queue.enqueue_many_sqlite(conn, job_kind, [{"item_id": item_id} for item_id, _ in new])
+    return results
