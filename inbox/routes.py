@@ -20,9 +20,9 @@ from federation.urls import domain_of
 from inbox.batch import INBOX_WRITER, InboxWriter
 from inbox.body import Envelope, parse_activity, read_capped
 from inbox.errors import Refused
+from inbox.policies.accounts import suspension_reason
 from inbox.solicited import CHECKED as SOLICITATION_CHECKED
 from inbox.solicited import is_solicited
-from inbox.suspended import suspension_reason
 from inbox.verify import (
     claimed_key_id,
     is_forwarded,
