@@ -27,7 +27,7 @@ from http_message_signatures import (
     algorithms,
 )
 
-from federation.signatures_common import (
+from federation.httpsig.common import (
     DigestMismatch,
     KeyLookup,
     PublicKey,
