@@ -19,9 +19,9 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from federation.fetch_gate import Budget, FetchGate
+from federation.httpsig.signatures import PublicKeyInfo
 from federation.resolve import ActorFields, fetch_key_owner, upsert_actor
 from federation.services import Services
-from federation.signatures import PublicKeyInfo
 from storage.batching import Coalescer
 from storage.models import Actor
 

@@ -23,7 +23,7 @@ from sqlalchemy import select
 
 from actors.fanout import FANOUT_KIND, run_fanout
 from federation.delivery import DELIVERY_KIND
-from federation.signatures import sign_request
+from federation.httpsig.signatures import sign_request
 from storage.models import ACCEPTED, Actor, Block, Favourite, Follow, Job, Pin, TimelineEntry
 from storage.worker import Registry, Worker, drain
 from tests.actors.factories import keypair

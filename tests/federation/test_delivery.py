@@ -21,8 +21,8 @@ from federation.delivery import (
     DELIVERY_POLICY,
     retry_after_seconds,
 )
+from federation.httpsig.signatures import PublicKeyInfo, digest_header, verify_request
 from federation.services import Services
-from federation.signatures import PublicKeyInfo, digest_header, verify_request
 from storage.db import session_maker
 from storage.models import DEAD, Actor, DomainRule, Host
 from storage.queue import ClaimedJob

@@ -14,8 +14,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from httpsig import HeaderVerifier
 from multidict import CIMultiDict
 
-from federation import signatures
-from federation.signatures import (
+from federation.httpsig import signatures
+from federation.httpsig.signatures import (
     build_signing_string,
     digest_header,
     public_key_from_multibase,

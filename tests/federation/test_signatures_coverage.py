@@ -10,7 +10,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from federation.signatures import (
+from federation.httpsig.signatures import (
     SignatureError,
     SignatureInvalid,
     SignatureMalformed,

@@ -11,7 +11,7 @@ from datetime import timedelta
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from federation.signatures import (
+from federation.httpsig.signatures import (
     DigestMismatch,
     SignatureError,
     SignatureExpired,

@@ -9,7 +9,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from http_message_signatures import algorithms
 
-from federation.signatures import (
+from federation.httpsig.signatures import (
     DigestMismatch,
     SignatureError,
     SignatureExpired,

@@ -26,9 +26,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from federation.delivery_state import snapshot_refusal
+from federation.httpsig.signatures import SignatureError, verify_request
 from federation.keylookup import KEY_CACHE, KeyLookup, remember_key_owner
 from federation.services import SERVICES_KEY
-from federation.signatures import SignatureError, verify_request
 from federation.urls import domain_of
 from inbox.errors import Refused
 from inbox.verify import claimed_key_id
