@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from federation.client import Signer
 from federation.host_slots import HostSlots
 from federation.hosts import HostState, snapshot
-from federation.signing import signer_for
+from federation.httpsig.signing import signer_for
 from storage import settings
 from storage.models import Actor, DomainRule, Host, OutboxActivity
 from storage.queries.domains import parent_domains, refusal
