@@ -14,7 +14,7 @@ from aiohttp import web
 from sqlalchemy import func, select
 
 from federation.delivery import mark_host_alive
-from federation.keylookup import KEY_CACHE, KeyCache
+from federation.httpsig.keylookup import KEY_CACHE, KeyCache
 from federation.services import SERVICES_KEY, Services
 from federation.urls import domain_of
 from inbox.batch import INBOX_WRITER, InboxWriter

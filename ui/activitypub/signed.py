@@ -26,8 +26,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from federation.delivery_state import snapshot_refusal
+from federation.httpsig.keylookup import KEY_CACHE, KeyLookup, remember_key_owner
 from federation.httpsig.signatures import SignatureError, verify_request
-from federation.keylookup import KEY_CACHE, KeyLookup, remember_key_owner
 from federation.services import SERVICES_KEY
 from federation.urls import domain_of
 from inbox.errors import Refused
