@@ -45,8 +45,8 @@ from aiohttp import web
 from sqlalchemy import func, insert, select
 
 from bench.servers import Server, asyncpg_dsn, percentile, pg_admin, print_json, serve
+from federation.httpsig.keys import generate_rsa_keypair
 from federation.httpsig.signatures import PublicKeyInfo, SignatureError, sign_request, verify_request
-from federation.keys import generate_rsa_keypair
 from storage import migrate
 from storage.config import build_config
 from storage.db import create_engine, session_maker

@@ -13,12 +13,12 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from http_message_signatures import HTTPMessageSigner, MappingKeyResolver, algorithms
 from httpsig import HeaderSigner
 
+from federation.httpsig.keys import generate_rsa_keypair
 from federation.httpsig.signatures import (
     PublicKeyInfo,
     build_signing_string,
     sign_request,
 )
-from federation.keys import generate_rsa_keypair
 
 KEY_ID = "https://remote.example/users/alice#main-key"
 OWNER = "https://remote.example/users/alice"
