@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from federation.client import FetchError, origin
 from federation.delivery_state import snapshot_refusal
-from federation.fetch_gate import OverBudget
+from federation.httpsig.fetch_gate import OverBudget
 from federation.httpsig.keylookup import KeyCache, KeyLookup, remember_key_owner
 from federation.httpsig.signatures import SignatureError, signature_key_id, verify_request
 from federation.resolve import ActorFields

@@ -18,7 +18,7 @@ from aiohttp import web
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from federation.fetch_gate import Budget, FetchGate
+from federation.httpsig.fetch_gate import Budget, FetchGate
 from federation.httpsig.signatures import PublicKeyInfo
 from federation.resolve import ActorFields, fetch_key_owner, upsert_actor
 from federation.services import Services

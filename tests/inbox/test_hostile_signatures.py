@@ -16,7 +16,7 @@ from aiohttp import web
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
-from federation.fetch_gate import Budget
+from federation.httpsig.fetch_gate import Budget
 from federation.httpsig.keylookup import KEY_CACHE
 from federation.httpsig.signatures import build_signing_string, digest_header, sign_request
 from storage import settings
