@@ -34,7 +34,7 @@ from aiohttp import web
 from sqlalchemy import case, func, insert, or_, select
 
 from actors import posting
-from federation.delivery import DeliverySettings
+from federation.delivery.job import DeliverySettings
 from federation.httpsig.keys import generate_rsa_keypair
 from federation.httpsig.signatures import sign_request
 from storage import migrate

@@ -13,7 +13,7 @@ import logging
 from aiohttp import web
 from sqlalchemy import func, select
 
-from federation.delivery import mark_host_alive
+from federation.delivery.job import mark_host_alive
 from federation.httpsig.keylookup import KEY_CACHE, KeyCache
 from federation.services import SERVICES_KEY, Services
 from federation.urls import domain_of

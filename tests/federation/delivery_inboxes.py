@@ -22,7 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from actors.outbox import deliver
-from federation.delivery import (
+from federation.delivery.job import (
     DELIVERY_KIND,
     DELIVERY_POLICY,
     DELIVERY_QUEUE,

@@ -16,7 +16,7 @@ from pytest_aiohttp import AiohttpServer
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from federation.delivery import (
+from federation.delivery.job import (
     DELIVERY_KIND,
     DELIVERY_POLICY,
     retry_after_seconds,

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from pytest_aiohttp import AiohttpServer
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from federation.delivery import (
+from federation.delivery.job import (
     DELIVERY_KIND,
     DELIVERY_POLICY,
     DELIVERY_QUEUE,
