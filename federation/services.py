@@ -12,7 +12,7 @@ from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from federation.client import OutboundClient
-from federation.delivery_state import DeliveryState
+from federation.delivery.state import DeliveryState
 from storage.config import NodeConfig
 from storage.one_trip import OneTrip
 from storage.sqlite_direct import SqliteDirect

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from federation.client import FetchError, origin
-from federation.delivery_state import snapshot_refusal
+from federation.delivery.state import snapshot_refusal
 from federation.httpsig.fetch_gate import OverBudget
 from federation.httpsig.keylookup import KeyCache, KeyLookup, remember_key_owner
 from federation.httpsig.signatures import SignatureError, signature_key_id, verify_request

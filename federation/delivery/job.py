@@ -32,7 +32,7 @@ from sqlalchemy import or_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from federation.client import BlockedAddress, RemoteError, Unreachable, UnsupportedURL
-from federation.delivery_state import Prepared
+from federation.delivery.state import Prepared
 from federation.hosts import (
     HOST_POLICY,
     HostPolicy,

@@ -25,7 +25,7 @@ from aiohttp import web
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from federation.delivery_state import snapshot_refusal
+from federation.delivery.state import snapshot_refusal
 from federation.httpsig.keylookup import KEY_CACHE, KeyLookup, remember_key_owner
 from federation.httpsig.signatures import SignatureError, verify_request
 from federation.services import SERVICES_KEY
