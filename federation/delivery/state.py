@@ -24,7 +24,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from federation.client import Signer
-from federation.host_slots import HostSlots
+from federation.delivery.slots import HostSlots
 from federation.hosts import HostState, snapshot
 from federation.httpsig.signing import signer_for
 from storage import settings

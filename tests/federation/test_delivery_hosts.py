@@ -21,7 +21,7 @@ from federation.delivery.job import (
     delivery_handler,
     mark_host_alive,
 )
-from federation.host_slots import HostSlots
+from federation.delivery.slots import HostSlots
 from federation.hosts import to_ms
 from federation.services import Services
 from storage.db import session_maker
