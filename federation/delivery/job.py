@@ -32,8 +32,7 @@ from sqlalchemy import or_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from federation.client import BlockedAddress, RemoteError, Unreachable, UnsupportedURL
-from federation.delivery.state import Prepared
-from federation.hosts import (
+from federation.delivery.hosts import (
     HOST_POLICY,
     HostPolicy,
     HostState,
@@ -43,6 +42,7 @@ from federation.hosts import (
     record_failure,
     record_success,
 )
+from federation.delivery.state import Prepared
 from federation.urls import domain_of
 from federation.vocab import AS2_CONTENT_TYPE
 from storage import queue

@@ -24,8 +24,8 @@ from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from federation.client import Signer
+from federation.delivery.hosts import HostState, snapshot
 from federation.delivery.slots import HostSlots
-from federation.hosts import HostState, snapshot
 from federation.httpsig.signing import signer_for
 from storage import settings
 from storage.models import Actor, DomainRule, Host, OutboxActivity

@@ -22,6 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from actors.outbox import deliver
+from federation.delivery.hosts import HostPolicy
 from federation.delivery.job import (
     DELIVERY_KIND,
     DELIVERY_POLICY,
@@ -29,7 +30,6 @@ from federation.delivery.job import (
     DeliverySettings,
     delivery_handler,
 )
-from federation.hosts import HostPolicy
 from federation.services import Services
 from federation.vocab import CONTEXT
 from storage.db import create_engine, session_maker

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from pytest_aiohttp import AiohttpServer
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from federation.delivery.hosts import to_ms
 from federation.delivery.job import (
     DELIVERY_KIND,
     DELIVERY_POLICY,
@@ -22,7 +23,6 @@ from federation.delivery.job import (
     mark_host_alive,
 )
 from federation.delivery.slots import HostSlots
-from federation.hosts import to_ms
 from federation.services import Services
 from storage.db import session_maker
 from storage.models import Actor
