@@ -12,8 +12,8 @@ Payload: `{"activity_id": <OutboxActivity id>, "inbox": <url>}` (written by
 - older than `horizon`: given up (about three days, as Mastodon).
 
 A host gets at most `per_host` requests in flight from a process (one while it is failing),
-each bounded by `timeout`; see `host_slots.py`. A delivery to a healthy host reads nothing
-from the database (`delivery_state.py` keeps the activity, the domain rules and the failing
+each bounded by `timeout`; see `slots.py`. A delivery to a healthy host reads nothing
+from the database (`state.py` keeps the activity, the domain rules and the failing
 hosts) and writes nothing; no transaction is open during the POST.
 """
 

@@ -1,6 +1,6 @@
 """What the deliveries of one process share, so that a delivery to a healthy host reads nothing.
 
-- `slots`: per-host admission (`host_slots.py`).
+- `slots`: per-host admission (`slots.py`).
 - prepared activities: an activity's JSON bytes and its author's signer, loaded once per
   process (an `OutboxActivity` never changes), in a small LRU.
 - a snapshot of the domain rules (and the federation mode), reloaded after `ttl` seconds.
