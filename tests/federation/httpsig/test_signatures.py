@@ -22,7 +22,7 @@ from federation.httpsig.signatures import (
     sign_request,
     verify_request,
 )
-from tests.federation.signature_helpers import (
+from tests.federation.httpsig.signature_helpers import (
     AS2,
     BODY,
     HOST,

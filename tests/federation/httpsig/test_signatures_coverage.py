@@ -19,7 +19,7 @@ from federation.httpsig.signatures import (
     signature_key_id,
     verify_request,
 )
-from tests.federation.signature_helpers import (
+from tests.federation.httpsig.signature_helpers import (
     BODY,
     HOST,
     INBOX_PATH,

@@ -17,7 +17,7 @@ from federation.httpsig.signatures import (
     SignatureMalformed,
     verify_request,
 )
-from tests.federation.signature_helpers import (
+from tests.federation.httpsig.signature_helpers import (
     BODY,
     HOST,
     INBOX_PATH,
