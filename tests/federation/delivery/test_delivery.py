@@ -28,7 +28,7 @@ from storage.models import DEAD, Actor, DomainRule, Host
 from storage.queue import ClaimedJob
 from storage.worker import drain
 from tests.actors.factories import Clock, add
-from tests.federation.delivery_inboxes import (
+from tests.federation.delivery.delivery_inboxes import (
     Inbox,
     author,
     clock,

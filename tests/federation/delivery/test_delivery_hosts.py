@@ -28,7 +28,7 @@ from storage.db import session_maker
 from storage.models import Actor
 from storage.worker import Registry, Worker, drain
 from tests.actors.factories import Clock
-from tests.federation.delivery_inboxes import (
+from tests.federation.delivery.delivery_inboxes import (
     FAST_HOSTS,
     Inbox,
     author,
