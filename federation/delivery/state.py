@@ -14,11 +14,9 @@ from __future__ import annotations
 
 import asyncio
 import json
-import time
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Generic, TypeVar
+from typing import TYPE_CHECKING
 
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -30,11 +28,11 @@ from federation.httpsig.signing import signer_for
 from storage import settings
 from storage.models import Actor, DomainRule, Host, OutboxActivity
 from storage.queries.domains import parent_domains, refusal
+from storage.ttl_cache import Snapshot
 
 if TYPE_CHECKING:
     from federation.services import Services
 
-T = TypeVar("T")
 ACTIVITY_CACHE_SIZE = 256
 
 
@@ -63,30 +61,6 @@ async def load_failing_hosts(session: AsyncSession) -> dict[str, HostState]:
     return {host.domain: snapshot(host) for host in rows.all()}
 
 
-class _Snapshot(Generic[T]):
-    """A value loaded from the database, reloaded when older than the caller's `ttl`."""
-
-    def __init__(self, load: Callable[[AsyncSession], Awaitable[T]]) -> None:
-        self._load = load
-        self._lock = asyncio.Lock()
-        self.value: T | None = None
-        self._at = 0.0
-
-    def _fresh(self, ttl: float) -> bool:
-        return self.value is not None and time.monotonic() - self._at < ttl
-
-    async def get(self, sessions: async_sessionmaker[AsyncSession], ttl: float) -> T:
-        if not self._fresh(ttl):
-            async with self._lock:  # one reload for everyone who found it stale
-                if not self._fresh(ttl):
-                    started = time.monotonic()
-                    async with sessions() as session:
-                        self.value = await self._load(session)
-                    self._at = started
-        assert self.value is not None
-        return self.value
-
-
 @dataclass(frozen=True)
 class Prepared:
     """An activity ready to send: its bytes and its author's signer."""
@@ -113,8 +87,8 @@ async def _prepare(sessions: async_sessionmaker[AsyncSession], activity_id: int)
 class DeliveryState:
     def __init__(self) -> None:
         self.slots = HostSlots()
-        self.policy = _Snapshot(load_domain_policy)
-        self.failing = _Snapshot(load_failing_hosts)
+        self.policy = Snapshot(load_domain_policy)
+        self.failing = Snapshot(load_failing_hosts)
         self._prepared: OrderedDict[int, Prepared] = OrderedDict()
         self._loading: dict[int, asyncio.Future[Prepared | None]] = {}
 
