@@ -16,7 +16,6 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from federation.client import FetchError, origin
-from federation.delivery.state import snapshot_refusal
 from federation.httpsig.fetch_gate import OverBudget
 from federation.httpsig.keylookup import KeyCache, KeyLookup, remember_key_owner
 from federation.httpsig.signatures import SignatureError, signature_key_id, verify_request
@@ -61,7 +60,7 @@ async def refuse_domain(services: Services, domain: str) -> None:
     """
     if domain == services.config.domain:
         raise unauthorized("activities of this server's own actors are not accepted at its inbox")
-    reason = await snapshot_refusal(services, domain)
+    reason = await services.domain_rules.refusal(services.sessions, domain)
     if reason:
         raise forbidden(reason)
 

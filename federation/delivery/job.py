@@ -13,8 +13,8 @@ Payload: `{"activity_id": <OutboxActivity id>, "inbox": <url>}` (written by
 
 A host gets at most `per_host` requests in flight from a process (one while it is failing),
 each bounded by `timeout`; see `slots.py`. A delivery to a healthy host reads nothing
-from the database (`state.py` keeps the activity, the domain rules and the failing
-hosts) and writes nothing; no transaction is open during the POST.
+from the database (`state.py` keeps the activity and the failing hosts, `Services.domain_rules`
+the domain rules) and writes nothing; no transaction is open during the POST.
 """
 
 from __future__ import annotations
@@ -117,7 +117,8 @@ async def _deliver(services: Services, job: ClaimedJob, settings: DeliverySettin
         raise GiveUp(f"not delivered to {inbox} within {settings.horizon / 86400:g} days")
     state = services.deliveries
     with state.slots.ticket(domain, job.id) as ticket:
-        refused = (await state.policy.get(services.sessions, settings.snapshot_ttl)).refusal(domain)
+        policy = await services.domain_rules.policy(services.sessions, settings.snapshot_ttl)
+        refused = policy.refusal(domain)
         if refused:
             raise GiveUp(f"dropped: {refused}")
         prepared = await state.prepared(services.sessions, activity_id)

@@ -3,7 +3,6 @@
 - `slots`: per-host admission (`slots.py`).
 - prepared activities: an activity's JSON bytes and its author's signer, loaded once per
   process (an `OutboxActivity` never changes), in a small LRU.
-- a snapshot of the domain rules (and the federation mode), reloaded after `ttl` seconds.
 - a snapshot of the hosts that are failing; a host not in it is taken as healthy. A host in
   it is read again from the database before every attempt, so pauses and probes are exact;
   what another process learns reaches this one within `ttl` seconds.
@@ -16,7 +15,6 @@ import asyncio
 import json
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -25,34 +23,10 @@ from federation.client import Signer
 from federation.delivery.hosts import HostState, snapshot
 from federation.delivery.slots import HostSlots
 from federation.httpsig.signing import signer_for
-from storage import settings
-from storage.models import Actor, DomainRule, Host, OutboxActivity
-from storage.queries.domains import parent_domains, refusal
+from storage.models import Actor, Host, OutboxActivity
 from storage.ttl_cache import Snapshot
 
-if TYPE_CHECKING:
-    from federation.services import Services
-
 ACTIVITY_CACHE_SIZE = 256
-
-
-@dataclass(frozen=True)
-class DomainPolicy:
-    """The domain rules at one moment: `storage.queries.domains.federation_refused` for many
-    domains without a query each."""
-
-    rules: dict[str, str]
-    allowlist: bool
-
-    def refusal(self, domain: str) -> str | None:
-        policy = next((self.rules[d] for d in parent_domains(domain) if d in self.rules), None)
-        return refusal(domain, policy, allowlist=self.allowlist)
-
-
-async def load_domain_policy(session: AsyncSession) -> DomainPolicy:
-    rules = {domain: policy for domain, policy in
-             (await session.execute(select(DomainRule.domain, DomainRule.policy))).all()}
-    return DomainPolicy(rules, await settings.get(session, "federation_mode") == "allowlist")
 
 
 async def load_failing_hosts(session: AsyncSession) -> dict[str, HostState]:
@@ -87,7 +61,6 @@ async def _prepare(sessions: async_sessionmaker[AsyncSession], activity_id: int)
 class DeliveryState:
     def __init__(self) -> None:
         self.slots = HostSlots()
-        self.policy = Snapshot(load_domain_policy)
         self.failing = Snapshot(load_failing_hosts)
         self._prepared: OrderedDict[int, Prepared] = OrderedDict()
         self._loading: dict[int, asyncio.Future[Prepared | None]] = {}
@@ -120,12 +93,3 @@ class DeliveryState:
         else:
             hosts.pop(state.domain, None)
 
-
-RULES_TTL = 5.0  # seconds a process trusts its snapshot of the domain rules
-
-
-async def snapshot_refusal(services: Services, domain: str) -> str | None:
-    """`federation_refused` from this process's snapshot of the rules (at most RULES_TTL old):
-    for hot paths (inbox POSTs, signed GETs) that must not query the rules on every request."""
-    policy = await services.deliveries.policy.get(services.sessions, RULES_TTL)
-    return policy.refusal(domain)

@@ -25,7 +25,6 @@ from aiohttp import web
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from federation.delivery.state import snapshot_refusal
 from federation.httpsig.keylookup import KEY_CACHE, KeyLookup, remember_key_owner
 from federation.httpsig.signatures import SignatureError, verify_request
 from federation.services import SERVICES_KEY
@@ -85,7 +84,8 @@ async def verify_signer(request: web.Request) -> Signer:
         claimed = claimed_key_id(request.headers)  # as the inbox reads it: no decoy keyId
     except Refused as exc:
         return Signer(None, exc.reason)
-    refused = await snapshot_refusal(services, domain_of(claimed))  # before fetching anything of theirs
+    # before fetching anything of theirs
+    refused = await services.domain_rules.refusal(services.sessions, domain_of(claimed))
     if refused:
         return Signer(None, refused)
     cache = request.app[KEY_CACHE]
