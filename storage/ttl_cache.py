@@ -40,3 +40,7 @@ class Snapshot(Generic[T]):
                     self._at = started
         assert self.value is not None
         return self.value
+
+    def forget(self) -> None:
+        """Load again at the next `get`."""
+        self.value = None

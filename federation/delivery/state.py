@@ -3,9 +3,7 @@
 - `slots`: per-host admission (`slots.py`).
 - prepared activities: an activity's JSON bytes and its author's signer, loaded once per
   process (an `OutboxActivity` never changes), in a small LRU.
-- a snapshot of the hosts that are failing; a host not in it is taken as healthy. A host in
-  it is read again from the database before every attempt, so pauses and probes are exact;
-  what another process learns reaches this one within `ttl` seconds.
+- `failing`: a snapshot of the hosts that are failing (`hosts.FailingHosts`).
 Lives on `Services` (one per process); nothing here is global.
 """
 
@@ -16,23 +14,16 @@ import json
 from collections import OrderedDict
 from dataclasses import dataclass
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from federation.client import Signer
-from federation.delivery.hosts import HostState, snapshot
+from federation.delivery.hosts import FailingHosts
 from federation.delivery.slots import HostSlots
 from federation.httpsig.signing import signer_for
-from storage.models import Actor, Host, OutboxActivity
-from storage.ttl_cache import Snapshot
+from storage.models import Actor, OutboxActivity
 
 ACTIVITY_CACHE_SIZE = 256
-
-
-async def load_failing_hosts(session: AsyncSession) -> dict[str, HostState]:
-    rows = await session.scalars(select(Host).where(or_(
-        Host.failing_since.is_not(None), Host.next_probe_at.is_not(None), Host.unreachable)))
-    return {host.domain: snapshot(host) for host in rows.all()}
 
 
 @dataclass(frozen=True)
@@ -61,7 +52,7 @@ async def _prepare(sessions: async_sessionmaker[AsyncSession], activity_id: int)
 class DeliveryState:
     def __init__(self) -> None:
         self.slots = HostSlots()
-        self.failing = Snapshot(load_failing_hosts)
+        self.failing = FailingHosts()
         self._prepared: OrderedDict[int, Prepared] = OrderedDict()
         self._loading: dict[int, asyncio.Future[Prepared | None]] = {}
 
@@ -82,14 +73,3 @@ class DeliveryState:
             while len(self._prepared) > ACTIVITY_CACHE_SIZE:
                 self._prepared.popitem(last=False)
         return found
-
-    def note_host(self, state: HostState) -> None:
-        """What this process just wrote about a host (failing, or not)."""
-        hosts = self.failing.value
-        if hosts is None:
-            return
-        if state.failing:
-            hosts[state.domain] = state
-        else:
-            hosts.pop(state.domain, None)
-

@@ -13,14 +13,13 @@ from datetime import UTC, datetime
 from pytest_aiohttp import AiohttpServer
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from federation.delivery.hosts import to_ms
+from federation.delivery.hosts import mark_host_alive, to_ms
 from federation.delivery.job import (
     DELIVERY_KIND,
     DELIVERY_POLICY,
     DELIVERY_QUEUE,
     DeliverySettings,
     delivery_handler,
-    mark_host_alive,
 )
 from federation.delivery.slots import HostSlots
 from federation.services import Services
