@@ -34,11 +34,13 @@ from inbox.verify import claimed_key_id
 from storage import settings
 from storage.errors import AmityError
 from storage.models import Actor
+from storage.ttl_cache import TtlCache
 from ui.activitypub.negotiation import json_error
 
 log = logging.getLogger("amity.activitypub")
 
 SETTING_TTL_SECONDS = 3.0
+_MISSING = object()
 
 
 class SettingCache:
@@ -46,18 +48,16 @@ class SettingCache:
 
     def __init__(self, ttl: float = SETTING_TTL_SECONDS, clock: Callable[[], float] = time.monotonic
                  ) -> None:
-        self._ttl = ttl
-        self._clock = clock
-        self._values: dict[str, tuple[float, Any]] = {}
+        self._values: TtlCache[str, Any] = TtlCache(ttl, clock=clock)
 
     async def get(self, sessions: async_sessionmaker[AsyncSession], key: str) -> Any:
-        now = self._clock()
-        hit = self._values.get(key)
-        if hit is not None and now - hit[0] < self._ttl:
-            return hit[1]
+        hit = self._values.get(key, _MISSING)
+        if hit is not _MISSING:
+            return hit
+        started = self._values.clock()
         async with sessions() as session:
             value = await settings.get(session, key)
-        self._values[key] = (now, value)
+        self._values.put(key, value, at=started)
         return value
 
 
