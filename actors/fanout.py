@@ -31,7 +31,7 @@ from actors.follow_languages import status_languages, wants
 from actors.notifications import notify
 from actors.outbox import deliver
 from actors.parts import load_parts
-from federation.delivery_state import load_domain_policy
+from federation.domain_rules import load_domain_policy
 from federation.urls import domain_or_none
 from storage import queue
 from storage.ids import new_id

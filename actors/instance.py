@@ -6,7 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from federation.keys import generate_rsa_keypair
+from federation.httpsig.keys import generate_rsa_keypair
 from federation.urls import instance_actor_uri
 from storage.models import Actor
 

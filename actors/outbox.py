@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from federation.delivery import DELIVERY_KIND, DELIVERY_QUEUE
+from federation.delivery.job import DELIVERY_KIND, DELIVERY_QUEUE
 from storage import queue
 from storage.models import Actor, OutboxActivity
 

@@ -16,7 +16,6 @@ number of queries whatever its length:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, exists, false, func, not_, or_, select, true, union
@@ -25,12 +24,15 @@ from sqlalchemy.orm import aliased
 
 from actors.muting import live_mute
 from actors.visibility import Viewer, visible_to
+
+# load_domain_rules is re-exported for the API's timeline pages and search (`timelines.load_domain_rules`).
+from federation.domain_rules import DomainRules
+from federation.domain_rules import load_domain_rules as load_domain_rules
 from storage.models import (
     ACCEPTED,
     Actor,
     Block,
     Bookmark,
-    DomainRule,
     Favourite,
     Follow,
     MediaAttachment,
@@ -46,20 +48,6 @@ from storage.models import (
 Author = aliased(Actor, name="author")
 Original = aliased(Status, name="original")
 OriginalAuthor = aliased(Actor, name="original_author")
-
-
-@dataclass(frozen=True)
-class DomainRules:
-    suspended: tuple[str, ...] = ()
-    silenced: tuple[str, ...] = ()
-
-
-async def load_domain_rules(session: AsyncSession) -> DomainRules:
-    """Suspended and silenced domains (a small table, read once per page)."""
-    rows = (await session.execute(select(DomainRule.domain, DomainRule.policy).where(
-        DomainRule.policy.in_(("suspend", "silence"))))).all()
-    return DomainRules(suspended=tuple(d for d, p in rows if p == "suspend"),
-                       silenced=tuple(d for d, p in rows if p == "silence"))
 
 
 def _in_domains(column: Any, domains: Sequence[str]) -> ColumnElement[bool]:

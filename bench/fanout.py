@@ -34,9 +34,9 @@ from aiohttp import web
 from sqlalchemy import case, func, insert, or_, select
 
 from actors import posting
-from federation.delivery import DeliverySettings
-from federation.keys import generate_rsa_keypair
-from federation.signatures import sign_request
+from federation.delivery.job import DeliverySettings
+from federation.httpsig.keys import generate_rsa_keypair
+from federation.httpsig.signatures import sign_request
 from storage import migrate
 from storage.config import build_config
 from storage.db import create_engine, session_maker

@@ -11,7 +11,7 @@ to a server in a separate process:
                            202 comes only after the activity's row and job are committed
     amity_postgresql       the same on PostgreSQL (when AMITY_TEST_POSTGRES is set)
     ceiling_bare_aiohttp   a bare aiohttp route that reads the body and runs
-                           `federation.signatures.verify_request` (Digest, Date, RSA) against an
+                           `federation.httpsig.signatures.verify_request` (Digest, Date, RSA) against an
                            in-memory key table, then answers 202; no database
 
 Reported: accepted requests per second (202s over wall time), latency p50/p99 of the 202s,
@@ -45,8 +45,8 @@ from aiohttp import web
 from sqlalchemy import func, insert, select
 
 from bench.servers import Server, asyncpg_dsn, percentile, pg_admin, print_json, serve
-from federation.keys import generate_rsa_keypair
-from federation.signatures import PublicKeyInfo, SignatureError, sign_request, verify_request
+from federation.httpsig.keys import generate_rsa_keypair
+from federation.httpsig.signatures import PublicKeyInfo, SignatureError, sign_request, verify_request
 from storage import migrate
 from storage.config import build_config
 from storage.db import create_engine, session_maker

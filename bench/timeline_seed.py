@@ -32,7 +32,7 @@ from typing import Any
 from sqlalchemy import text
 
 from bench.bulk_rows import Writer
-from federation.keys import generate_rsa_keypair
+from federation.httpsig.keys import generate_rsa_keypair
 from storage import migrate
 from storage.db import create_engine
 from storage.ids import EPOCH_MS

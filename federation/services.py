@@ -12,7 +12,8 @@ from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from federation.client import OutboundClient
-from federation.delivery_state import DeliveryState
+from federation.delivery.state import DeliveryState
+from federation.domain_rules import DomainRulesSnapshot
 from storage.config import NodeConfig
 from storage.one_trip import OneTrip
 from storage.sqlite_direct import SqliteDirect
@@ -26,6 +27,7 @@ class Services:
     client: OutboundClient  # signs as the instance actor (set up by the composition root)
     direct: SqliteDirect | None = None  # SQLite only: hot-path transactions in one thread hop
     deliveries: DeliveryState = field(default_factory=DeliveryState)  # this process's delivery caches
+    domain_rules: DomainRulesSnapshot = field(default_factory=DomainRulesSnapshot)  # this process's view
     # Tells this process's workers that jobs were just committed (set by the composition root).
     wake_workers: Callable[[], None] = field(default=lambda: None)
     # Media files processed at once by this process (each large image can take ~0.5 GB).

@@ -13,8 +13,8 @@ import logging
 from aiohttp import web
 from sqlalchemy import func, select
 
-from federation.delivery import mark_host_alive
-from federation.keylookup import KEY_CACHE, KeyCache
+from federation.delivery.hosts import host_answered_again
+from federation.httpsig.keylookup import KEY_CACHE, KeyCache
 from federation.services import SERVICES_KEY, Services
 from federation.urls import domain_of
 from inbox.batch import INBOX_WRITER, InboxWriter
@@ -112,13 +112,11 @@ async def _unsolicited(services: Services, envelope: Envelope) -> bool:
 
 
 async def _revive_host(services: Services, domain: str) -> None:
-    """A host our deliveries think is down just signed a request: it is up. Costs a write
-    only when this process's (few seconds old) view of failing hosts lists it."""
-    failing = await services.deliveries.failing.get(services.sessions, HOST_VIEW_TTL)
-    if domain not in failing:
+    """A host our deliveries think is down just signed a request: it is up (`host_answered_again`)."""
+    revived = await host_answered_again(services.sessions, services.deliveries.failing, domain,
+                                        ttl=HOST_VIEW_TTL)
+    if revived is None:
         return
-    async with services.sessions() as session, session.begin():
-        if await mark_host_alive(session, domain):
-            log.info("inbox.host_back", extra={"domain": domain})
-    services.deliveries.failing.value = None  # read again next time
+    if revived:
+        log.info("inbox.host_back", extra={"domain": domain})
     services.wake_workers()

@@ -16,12 +16,11 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from federation.client import FetchError, origin
-from federation.delivery_state import snapshot_refusal
-from federation.fetch_gate import OverBudget
-from federation.keylookup import KeyCache, KeyLookup, remember_key_owner
+from federation.httpsig.fetch_gate import OverBudget
+from federation.httpsig.keylookup import KeyCache, KeyLookup, remember_key_owner
+from federation.httpsig.signatures import SignatureError, signature_key_id, verify_request
 from federation.resolve import ActorFields
 from federation.services import Services
-from federation.signatures import SignatureError, signature_key_id, verify_request
 from federation.urls import domain_of, is_canonical, require_canonical
 from federation.vocab import POST_TYPES, id_of, type_of
 from inbox.body import Envelope
@@ -61,7 +60,7 @@ async def refuse_domain(services: Services, domain: str) -> None:
     """
     if domain == services.config.domain:
         raise unauthorized("activities of this server's own actors are not accepted at its inbox")
-    reason = await snapshot_refusal(services, domain)
+    reason = await services.domain_rules.refusal(services.sessions, domain)
     if reason:
         raise forbidden(reason)
 

@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from actors import accounts, instance, passwords
-from federation.keys import generate_rsa_keypair
+from federation.httpsig.keys import generate_rsa_keypair
 from storage import migrate
 from storage.config import NodeConfig, build_config
 from storage.db import create_engine

@@ -15,9 +15,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("storage", "federation", "actors", "inbox", "ui")
 # Cycles the restructure removes; this list only ever shrinks (a new cycle fails the test).
-KNOWN_CYCLES: list[set[str]] = [
-    {"federation.delivery_state", "federation.services"},  # closed by an annotation-only import
-]
+KNOWN_CYCLES: list[set[str]] = []  # delivery_state <-> services, the last one, went with the restructure
 
 
 def _modules() -> dict[str, Path]:

@@ -8,8 +8,8 @@ from collections.abc import AsyncIterator, Callable
 
 from aiohttp import web
 
-from federation.fetch_gate import Budget
-from federation.keylookup import KEY_CACHE, KeyCache
+from federation.httpsig.fetch_gate import Budget
+from federation.httpsig.keylookup import KEY_CACHE, KeyCache
 from inbox import routes as inbox_routes
 from storage.config import NodeConfig
 from storage.worker import Worker

@@ -10,7 +10,7 @@ from actors.mailer import MAIL_KIND, send_mail
 from actors.media_cache import CACHE_KIND, run_cache
 from actors.outbox_retention import PRUNE_KIND, run_prune
 from actors.poll_jobs import END_KIND, UPDATE_KIND, run_end, run_update
-from federation.delivery import DELIVERY_KIND, DELIVERY_POLICY, DELIVERY_QUEUE, deliver
+from federation.delivery.job import DELIVERY_KIND, DELIVERY_POLICY, DELIVERY_QUEUE, deliver
 from inbox.maintenance import MAINTENANCE_KIND, run_maintenance
 from inbox.process import process_item
 from inbox.store import PROCESS_KIND

@@ -18,12 +18,13 @@ The clock is an attribute so tests can move time without sleeping.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 from weakref import WeakKeyDictionary
 
 from aiohttp import web
+
+from storage.ttl_cache import TtlCache
 
 TOKEN_MAX_AGE_S = 2.0
 RULES_MAX_AGE_S = 2.0
@@ -47,37 +48,10 @@ class PerApp(Generic[T]):
         return found
 
 
-class Recent:
-    """A map whose entries are forgotten `max_age` seconds after they were put."""
-
-    def __init__(self, max_age: float, size: int, clock: Callable[[], float] = time.monotonic) -> None:
-        self.max_age = max_age
-        self.size = size
-        self.clock = clock
-        self.items: dict[Any, tuple[float, Any]] = {}
-
-    def get(self, key: Any) -> Any | None:
-        found = self.items.get(key)
-        if found is None:
-            return None
-        if found[0] <= self.clock():
-            del self.items[key]
-            return None
-        return found[1]
-
-    def put(self, key: Any, value: Any) -> None:
-        if len(self.items) >= self.size:
-            self.items.clear()  # rare: the memory is seconds long; a full one is simply refilled
-        self.items[key] = (self.clock() + self.max_age, value)
-
-    def clear(self) -> None:
-        self.items.clear()
-
-
 class RecentMemory:
     def __init__(self) -> None:
-        self.tokens = Recent(TOKEN_MAX_AGE_S, MAX_TOKENS)
-        self.rules = Recent(RULES_MAX_AGE_S, 1)
+        self.tokens: TtlCache[str, Any] = TtlCache(TOKEN_MAX_AGE_S, MAX_TOKENS)
+        self.rules: TtlCache[None, Any] = TtlCache(RULES_MAX_AGE_S, 1)
 
     def set_clock(self, clock: Callable[[], float]) -> None:
         self.tokens.clock = self.rules.clock = clock

@@ -12,8 +12,8 @@ from aiohttp.abc import AbstractResolver
 
 from actors.instance import ensure_instance_actor
 from federation.client import OutboundClient
+from federation.httpsig.signing import signer_for
 from federation.services import Services
-from federation.signing import signer_for
 from storage import migrate
 from storage.config import NodeConfig
 from storage.db import claim_process_tag, create_engine, session_maker

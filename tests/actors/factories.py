@@ -20,7 +20,7 @@ from actors import posting
 from actors.fanout import FANOUT_KIND, run_fanout
 from actors.mentions import NOTHING, Prepared
 from federation.client import OutboundClient, Timeouts
-from federation.keys import generate_rsa_keypair
+from federation.httpsig.keys import generate_rsa_keypair
 from federation.services import Services
 from storage import queue
 from storage.config import NodeConfig

@@ -22,8 +22,8 @@ from pytest_aiohttp import AiohttpClient
 from sqlalchemy import select
 
 from actors.fanout import FANOUT_KIND, run_fanout
-from federation.delivery import DELIVERY_KIND
-from federation.signatures import sign_request
+from federation.delivery.job import DELIVERY_KIND
+from federation.httpsig.signatures import sign_request
 from storage.models import ACCEPTED, Actor, Block, Favourite, Follow, Job, Pin, TimelineEntry
 from storage.worker import Registry, Worker, drain
 from tests.actors.factories import keypair

@@ -19,7 +19,7 @@ from aiohttp.test_utils import TestClient
 from pytest_aiohttp import AiohttpClient, AiohttpServer
 from sqlalchemy import func, select, update
 
-from federation.keys import generate_rsa_keypair
+from federation.httpsig.keys import generate_rsa_keypair
 from federation.services import Services
 from storage import queue
 from storage.config import NodeConfig

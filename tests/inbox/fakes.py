@@ -20,7 +20,7 @@ from aiohappyeyeballs import AddrInfoType
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from federation.signatures import sign_request
+from federation.httpsig.signatures import sign_request
 from storage.models import Actor, utcnow
 
 AS2_TYPE = "application/activity+json"

@@ -7,7 +7,7 @@ from typing import Any
 
 from aiohttp import web
 
-from federation.signatures import PublicKeyInfo, verify_request
+from federation.httpsig.signatures import PublicKeyInfo, verify_request
 from storage.worker import drain
 from tests.inbox.conftest import Node
 from ui.app import make_worker

@@ -16,9 +16,9 @@ from aiohttp import web
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
-from federation.fetch_gate import Budget
-from federation.keylookup import KEY_CACHE
-from federation.signatures import build_signing_string, digest_header, sign_request
+from federation.httpsig.fetch_gate import Budget
+from federation.httpsig.keylookup import KEY_CACHE
+from federation.httpsig.signatures import build_signing_string, digest_header, sign_request
 from storage import settings
 from storage.models import Actor, DomainRule, Status
 from tests.inbox.conftest import Node

@@ -15,8 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from actors import follows, posting
 from actors.profile import update_profile
+from federation.httpsig.signatures import sign_request
 from federation.resolve import resolve_actor, webfinger
-from federation.signatures import sign_request
 from storage import settings
 from storage.models import (
     ACCEPTED,

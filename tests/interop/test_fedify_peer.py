@@ -416,7 +416,7 @@ async def test_received_activities_can_be_awaited(fedify_peer: FedifyPeer, stand
 
 async def test_amity_verifier_accepts_fedify_signatures(fedify_peer: FedifyPeer, stand_in: StandIn,
                                                         session: aiohttp.ClientSession) -> None:
-    from federation.signatures import PublicKeyInfo, verify_request
+    from federation.httpsig.signatures import PublicKeyInfo, verify_request
 
     await fedify_peer.follow(stand_in.actor_url)
     [post] = stand_in.posts("Follow")

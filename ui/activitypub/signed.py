@@ -25,21 +25,22 @@ from aiohttp import web
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from federation.delivery_state import snapshot_refusal
-from federation.keylookup import KEY_CACHE, KeyLookup, remember_key_owner
+from federation.httpsig.keylookup import KEY_CACHE, KeyLookup, remember_key_owner
+from federation.httpsig.signatures import SignatureError, verify_request
 from federation.services import SERVICES_KEY
-from federation.signatures import SignatureError, verify_request
 from federation.urls import domain_of
 from inbox.errors import Refused
 from inbox.verify import claimed_key_id
 from storage import settings
 from storage.errors import AmityError
 from storage.models import Actor
+from storage.ttl_cache import TtlCache
 from ui.activitypub.negotiation import json_error
 
 log = logging.getLogger("amity.activitypub")
 
 SETTING_TTL_SECONDS = 3.0
+_MISSING = object()
 
 
 class SettingCache:
@@ -47,18 +48,16 @@ class SettingCache:
 
     def __init__(self, ttl: float = SETTING_TTL_SECONDS, clock: Callable[[], float] = time.monotonic
                  ) -> None:
-        self._ttl = ttl
-        self._clock = clock
-        self._values: dict[str, tuple[float, Any]] = {}
+        self._values: TtlCache[str, Any] = TtlCache(ttl, clock=clock)
 
     async def get(self, sessions: async_sessionmaker[AsyncSession], key: str) -> Any:
-        now = self._clock()
-        hit = self._values.get(key)
-        if hit is not None and now - hit[0] < self._ttl:
-            return hit[1]
+        hit = self._values.get(key, _MISSING)
+        if hit is not _MISSING:
+            return hit
+        started = self._values.clock()
         async with sessions() as session:
             value = await settings.get(session, key)
-        self._values[key] = (now, value)
+        self._values.put(key, value, at=started)
         return value
 
 
@@ -85,7 +84,8 @@ async def verify_signer(request: web.Request) -> SignerCheck:
         claimed = claimed_key_id(request.headers)  # as the inbox reads it: no decoy keyId
     except Refused as exc:
         return SignerCheck(None, exc.reason)
-    refused = await snapshot_refusal(services, domain_of(claimed))  # before fetching anything of theirs
+    # before fetching anything of theirs
+    refused = await services.domain_rules.refusal(services.sessions, domain_of(claimed))
     if refused:
         return SignerCheck(None, refused)
     cache = request.app[KEY_CACHE]

@@ -14,9 +14,9 @@ from pytest_aiohttp import AiohttpClient
 from sqlalchemy import select
 
 from actors.accounts import create_local_user
-from federation.keys import generate_rsa_keypair
+from federation.httpsig.keys import generate_rsa_keypair
+from federation.httpsig.signatures import sign_request
 from federation.services import SERVICES_KEY, Services
-from federation.signatures import sign_request
 from federation.urls import status_uri, status_url
 from storage import settings
 from storage.ids import new_id

@@ -7,7 +7,7 @@ from typing import NoReturn
 
 import pytest
 
-from federation.signatures import sign_request
+from federation.httpsig.signatures import sign_request
 from tests.ui.activitypub.conftest import Node
 
 

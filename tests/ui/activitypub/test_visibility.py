@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from federation.keys import generate_rsa_keypair
-from federation.signatures import sign_request
+from federation.httpsig.keys import generate_rsa_keypair
+from federation.httpsig.signatures import sign_request
 from storage.models import PENDING, Actor, Block, DomainRule, utcnow
 from tests.ui.activitypub.conftest import BROWSER, Node, Remote
 from ui.activitypub.signed import SettingCache

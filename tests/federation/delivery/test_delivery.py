@@ -16,19 +16,19 @@ from pytest_aiohttp import AiohttpServer
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from federation.delivery import (
+from federation.delivery.job import (
     DELIVERY_KIND,
     DELIVERY_POLICY,
     retry_after_seconds,
 )
+from federation.httpsig.signatures import PublicKeyInfo, digest_header, verify_request
 from federation.services import Services
-from federation.signatures import PublicKeyInfo, digest_header, verify_request
 from storage.db import session_maker
 from storage.models import DEAD, Actor, DomainRule, Host
 from storage.queue import ClaimedJob
 from storage.worker import drain
 from tests.actors.factories import Clock, add
-from tests.federation.delivery_inboxes import (
+from tests.federation.delivery.delivery_inboxes import (
     Inbox,
     author,
     clock,

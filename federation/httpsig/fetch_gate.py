@@ -23,6 +23,7 @@ from typing import Any, Generic, TypeVar
 from federation.urls import domain_of
 from storage.config import Limits
 from storage.errors import AmityError, Invalid, RemoteUnavailable
+from storage.ttl_cache import TtlCache
 
 T = TypeVar("T")
 MAX_ENTRIES = 10_000  # remembered failures, and hosts with a budget window
@@ -55,7 +56,7 @@ class FetchGate(Generic[T]):
     def __init__(self, budget: Budget = Budget(), clock: Callable[[], float] = time.monotonic) -> None:
         self.budget = budget
         self._clock = clock
-        self._failed: OrderedDict[str, tuple[float, str]] = OrderedDict()
+        self._failed: TtlCache[str, tuple[float, str]] = TtlCache(budget.failure_ttl, MAX_ENTRIES, clock)
         self._windows: OrderedDict[str, deque[float]] = OrderedDict()
         self._running: dict[str, int] = {}
         self._inflight: dict[str, asyncio.Task[T]] = {}
@@ -74,10 +75,8 @@ class FetchGate(Generic[T]):
         now = self._clock()
         failed = self._failed.get(url)
         if failed is not None:
-            if now - failed[0] < self.budget.failure_ttl:
-                raise RecentlyFailed(f"{url} could not be used {now - failed[0]:.0f} s ago ({failed[1]}); "
-                                     f"it is not fetched again for {self.budget.failure_ttl:g} s")
-            del self._failed[url]
+            raise RecentlyFailed(f"{url} could not be used {now - failed[0]:.0f} s ago ({failed[1]}); "
+                                 f"it is not fetched again for {self.budget.failure_ttl:g} s")
         host = domain_of(url)
         if self._running.get(host, 0) >= self.budget.per_origin:
             raise OverBudget(f"{self.budget.per_origin} key fetches from {host} are under way already; "
@@ -98,8 +97,8 @@ class FetchGate(Generic[T]):
         try:
             return await run()
         except AmityError as exc:
-            self._failed[url] = (self._clock(), str(exc))
-            _trim(self._failed)
+            failed_at = self._clock()
+            self._failed.put(url, (failed_at, str(exc)), at=failed_at)
             raise
         finally:
             self._running[host] -= 1

@@ -9,7 +9,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from http_message_signatures import algorithms
 
-from federation.signatures import (
+from federation.httpsig.signatures import (
     DigestMismatch,
     SignatureError,
     SignatureExpired,
@@ -17,7 +17,7 @@ from federation.signatures import (
     SignatureMalformed,
     verify_request,
 )
-from tests.federation.signature_helpers import (
+from tests.federation.httpsig.signature_helpers import (
     BODY,
     HOST,
     INBOX_PATH,

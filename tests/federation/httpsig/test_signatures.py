@@ -14,15 +14,15 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from httpsig import HeaderVerifier
 from multidict import CIMultiDict
 
-from federation import signatures
-from federation.signatures import (
+from federation.httpsig import signatures
+from federation.httpsig.signatures import (
     build_signing_string,
     digest_header,
     public_key_from_multibase,
     sign_request,
     verify_request,
 )
-from tests.federation.signature_helpers import (
+from tests.federation.httpsig.signature_helpers import (
     AS2,
     BODY,
     HOST,

@@ -13,22 +13,21 @@ from datetime import UTC, datetime
 from pytest_aiohttp import AiohttpServer
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from federation.delivery import (
+from federation.delivery.hosts import mark_host_alive, to_ms
+from federation.delivery.job import (
     DELIVERY_KIND,
     DELIVERY_POLICY,
     DELIVERY_QUEUE,
     DeliverySettings,
     delivery_handler,
-    mark_host_alive,
 )
-from federation.host_slots import HostSlots
-from federation.hosts import to_ms
+from federation.delivery.slots import HostSlots
 from federation.services import Services
 from storage.db import session_maker
 from storage.models import Actor
 from storage.worker import Registry, Worker, drain
 from tests.actors.factories import Clock
-from tests.federation.delivery_inboxes import (
+from tests.federation.delivery.delivery_inboxes import (
     FAST_HOSTS,
     Inbox,
     author,

@@ -3,7 +3,7 @@
 The cheap checks (parse, covered components, `created` window, Content-Digest) run
 first; then the key is looked up and the synchronous `http-message-signatures`
 verifier runs with a resolver that returns the key already fetched.
-Call it through `federation.signatures.verify_request`.
+Call it through `federation.httpsig.signatures.verify_request`.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from http_message_signatures import (
     algorithms,
 )
 
-from federation.signatures_common import (
+from federation.httpsig.common import (
     DigestMismatch,
     KeyLookup,
     PublicKey,
@@ -202,7 +202,8 @@ async def verify(
     scheme: str,
     host: str | None = None,
 ) -> VerifiedSignature:
-    """Verify an RFC 9421 signed request; `now` is aware UTC. See `federation.signatures.verify_request`."""
+    """Verify an RFC 9421 signed request; `now` is aware UTC.
+    See `federation.httpsig.signatures.verify_request`."""
     signature = _parse(headers)
     _check_params(signature.params, now, max_skew)
     _check_components(signature, method, headers, body)

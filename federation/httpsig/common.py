@@ -1,6 +1,6 @@
 """Types and helpers shared by the two HTTP signature schemes (draft-cavage and RFC 9421).
 
-Import these names from `federation.signatures`; this module exists only so that
+Import these names from `federation.httpsig.signatures`; this module exists only so that
 `signatures.py` and `rfc9421.py` can share them without importing each other.
 """
 

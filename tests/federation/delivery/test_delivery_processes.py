@@ -33,7 +33,7 @@ from tests.actors.factories import add, follows, local_actor, remote_actor, seed
 from tests.conftest import make_config
 from ui.jobs import PERIODIC
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+REPO_ROOT = Path(__file__).resolve().parents[3]
 FOLLOWERS = 300
 SINK_DELAY_S = 0.02  # per request: the fan-out takes long enough to be killed in the middle
 

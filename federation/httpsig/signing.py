@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from federation.client import Signer
-from federation.signatures import sign_request
+from federation.httpsig.signatures import sign_request
 from storage.models import Actor
 
 

@@ -11,7 +11,7 @@ from federation.services import Services
 from storage.models import DEAD, Actor, DomainRule
 from storage.worker import drain
 from tests.actors.factories import Clock, add
-from tests.federation.delivery_inboxes import (
+from tests.federation.delivery.delivery_inboxes import (
     author,
     clock,
     engine,

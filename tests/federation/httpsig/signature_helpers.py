@@ -13,8 +13,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from http_message_signatures import HTTPMessageSigner, MappingKeyResolver, algorithms
 from httpsig import HeaderSigner
 
-from federation.keys import generate_rsa_keypair
-from federation.signatures import (
+from federation.httpsig.keys import generate_rsa_keypair
+from federation.httpsig.signatures import (
     PublicKeyInfo,
     build_signing_string,
     sign_request,

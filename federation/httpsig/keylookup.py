@@ -11,19 +11,18 @@ from __future__ import annotations
 
 import functools
 import sqlite3
-import time
-from collections import OrderedDict
 
 from aiohttp import web
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from federation.fetch_gate import Budget, FetchGate
+from federation.httpsig.fetch_gate import Budget, FetchGate
+from federation.httpsig.signatures import PublicKeyInfo
 from federation.resolve import ActorFields, fetch_key_owner, upsert_actor
 from federation.services import Services
-from federation.signatures import PublicKeyInfo
 from storage.batching import Coalescer
 from storage.models import Actor
+from storage.ttl_cache import TtlCache
 
 KEY_CACHE_TTL = 600.0  # seconds a verified key is trusted without reading the database
 KEY_CACHE_SIZE = 10_000
@@ -38,7 +37,7 @@ class KeyCache:
     """
 
     def __init__(self, budget: Budget | None = None) -> None:
-        self._keys: OrderedDict[str, tuple[PublicKeyInfo, float]] = OrderedDict()
+        self._keys: TtlCache[str, PublicKeyInfo] = TtlCache(KEY_CACHE_TTL, KEY_CACHE_SIZE)
         self._reads: Coalescer[str, PublicKeyInfo | None] | None = None
         self.fetches: FetchGate[ActorFields] = FetchGate(budget or Budget())
 
@@ -49,19 +48,13 @@ class KeyCache:
         return await self._reads.submit(key_id)
 
     def get(self, key_id: str) -> PublicKeyInfo | None:
-        found = self._keys.get(key_id)
-        if found is None or time.monotonic() - found[1] > KEY_CACHE_TTL:
-            return None
-        return found[0]
+        return self._keys.get(key_id)
 
     def put(self, key_id: str, info: PublicKeyInfo) -> None:
-        self._keys[key_id] = (info, time.monotonic())
-        self._keys.move_to_end(key_id)
-        while len(self._keys) > KEY_CACHE_SIZE:
-            self._keys.popitem(last=False)
+        self._keys.put(key_id, info)
 
     def drop(self, key_id: str) -> None:
-        self._keys.pop(key_id, None)
+        self._keys.pop(key_id)
 
 
 class KeyLookup:

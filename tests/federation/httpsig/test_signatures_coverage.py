@@ -10,7 +10,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from federation.signatures import (
+from federation.httpsig.signatures import (
     SignatureError,
     SignatureInvalid,
     SignatureMalformed,
@@ -19,7 +19,7 @@ from federation.signatures import (
     signature_key_id,
     verify_request,
 )
-from tests.federation.signature_helpers import (
+from tests.federation.httpsig.signature_helpers import (
     BODY,
     HOST,
     INBOX_PATH,

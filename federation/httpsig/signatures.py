@@ -24,8 +24,8 @@ from cryptography.hazmat.primitives.asymmetric import padding
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey, RSAPublicKey
 
-from federation import rfc9421
-from federation.signatures_common import (
+from federation.httpsig import rfc9421
+from federation.httpsig.common import (
     DigestMismatch,
     KeyLookup,
     PublicKeyInfo,

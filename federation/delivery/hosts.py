@@ -8,6 +8,10 @@ failing continuously for longer than `unreachable_after` is marked unreachable a
 every few hours only. Deliveries never wait on a row lock here: every function is one or two
 short statements in the caller's transaction. Times are integer Unix milliseconds, as the
 job kernel's, so tests drive them with the worker's clock.
+
+A host that signs a request to our inbox has answered again: `host_answered_again` clears its
+failing state and releases its waiting deliveries. `FailingHosts` is a process's view of the
+failing hosts (on `DeliveryState`), so that a healthy host costs no query.
 """
 
 from __future__ import annotations
@@ -18,9 +22,12 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from storage.models import Host
+from federation.delivery import DELIVERY_KIND
+from storage import queue
+from storage.models import QUEUED, Host, Job
+from storage.ttl_cache import Snapshot
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MS = timedelta(milliseconds=1)
@@ -170,3 +177,68 @@ async def clear_failure(session: AsyncSession, domain: str, *, now: int) -> bool
         .execution_options(synchronize_session=False)
     )
     return bool(getattr(result, "rowcount", 0))
+
+
+async def mark_host_alive(session: AsyncSession, domain: str, *, now: int | None = None) -> bool:
+    """The host contacted us (a signed request came from it): clear its failing state and let
+    its waiting deliveries run now. For the inbox, in the transaction that stores the request;
+    one UPDATE matching no row unless the host was failing. Returns whether it was failing."""
+    now = queue.now_ms() if now is None else now
+    domain = domain.lower()
+    if not await clear_failure(session, domain, now=now):
+        return False
+    inbox = Job.payload["inbox"].as_string()
+    await session.execute(
+        update(Job)
+        .where(Job.kind == DELIVERY_KIND, Job.state == QUEUED, Job.run_after > now, Job.locked_until <= now,
+               or_(inbox.like(f"http://{domain}/%"), inbox.like(f"https://{domain}/%")))
+        .values(run_after=now)
+        .execution_options(synchronize_session=False)
+    )
+    return True
+
+
+async def load_failing_hosts(session: AsyncSession) -> dict[str, HostState]:
+    rows = await session.scalars(select(Host).where(or_(
+        Host.failing_since.is_not(None), Host.next_probe_at.is_not(None), Host.unreachable)))
+    return {host.domain: snapshot(host) for host in rows.all()}
+
+
+class FailingHosts:
+    """This process's snapshot of the hosts that are failing; a host not in it is taken as
+    healthy. A host in it is read again from the database before every attempt, so pauses and
+    probes are exact; what another process learns reaches this one within the caller's `ttl`."""
+
+    def __init__(self) -> None:
+        self._hosts = Snapshot(load_failing_hosts)
+
+    async def get(self, sessions: async_sessionmaker[AsyncSession], ttl: float) -> dict[str, HostState]:
+        return await self._hosts.get(sessions, ttl)
+
+    def note(self, state: HostState) -> None:
+        """What this process just wrote about a host (failing, or not)."""
+        hosts = self._hosts.value
+        if hosts is None:
+            return
+        if state.failing:
+            hosts[state.domain] = state
+        else:
+            hosts.pop(state.domain, None)
+
+    def forget(self) -> None:
+        """Read the failing hosts again at the next `get`."""
+        self._hosts.forget()
+
+
+async def host_answered_again(sessions: async_sessionmaker[AsyncSession], failing: FailingHosts,
+                              domain: str, *, ttl: float) -> bool | None:
+    """A host our deliveries think is down just signed a request: it is up. Costs a write only
+    when this process's view of failing hosts (at most `ttl` old) lists it. None when it does
+    not (nothing done); else whether this call cleared the host's failing state (another
+    process may have done it first). The view is read again next time."""
+    if domain not in await failing.get(sessions, ttl):
+        return None
+    async with sessions() as session, session.begin():
+        revived = await mark_host_alive(session, domain)
+    failing.forget()
+    return revived

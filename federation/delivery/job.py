@@ -12,9 +12,9 @@ Payload: `{"activity_id": <OutboxActivity id>, "inbox": <url>}` (written by
 - older than `horizon`: given up (about three days, as Mastodon).
 
 A host gets at most `per_host` requests in flight from a process (one while it is failing),
-each bounded by `timeout`; see `host_slots.py`. A delivery to a healthy host reads nothing
-from the database (`delivery_state.py` keeps the activity, the domain rules and the failing
-hosts) and writes nothing; no transaction is open during the POST.
+each bounded by `timeout`; see `slots.py`. A delivery to a healthy host reads nothing
+from the database (`state.py` keeps the activity and the failing hosts, `Services.domain_rules`
+the domain rules) and writes nothing; no transaction is open during the POST.
 """
 
 from __future__ import annotations
@@ -28,25 +28,22 @@ from datetime import datetime
 from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import or_, update
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from federation.client import BlockedAddress, RemoteError, Unreachable, UnsupportedURL
-from federation.delivery_state import Prepared
-from federation.hosts import (
+from federation.delivery import DELIVERY_KIND, DELIVERY_QUEUE
+from federation.delivery.hosts import (
     HOST_POLICY,
     HostPolicy,
     HostState,
     claim_probe,
-    clear_failure,
     host_state,
     record_failure,
     record_success,
 )
+from federation.delivery.state import Prepared
 from federation.urls import domain_of
 from federation.vocab import AS2_CONTENT_TYPE
 from storage import queue
-from storage.models import QUEUED, Job, utcnow
+from storage.models import utcnow
 from storage.queue import ClaimedJob, RetryPolicy
 from storage.worker import GiveUp, Handler, JobContext, RetryLater
 
@@ -54,12 +51,10 @@ if TYPE_CHECKING:
     from federation.services import Services
 
 __all__ = ["DELIVERY_KIND", "DELIVERY_POLICY", "DELIVERY_QUEUE", "AgeBackoff", "DeliveryRejected",
-           "DeliverySettings", "deliver", "delivery_handler", "mark_host_alive", "retry_after_seconds"]
+           "DeliverySettings", "deliver", "delivery_handler", "retry_after_seconds"]
 
 log = logging.getLogger("amity.delivery")
 
-DELIVERY_KIND = "federation.deliver"
-DELIVERY_QUEUE = "deliveries"
 RETRY_AFTER_BOUNDS = (1.0, 6 * 3600.0)  # a peer's Retry-After is clamped to this (seconds)
 STALE_SUCCESS_MS = 3600 * 1000  # a healthy host's last_success_at is refreshed this often
 
@@ -117,7 +112,8 @@ async def _deliver(services: Services, job: ClaimedJob, settings: DeliverySettin
         raise GiveUp(f"not delivered to {inbox} within {settings.horizon / 86400:g} days")
     state = services.deliveries
     with state.slots.ticket(domain, job.id) as ticket:
-        refused = (await state.policy.get(services.sessions, settings.snapshot_ttl)).refusal(domain)
+        policy = await services.domain_rules.policy(services.sessions, settings.snapshot_ttl)
+        refused = policy.refusal(domain)
         if refused:
             raise GiveUp(f"dropped: {refused}")
         prepared = await state.prepared(services.sessions, activity_id)
@@ -151,7 +147,7 @@ async def _known_failing(services: Services, domain: str, settings: DeliverySett
     async with services.sessions() as session:
         host = await host_state(session, domain)
     if host is not None:
-        services.deliveries.note_host(host)
+        services.deliveries.failing.note(host)
     return host
 
 
@@ -224,7 +220,7 @@ async def _host_failed(services: Services, domain: str, reason: str, started: in
     async with services.sessions() as session, session.begin():
         host = await record_failure(session, domain, now=now, started=started, policy=settings.hosts,
                                     retry_after=retry_after, rng=settings.rng)
-    services.deliveries.note_host(host)
+    services.deliveries.failing.note(host)
     until = host.next_probe_at or now
     if host.unreachable:
         log.warning("delivery.host_unreachable", extra={"domain": domain, "reason": reason})
@@ -239,7 +235,7 @@ async def _host_answered(services: Services, domain: str, before: HostState | No
         return
     async with services.sessions() as session, session.begin():
         healthy = await record_success(session, domain, now=settings.clock())
-    services.deliveries.note_host(healthy)
+    services.deliveries.failing.note(healthy)
 
 
 def retry_after_seconds(headers: Mapping[str, str], *, now: datetime | None = None) -> float | None:
@@ -260,25 +256,6 @@ def retry_after_seconds(headers: Mapping[str, str], *, now: datetime | None = No
         seconds = (when - (now or utcnow())).total_seconds()
     low, high = RETRY_AFTER_BOUNDS
     return min(max(seconds, low), high)
-
-
-async def mark_host_alive(session: AsyncSession, domain: str, *, now: int | None = None) -> bool:
-    """The host contacted us (a signed request came from it): clear its failing state and let
-    its waiting deliveries run now. For the inbox, in the transaction that stores the request;
-    one UPDATE matching no row unless the host was failing. Returns whether it was failing."""
-    now = queue.now_ms() if now is None else now
-    domain = domain.lower()
-    if not await clear_failure(session, domain, now=now):
-        return False
-    inbox = Job.payload["inbox"].as_string()
-    await session.execute(
-        update(Job)
-        .where(Job.kind == DELIVERY_KIND, Job.state == QUEUED, Job.run_after > now, Job.locked_until <= now,
-               or_(inbox.like(f"http://{domain}/%"), inbox.like(f"https://{domain}/%")))
-        .values(run_after=now)
-        .execution_options(synchronize_session=False)
-    )
-    return True
 
 
 deliver = delivery_handler()

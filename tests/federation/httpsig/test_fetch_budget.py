@@ -12,7 +12,7 @@ from aiohttp import web
 from pytest_aiohttp import AiohttpServer
 
 from federation.client import AS2, VERIFY, DeadlineExceeded, OutboundClient, Timeouts
-from federation.fetch_gate import Budget, FetchGate, OverBudget, RecentlyFailed
+from federation.httpsig.fetch_gate import Budget, FetchGate, OverBudget, RecentlyFailed
 from storage.errors import Invalid
 from tests.conftest import make_config
 from tests.federation.client_fakes import (

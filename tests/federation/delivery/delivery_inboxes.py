@@ -22,14 +22,14 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from actors.outbox import deliver
-from federation.delivery import (
+from federation.delivery.hosts import HostPolicy
+from federation.delivery.job import (
     DELIVERY_KIND,
     DELIVERY_POLICY,
     DELIVERY_QUEUE,
     DeliverySettings,
     delivery_handler,
 )
-from federation.hosts import HostPolicy
 from federation.services import Services
 from federation.vocab import CONTEXT
 from storage.db import create_engine, session_maker

@@ -11,7 +11,7 @@ from datetime import timedelta
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from federation.signatures import (
+from federation.httpsig.signatures import (
     DigestMismatch,
     SignatureError,
     SignatureExpired,
@@ -21,7 +21,7 @@ from federation.signatures import (
     sign_request,
     verify_request,
 )
-from tests.federation.signature_helpers import (
+from tests.federation.httpsig.signature_helpers import (
     BODY,
     HOST,
     INBOX_PATH,

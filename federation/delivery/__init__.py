@@ -1,0 +1,5 @@
+"""Delivery: the `federation.deliver` job (`job.py`), what a process keeps for it (`state.py`),
+per-host admission (`slots.py`) and the other servers' health (`hosts.py`)."""
+
+DELIVERY_KIND = "federation.deliver"
+DELIVERY_QUEUE = "deliveries"
