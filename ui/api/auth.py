@@ -5,11 +5,14 @@ disabled, suspended, unapproved or unconfirmed member 403 on every endpoint (rea
 data too), scopes that do not cover the endpoint 403 (`This action is outside the authorized
 scopes`), an app token where a member is needed 422.
 
-    @scoped("read:accounts", "profile")          # a member's token with either scope
-    async def verify_credentials(request, auth): ...
+A route's row in the route table (`ui.api.routes`) says who may call it, and wraps its handler
+with the matching check:
 
-    @scoped_if_token("read:accounts")            # public; a token, if sent, must have the scope
-    async def show(request, auth): ...           # auth is None for anonymous requests
+    member("read:accounts", "profile")   # scoped: a member's token with either scope
+    if_token("read:accounts")            # scoped_if_token: public; a token, if sent, must have
+                                         # the scope (the handler's auth is None when anonymous)
+    app_token("write:accounts")          # app_scoped: any valid token, an app's own too
+    PUBLIC                               # no token looked at
 """
 
 from __future__ import annotations
