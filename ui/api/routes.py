@@ -10,8 +10,10 @@ A row is `route(method, path, handler, access, limit, statuses=…)`:
 - `statuses` says whether the answer renders statuses (Status entities, through
   `ui.api.statuses.visible` or the status cache).
 
-Both `/path` and `/path/` are served (`ui.api.routing.add`). aiohttp matches in order, so a
-fixed segment must come before `{id}` at the same place: the rows marked ORDER.
+Both `/path` and `/path/` are served (`ui.api.routing.add`). The rows marked ORDER have a fixed
+segment where a later row has `{id}` (`/accounts/search`, `/accounts/{id}`): they are kept
+first, as older aiohttp matched in registration order (the aiohttp we require looks a fixed
+path up before any pattern); `tests/ui/api/test_routes.py` checks every row answers its path.
 `docs/client-api.md`'s coverage table is checked against this table (tests/ui/api/test_coverage.py).
 """
 
@@ -51,13 +53,13 @@ ROUTES: list[Route] = [
           member("write:blocks", "follow"), None, statuses=False),
     route("DELETE", "/api/v1/domain_blocks", relation_lists.remove_domain_block,
           member("write:blocks", "follow"), None, statuses=False),
-    # ORDER: before `/accounts/{id}`: `familiar_followers` is not an id
+    # ORDER: before `/accounts/{id}` (`familiar_followers` is not an id)
     route("GET", f"{ACCOUNTS}/familiar_followers", relation_lists.familiar_followers,
           member("read:follows", "follow"), None, statuses=False),
 
     route("GET", "/api/v1/custom_emojis", custom_emojis.custom_emojis, if_token(), None, statuses=False),
 
-    # ORDER: before `/accounts/{id}`: `search` is not an id
+    # ORDER: before `/accounts/{id}` (`search` is not an id)
     route("GET", f"{ACCOUNTS}/search", followers.account_search,
           member("read:accounts"), "search", statuses=False),
     route("GET", f"{ACCOUNTS}/{{id}}/followers", followers.followers,

@@ -80,7 +80,7 @@ def test_each_handler_checks_the_scopes_its_row_declares(api_app: web.Applicatio
 
 
 async def test_no_row_is_hidden_by_an_earlier_one() -> None:
-    """aiohttp matches in order: a fixed segment must come before `{id}` (the ORDER rows)."""
+    """Each row answers its own path: no `{id}` pattern takes a fixed one (the ORDER rows)."""
     app = _app()
     for row in ROUTES:
         concrete = re.sub(r"\{\w+\}", "1", row.path)
