@@ -1,6 +1,7 @@
 """Rate limits for every surface, in one place: which requests count, against what, and the 429.
 
-`limits` (a middleware, after routing) looks the matched route up in `RULES`; a rule names the
+`limits` (a middleware, after routing) looks the matched route up in `RULES` (the client API's
+rows name their bucket in `ui.api.routes`, one of `BUCKETS`); a rule names the
 counters the request adds to, each an instance setting (`rate_limit_*`, `storage.settings`)
 and a subject: a client IP (`ui.client_ip`), a signing key's host, a login, an address or a
 token. All of a request's counters are added to at once (`storage.ratelimits`: memory on
@@ -36,6 +37,7 @@ from storage.ratelimits import Counters, Window, counters_for
 from storage.settings import DEFINITIONS, Rate, SettingError, parse_rate
 from ui.activitypub.signed import SETTINGS_CACHE
 from ui.api.auth import bearer_value
+from ui.api.routes import LIMITED
 from ui.client_ip import client_ip
 from ui.keys import ENGINE, SESSIONS
 from ui.middlewares import Handler, route_family
@@ -221,6 +223,14 @@ async def _search(request: web.Request) -> list[Check]:
     return checks
 
 
+# The client API's buckets: `ui.api.routes` names one per route (or None).
+BUCKETS: dict[str, Rule] = {
+    "sign_up": _sign_up,
+    "statuses": _api("statuses"),
+    "media": _api("media"),
+    "search": _search,
+}
+
 RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/inbox"): _inbox,
     ("POST", "/actor/inbox"): _inbox,
@@ -230,11 +240,7 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/auth/sign_up"): _sign_up,
     ("POST", "/api/v1/accounts"): _sign_up,
     ("POST", "/auth/password"): _password_reset,
-    ("POST", "/api/v1/statuses"): _api("statuses"),
-    ("POST", "/api/v1/media"): _api("media"),
-    ("POST", "/api/v2/media"): _api("media"),
-    ("GET", "/api/v2/search"): _search,
-    ("GET", "/api/v1/accounts/search"): _search,
+    **{route: BUCKETS[bucket] for route, bucket in LIMITED.items()},
 }
 
 

@@ -9,10 +9,9 @@ from aiohttp import web
 
 from storage.errors import Invalid
 from storage.models import OAuthApplication
-from ui.api.auth import Auth, app_scoped
+from ui.api.auth import Auth
 from ui.api.entities import application, credential_application
 from ui.api.responses import json_ok
-from ui.api.routing import add
 from ui.keys import SESSIONS
 from ui.oauth import scopes, store
 from ui.oauth.redirects import parse_redirect_uris
@@ -54,14 +53,8 @@ async def create(request: web.Request) -> web.Response:
     return json_ok(credential_application(created.app, created.client_secret))
 
 
-@app_scoped()
 async def verify_credentials(request: web.Request, auth: Auth) -> web.Response:
     async with request.app[SESSIONS]() as db:
         app = await db.get(OAuthApplication, auth.application_id)
     assert app is not None  # tokens are deleted with their app
     return json_ok(application(app))
-
-
-def setup(app: web.Application) -> None:
-    add(app, "POST", "/api/v1/apps", create)
-    add(app, "GET", "/api/v1/apps/verify_credentials", verify_credentials)

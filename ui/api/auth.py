@@ -5,11 +5,14 @@ disabled, suspended, unapproved or unconfirmed member 403 on every endpoint (rea
 data too), scopes that do not cover the endpoint 403 (`This action is outside the authorized
 scopes`), an app token where a member is needed 422.
 
-    @scoped("read:accounts", "profile")          # a member's token with either scope
-    async def verify_credentials(request, auth): ...
+A route's row in the route table (`ui.api.routes`) says who may call it, and wraps its handler
+with the matching check:
 
-    @scoped_if_token("read:accounts")            # public; a token, if sent, must have the scope
-    async def show(request, auth): ...           # auth is None for anonymous requests
+    member("read:accounts", "profile")   # scoped: a member's token with either scope
+    if_token("read:accounts")            # scoped_if_token: public; a token, if sent, must have
+                                         # the scope (the handler's auth is None when anonymous)
+    app_token("write:accounts")          # app_scoped: any valid token, an app's own too
+    PUBLIC                               # no token looked at
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import functools
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Generic, TypeVar
 
 from aiohttp import web
 
@@ -175,3 +179,74 @@ def scoped_if_token(*needed: str) -> Callable[[OptionalHandler], Handler]:
             return await handler(request, auth)
         return run
     return wrap
+
+
+# Who may call a route, as the route table (`ui.api.routes`) declares it; `wrap` applies the
+# decorator above, so a handler's scope is written once, in its row.
+H_contra = TypeVar("H_contra", contravariant=True)
+
+
+class Access(Generic[H_contra]):
+    kind: str  # the decorator: scoped, app_scoped, scoped_if_token; "public" for none
+
+    def wrap(self, handler: H_contra) -> Handler:
+        raise NotImplementedError
+
+
+@dataclass(frozen=True)
+class Member(Access[MemberHandler]):
+    """`scoped`: a member's token with one of `scopes`."""
+
+    scopes: tuple[str, ...]
+    remembered: bool = False
+    kind = "scoped"
+
+    def wrap(self, handler: MemberHandler) -> Handler:
+        return scoped(*self.scopes, remembered=self.remembered)(handler)
+
+
+@dataclass(frozen=True)
+class AppToken(Access[AppHandler]):
+    """`app_scoped`: any valid token, an app's own too, with one of `scopes` (any, if none)."""
+
+    scopes: tuple[str, ...]
+    kind = "app_scoped"
+
+    def wrap(self, handler: AppHandler) -> Handler:
+        return app_scoped(*self.scopes)(handler)
+
+
+@dataclass(frozen=True)
+class IfToken(Access[OptionalHandler]):
+    """`scoped_if_token`: anyone; a token that is sent must be valid and have one of `scopes`."""
+
+    scopes: tuple[str, ...]
+    kind = "scoped_if_token"
+
+    def wrap(self, handler: OptionalHandler) -> Handler:
+        return scoped_if_token(*self.scopes)(handler)
+
+
+@dataclass(frozen=True)
+class Public(Access[Handler]):
+    """No token is looked at (the handler may read one itself, e.g. instance activity)."""
+
+    kind = "public"
+
+    def wrap(self, handler: Handler) -> Handler:
+        return handler
+
+
+def member(*scopes: str, remembered: bool = False) -> Member:
+    return Member(scopes, remembered)
+
+
+def app_token(*scopes: str) -> AppToken:
+    return AppToken(scopes)
+
+
+def if_token(*scopes: str) -> IfToken:
+    return IfToken(scopes)
+
+
+PUBLIC = Public()

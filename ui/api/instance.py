@@ -21,7 +21,7 @@ from ui.api import instance_queries, limits
 from ui.api.auth import Auth, authenticate
 from ui.api.entities import DEFAULT_HEADER_PATH, Urls, render_accounts
 from ui.api.responses import api_error, json_ok
-from ui.api.routing import add, urls
+from ui.api.routing import urls
 from ui.keys import CONFIG, SESSIONS
 
 MASTODON_VERSION = "4.3.0"
@@ -167,11 +167,3 @@ async def instance_rules(request: web.Request) -> web.Response:
     async with request.app[SESSIONS]() as db:
         values = await settings.get_all(db)
     return json_ok(rules(values))
-
-
-def setup(app: web.Application) -> None:
-    add(app, "GET", "/api/v1/instance", instance_v1)
-    add(app, "GET", "/api/v2/instance", instance_v2)
-    add(app, "GET", "/api/v1/instance/peers", peers)
-    add(app, "GET", "/api/v1/instance/activity", activity)
-    add(app, "GET", "/api/v1/instance/rules", instance_rules)

@@ -1,11 +1,15 @@
-"""Registering client API routes: both `/path` and `/path/` (Mastodon.py asks for
-`/api/v1/instance/`), CORS for browser apps on other origins (Elk, Phanpy), and ids in paths."""
+"""Registering client API routes: a row of the route table (`ui.api.routes`), both `/path` and
+`/path/` (Mastodon.py asks for `/api/v1/instance/`), CORS for browser apps on other origins (Elk,
+Phanpy), and ids in paths."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
 from aiohttp import web
 
-from ui.api.auth import Handler
+from ui.api.auth import Access, Handler
 from ui.api.entities import Urls
 from ui.api.responses import NOT_FOUND, api_error
 from ui.keys import CONFIG
@@ -15,6 +19,32 @@ CORS_PREFIXES = ("/api/", "/oauth/token", "/oauth/revoke", "/.well-known/oauth-a
 EXPOSED_HEADERS = "Link, X-RateLimit-Reset, X-RateLimit-Limit, X-RateLimit-Remaining, X-Request-Id"
 ALLOWED_HEADERS = "Authorization, Content-Type, Accept, Accept-Language, Idempotency-Key"
 ALLOWED_METHODS = "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS"
+
+
+H = TypeVar("H")
+
+
+@dataclass(frozen=True)
+class Route:
+    """A row of the route table: the handler as registered (its access applied)."""
+
+    method: str
+    path: str
+    handler: Handler
+    access: Access[Any]
+    limit: str | None  # the rate-limit bucket (`ui.ratelimit.BUCKETS`), None for unlimited
+    statuses: bool  # whether the answer renders statuses (Status entities)
+
+
+def route(method: str, path: str, handler: H, access: Access[H], limit: str | None, *,
+          statuses: bool) -> Route:
+    """A row: `access` wraps `handler` (its scope check), so the two cannot disagree."""
+    return Route(method, path, access.wrap(handler), access, limit, statuses)
+
+
+def register(app: web.Application, routes: list[Route]) -> None:
+    for row in routes:
+        add(app, row.method, row.path, row.handler)
 
 
 def add(app: web.Application, method: str, path: str, handler: Handler) -> None:

@@ -24,12 +24,12 @@ from actors.visibility import Viewer, can_see, visible_to
 from storage.errors import Invalid
 from storage.models import Bookmark, Favourite, Mention, Status, Tag
 from ui.api.accounts.search import _like, is_url, search_accounts
-from ui.api.auth import Auth, as_member, scoped_if_token
+from ui.api.auth import Auth, as_member
 from ui.api.entities import render_accounts
 from ui.api.paging import page_of
 from ui.api.remote_lookup import resolve_url
 from ui.api.responses import json_ok
-from ui.api.routing import add, parse_id, urls
+from ui.api.routing import parse_id, urls
 from ui.api.tags import render_tags
 from ui.api.timelines import render_page
 from ui.keys import SERVICES, SESSIONS
@@ -73,7 +73,6 @@ def status_search_query(viewer_id: int, rules: timelines.DomainRules, q: str, *,
     return query
 
 
-@scoped_if_token("read:search")
 async def search(request: web.Request, auth: Auth | None) -> web.Response:
     params = await read_params(request)
     q = params.required_text("q")
@@ -111,7 +110,3 @@ async def search(request: web.Request, auth: Auth | None) -> web.Response:
                 ids = [fetched.id, *[i for i in ids if i != fetched.id]][:limit]
             body["statuses"] = await render_page(request, db, member, ids)
     return json_ok(body)
-
-
-def setup(app: web.Application) -> None:
-    add(app, "GET", "/api/v2/search", search)

@@ -14,9 +14,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from actors.compose import normalize_tag
 from storage.models import Status, StatusTag, Tag, utcnow
-from ui.api.auth import Auth, scoped_if_token
+from ui.api.auth import Auth
 from ui.api.responses import NOT_FOUND, api_error, json_ok
-from ui.api.routing import add, urls
+from ui.api.routing import urls
 from ui.keys import SESSIONS
 
 HISTORY_DAYS = 7
@@ -63,7 +63,6 @@ async def render_tags(session: AsyncSession, tags: Sequence[Tag], base_url: str,
     return rendered
 
 
-@scoped_if_token()  # any valid token: Mastodon checks no scope here
 async def show(request: web.Request, auth: Auth | None) -> web.Response:
     name = normalize_tag(request.match_info["name"].removeprefix("#"))
     async with request.app[SESSIONS]() as db:
@@ -72,7 +71,3 @@ async def show(request: web.Request, auth: Auth | None) -> web.Response:
             api_error(404, NOT_FOUND)
         [entity] = await render_tags(db, [tag], urls(request).base_url, signed_in=auth is not None)
     return json_ok(entity)
-
-
-def setup(app: web.Application) -> None:
-    add(app, "GET", "/api/v1/tags/{name}", show)

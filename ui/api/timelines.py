@@ -20,10 +20,10 @@ from actors.compose import normalize_tag
 from actors.languages import reader_preferences
 from storage.errors import Invalid
 from storage.models import Actor, Bookmark, Favourite, Status
-from ui.api.auth import Auth, MemberAuth, as_member, scoped, scoped_if_token
+from ui.api.auth import Auth, MemberAuth, as_member
 from ui.api.paging import Page, link_header, newest_first, page_of, paginate
 from ui.api.responses import NOT_FOUND, api_error, json_ok
-from ui.api.routing import add, path_id, urls
+from ui.api.routing import path_id, urls
 from ui.api.statuses.entity import render_statuses
 from ui.api.timeline_pages import domain_rules, home_response, status_page_response
 from ui.keys import SERVICES, SESSIONS
@@ -66,13 +66,11 @@ def _locality(params: Params) -> dict[str, bool]:
             "only_media": params.flag("only_media") or False}
 
 
-@scoped("read:statuses", remembered=True)  # the token's lookup kept for seconds (ui.recent)
 async def home(request: web.Request, auth: MemberAuth) -> web.Response:
     page = _status_page_of(await read_params(request))
     return await home_response(request, auth.actor, page, user=auth.user)
 
 
-@scoped_if_token("read:statuses")
 async def public(request: web.Request, auth: Auth | None) -> web.Response:
     params = await read_params(request)
     page, viewer = _status_page_of(params), _viewer(auth)
@@ -88,7 +86,6 @@ def _tag_names(params: Params, name: str) -> list[str]:
     return names
 
 
-@scoped_if_token("read:statuses")
 async def tag(request: web.Request, auth: Auth | None) -> web.Response:
     params = await read_params(request)
     page, viewer = _status_page_of(params), _viewer(auth)
@@ -106,7 +103,6 @@ async def tag(request: web.Request, auth: Auth | None) -> web.Response:
     return await _status_page(request, auth, query, page)
 
 
-@scoped_if_token("read:statuses")
 async def account_statuses(request: web.Request, auth: Auth | None) -> web.Response:
     author_id = path_id(request)
     params = await read_params(request)
@@ -140,20 +136,9 @@ async def _marked(request: web.Request, viewer: Actor, query: Any, cursor: Any) 
     return json_ok(body, headers=link_header(request, urls(request).base_url, [key for key, _ in rows], page))
 
 
-@scoped("read:bookmarks")
 async def bookmarks(request: web.Request, auth: MemberAuth) -> web.Response:
     return await _marked(request, auth.actor, timelines.bookmarks(auth.actor.id), Bookmark.id)
 
 
-@scoped("read:favourites")
 async def favourites(request: web.Request, auth: MemberAuth) -> web.Response:
     return await _marked(request, auth.actor, timelines.favourites(auth.actor.id), Favourite.id)
-
-
-def setup(app: web.Application) -> None:
-    add(app, "GET", "/api/v1/timelines/home", home)
-    add(app, "GET", "/api/v1/timelines/public", public)
-    add(app, "GET", "/api/v1/timelines/tag/{hashtag}", tag)
-    add(app, "GET", "/api/v1/accounts/{id}/statuses", account_statuses)
-    add(app, "GET", "/api/v1/bookmarks", bookmarks)
-    add(app, "GET", "/api/v1/favourites", favourites)

@@ -10,11 +10,11 @@ from sqlalchemy import select
 
 from storage.models import ACCEPTED, Actor, Follow
 from ui.api.accounts.search import search_accounts
-from ui.api.auth import Auth, MemberAuth, scoped, scoped_if_token
+from ui.api.auth import Auth, MemberAuth
 from ui.api.entities import render_accounts
 from ui.api.paging import link_header, newest_first, offset_links, page_of, paginate
 from ui.api.responses import NOT_FOUND, api_error, json_ok
-from ui.api.routing import add, path_id, urls
+from ui.api.routing import path_id, urls
 from ui.keys import SESSIONS
 from ui.params import read_params
 
@@ -38,12 +38,10 @@ async def _follow_list(request: web.Request, *, followers: bool) -> web.Response
     return json_ok(body, headers=headers)
 
 
-@scoped_if_token("read:accounts")
 async def followers(request: web.Request, auth: Auth | None) -> web.Response:
     return await _follow_list(request, followers=True)
 
 
-@scoped_if_token("read:accounts")
 async def following(request: web.Request, auth: Auth | None) -> web.Response:
     return await _follow_list(request, followers=False)
 
@@ -52,7 +50,6 @@ def _offset(raw: str | None) -> int:
     return int(raw) if raw and raw.isdigit() else 0
 
 
-@scoped("read:accounts")
 async def account_search(request: web.Request, auth: MemberAuth) -> web.Response:
     """`q`, `limit` (default 40, at most 80), `offset`, `following`, `resolve`."""
     params = await read_params(request)
@@ -65,9 +62,3 @@ async def account_search(request: web.Request, auth: MemberAuth) -> web.Response
     async with request.app[SESSIONS]() as db:
         body = await render_accounts(db, found, urls(request))
     return json_ok(body, headers=offset_links(request, urls(request).base_url, offset, limit, len(body)))
-
-
-def setup(app: web.Application) -> None:
-    add(app, "GET", "/api/v1/accounts/search", account_search)
-    add(app, "GET", "/api/v1/accounts/{id}/followers", followers)
-    add(app, "GET", "/api/v1/accounts/{id}/following", following)

@@ -21,10 +21,10 @@ from federation.services import SERVICES_KEY
 from storage.errors import Invalid
 from storage.media_files import mib
 from storage.models import Actor, User
-from ui.api.auth import MemberAuth, scoped
+from ui.api.auth import MemberAuth
 from ui.api.entities import credential_account, load_account_stats, pending_follow_requests
 from ui.api.responses import json_ok
-from ui.api.routing import add, urls
+from ui.api.routing import urls
 from ui.params import (
     MAX_TEXT_PART_BYTES,
     Params,
@@ -123,16 +123,9 @@ async def _remove(request: web.Request, auth: MemberAuth, which: str) -> web.Res
     return json_ok(body)
 
 
-@scoped("write:accounts")
 async def delete_avatar(request: web.Request, auth: MemberAuth) -> web.Response:
     return await _remove(request, auth, profile_images.AVATAR)
 
 
-@scoped("write:accounts")
 async def delete_header(request: web.Request, auth: MemberAuth) -> web.Response:
     return await _remove(request, auth, profile_images.HEADER)
-
-
-def setup(app: web.Application) -> None:
-    add(app, "DELETE", "/api/v1/profile/avatar", delete_avatar)
-    add(app, "DELETE", "/api/v1/profile/header", delete_header)

@@ -17,7 +17,7 @@ from storage.errors import Invalid
 from storage.models import Actor, User
 from ui.api.accounts.profile_images import image_swap, read_credentials
 from ui.api.accounts.relationship_entity import relationships
-from ui.api.auth import Auth, MemberAuth, scoped, scoped_if_token
+from ui.api.auth import Auth, MemberAuth
 from ui.api.entities import (
     credential_account,
     load_account_stats,
@@ -25,7 +25,7 @@ from ui.api.entities import (
     render_accounts,
 )
 from ui.api.responses import NOT_FOUND, api_error, json_ok
-from ui.api.routing import add, parse_id, path_id, urls
+from ui.api.routing import parse_id, path_id, urls
 from ui.keys import SESSIONS
 from ui.params import Params, read_params
 
@@ -41,13 +41,11 @@ async def _credential_account(db: AsyncSession, request: web.Request, actor: Act
                               follow_requests=await pending_follow_requests(db, actor.id))
 
 
-@scoped("read:accounts", "profile")
 async def verify_credentials(request: web.Request, auth: MemberAuth) -> web.Response:
     async with request.app[SESSIONS]() as db:
         return json_ok(await _credential_account(db, request, auth.actor, auth.user))
 
 
-@scoped("write:accounts")
 async def update_credentials(request: web.Request, auth: MemberAuth) -> web.Response:
     form = await read_credentials(request, profile_images.max_bytes(request.app[SERVICES_KEY].config))
     params = form.params
@@ -107,7 +105,6 @@ def _fields(raw: Any) -> list[dict[str, str]]:
     return fields  # actors.profile checks their number and lengths
 
 
-@scoped_if_token("read:accounts")
 async def show(request: web.Request, auth: Auth | None) -> web.Response:
     actor_id = path_id(request)
     async with request.app[SESSIONS]() as db:
@@ -118,7 +115,6 @@ async def show(request: web.Request, auth: Auth | None) -> web.Response:
     return json_ok(entity)
 
 
-@scoped_if_token("read:accounts")
 async def lookup(request: web.Request, auth: Auth | None) -> web.Response:
     """`acct` as `name`, `@name`, `name@domain` or `@name@domain`; known accounts only."""
     params = await read_params(request)
@@ -141,7 +137,6 @@ async def lookup(request: web.Request, auth: Auth | None) -> web.Response:
     return json_ok(entity)
 
 
-@scoped("read:follows")
 async def list_relationships(request: web.Request, auth: MemberAuth) -> web.Response:
     params = await read_params(request)
     raw_ids = params.strings("id")
@@ -156,11 +151,3 @@ async def list_relationships(request: web.Request, auth: MemberAuth) -> web.Resp
         found = set((await db.scalars(query)).all())
         by_id = await relationships(db, auth.actor.id, found)
     return json_ok([by_id[i] for i in dict.fromkeys(ids) if i in by_id])
-
-
-def setup(app: web.Application) -> None:
-    add(app, "GET", "/api/v1/accounts/verify_credentials", verify_credentials)
-    add(app, "PATCH", "/api/v1/accounts/update_credentials", update_credentials)
-    add(app, "GET", "/api/v1/accounts/lookup", lookup)
-    add(app, "GET", "/api/v1/accounts/relationships", list_relationships)
-    add(app, "GET", "/api/v1/accounts/{id}", show)

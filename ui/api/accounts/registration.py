@@ -16,9 +16,8 @@ from aiohttp import web
 from actors.registration import sign_up
 from storage.errors import Invalid
 from storage.models import OAuthApplication
-from ui.api.auth import Auth, app_scoped
+from ui.api.auth import Auth
 from ui.api.responses import api_error, json_ok
-from ui.api.routing import add
 from ui.keys import CONFIG, SESSIONS
 from ui.oauth import store
 from ui.oauth.token import NO_STORE
@@ -28,7 +27,6 @@ log = logging.getLogger("amity.registration")
 MAX_LOCALE_CHARS = 16
 
 
-@app_scoped("write:accounts")
 async def create_account(request: web.Request, auth: Auth) -> web.Response:
     if auth.user is not None:
         api_error(403, "This action is not allowed: sign-up needs the app's own token, not a member's")
@@ -51,7 +49,3 @@ async def create_account(request: web.Request, auth: Auth) -> web.Response:
                                               "awaiting_approval": joined.awaiting_approval})
     return json_ok({"access_token": issued.access_token, "token_type": "Bearer", "scope": issued.token.scopes,
                     "created_at": int(issued.token.created_at.timestamp())}, headers=NO_STORE)
-
-
-def setup(app: web.Application) -> None:
-    add(app, "POST", "/api/v1/accounts", create_account)

@@ -14,11 +14,11 @@ from actors import relations
 from actors.muting import live_mute
 from storage.errors import Invalid
 from storage.models import ACCEPTED, PENDING, Actor, Block, Follow, Mute, UserDomainBlock
-from ui.api.auth import MemberAuth, scoped
+from ui.api.auth import MemberAuth
 from ui.api.entities import iso_datetime, render_accounts
 from ui.api.paging import link_header, newest_first, page_of, paginate
 from ui.api.responses import json_ok
-from ui.api.routing import add, parse_id, urls
+from ui.api.routing import parse_id, urls
 from ui.keys import SESSIONS
 from ui.params import read_params
 
@@ -42,19 +42,16 @@ async def _account_page(request: web.Request, query: Select[int, Actor],
     return json_ok(entities, headers=link_header(request, urls(request).base_url, [k for k, _ in rows], page))
 
 
-@scoped("read:follows", "follow")
 async def follow_requests(request: web.Request, auth: MemberAuth) -> web.Response:
     return await _account_page(request, select(Follow.id, Actor).join(Actor, Actor.id == Follow.follower_id)
                                .where(Follow.followee_id == auth.actor.id, Follow.state == PENDING))
 
 
-@scoped("read:blocks", "follow")
 async def list_blocks(request: web.Request, auth: MemberAuth) -> web.Response:
     return await _account_page(request, select(Block.id, Actor).join(Actor, Actor.id == Block.target_id)
                                .where(Block.actor_id == auth.actor.id))
 
 
-@scoped("read:mutes", "follow")
 async def list_mutes(request: web.Request, auth: MemberAuth) -> web.Response:
     async with request.app[SESSIONS]() as db:
         expiring = dict((await db.execute(select(Mute.id, Mute.expires_at).where(
@@ -66,7 +63,6 @@ async def list_mutes(request: web.Request, auth: MemberAuth) -> web.Response:
     return response
 
 
-@scoped("read:blocks", "follow")
 async def list_domain_blocks(request: web.Request, auth: MemberAuth) -> web.Response:
     page = page_of(await read_params(request), default=100, maximum=200)
     async with request.app[SESSIONS]() as db:
@@ -77,7 +73,6 @@ async def list_domain_blocks(request: web.Request, auth: MemberAuth) -> web.Resp
                    headers=link_header(request, urls(request).base_url, [i for i, _ in rows], page))
 
 
-@scoped("write:blocks", "follow")
 async def add_domain_block(request: web.Request, auth: MemberAuth) -> web.Response:
     domain = (await read_params(request)).required_text("domain")
     async with request.app[SESSIONS]() as db, db.begin():
@@ -87,7 +82,6 @@ async def add_domain_block(request: web.Request, auth: MemberAuth) -> web.Respon
     return json_ok({})
 
 
-@scoped("write:blocks", "follow")
 async def remove_domain_block(request: web.Request, auth: MemberAuth) -> web.Response:
     domain = (await read_params(request)).required_text("domain")
     async with request.app[SESSIONS]() as db, db.begin():
@@ -97,7 +91,6 @@ async def remove_domain_block(request: web.Request, auth: MemberAuth) -> web.Res
     return json_ok({})
 
 
-@scoped("read:follows", "follow")
 async def familiar_followers(request: web.Request, auth: MemberAuth) -> web.Response:
     """For each `id[]`: the accounts the member follows that follow it too (two queries in all)."""
     raw_ids = (await read_params(request)).strings("id")
@@ -119,13 +112,3 @@ async def familiar_followers(request: web.Request, auth: MemberAuth) -> web.Resp
         everyone = list({a.id: a for group in by_target.values() for a in group}.values())
         rendered = {int(e["id"]): e for e in await render_accounts(db, everyone, urls(request))}
     return json_ok([{"id": str(i), "accounts": [rendered[a.id] for a in by_target[i]]} for i in ids])
-
-
-def setup(app: web.Application) -> None:
-    add(app, "GET", "/api/v1/follow_requests", follow_requests)
-    add(app, "GET", "/api/v1/blocks", list_blocks)
-    add(app, "GET", "/api/v1/mutes", list_mutes)
-    add(app, "GET", "/api/v1/domain_blocks", list_domain_blocks)
-    add(app, "POST", "/api/v1/domain_blocks", add_domain_block)
-    add(app, "DELETE", "/api/v1/domain_blocks", remove_domain_block)
-    add(app, "GET", "/api/v1/accounts/familiar_followers", familiar_followers)

@@ -15,9 +15,9 @@ from actors.follow_languages import follow_languages
 from storage.errors import Invalid
 from storage.models import Actor
 from ui.api.accounts.relationship_entity import relationships
-from ui.api.auth import MemberAuth, scoped
+from ui.api.auth import MemberAuth, MemberHandler
 from ui.api.responses import NOT_FOUND, api_error, json_ok
-from ui.api.routing import add, path_id, urls
+from ui.api.routing import path_id, urls
 from ui.keys import SESSIONS
 from ui.params import Params, read_params
 
@@ -92,20 +92,20 @@ async def _unmute(db: AsyncSession, me: Actor, target: Actor, params: Params, ba
     await relations.unmute(db, me, target)
 
 
-def _route(action: Action, *needed: str) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
-    @scoped(*needed)
+def _route(action: Action) -> MemberHandler:
     async def handler(request: web.Request, auth: MemberAuth) -> web.Response:
         return await _act(request, auth, action)
     handler.__name__ = action.__name__.lstrip("_")
     return handler
 
 
-def setup(app: web.Application) -> None:
-    for name, action, scope in (
-            ("follow", _follow, "write:follows"), ("unfollow", _unfollow, "write:follows"),
-            ("remove_from_followers", _remove_follower, "write:follows"),
-            ("block", _block, "write:blocks"), ("unblock", _unblock, "write:blocks"),
-            ("mute", _mute, "write:mutes"), ("unmute", _unmute, "write:mutes")):
-        add(app, "POST", f"/api/v1/accounts/{{id}}/{name}", _route(action, scope))
-    add(app, "POST", "/api/v1/follow_requests/{id}/authorize", _route(_authorize, "write:follows"))
-    add(app, "POST", "/api/v1/follow_requests/{id}/reject", _route(_reject, "write:follows"))
+# The handlers (their scopes: `ui.api.routes`).
+follow = _route(_follow)
+unfollow = _route(_unfollow)
+remove_from_followers = _route(_remove_follower)
+block = _route(_block)
+unblock = _route(_unblock)
+mute = _route(_mute)
+unmute = _route(_unmute)
+authorize = _route(_authorize)
+reject = _route(_reject)

@@ -14,11 +14,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from actors import posting, relations
 from federation.services import SERVICES_KEY, Services
 from storage.models import Actor, Favourite, Status
-from ui.api.auth import Auth, MemberAuth, scoped, scoped_if_token
+from ui.api.auth import Auth, MemberAuth, MemberHandler
 from ui.api.entities import render_accounts
 from ui.api.paging import link_header, newest_first, page_of, paginate
 from ui.api.responses import json_ok
-from ui.api.routing import add, path_id, urls
+from ui.api.routing import path_id, urls
 from ui.api.statuses.visible import render_one, visible_status
 from ui.keys import CONFIG, SESSIONS
 from ui.params import read_params
@@ -46,8 +46,7 @@ def _relation(change: Callable[[AsyncSession, Actor, Status], Awaitable[None]]) 
     return run
 
 
-def _route(action: Action, *needed: str) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
-    @scoped(*needed)
+def _route(action: Action) -> MemberHandler:
     async def handle(request: web.Request, auth: MemberAuth) -> web.Response:
         services = request.app[SERVICES_KEY]
         async with request.app[SESSIONS]() as db, db.begin():
@@ -60,7 +59,18 @@ def _route(action: Action, *needed: str) -> Callable[[web.Request], Awaitable[we
     return handle
 
 
-@scoped("write:statuses")
+# The handlers of the actions (their scopes: `ui.api.routes`).
+favourite = _route(_favourite)
+unfavourite = _route(_unfavourite)
+unreblog = _route(_unreblog)
+bookmark = _route(_relation(relations.bookmark))
+unbookmark = _route(_relation(relations.unbookmark))
+pin = _route(_relation(relations.pin))
+unpin = _route(_relation(relations.unpin))
+mute = _route(_relation(relations.mute_conversation))
+unmute = _route(_relation(relations.unmute_conversation))
+
+
 async def reblog(request: web.Request, auth: MemberAuth) -> web.Response:
     services = request.app[SERVICES_KEY]
     params = await read_params(request)
@@ -102,27 +112,9 @@ def _favouriters(status_id: int) -> tuple[Any, Any]:
     return query, Favourite.id
 
 
-@scoped_if_token("read:accounts")  # a list of accounts: Mastodon asks read:accounts
 async def reblogged_by(request: web.Request, auth: Auth | None) -> web.Response:
     return await _people(request, auth, _boosters)
 
 
-@scoped_if_token("read:accounts")  # a list of accounts: Mastodon asks read:accounts
 async def favourited_by(request: web.Request, auth: Auth | None) -> web.Response:
     return await _people(request, auth, _favouriters)
-
-
-def setup(app: web.Application) -> None:
-    base = "/api/v1/statuses/{id}"
-    add(app, "POST", f"{base}/favourite", _route(_favourite, "write:favourites"))
-    add(app, "POST", f"{base}/unfavourite", _route(_unfavourite, "write:favourites"))
-    add(app, "POST", f"{base}/reblog", reblog)
-    add(app, "POST", f"{base}/unreblog", _route(_unreblog, "write:statuses"))
-    add(app, "POST", f"{base}/bookmark", _route(_relation(relations.bookmark), "write:bookmarks"))
-    add(app, "POST", f"{base}/unbookmark", _route(_relation(relations.unbookmark), "write:bookmarks"))
-    add(app, "POST", f"{base}/pin", _route(_relation(relations.pin), "write:accounts"))
-    add(app, "POST", f"{base}/unpin", _route(_relation(relations.unpin), "write:accounts"))
-    add(app, "POST", f"{base}/mute", _route(_relation(relations.mute_conversation), "write:mutes"))
-    add(app, "POST", f"{base}/unmute", _route(_relation(relations.unmute_conversation), "write:mutes"))
-    add(app, "GET", f"{base}/reblogged_by", reblogged_by)
-    add(app, "GET", f"{base}/favourited_by", favourited_by)

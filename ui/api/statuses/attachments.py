@@ -21,9 +21,9 @@ from storage import sniff
 from storage.errors import Invalid
 from storage.media_files import mib
 from storage.models import MEDIA_READY, MediaAttachment
-from ui.api.auth import MemberAuth, scoped
+from ui.api.auth import MemberAuth
 from ui.api.responses import NOT_FOUND, api_error, json_ok
-from ui.api.routing import add, path_id, urls
+from ui.api.routing import path_id, urls
 from ui.api.statuses.entity import media_attachment
 from ui.keys import SESSIONS
 from ui.params import next_part, read_params, read_text_part
@@ -100,12 +100,10 @@ async def _upload(request: web.Request, auth: MemberAuth, *, v2: bool) -> web.Re
     return json_ok(body, status=200 if ready or not v2 else 202)
 
 
-@scoped("write:media")
 async def upload_v2(request: web.Request, auth: MemberAuth) -> web.Response:
     return await _upload(request, auth, v2=True)
 
 
-@scoped("write:media")
 async def upload_v1(request: web.Request, auth: MemberAuth) -> web.Response:
     return await _upload(request, auth, v2=False)
 
@@ -117,7 +115,6 @@ async def _unattached(db: AsyncSession, auth: MemberAuth, media_id: int) -> Medi
     return item
 
 
-@scoped("write:media")
 async def show(request: web.Request, auth: MemberAuth) -> web.Response:
     """The upload (206 while it is processing, as Mastodon)."""
     async with request.app[SESSIONS]() as db:
@@ -126,7 +123,6 @@ async def show(request: web.Request, auth: MemberAuth) -> web.Response:
     return json_ok(body, status=200 if item.processing == MEDIA_READY else 206)
 
 
-@scoped("write:media")
 async def update(request: web.Request, auth: MemberAuth) -> web.Response:
     params = await read_params(request)
     focus_text = params.text("focus")
@@ -138,10 +134,3 @@ async def update(request: web.Request, auth: MemberAuth) -> web.Response:
                                  description=params.text("description"), focus=focus)
         body = render_media(item, request)
     return json_ok(body)
-
-
-def setup(app: web.Application) -> None:
-    add(app, "POST", "/api/v2/media", upload_v2)
-    add(app, "POST", "/api/v1/media", upload_v1)
-    add(app, "GET", "/api/v1/media/{id}", show)
-    add(app, "PUT", "/api/v1/media/{id}", update)

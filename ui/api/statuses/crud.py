@@ -14,10 +14,10 @@ from actors import posting
 from federation.services import SERVICES_KEY
 from storage.errors import Invalid
 from storage.models import Status, StatusEdit
-from ui.api.auth import Auth, MemberAuth, scoped, scoped_if_token
+from ui.api.auth import Auth, MemberAuth
 from ui.api.entities import iso_datetime
 from ui.api.responses import NOT_FOUND, api_error, json_ok
-from ui.api.routing import add, parse_id, path_id
+from ui.api.routing import parse_id, path_id
 from ui.api.statuses import idempotency
 from ui.api.statuses.idempotency import key_of
 from ui.api.statuses.post_params import language_map, media_changes, poll_of, sensitive_of, visibility_of
@@ -31,7 +31,6 @@ MAX_DESCENDANTS = 60
 MAX_DESCENDANT_DEPTH = 20
 
 
-@scoped("write:statuses")
 async def create(request: web.Request, auth: MemberAuth) -> web.Response:
     params = await read_params(request)
     if params.text("scheduled_at"):
@@ -87,7 +86,6 @@ def _new_status(params: Params, auth: MemberAuth) -> posting.NewStatus:
         summary_map=language_map(params, "spoiler_text_map") or {}, application_id=auth.application_id)
 
 
-@scoped_if_token("read:statuses")
 async def show(request: web.Request, auth: Auth | None) -> web.Response:
     viewer = None if auth is None else auth.actor
     async with request.app[SESSIONS]() as db:
@@ -95,7 +93,6 @@ async def show(request: web.Request, auth: Auth | None) -> web.Response:
         return json_ok(await render_one(request, db, viewer, status))
 
 
-@scoped_if_token("read:statuses")
 async def show_many(request: web.Request, auth: Auth | None) -> web.Response:
     """`GET /api/v1/statuses?id[]=…`: the visible ones, in the order asked; others left out."""
     params = await read_params(request)
@@ -110,7 +107,6 @@ async def show_many(request: web.Request, auth: Auth | None) -> web.Response:
         return json_ok(await render_for(request, db, viewer, visible))
 
 
-@scoped("write:statuses")
 async def delete(request: web.Request, auth: MemberAuth) -> web.Response:
     """Delete one's own status; the answer carries `text` (its source) so apps can redraft.
     Its attachments become unattached uploads again, ready for the redraft."""
@@ -126,7 +122,6 @@ async def delete(request: web.Request, auth: MemberAuth) -> web.Response:
     return json_ok(body)
 
 
-@scoped("write:statuses")
 async def edit(request: web.Request, auth: MemberAuth) -> web.Response:
     """Mastodon's edit: the new text, content warning, sensitivity, language, attachments
     (`media_ids[]`: those not sent are removed, as Mastodon) and poll (absent: removed)."""
@@ -154,7 +149,6 @@ async def edit(request: web.Request, auth: MemberAuth) -> web.Response:
     return json_ok(body)
 
 
-@scoped_if_token("read:statuses")
 async def history(request: web.Request, auth: Auth | None) -> web.Response:
     """Every version, oldest first, the current one last (Mastodon's StatusEdit entities).
     Earlier versions show the attachments the status has now: older ones are not kept."""
@@ -185,7 +179,6 @@ def _edit_entity(current: dict[str, Any], content: str, summary: str, sensitive:
     return entity
 
 
-@scoped("read:statuses")
 async def source(request: web.Request, auth: MemberAuth) -> web.Response:
     async with request.app[SESSIONS]() as db:
         status = await visible_status(db, auth.actor, path_id(request))
@@ -194,7 +187,6 @@ async def source(request: web.Request, auth: MemberAuth) -> web.Response:
     return json_ok({"id": str(status.id), "text": status.source_text or "", "spoiler_text": status.summary})
 
 
-@scoped_if_token("read:statuses")
 async def context(request: web.Request, auth: Auth | None) -> web.Response:
     """The thread around a status, as far as the viewer may see it: its ancestors (oldest
     first) and its descendants (depth first, in the order they were written; not those of
@@ -252,14 +244,3 @@ async def _descendants(db: AsyncSession, status: Status) -> list[Status]:
 
     walk(status.id)
     return ordered
-
-
-def setup(app: web.Application) -> None:
-    add(app, "POST", "/api/v1/statuses", create)
-    add(app, "GET", "/api/v1/statuses", show_many)
-    add(app, "GET", "/api/v1/statuses/{id}", show)
-    add(app, "DELETE", "/api/v1/statuses/{id}", delete)
-    add(app, "PUT", "/api/v1/statuses/{id}", edit)
-    add(app, "GET", "/api/v1/statuses/{id}/history", history)
-    add(app, "GET", "/api/v1/statuses/{id}/source", source)
-    add(app, "GET", "/api/v1/statuses/{id}/context", context)

@@ -9,9 +9,9 @@ from actors import parts, polls
 from federation.services import SERVICES_KEY
 from storage.errors import Invalid
 from storage.models import Actor, Poll, Status
-from ui.api.auth import Auth, MemberAuth, scoped, scoped_if_token
+from ui.api.auth import Auth, MemberAuth
 from ui.api.responses import NOT_FOUND, api_error, json_ok
-from ui.api.routing import add, path_id, urls
+from ui.api.routing import path_id, urls
 from ui.api.statuses.entity import poll_entity
 from ui.api.statuses.visible import visible_status
 from ui.keys import SESSIONS
@@ -33,7 +33,6 @@ async def _render(request: web.Request, db: AsyncSession, viewer: Actor | None, 
                                own=own))
 
 
-@scoped_if_token("read:statuses")
 async def show(request: web.Request, auth: Auth | None) -> web.Response:
     viewer = None if auth is None else auth.actor
     async with request.app[SESSIONS]() as db:
@@ -41,7 +40,6 @@ async def show(request: web.Request, auth: Auth | None) -> web.Response:
         return await _render(request, db, viewer, poll, status)
 
 
-@scoped("write:statuses")
 async def vote(request: web.Request, auth: MemberAuth) -> web.Response:
     params = await read_params(request)
     raw = params.strings("choices")
@@ -58,8 +56,3 @@ async def vote(request: web.Request, auth: MemberAuth) -> web.Response:
         response = await _render(request, db, auth.actor, poll, status)
     services.wake_workers()
     return response
-
-
-def setup(app: web.Application) -> None:
-    add(app, "GET", "/api/v1/polls/{id}", show)
-    add(app, "POST", "/api/v1/polls/{id}/votes", vote)

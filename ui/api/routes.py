@@ -1,0 +1,161 @@
+"""The client API's route table: every route under `/api/`, in registration order, one row each.
+
+A row is `route(method, path, handler, access, limit, statuses=…)`:
+
+- `access` is who may call it, and wraps the handler with the check (`ui.api.auth`):
+  `member(scopes…)` a member's token with one of the scopes, `app_token(scopes…)` any valid
+  token (an app's own too), `if_token(scopes…)` anyone, but a token that is sent must be valid
+  and in scope, `PUBLIC` no token is looked at. The scope lives here only.
+- `limit` is the rate-limit bucket the request counts against (`ui.ratelimit.BUCKETS`), or None.
+- `statuses` says whether the answer renders statuses (Status entities, through
+  `ui.api.statuses.visible` or the status cache).
+
+Both `/path` and `/path/` are served (`ui.api.routing.add`). The rows marked ORDER have a fixed
+segment where a later row has `{id}` (`/accounts/search`, `/accounts/{id}`): they are kept
+first, as older aiohttp matched in registration order (the aiohttp we require looks a fixed
+path up before any pattern); `tests/ui/api/test_routes.py` checks every row answers its path.
+`docs/client-api.md`'s coverage table is checked against this table (tests/ui/api/test_coverage.py).
+"""
+
+from __future__ import annotations
+
+from ui.api import apps, custom_emojis, instance, search, tags, timelines
+from ui.api.accounts import followers, profile_images, profiles, registration, relation_lists, relationships
+from ui.api.auth import PUBLIC, app_token, if_token, member
+from ui.api.routing import Route, route
+from ui.api.statuses import actions, attachments, crud, polls
+
+ACCOUNTS = "/api/v1/accounts"
+STATUS = "/api/v1/statuses/{id}"
+
+ROUTES: list[Route] = [
+    # method, path, handler, access, rate-limit bucket, renders statuses
+    route("POST", "/api/v1/apps", apps.create, PUBLIC, None, statuses=False),
+    route("GET", "/api/v1/apps/verify_credentials", apps.verify_credentials,
+          app_token(), None, statuses=False),
+
+    route("GET", "/api/v1/instance", instance.instance_v1, PUBLIC, None, statuses=False),
+    route("GET", "/api/v2/instance", instance.instance_v2, PUBLIC, None, statuses=False),
+    # peers, activity: members only in allowlist mode (the handler reads the token itself)
+    route("GET", "/api/v1/instance/peers", instance.peers, PUBLIC, None, statuses=False),
+    route("GET", "/api/v1/instance/activity", instance.activity, PUBLIC, None, statuses=False),
+    route("GET", "/api/v1/instance/rules", instance.instance_rules, PUBLIC, None, statuses=False),
+
+    route("GET", "/api/v1/follow_requests", relation_lists.follow_requests,
+          member("read:follows", "follow"), None, statuses=False),
+    route("GET", "/api/v1/blocks", relation_lists.list_blocks,
+          member("read:blocks", "follow"), None, statuses=False),
+    route("GET", "/api/v1/mutes", relation_lists.list_mutes,
+          member("read:mutes", "follow"), None, statuses=False),
+    route("GET", "/api/v1/domain_blocks", relation_lists.list_domain_blocks,
+          member("read:blocks", "follow"), None, statuses=False),
+    route("POST", "/api/v1/domain_blocks", relation_lists.add_domain_block,
+          member("write:blocks", "follow"), None, statuses=False),
+    route("DELETE", "/api/v1/domain_blocks", relation_lists.remove_domain_block,
+          member("write:blocks", "follow"), None, statuses=False),
+    # ORDER: before `/accounts/{id}` (`familiar_followers` is not an id)
+    route("GET", f"{ACCOUNTS}/familiar_followers", relation_lists.familiar_followers,
+          member("read:follows", "follow"), None, statuses=False),
+
+    route("GET", "/api/v1/custom_emojis", custom_emojis.custom_emojis, if_token(), None, statuses=False),
+
+    # ORDER: before `/accounts/{id}` (`search` is not an id)
+    route("GET", f"{ACCOUNTS}/search", followers.account_search,
+          member("read:accounts"), "search", statuses=False),
+    route("GET", f"{ACCOUNTS}/{{id}}/followers", followers.followers,
+          if_token("read:accounts"), None, statuses=False),
+    route("GET", f"{ACCOUNTS}/{{id}}/following", followers.following,
+          if_token("read:accounts"), None, statuses=False),
+
+    # ORDER: the fixed names before `/accounts/{id}`
+    route("GET", f"{ACCOUNTS}/verify_credentials", profiles.verify_credentials,
+          member("read:accounts", "profile"), None, statuses=False),
+    route("PATCH", f"{ACCOUNTS}/update_credentials", profiles.update_credentials,
+          member("write:accounts"), None, statuses=False),
+    route("GET", f"{ACCOUNTS}/lookup", profiles.lookup, if_token("read:accounts"), None, statuses=False),
+    route("GET", f"{ACCOUNTS}/relationships", profiles.list_relationships,
+          member("read:follows"), None, statuses=False),
+    route("GET", f"{ACCOUNTS}/{{id}}", profiles.show, if_token("read:accounts"), None, statuses=False),
+
+    route("DELETE", "/api/v1/profile/avatar", profile_images.delete_avatar,
+          member("write:accounts"), None, statuses=False),
+    route("DELETE", "/api/v1/profile/header", profile_images.delete_header,
+          member("write:accounts"), None, statuses=False),
+
+    route("POST", f"{ACCOUNTS}/{{id}}/follow", relationships.follow,
+          member("write:follows"), None, statuses=False),
+    route("POST", f"{ACCOUNTS}/{{id}}/unfollow", relationships.unfollow,
+          member("write:follows"), None, statuses=False),
+    route("POST", f"{ACCOUNTS}/{{id}}/remove_from_followers", relationships.remove_from_followers,
+          member("write:follows"), None, statuses=False),
+    route("POST", f"{ACCOUNTS}/{{id}}/block", relationships.block,
+          member("write:blocks"), None, statuses=False),
+    route("POST", f"{ACCOUNTS}/{{id}}/unblock", relationships.unblock,
+          member("write:blocks"), None, statuses=False),
+    route("POST", f"{ACCOUNTS}/{{id}}/mute", relationships.mute, member("write:mutes"), None, statuses=False),
+    route("POST", f"{ACCOUNTS}/{{id}}/unmute", relationships.unmute,
+          member("write:mutes"), None, statuses=False),
+    route("POST", "/api/v1/follow_requests/{id}/authorize", relationships.authorize,
+          member("write:follows"), None, statuses=False),
+    route("POST", "/api/v1/follow_requests/{id}/reject", relationships.reject,
+          member("write:follows"), None, statuses=False),
+
+    # sign-up: the app's own token
+    route("POST", ACCOUNTS, registration.create_account,
+          app_token("write:accounts"), "sign_up", statuses=False),
+
+    route("GET", "/api/v2/search", search.search, if_token("read:search"), "search", statuses=True),
+
+    # any valid token: Mastodon checks no scope here
+    route("GET", "/api/v1/tags/{name}", tags.show, if_token(), None, statuses=False),
+
+    # home: the token's lookup kept for seconds (ui.recent)
+    route("GET", "/api/v1/timelines/home", timelines.home,
+          member("read:statuses", remembered=True), None, statuses=True),
+    route("GET", "/api/v1/timelines/public", timelines.public,
+          if_token("read:statuses"), None, statuses=True),
+    route("GET", "/api/v1/timelines/tag/{hashtag}", timelines.tag,
+          if_token("read:statuses"), None, statuses=True),
+    route("GET", f"{ACCOUNTS}/{{id}}/statuses", timelines.account_statuses,
+          if_token("read:statuses"), None, statuses=True),
+    route("GET", "/api/v1/bookmarks", timelines.bookmarks, member("read:bookmarks"), None, statuses=True),
+    route("GET", "/api/v1/favourites", timelines.favourites, member("read:favourites"), None, statuses=True),
+
+    route("POST", "/api/v1/statuses", crud.create, member("write:statuses"), "statuses", statuses=True),
+    route("GET", "/api/v1/statuses", crud.show_many, if_token("read:statuses"), None, statuses=True),
+    route("GET", STATUS, crud.show, if_token("read:statuses"), None, statuses=True),
+    route("DELETE", STATUS, crud.delete, member("write:statuses"), None, statuses=True),
+    route("PUT", STATUS, crud.edit, member("write:statuses"), None, statuses=True),
+    route("GET", f"{STATUS}/history", crud.history, if_token("read:statuses"), None, statuses=True),
+    route("GET", f"{STATUS}/source", crud.source, member("read:statuses"), None, statuses=False),
+    route("GET", f"{STATUS}/context", crud.context, if_token("read:statuses"), None, statuses=True),
+
+    route("POST", f"{STATUS}/favourite", actions.favourite, member("write:favourites"), None, statuses=True),
+    route("POST", f"{STATUS}/unfavourite", actions.unfavourite,
+          member("write:favourites"), None, statuses=True),
+    route("POST", f"{STATUS}/reblog", actions.reblog, member("write:statuses"), None, statuses=True),
+    route("POST", f"{STATUS}/unreblog", actions.unreblog, member("write:statuses"), None, statuses=True),
+    route("POST", f"{STATUS}/bookmark", actions.bookmark, member("write:bookmarks"), None, statuses=True),
+    route("POST", f"{STATUS}/unbookmark", actions.unbookmark, member("write:bookmarks"), None, statuses=True),
+    route("POST", f"{STATUS}/pin", actions.pin, member("write:accounts"), None, statuses=True),
+    route("POST", f"{STATUS}/unpin", actions.unpin, member("write:accounts"), None, statuses=True),
+    route("POST", f"{STATUS}/mute", actions.mute, member("write:mutes"), None, statuses=True),
+    route("POST", f"{STATUS}/unmute", actions.unmute, member("write:mutes"), None, statuses=True),
+    # lists of accounts: Mastodon asks read:accounts
+    route("GET", f"{STATUS}/reblogged_by", actions.reblogged_by,
+          if_token("read:accounts"), None, statuses=False),
+    route("GET", f"{STATUS}/favourited_by", actions.favourited_by,
+          if_token("read:accounts"), None, statuses=False),
+
+    route("POST", "/api/v2/media", attachments.upload_v2, member("write:media"), "media", statuses=False),
+    route("POST", "/api/v1/media", attachments.upload_v1, member("write:media"), "media", statuses=False),
+    route("GET", "/api/v1/media/{id}", attachments.show, member("write:media"), None, statuses=False),
+    route("PUT", "/api/v1/media/{id}", attachments.update, member("write:media"), None, statuses=False),
+
+    route("GET", "/api/v1/polls/{id}", polls.show, if_token("read:statuses"), None, statuses=False),
+    route("POST", "/api/v1/polls/{id}/votes", polls.vote, member("write:statuses"), None, statuses=False),
+]
+
+# The rate-limit bucket of each limited route, as `ui.ratelimit` looks requests up.
+LIMITED: dict[tuple[str, str], str] = {(row.method, row.path): row.limit
+                                       for row in ROUTES if row.limit is not None}
