@@ -29,8 +29,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from actors import activities
 from actors.follow_languages import status_languages, wants
 from actors.notifications import notify
-from actors.outbox import deliver
 from actors.parts import load_parts
+from federation.delivery.enqueue import deliver
 from federation.domain_rules import load_domain_policy
 from federation.urls import domain_or_none
 from storage import queue
