@@ -39,7 +39,7 @@ from federation.delivery.hosts import (
     record_failure,
     record_success,
 )
-from federation.delivery.state import Prepared
+from federation.delivery.state import PreparedActivity
 from federation.urls import domain_of
 from federation.vocab import AS2_CONTENT_TYPE
 from storage import queue
@@ -178,8 +178,8 @@ def _busy_delay(job: ClaimedJob, rng: random.Random) -> float:
     return min(2.0 * job.attempts, 60.0) * rng.uniform(0.5, 1.5)
 
 
-async def _post(services: Services, inbox: str, domain: str, prepared: Prepared, host: HostState | None,
-                settings: DeliverySettings) -> None:
+async def _post(services: Services, inbox: str, domain: str, prepared: PreparedActivity,
+                host: HostState | None, settings: DeliverySettings) -> None:
     started = settings.clock()
     try:
         async with asyncio.timeout(settings.timeout):
