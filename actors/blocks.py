@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from actors.follows import sever
 from actors.interactions import require_local
-from actors.outbox import deliver
+from federation.delivery.enqueue import deliver
 from federation.render import activity
 from federation.urls import activity_uri
 from storage.errors import Invalid

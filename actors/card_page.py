@@ -56,14 +56,14 @@ MAX_HEAD_TAGS = 5_000  # a head with more is junk: reading stops there
 
 
 @dataclass(frozen=True)
-class Tag:
+class PageTag:
     name: str  # lower case
     closing: bool
     attrs: dict[str, str]  # names lower case, values with character references decoded
     text: str = ""  # of a title, script, style...: everything up to its end tag, as written
 
 
-def tags(page: str) -> Iterator[Tag]:
+def tags(page: str) -> Iterator[PageTag]:
     """The tags of `page`, in order; comments and doctypes skipped.
 
     Linear time by construction: every step moves forward, and a construct left open (a tag,
@@ -94,7 +94,7 @@ def tags(page: str) -> Iterator[Tag]:
             if end is None:
                 return
             text, pos = page[pos:end.start()], end.start()
-        yield Tag(name, closing, attrs, text)
+        yield PageTag(name, closing, attrs, text)
 
 
 def _attributes(page: str, pos: int) -> tuple[int, dict[str, str]]:

@@ -27,10 +27,10 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from actors import activities
-from actors.follow_languages import status_languages, wants
+from actors.home_membership import LOCAL_POST, home_timeline_owners
 from actors.notifications import notify
-from actors.outbox import deliver
 from actors.parts import load_parts
+from federation.delivery.enqueue import deliver
 from federation.domain_rules import load_domain_policy
 from federation.urls import domain_or_none
 from storage import queue
@@ -75,8 +75,7 @@ class Plan:
     apply_blocks: bool = True  # a Delete goes to everyone who got the status
     timeline_status_id: int | None = None  # local followers get this in their home timeline
     notify_mentioned: int | None = None  # status id for `mention` notifications
-    reblog_of: Status | None = None  # a boost: its original (for home-timeline filters)
-    languages: frozenset[str] = frozenset()  # a post's languages (followers may choose some only)
+    reblog_of: Status | None = None  # a boost: its original (followers may hide boosts)
 
 
 @dataclass(frozen=True)
@@ -87,9 +86,7 @@ class FanoutResult:
 
 @dataclass
 class _Audience:
-    local_followers: list[int] = field(default_factory=list)
     local_named: list[Actor] = field(default_factory=list)
-    follower_languages: dict[int, list[str]] = field(default_factory=dict)  # local followers who chose
     inboxes: set[str] = field(default_factory=set)
 
 
@@ -133,7 +130,7 @@ async def _plan(session: AsyncSession, payload: dict[str, Any], local_domain: st
     return Plan(author, rendered, status.local_only, followers=status.visibility != "direct",
                 actor_ids={m.id for m in mentioned} | {int(i) for i in payload.get("actor_ids", ())},
                 timeline_status_id=status.id if verb == "create" else None,
-                notify_mentioned=status.id, languages=status_languages(status))
+                notify_mentioned=status.id)
 
 
 async def _plan_announce(session: AsyncSession, boost: Status, booster: Actor) -> Plan | None:
@@ -155,12 +152,8 @@ async def _audience(session: AsyncSession, plan: Plan) -> _Audience:
     policy = await load_domain_policy(session)
     audience = _Audience()
 
-    def take(row: Any, *, follower: bool) -> None:
-        if row.id == author_id or row.id in blocked:
-            return
-        if row.domain is None:
-            if follower:
-                audience.local_followers.append(row.id)
+    def take(row: Any) -> None:
+        if row.id == author_id or row.id in blocked or row.domain is None:  # local: `_local_effects`
             return
         inbox = row.shared_inbox_url or row.inbox_url
         if not inbox or inbox in audience.inboxes:  # most followers share their server's inbox
@@ -179,47 +172,37 @@ async def _audience(session: AsyncSession, plan: Plan) -> _Audience:
         return verdict
 
     if plan.followers:
-        followers = select(*_COLUMNS, Follow.languages).join(Follow, Follow.follower_id == Actor.id).where(
+        followers = select(*_COLUMNS).join(Follow, Follow.follower_id == Actor.id).where(
             Follow.followee_id == author_id, Follow.state == ACCEPTED, Actor.suspended_at.is_(None))
         if plan.reblog_of is not None:  # followers who hid this account's boosts see none
             followers = followers.where(Follow.show_reblogs.is_(True))
         for row in (await session.execute(followers)).all():
-            take(row, follower=True)
-            if row.domain is None and row.languages:
-                audience.follower_languages[row.id] = row.languages
+            take(row)
     if plan.actor_ids:
         named = (await session.scalars(select(Actor).where(
             Actor.id.in_(plan.actor_ids), Actor.suspended_at.is_(None)))).all()
         for actor in named:
-            take(actor, follower=False)
+            take(actor)
             if actor.domain is None and actor.id not in blocked and actor.id != author_id:
                 audience.local_named.append(actor)
     return audience
 
 
 async def _local_effects(session: AsyncSession, plan: Plan, audience: _Audience) -> int:
-    """Home-timeline entries for local followers (and local mentioned), mention notifications."""
-    owners = {owner for owner in audience.local_followers  # those who chose languages: in one of them
-              if wants(audience.follower_languages.get(owner), plan.languages)}
-    if plan.reblog_of is not None:
-        owners = await _boost_readers(session, owners, plan.reblog_of)
-    else:
-        owners.update(a.id for a in audience.local_named)
+    """Home-timeline entries (`actors.home_membership`), mention notifications."""
     if plan.notify_mentioned is not None:
         for actor in audience.local_named:
             await notify(session, actor, "mention", plan.author, plan.notify_mentioned)
-    if plan.timeline_status_id is None or not owners:
+    status = None if plan.timeline_status_id is None else await session.get(Status, plan.timeline_status_id)
+    if status is None:
+        return 0
+    owners = await home_timeline_owners(session, status, mentioned_ids=plan.actor_ids, rules=LOCAL_POST)
+    if not owners:
         return 0
     await insert_ignoring_duplicates(
         session, TimelineEntry, [{"id": new_id(), "owner_id": owner, "status_id": plan.timeline_status_id}
                                  for owner in sorted(owners)], ("owner_id", "status_id"))
     return len(owners)
-
-
-async def _boost_readers(session: AsyncSession, owners: set[int], original: Status) -> set[int]:
-    """A boost is not shown to the boosted author, nor across a block with them (as Mastodon)."""
-    blocked = await blocked_either_way(session, original.actor_id)
-    return {owner for owner in owners if owner != original.actor_id and owner not in blocked}
 
 
 async def blocked_either_way(session: AsyncSession, actor_id: int) -> set[int]:

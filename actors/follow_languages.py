@@ -1,15 +1,15 @@
 """The languages a member follows an account in (Mastodon's `languages[]` on follow): only the
 account's posts in one of them reach the member's home timeline. Posts without a language
 always do, as do boosts (Mastodon's boosts carry no language). None means every language.
+Which posts that lets through is part of the home-timeline rule (`actors.home_membership`).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterable
+from collections.abc import Iterable
 
 from storage.errors import Invalid
-from storage.models import Status
 
 MAX_LANGUAGES = 20
 _ISO_639 = re.compile(r"^[a-z]{2,3}$")  # as a member's own language (ISO 639-1, or 639-3 as Mastodon)
@@ -29,16 +29,3 @@ def follow_languages(values: Iterable[str]) -> list[str] | None:
     if len(chosen) > MAX_LANGUAGES:
         raise Invalid(f"at most {MAX_LANGUAGES} languages")
     return chosen or None
-
-
-def status_languages(status: Status) -> frozenset[str]:
-    """The languages a post is written in: its primary one and its other versions'."""
-    found = {status.language, *(status.content_map or {})}
-    return frozenset(lang.lower() for lang in found if lang)
-
-
-def wants(chosen: Collection[str] | None, languages: Collection[str]) -> bool:
-    """Whether a follower who chose `chosen` gets a post in `languages` (`pt` takes `pt-br`)."""
-    if not chosen or not languages:
-        return True
-    return any(lang.split("-", 1)[0] in chosen for lang in languages)

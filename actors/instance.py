@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, NoResultFound
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from federation.httpsig.keys import generate_rsa_keypair
 from federation.urls import instance_actor_uri
 from storage.models import Actor
+from storage.queries.actors import actor_by_uri
 
 INSTANCE_USERNAME = "actor"  # reserved: no member can take it
 
@@ -18,7 +18,7 @@ async def ensure_instance_actor(sessions: async_sessionmaker[AsyncSession], base
     """The instance actor, created on first start (safe when several processes start at once)."""
     uri = instance_actor_uri(base_url)
     async with sessions() as session:
-        found = await session.scalar(select(Actor).where(Actor.uri == uri))
+        found = await actor_by_uri(session, uri)
     if found is not None:
         return found
     private_pem, public_pem = generate_rsa_keypair()
@@ -31,7 +31,10 @@ async def ensure_instance_actor(sessions: async_sessionmaker[AsyncSession], base
     try:
         async with sessions() as session, session.begin():
             session.add(actor)
-    except IntegrityError:  # another process created it first
+    except IntegrityError as clash:  # another process created it first
         async with sessions() as session:
-            return (await session.scalars(select(Actor).where(Actor.uri == uri))).one()
+            created = await actor_by_uri(session, uri)
+        if created is None:
+            raise NoResultFound(uri) from clash
+        return created
     return actor

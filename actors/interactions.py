@@ -15,8 +15,8 @@ from sqlalchemy.orm.attributes import set_committed_value
 from actors import activities
 from actors.fanout import enqueue_fanout
 from actors.notifications import notify
-from actors.outbox import deliver, inbox_of
 from actors.visibility import can_see
+from federation.delivery.enqueue import deliver, inbox_of
 from federation.services import Services
 from federation.urls import activity_uri
 from storage.config import NodeConfig

@@ -32,13 +32,13 @@ MAX_MENTIONS = 20  # distinct handles resolved per post; more stay plain text
 
 
 @dataclass(frozen=True)
-class Prepared:
+class PreparedMentions:
     """Mentions resolved ahead of the write, keyed by `mention_key` (`user` or `user@host`)."""
 
     targets: Mapping[str, MentionTarget] = field(default_factory=dict)
 
 
-NOTHING = Prepared()
+NOTHING = PreparedMentions()
 
 
 def target_of(actor: Actor) -> MentionTarget:
@@ -75,7 +75,7 @@ async def known(session: AsyncSession, handles: Iterable[tuple[str, str | None]]
 
 
 async def prepare(services: Services, sources: Iterable[tuple[str, str]], *,
-                  lookup_seconds: float = LOOKUP_TIMEOUT) -> Prepared:
+                  lookup_seconds: float = LOOKUP_TIMEOUT) -> PreparedMentions:
     """Resolve the mentions of the given (source, format) pairs: known accounts from the
     database, unknown remote ones through WebFinger (concurrently, each under `lookup_seconds`)."""
     handles = handles_in(sources)
@@ -89,7 +89,7 @@ async def prepare(services: Services, sources: Iterable[tuple[str, str]], *,
     for (username, domain), target in zip(missing, found, strict=True):
         if target is not None:
             targets[mention_key(username, domain)] = target
-    return Prepared(targets)
+    return PreparedMentions(targets)
 
 
 async def _remote(services: Services, username: str, domain: str, seconds: float) -> MentionTarget | None:
@@ -106,7 +106,7 @@ async def _remote(services: Services, username: str, domain: str, seconds: float
 
 
 async def resolve_in_session(session: AsyncSession, handles: Iterable[tuple[str, str | None]],
-                             prepared: Prepared, local_domain: str) -> dict[str, MentionTarget]:
+                             prepared: PreparedMentions, local_domain: str) -> dict[str, MentionTarget]:
     """`prepared`'s targets plus what the database knows of the rest (no network)."""
     targets = dict(prepared.targets)
     rest = [(u, d) for u, d in handles if mention_key(u, d) not in targets]

@@ -20,8 +20,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from actors import poll_jobs
 from actors.interactions import require_local
-from actors.outbox import deliver
 from actors.visibility import can_see
+from federation.delivery.enqueue import deliver
 from federation.question import has_ended, vote_create, vote_id
 from storage.config import Limits
 from storage.errors import Invalid, NotFound

@@ -73,7 +73,7 @@ def check_length(config: NodeConfig, text: str, summary: str) -> None:
 async def build(session: AsyncSession, config: NodeConfig, author: Actor, *, text: str,
                 content_type: str | None, language: str | None, content_map: Mapping[str, str],
                 summary: str, summary_map: Mapping[str, str],
-                prepared: mention_lookup.Prepared = mention_lookup.NOTHING,
+                prepared: mention_lookup.PreparedMentions = mention_lookup.NOTHING,
                 allow_empty: bool = False) -> PostContent:
     """Compose every language version; `allow_empty`: the primary may be empty (a post of media)."""
     fmt = content_type or await default_format(session, author)

@@ -29,7 +29,7 @@ from actors.interactions import (
     unfavourite,
     unreblog,
 )
-from actors.mentions import NOTHING, Prepared
+from actors.mentions import NOTHING, PreparedMentions
 from actors.visibility import can_see
 from federation.sanitize import clean_html, plain_text
 from federation.services import Services
@@ -107,7 +107,7 @@ class NewStatus:
     application_id: int | None = None  # the app it was posted from (the status's `application`)
 
 
-async def prepare(services: Services, author: Actor, new: NewStatus) -> Prepared:
+async def prepare(services: Services, author: Actor, new: NewStatus) -> PreparedMentions:
     """The remote mentions of `new`, resolved before the write transaction (WebFinger can take
     seconds): pass the result to `create_status`."""
     if new.text is None:
@@ -121,7 +121,7 @@ async def prepare(services: Services, author: Actor, new: NewStatus) -> Prepared
 
 
 async def create_status(session: AsyncSession, services_or_config: Services | NodeConfig, author: Actor,
-                        new: NewStatus, *, prepared: Prepared = NOTHING) -> Status:
+                        new: NewStatus, *, prepared: PreparedMentions = NOTHING) -> Status:
     """Post a status: its row, its mentions, the author's own timeline entry, one fan-out job."""
     config = _config(services_or_config)
     require_local(author)
@@ -209,7 +209,8 @@ async def edit_status(session: AsyncSession, services_or_config: Services | Node
                       media_changes: Sequence[media.MediaChange] = (),
                       poll: polls.PollSpec | None = None, remove_poll: bool = False,
                       content_type: str | None = None, content_map: Mapping[str, str] | None = None,
-                      summary_map: Mapping[str, str] | None = None, prepared: Prepared = NOTHING) -> Status:
+                      summary_map: Mapping[str, str] | None = None,
+                      prepared: PreparedMentions = NOTHING) -> Status:
     """Edit a status: the previous version kept as a StatusEdit, an Update fanned out.
 
     Text is composed again, as in `create_status`; `content_map=None` keeps the other language

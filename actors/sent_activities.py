@@ -31,6 +31,7 @@ from actors.visibility import can_see
 from federation.render import activity
 from federation.vocab import PUBLIC_ALIASES, addressed, id_of, ids, type_of
 from storage.models import ACCEPTED, Actor, Block, Favourite, Follow, KeptActivity, OutboxActivity, Status
+from storage.queries.actors import actor_by_uri
 
 DERIVED = frozenset({"Announce", "Like", "Follow", "Block"})  # rendered from their rows only
 
@@ -123,8 +124,7 @@ async def _as_addressed(session: AsyncSession, doc: dict[str, Any], viewer: Acto
         Actor.id.in_([s.actor_id for s in statuses])))).all()} if statuses else set()
     if viewer.uri in audience | about | authors:
         return Found(doc, public=False)
-    sender = await session.scalar(select(Actor).where(Actor.uri == (id_of(doc.get("actor")) or ""),
-                                                      Actor.domain.is_(None)))
+    sender = await actor_by_uri(session, id_of(doc.get("actor")), local=True)
     if sender is None or (sender.followers_url or f"{sender.uri}/followers") not in audience:
         return None
     return Found(doc, public=False) if await _follows(session, viewer.id, sender.id) else None

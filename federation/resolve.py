@@ -14,7 +14,6 @@ from datetime import timedelta
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from federation.client import JRD, VERIFY, FetchError, Lane, origin
@@ -33,6 +32,7 @@ from federation.vocab import ACTOR_TYPES, as_list, id_of, ids, text, type_of
 from storage.domain_names import normalize_domain
 from storage.errors import Invalid
 from storage.models import Actor, utcnow
+from storage.queries.actors import actor_by_uri
 from storage.queries.domains import federation_refused
 
 log = logging.getLogger("amity.resolve")
@@ -145,7 +145,7 @@ def _aliases(value: Any) -> list[str]:
 
 async def upsert_actor(session: AsyncSession, fields: ActorFields) -> Actor:
     """Insert or refresh a remote actor (the caller commits)."""
-    actor = await session.scalar(select(Actor).where(Actor.uri == fields.uri))
+    actor = await actor_by_uri(session, fields.uri)
     if actor is None:
         actor = Actor(**fields.values)
         session.add(actor)
@@ -168,7 +168,7 @@ async def fetch_actor(services: Services, uri: str, *, lane: Lane = "default") -
 async def resolve_actor(services: Services, uri: str, *, refresh: bool = False) -> Actor:
     """A remote actor from the cache, fetched if unknown, stale or asked to refresh."""
     async with services.sessions() as session:
-        cached = await session.scalar(select(Actor).where(Actor.uri == uri))
+        cached = await actor_by_uri(session, uri)
         if cached is not None and (cached.domain is None or (not refresh and _fresh(cached))):
             return cached
         reason = await federation_refused(session, domain_of(uri))

@@ -11,8 +11,6 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from sqlalchemy import select
-
 from federation.client import FetchResult, RemoteError, origin
 from federation.resolve import parse_actor, resolve_actor, upsert_actor
 from federation.services import Services
@@ -21,6 +19,7 @@ from federation.vocab import ACTOR_TYPES, POST_TYPES, id_of, type_of
 from inbox.apply.statuses import attributed_to, is_tombstoned, parse_status, status_by_uri, store_status
 from storage.errors import AmityError, Invalid, NotFound
 from storage.models import Actor, Status
+from storage.queries.actors import actor_by_uri
 from storage.queries.domains import federation_refused
 
 log = logging.getLogger("amity.inbox")
@@ -30,7 +29,7 @@ MAX_ANCESTORS = 3  # parents fetched above a reply whose parent is unknown
 
 async def known_actor(services: Services, uri: str) -> Actor | None:
     async with services.sessions() as session:
-        return await session.scalar(select(Actor).where(Actor.uri == uri))
+        return await actor_by_uri(session, uri)
 
 
 async def actor(services: Services, uri: str) -> Actor:

@@ -4,21 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from actors.follows import find_follow, follow_by_uri
 from federation.vocab import id_of, type_of
 from storage.models import Actor, Follow
-
-
-async def actor_by_uri(session: AsyncSession, uri: str | None, *, local: bool | None = None) -> Actor | None:
-    if not uri:
-        return None
-    query = select(Actor).where(Actor.uri == uri)
-    if local is not None:
-        query = query.where(Actor.domain.is_(None) if local else Actor.domain.is_not(None))
-    return await session.scalar(query)
+from storage.queries.actors import actor_by_uri
 
 
 async def follow_of(session: AsyncSession, obj: Any, *, follower: Actor | None = None,

@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from federation.client import FetchError, origin
@@ -26,7 +25,7 @@ from federation.vocab import POST_TYPES, id_of, type_of
 from inbox.body import Envelope
 from inbox.errors import Refused, bad_request, forbidden, unauthorized
 from storage.errors import AmityError, Invalid
-from storage.models import Actor
+from storage.queries.actors import actor_id_by_uri
 
 # Activities a third server may relay (Mastodon forwards replies and their edits/deletions);
 # their object is then refetched from its origin instead of read from the body.
@@ -109,7 +108,7 @@ async def nothing_to_do(session: AsyncSession, envelope: Envelope) -> bool:
     """
     if envelope.type != "Delete" or envelope.object_id != envelope.actor:
         return False
-    return await session.scalar(select(Actor.id).where(Actor.uri == envelope.actor)) is None
+    return await actor_id_by_uri(session, envelope.actor) is None
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """The `federation.deliver` job: POST one stored activity to one inbox, signed as its author.
 
 Payload: `{"activity_id": <OutboxActivity id>, "inbox": <url>}` (written by
-`actors.outbox.deliver`). Outcomes:
+`federation.delivery.enqueue.deliver`). Outcomes:
 
 - 2xx: done. 410 and other 4xx (but 401, 408, 429), 3xx: given up, final.
 - 401, 408, 429 without `Retry-After`: retried with `DELIVERY_POLICY` (the host is up).
@@ -39,7 +39,7 @@ from federation.delivery.hosts import (
     record_failure,
     record_success,
 )
-from federation.delivery.state import Prepared
+from federation.delivery.state import PreparedActivity
 from federation.urls import domain_of
 from federation.vocab import AS2_CONTENT_TYPE
 from storage import queue
@@ -178,8 +178,8 @@ def _busy_delay(job: ClaimedJob, rng: random.Random) -> float:
     return min(2.0 * job.attempts, 60.0) * rng.uniform(0.5, 1.5)
 
 
-async def _post(services: Services, inbox: str, domain: str, prepared: Prepared, host: HostState | None,
-                settings: DeliverySettings) -> None:
+async def _post(services: Services, inbox: str, domain: str, prepared: PreparedActivity,
+                host: HostState | None, settings: DeliverySettings) -> None:
     started = settings.clock()
     try:
         async with asyncio.timeout(settings.timeout):

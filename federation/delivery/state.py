@@ -27,7 +27,7 @@ ACTIVITY_CACHE_SIZE = 256
 
 
 @dataclass(frozen=True)
-class Prepared:
+class PreparedActivity:
     """An activity ready to send: its bytes and its author's signer."""
 
     uri: str
@@ -35,7 +35,7 @@ class Prepared:
     signer: Signer
 
 
-async def _prepare(sessions: async_sessionmaker[AsyncSession], activity_id: int) -> Prepared | None:
+async def _prepare(sessions: async_sessionmaker[AsyncSession], activity_id: int) -> PreparedActivity | None:
     async with sessions() as session:
         row = (await session.execute(
             select(OutboxActivity.uri, OutboxActivity.body, Actor)
@@ -46,17 +46,18 @@ async def _prepare(sessions: async_sessionmaker[AsyncSession], activity_id: int)
     uri, body, actor = row
     if not actor.private_key_pem:
         return None
-    return Prepared(uri, json.dumps(body, separators=(",", ":")).encode(), signer_for(actor))
+    return PreparedActivity(uri, json.dumps(body, separators=(",", ":")).encode(), signer_for(actor))
 
 
 class DeliveryState:
     def __init__(self) -> None:
         self.slots = HostSlots()
         self.failing = FailingHosts()
-        self._prepared: OrderedDict[int, Prepared] = OrderedDict()
-        self._loading: dict[int, asyncio.Future[Prepared | None]] = {}
+        self._prepared: OrderedDict[int, PreparedActivity] = OrderedDict()
+        self._loading: dict[int, asyncio.Future[PreparedActivity | None]] = {}
 
-    async def prepared(self, sessions: async_sessionmaker[AsyncSession], activity_id: int) -> Prepared | None:
+    async def prepared(self, sessions: async_sessionmaker[AsyncSession], activity_id: int
+                       ) -> PreparedActivity | None:
         """The activity ready to send; loaded once however many deliveries ask at the same time."""
         found = self._prepared.get(activity_id)
         if found is not None:

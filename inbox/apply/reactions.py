@@ -51,7 +51,7 @@ async def store_boost(session: AsyncSession, booster: Actor, original: Status, *
     await session.execute(update(Status).where(Status.id == original.id)
                           .values(reblogs_count=Status.reblogs_count + 1))
     await notify(session, original_author, "reblog", booster, original.id)
-    await add_to_home_timelines(session, boost, mentioned_ids=set(), boost=True)
+    await add_to_home_timelines(session, boost, mentioned_ids=set())
     return boost
 
 

@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from actors.cards import enqueue_card, refresh_card
 from actors.emoji import RemoteEmoji
-from actors.follow_languages import status_languages, wants
+from actors.home_membership import REMOTE_POST, home_timeline_pick, home_timeline_statement
 from actors.muting import thread_chain
 from actors.notifications import notify
 from federation.attachments import RemoteAttachment, parse_attachments
@@ -53,10 +53,8 @@ from inbox.apply.tags import parse_emojis, parse_hashtags, store_remote_parts
 from storage.errors import Invalid
 from storage.ids import id_for_time, new_id
 from storage.models import (
-    ACCEPTED,
     Actor,
     Block,
-    Follow,
     Mention,
     Status,
     StatusEdit,
@@ -320,26 +318,12 @@ async def tombstone(session: AsyncSession, uri: str, actor_uri: str | None, *, o
     await session.flush()
 
 
-async def add_to_home_timelines(session: AsyncSession, status: Status, *, mentioned_ids: set[int],
-                                boost: bool = False) -> int:
-    """Home timeline entries for the local followers of the status's author who may see it.
-
-    Direct statuses reach only mentioned followers; boosts skip followers who hid the booster's
-    boosts; a follower who blocks the author gets nothing. Returns how many entries.
-    """
-    query = (
-        select(Follow.follower_id, Follow.languages).join(Actor, Actor.id == Follow.follower_id)
-        .where(Follow.followee_id == status.actor_id, Follow.state == ACCEPTED, Actor.domain.is_(None))
-        .where(~exists().where(Block.actor_id == Follow.follower_id, Block.target_id == status.actor_id))
-    )
-    if status.visibility == "direct":
-        query = query.where(Follow.follower_id.in_(mentioned_ids or {0}))
-    if boost:
-        query = query.where(Follow.show_reblogs.is_(True))
-    # followers who chose languages get posts in them only (not boosts; a direct one names them)
-    languages = frozenset() if boost or status.visibility == "direct" else status_languages(status)
-    owners = [owner for owner, chosen in (await session.execute(query)).all() if wants(chosen, languages)]
+async def add_to_home_timelines(session: AsyncSession, status: Status, *, mentioned_ids: set[int]) -> int:
+    """Home timeline entries for the local members who get the status or boost
+    (`actors.home_membership`, with the rules for remote posts). Returns how many entries."""
+    statement = home_timeline_statement(status, mentioned_ids=mentioned_ids, rules=REMOTE_POST)
+    owners = home_timeline_pick(status, (await session.execute(statement)).all())
     if owners:
         await session.execute(insert(TimelineEntry), [{"id": new_id(), "owner_id": o, "status_id": status.id}
-                                                     for o in owners])
+                                                     for o in sorted(owners)])
     return len(owners)

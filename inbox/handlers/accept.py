@@ -6,7 +6,8 @@ from typing import Any
 
 from actors.follows import follow_accepted
 from inbox.context import Incoming
-from inbox.lookup import actor_by_uri, follow_of
+from inbox.lookup import follow_of
+from storage.queries.actors import actor_by_uri
 
 
 async def handle(ctx: Incoming, activity: dict[str, Any]) -> None:

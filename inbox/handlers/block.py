@@ -10,9 +10,9 @@ from actors.follows import sever
 from federation.vocab import id_of
 from inbox import fetch
 from inbox.context import Incoming
-from inbox.lookup import actor_by_uri
 from storage.errors import NotFound
 from storage.models import Block
+from storage.queries.actors import actor_by_uri
 
 
 async def handle(ctx: Incoming, activity: dict[str, Any]) -> None:

@@ -18,8 +18,8 @@ from inbox import fetch
 from inbox.apply.reactions import delete_actor_content, delete_status
 from inbox.apply.statuses import status_by_uri, tombstone
 from inbox.context import Incoming
-from inbox.lookup import actor_by_uri
 from storage.errors import Invalid
+from storage.queries.actors import actor_by_uri
 
 
 async def handle(ctx: Incoming, activity: dict[str, Any]) -> None:

@@ -16,10 +16,11 @@ from actors.follows import follow_undone
 from federation.vocab import id_of
 from inbox.apply.reactions import delete_status, find_boost, find_favourite, remove_favourite
 from inbox.context import Incoming
-from inbox.lookup import actor_by_uri, follow_of
+from inbox.lookup import follow_of
 from inbox.undone import remember_undone
 from storage.errors import Invalid
 from storage.models import Actor, Block
+from storage.queries.actors import actor_by_uri
 
 
 def _undone(ctx: Incoming, activity: dict[str, Any]) -> tuple[Any, str | None]:

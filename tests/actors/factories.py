@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from actors import posting
 from actors.fanout import FANOUT_KIND, run_fanout
-from actors.mentions import NOTHING, Prepared
+from actors.mentions import NOTHING, PreparedMentions
 from federation.client import OutboundClient, Timeouts
 from federation.httpsig.keys import generate_rsa_keypair
 from federation.services import Services
@@ -141,7 +141,8 @@ async def delivered(engine: AsyncEngine) -> dict[str, list[dict[str, Any]]]:
     return out
 
 
-async def post(services: Services, author: Actor, *, prepared: Prepared = NOTHING, **fields: Any) -> Status:
+async def post(services: Services, author: Actor, *, prepared: PreparedMentions = NOTHING,
+               **fields: Any) -> Status:
     """`author` posts (`fields` are `posting.NewStatus`'s; the text is "hello" unless given)."""
     fields.setdefault("text", "hello")
     async with services.sessions() as session, session.begin():

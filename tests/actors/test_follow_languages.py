@@ -9,7 +9,8 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from actors import interactions
-from actors.follow_languages import follow_languages, wants
+from actors.follow_languages import follow_languages
+from actors.home_membership import wants
 from federation.services import Services
 from inbox.apply.statuses import add_to_home_timelines
 from storage.db import session_maker

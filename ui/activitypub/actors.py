@@ -14,6 +14,7 @@ from federation.render import actor_document
 from federation.services import SERVICES_KEY
 from federation.urls import instance_actor_uri
 from storage.models import Actor, User
+from storage.queries.actors import actor_by_uri
 from ui.activitypub import queries
 from ui.activitypub.negotiation import Wants, as2_response, html_response, not_found, wanted
 from ui.activitypub.pages import profile_page
@@ -50,7 +51,7 @@ async def instance_actor(request: web.Request) -> web.Response:
     """The `Application` that signs the node's own fetches (AS2 for everyone: it has no page)."""
     services = request.app[SERVICES_KEY]
     async with services.sessions() as session:
-        actor = await queries.actor_by_uri(session, instance_actor_uri(services.base_url))
+        actor = await actor_by_uri(session, instance_actor_uri(services.base_url))
     if actor is None:  # created at startup; missing only while the schema is not migrated
         not_found("The instance actor does not exist yet")
     return as2_response(actor_document(actor, base_url=services.base_url))

@@ -19,6 +19,7 @@ from federation.services import SERVICES_KEY, Services
 from federation.urls import instance_actor_uri, is_local
 from storage import settings
 from storage.models import Actor, utcnow
+from storage.queries.actors import actor_by_uri
 from ui.activitypub import queries
 
 CORS = {"Access-Control-Allow-Origin": "*"}
@@ -85,7 +86,7 @@ async def webfinger(request: web.Request) -> web.Response:
         return _error(404, f"no account {resource} on {services.domain}")
     async with services.sessions() as session:
         if name.lower() == INSTANCE_USERNAME:  # reserved: no member can be called that
-            actor = await queries.actor_by_uri(session, instance_actor_uri(services.base_url))
+            actor = await actor_by_uri(session, instance_actor_uri(services.base_url))
         else:
             found = await queries.local_account(session, name)
             actor = found[0] if found else None

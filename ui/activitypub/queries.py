@@ -25,10 +25,6 @@ async def local_account(session: AsyncSession, username: str) -> tuple[Actor, Us
     return None if row is None else (row[0], row[1])
 
 
-async def actor_by_uri(session: AsyncSession, uri: str) -> Actor | None:
-    return await session.scalar(select(Actor).where(Actor.uri == uri))
-
-
 async def local_status(session: AsyncSession, author: Actor, status_id: int) -> Status | None:
     return await session.scalar(select(Status).where(
         Status.id == status_id, Status.actor_id == author.id, Status.local.is_(True)))

@@ -22,7 +22,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from federation.httpsig.keylookup import KEY_CACHE, KeyLookup, remember_key_owner
@@ -34,6 +33,7 @@ from inbox.verify import claimed_key_id
 from storage import settings
 from storage.errors import AmityError
 from storage.models import Actor
+from storage.queries.actors import actor_by_uri
 from storage.ttl_cache import TtlCache
 from ui.activitypub.negotiation import json_error
 
@@ -102,7 +102,7 @@ async def verify_signer(request: web.Request) -> SignerCheck:
     if lookup.fetched is not None and lookup.fetched.uri == verified.owner:
         await remember_key_owner(services, verified.key_id, lookup.fetched)
     async with services.sessions() as session:
-        actor = await session.scalar(select(Actor).where(Actor.uri == verified.owner))
+        actor = await actor_by_uri(session, verified.owner)
     if actor is None or actor.suspended_at is not None:
         return SignerCheck(None, "the signing actor is suspended on this server")
     return SignerCheck(actor)

@@ -16,6 +16,7 @@ from federation.urls import domain_of, is_local
 from inbox.fetch import fetch_and_store
 from storage.errors import Invalid, NotFound
 from storage.models import Actor, Status
+from storage.queries.actors import actor_by_uri
 
 log = logging.getLogger("amity.api.search")
 
@@ -32,7 +33,7 @@ async def known(services: Services, url: str) -> Actor | Status | None:
     """The post or account `url` names: by id first, then by page (on the object's own host)."""
     async with services.sessions() as session:
         by_id: Actor | Status | None = await session.scalar(select(Status).where(Status.uri == url))
-        by_id = by_id or await session.scalar(select(Actor).where(Actor.uri == url))
+        by_id = by_id or await actor_by_uri(session, url)
         if by_id is not None:
             return by_id
         pages = (await session.scalars(select(Status).where(Status.url == url).limit(8))).all()
