@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.models.settings import InstanceSetting
+from storage.ttl_cache import TtlCache
 
 
 class SettingError(Exception):
@@ -222,3 +224,25 @@ async def set_value(session: AsyncSession, key: str, value: Any) -> None:
         session.add(InstanceSetting(key=key, value=value))
     else:
         row.value = value
+
+
+SETTING_TTL_SECONDS = 3.0  # how long a process trusts a setting it read (SettingCache)
+_MISSING = object()
+
+
+class SettingCache:
+    """Instance settings read through a tiny per-process cache (a few seconds)."""
+
+    def __init__(self, ttl: float = SETTING_TTL_SECONDS, clock: Callable[[], float] = time.monotonic
+                 ) -> None:
+        self._values: TtlCache[str, Any] = TtlCache(ttl, clock=clock)
+
+    async def get(self, sessions: async_sessionmaker[AsyncSession], key: str) -> Any:
+        hit = self._values.get(key, _MISSING)
+        if hit is not _MISSING:
+            return hit
+        started = self._values.clock()
+        async with sessions() as session:
+            value = await get(session, key)
+        self._values.put(key, value, at=started)
+        return value

@@ -12,10 +12,11 @@ from federation.httpsig.fetch_gate import Budget
 from federation.httpsig.keylookup import KEY_CACHE, KeyCache
 from inbox import routes as inbox_routes
 from storage.config import NodeConfig
+from storage.settings import SettingCache
 from storage.worker import Worker
 from ui import activitypub, api, health, media, oauth, ratelimit
 from ui.jobs import QUEUES, build_registry, schedule_periodic
-from ui.keys import CONFIG, ENGINE, REGISTRY, SERVICES, SESSIONS, WORKER
+from ui.keys import CONFIG, ENGINE, REGISTRY, SERVICES, SESSIONS, SETTINGS_CACHE, WORKER
 from ui.middlewares import errors, request_context
 from ui.services import Transport, open_services
 
@@ -29,6 +30,7 @@ def create_app(config: NodeConfig, *, run_workers: bool = True,
     )
     app[CONFIG] = config
     app[REGISTRY] = build_registry()
+    app[SETTINGS_CACHE] = SettingCache()  # instance settings, read a few seconds old
     app[KEY_CACHE] = KeyCache(Budget.from_limits(config.limits))  # shared by the inbox and signed GETs
     app.cleanup_ctx.append(_services(transport))
     ratelimit.setup(app)  # after the services: counters need the engine

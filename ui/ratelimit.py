@@ -35,11 +35,10 @@ from inbox.verify import claimed_key_id
 from storage.errors import Invalid
 from storage.ratelimits import Counters, Window, counters_for
 from storage.settings import DEFINITIONS, Rate, SettingError, parse_rate
-from ui.activitypub.signed import SETTINGS_CACHE
 from ui.api.auth import bearer_value
 from ui.api.routes import LIMITED
 from ui.client_ip import client_ip
-from ui.keys import ENGINE, SESSIONS
+from ui.keys import ENGINE, SESSIONS, SETTINGS_CACHE
 from ui.middlewares import Handler, route_family
 from ui.params import Params, cast_bool, read_params
 

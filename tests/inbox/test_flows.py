@@ -16,9 +16,10 @@ The restructure's targets are the issue's two: at most half as many `modules` en
 flow, and an inbound flow that no longer goes back and forth between `inbox` and `actors`
 (`inbox_actors_switches`). CEILING holds the line on those two while the restructure is under
 way: the switches fell from 80 to 10 when the inbound model moved into `inbox/`; the first
-moves (the delivery and httpsig folders, the domain-rules module, the TTL-cache helper) added a
-small module or two to each flow, so `modules` is held at what they measured, and halving it
-is the part of the restructure still to do. `crossings` and `inbox_actors_edges` are reported,
+moves (the delivery and httpsig folders, the domain-rules module, the TTL-cache helper, the one
+actor-by-URI lookup) added a small module or two to each flow, and the settings cache moving
+home took one away, so `modules` is held at what they measured; halving it is the part of the
+restructure still to do. `crossings` and `inbox_actors_edges` are reported,
 not held: moving the inbound model into `inbox/` rightly turns calls inside `actors` into calls
 from `inbox` to the `actors` pieces it shares with posting.
 """
@@ -50,7 +51,7 @@ BASELINE = {
 }
 # While the restructure is under way (see the module docstring); the goal is BASELINE's modules // 2.
 CEILING = {"inbound": {"modules": 56, "inbox_actors_switches": 10},
-           "posting": {"modules": 63, "inbox_actors_switches": 0}}
+           "posting": {"modules": 62, "inbox_actors_switches": 0}}
 
 
 @dataclass

@@ -12,11 +12,9 @@ from __future__ import annotations
 from aiohttp import web
 
 from ui.activitypub import activities, actors, collections, discovery, objects
-from ui.activitypub.signed import SETTINGS_CACHE, SettingCache
 
 
 def setup(app: web.Application) -> None:
-    app[SETTINGS_CACHE] = SettingCache()
     discovery.setup(app)
     actors.setup(app)
     objects.setup(app)

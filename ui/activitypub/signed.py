@@ -16,13 +16,9 @@ seconds (`SettingCache`), so a change takes effect everywhere within that time.
 from __future__ import annotations
 
 import logging
-import time
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 from aiohttp import web
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from federation.httpsig.keylookup import KEY_CACHE, KeyLookup, remember_key_owner
 from federation.httpsig.signatures import SignatureError, verify_request
@@ -30,38 +26,16 @@ from federation.services import SERVICES_KEY
 from federation.urls import domain_of
 from inbox.errors import Refused
 from inbox.verify import claimed_key_id
-from storage import settings
 from storage.errors import AmityError
 from storage.models import Actor
 from storage.queries.actors import actor_by_uri
-from storage.ttl_cache import TtlCache
 from ui.activitypub.negotiation import json_error
+from ui.keys import SETTINGS_CACHE
 
 log = logging.getLogger("amity.activitypub")
 
-SETTING_TTL_SECONDS = 3.0
-_MISSING = object()
 
 
-class SettingCache:
-    """Instance settings read through a tiny per-process cache (a few seconds)."""
-
-    def __init__(self, ttl: float = SETTING_TTL_SECONDS, clock: Callable[[], float] = time.monotonic
-                 ) -> None:
-        self._values: TtlCache[str, Any] = TtlCache(ttl, clock=clock)
-
-    async def get(self, sessions: async_sessionmaker[AsyncSession], key: str) -> Any:
-        hit = self._values.get(key, _MISSING)
-        if hit is not _MISSING:
-            return hit
-        started = self._values.clock()
-        async with sessions() as session:
-            value = await settings.get(session, key)
-        self._values.put(key, value, at=started)
-        return value
-
-
-SETTINGS_CACHE = web.AppKey("activitypub_settings", SettingCache)
 
 
 @dataclass(frozen=True)

@@ -13,8 +13,7 @@ from urllib.parse import urlencode
 from aiohttp import web
 
 from federation.render import handle
-from ui.activitypub.signed import SETTINGS_CACHE
-from ui.keys import CONFIG, SESSIONS
+from ui.keys import CONFIG, SESSIONS, SETTINGS_CACHE
 from ui.oauth import pages
 from ui.oauth.credentials import PASSWORD_GATE, check_login
 from ui.oauth.redirects import DEFAULT_NEXT, safe_next

@@ -25,8 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.errors import Invalid
 from storage.models import Actor, OAuthApplication, User, utcnow
-from ui.activitypub.signed import SETTINGS_CACHE
-from ui.keys import CONFIG, SESSIONS
+from ui.keys import CONFIG, SESSIONS, SETTINGS_CACHE
 from ui.oauth import scopes, store
 from ui.oauth.credentials import PASSWORD_GATE, check_login, refusal
 from ui.params import Params, read_params

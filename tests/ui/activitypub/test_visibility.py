@@ -8,8 +8,8 @@ from typing import Any
 from federation.httpsig.keys import generate_rsa_keypair
 from federation.httpsig.signatures import sign_request
 from storage.models import PENDING, Actor, Block, DomainRule, utcnow
+from storage.settings import SettingCache
 from tests.ui.activitypub.conftest import BROWSER, Node, Remote
-from ui.activitypub.signed import SettingCache
 
 
 async def _post(node: Node, visibility: str = "private", **fields: Any) -> tuple[Actor, str, Remote]:
