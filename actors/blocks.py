@@ -11,8 +11,8 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from actors.follows import sever
-from actors.interactions import require_local
 from actors.outbox import deliver
+from actors.posts.interactions import require_local
 from federation.render import activity
 from federation.urls import activity_uri
 from storage.errors import Invalid

@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from actors.interactions import require_local
+from actors.posts.interactions import require_local
 from federation.attachments import clean_description
 from federation.services import Services
 from storage import settings, sniff

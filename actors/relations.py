@@ -15,8 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from actors import activities
 from actors.fanout import enqueue_fanout
-from actors.interactions import require_local
 from actors.muting import thread_root
+from actors.posts.interactions import require_local
 from actors.visibility import can_see
 from storage.domain_names import InvalidDomain, normalize_domain_input
 from storage.errors import Invalid, NotFound

@@ -18,11 +18,11 @@ from sqlalchemy import delete, exists, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from actors.cards import enqueue_card, refresh_card
-from actors.emoji import RemoteEmoji
 from actors.follow_languages import status_languages, wants
 from actors.muting import thread_chain
 from actors.notifications import notify
+from actors.posts.cards import enqueue_card, refresh_card
+from actors.posts.emoji import RemoteEmoji
 from federation.attachments import RemoteAttachment, parse_attachments
 from federation.limits import (
     MAX_ARTICLE_NAME_CHARS,

@@ -12,8 +12,9 @@ from PIL import Image
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from actors import media, media_cache, posting
+from actors import media, media_cache
 from actors.parts import load_parts
+from actors.posts import posting
 from federation.render import note_document
 from federation.services import Services
 from storage import settings

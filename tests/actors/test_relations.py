@@ -9,9 +9,10 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from actors import posting, relations
+from actors import relations
 from actors.muting import muted_ids
 from actors.notifications import notify
+from actors.posts import posting
 from federation.services import Services
 from storage.errors import Invalid, NotFound
 from storage.models import Actor, Bookmark, Follow, Mute, Notification, Status, utcnow

@@ -6,7 +6,8 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from actors import media, posting
+from actors import media
+from actors.posts import posting
 from storage import settings
 from storage.blobs import BlobStore
 from storage.models import MediaAttachment, Status

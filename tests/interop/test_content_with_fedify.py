@@ -8,7 +8,8 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from actors import emoji, media, mentions, posting
+from actors import media
+from actors.posts import emoji, mentions, posting
 from storage.blobs import BlobStore
 from storage.models import CustomEmoji, Status, StatusEmoji, StatusTag, Tag
 from tests.content.emoji_images import png

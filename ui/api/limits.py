@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from actors import polls as poll_rules
-from actors.compose import URL_WEIGHT
 from actors.media import api_limits
+from actors.posts import polls as poll_rules
+from actors.posts.compose import URL_WEIGHT
 from actors.profile import MAX_DISPLAY_NAME, MAX_FIELD_NAME, MAX_FIELD_VALUE, MAX_FIELDS, MAX_NOTE
 from actors.relations import MAX_PINS
 from storage.config import NodeConfig

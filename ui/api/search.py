@@ -19,7 +19,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from actors import timelines
-from actors.compose import normalize_tag
+from actors.posts.compose import normalize_tag
 from actors.visibility import Viewer, can_see, visible_to
 from storage.errors import Invalid
 from storage.models import Bookmark, Favourite, Mention, Status, Tag

@@ -16,8 +16,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from actors import timelines
-from actors.compose import normalize_tag
 from actors.languages import reader_preferences
+from actors.posts.compose import normalize_tag
 from storage.errors import Invalid
 from storage.models import Actor, Bookmark, Favourite, Status
 from ui.api.auth import Auth, MemberAuth, as_member, scoped, scoped_if_token

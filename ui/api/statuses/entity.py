@@ -18,10 +18,10 @@ from urllib.parse import quote
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from actors.cards import cards_for
 from actors.languages import pick
 from actors.muting import thread_chain
 from actors.parts import load_parts
+from actors.posts.cards import cards_for
 from federation.attachments import media_url
 from federation.question import has_ended
 from federation.remote_urls import shown_url

@@ -18,9 +18,9 @@ from datetime import timedelta
 from sqlalchemy import delete, exists, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from actors import poll_jobs
-from actors.interactions import require_local
 from actors.outbox import deliver
+from actors.posts import poll_jobs
+from actors.posts.interactions import require_local
 from actors.visibility import can_see
 from federation.question import has_ended, vote_create, vote_id
 from storage.config import Limits

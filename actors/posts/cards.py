@@ -27,7 +27,7 @@ from sqlalchemy import delete, exists, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from actors.card_page import PageCard, read_page, tags
+from actors.posts.card_page import PageCard, read_page, tags
 from federation.urls import is_local
 from storage import queue
 from storage.errors import AmityError

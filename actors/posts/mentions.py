@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from actors.compose import MentionTarget, mention_key, scan
+from actors.posts.compose import MentionTarget, mention_key, scan
 from federation.client import FetchError
 from federation.remote_urls import shown_url
 from federation.resolve import resolve_actor, webfinger

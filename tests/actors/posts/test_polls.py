@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from actors import posting
-from actors.poll_jobs import END_KIND
-from actors.polls import PollSpec
+from actors.posts import posting
+from actors.posts.poll_jobs import END_KIND
+from actors.posts.polls import PollSpec
 from federation.services import Services
 from storage.errors import Invalid
 from storage.models import (
@@ -33,7 +33,7 @@ from tests.actors.factories import (
     run_fanouts,
     seed,
 )
-from tests.actors.poll_helpers import SPEC, counts, poll_of, rows, vote
+from tests.actors.posts.poll_helpers import SPEC, counts, poll_of, rows, vote
 
 
 async def test_a_post_with_a_poll_is_a_question_with_its_options_and_end(

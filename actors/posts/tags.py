@@ -8,7 +8,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from actors.compose import MAX_TAG_CHARS, normalize_tag
+from actors.posts.compose import MAX_TAG_CHARS, normalize_tag
 from storage.ids import new_id
 from storage.models import StatusEmoji, StatusTag, Tag
 

@@ -8,9 +8,9 @@ import pytest
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from actors import polls
-from actors.poll_jobs import END_KIND, UPDATE_KIND
-from actors.polls import PollSpec
+from actors.posts import polls
+from actors.posts.poll_jobs import END_KIND, UPDATE_KIND
+from actors.posts.polls import PollSpec
 from federation.services import Services
 from storage.db import session_maker
 from storage.errors import Invalid, NotFound
@@ -34,7 +34,7 @@ from tests.actors.factories import (
     remote_actor,
     seed,
 )
-from tests.actors.poll_helpers import SPEC, _expire_now, counts, poll_of, rows, run_jobs, vote
+from tests.actors.posts.poll_helpers import SPEC, _expire_now, counts, poll_of, rows, run_jobs, vote
 
 
 async def test_local_votes_are_counted_once_each(services: Services, engine: AsyncEngine,

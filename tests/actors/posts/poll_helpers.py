@@ -8,10 +8,10 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from actors import polls
 from actors.fanout import FANOUT_KIND, run_fanout
-from actors.poll_jobs import END_KIND, UPDATE_KIND, run_end, run_update
-from actors.polls import PollSpec
+from actors.posts import polls
+from actors.posts.poll_jobs import END_KIND, UPDATE_KIND, run_end, run_update
+from actors.posts.polls import PollSpec
 from federation.services import Services
 from inbox.apply.polls import record_remote_vote
 from storage import queue

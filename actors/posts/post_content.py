@@ -3,7 +3,7 @@
 `build` turns what the author typed (one primary source, optionally other language versions
 of it, and content warnings) into the stored HTML, the mentioned accounts, the hashtags and
 the custom emoji used; `store_parts` writes the tag and emoji rows. Mentions come from
-`actors.mentions.prepare` (run before the transaction) plus what the database knows: nothing
+`actors.posts.mentions.prepare` (run before the transaction) plus what the database knows: nothing
 here touches the network.
 """
 
@@ -16,10 +16,10 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from actors import emoji as emoji_rows
-from actors import mentions as mention_lookup
-from actors.compose import FORMATS, Composed, compose, countable_length, scan
-from actors.tags import set_status_emojis, set_status_tags
+from actors.posts import emoji as emoji_rows
+from actors.posts import mentions as mention_lookup
+from actors.posts.compose import FORMATS, Composed, compose, countable_length, scan
+from actors.posts.tags import set_status_emojis, set_status_tags
 from federation.sanitize import plain_text
 from storage import settings
 from storage.config import NodeConfig

@@ -1,5 +1,5 @@
 """What a local account does to statuses: post, edit, delete (favourite and boost live in
-`actors.interactions` and are re-exported here, so callers import one module).
+`actors.posts.interactions` and are re-exported here, so callers import one module).
 
 Each function writes its rows *and* the job that federates them in the caller's transaction
 (`session`; the caller commits): one `actors.fanout` job for anything followers receive, or
@@ -16,11 +16,12 @@ from sqlalchemy import delete as sql_delete
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from actors import activities, cards, media, polls, post_content
-from actors import mentions as mention_lookup
-from actors.compose import plain_text_to_html
+from actors import activities, media
 from actors.fanout import enqueue_fanout
-from actors.interactions import (
+from actors.posts import cards, polls, post_content
+from actors.posts import mentions as mention_lookup
+from actors.posts.compose import plain_text_to_html
+from actors.posts.interactions import (
     counter,
     favourite,
     reblog,
@@ -29,7 +30,7 @@ from actors.interactions import (
     unfavourite,
     unreblog,
 )
-from actors.mentions import NOTHING, Prepared
+from actors.posts.mentions import NOTHING, Prepared
 from actors.visibility import can_see
 from federation.sanitize import clean_html, plain_text
 from federation.services import Services

@@ -19,9 +19,9 @@ from pytest_aiohttp import AiohttpServer
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from actors import cards, posting
-from actors.cards import CARD_KIND, card_for, fetch_card
 from actors.fanout import FANOUT_KIND, run_fanout
+from actors.posts import cards, posting
+from actors.posts.cards import CARD_KIND, card_for, fetch_card
 from federation.client import OutboundClient
 from federation.services import Services
 from storage.db import session_maker

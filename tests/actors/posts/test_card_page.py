@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from actors.card_page import MAX_DESCRIPTION, MAX_TITLE, decode, parse_head
-from actors.cards import first_link
+from actors.posts.card_page import MAX_DESCRIPTION, MAX_TITLE, decode, parse_head
+from actors.posts.cards import first_link
 
 PAGE = "https://news.example/story/1"
 

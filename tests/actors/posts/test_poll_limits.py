@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from actors import polls
+from actors.posts import polls
 from storage.config import ConfigError, build_config, load_config
 
 GOOD = {"domain": "social.example.org", "database_url": "sqlite+aiosqlite:///amity.db",

@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import delete, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from actors.poll_jobs import END_KIND, UPDATE_KIND
-from actors.polls import PollSpec
+from actors.posts.poll_jobs import END_KIND, UPDATE_KIND
+from actors.posts.polls import PollSpec
 from federation.services import Services
 from storage import queue
 from storage.errors import Invalid
@@ -35,7 +35,16 @@ from tests.actors.factories import (
     run_fanouts,
     seed,
 )
-from tests.actors.poll_helpers import SPEC, _expire_now, counts, poll_of, remote_vote, rows, run_jobs, vote
+from tests.actors.posts.poll_helpers import (
+    SPEC,
+    _expire_now,
+    counts,
+    poll_of,
+    remote_vote,
+    rows,
+    run_jobs,
+    vote,
+)
 
 
 async def test_many_votes_make_one_update_a_minute_later_to_followers_and_remote_voters(

@@ -9,9 +9,9 @@ from collections.abc import Sequence
 
 import pytest
 
-from actors import card_page, cards
-from actors.card_page import PageCard, decode, parse_head, read_page, tags
-from actors.cards import fetch_card
+from actors.posts import card_page, cards
+from actors.posts.card_page import PageCard, decode, parse_head, read_page, tags
+from actors.posts.cards import fetch_card
 from federation.client import FetchResult
 from federation.services import Services
 from storage.models import Actor
