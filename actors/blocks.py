@@ -11,7 +11,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from actors.follows import sever
-from actors.outbox import deliver
+from actors.outgoing.outbox import deliver
 from actors.posts.interactions import require_local
 from federation.render import activity
 from federation.urls import activity_uri

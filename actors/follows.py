@@ -4,7 +4,7 @@ Outgoing (a local account acts): `follow`, `unfollow`, `accept_follow_request`,
 `reject_follow_request`, `remove_from_followers`. Incoming (the inbox calls these once it has
 checked who sent what): `receive_follow`, `follow_accepted`, `follow_rejected`,
 `follow_undone`, `sever`. Everything runs in the caller's transaction; activities for remote
-actors are queued with `actors.outbox.deliver`, signed later as the local actor.
+actors are queued with `actors.outgoing.outbox.deliver`, signed later as the local actor.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from sqlalchemy import delete, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from actors.notifications import notify
-from actors.outbox import deliver
+from actors.outgoing.outbox import deliver
 from federation.render import activity
 from federation.urls import activity_uri
 from storage.errors import Forbidden, Invalid, NotFound

@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from actors.outbox import deliver
+from actors.outgoing.outbox import deliver
 from actors.posts.compose import plain_text_to_html
 from federation.render import activity, actor_document
 from federation.sanitize import plain_text

@@ -13,9 +13,9 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from actors import activities
-from actors.fanout import enqueue_fanout
 from actors.muting import thread_root
+from actors.outgoing import activities
+from actors.outgoing.fanout import enqueue_fanout
 from actors.posts.interactions import require_local
 from actors.visibility import can_see
 from storage.domain_names import InvalidDomain, normalize_domain_input

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from actors.fanout import FANOUT_KIND, run_fanout
 from actors.mailer import MAIL_KIND, send_mail
 from actors.media_cache import CACHE_KIND, run_cache
-from actors.outbox_retention import PRUNE_KIND, run_prune
+from actors.outgoing.fanout import FANOUT_KIND, run_fanout
+from actors.outgoing.outbox_retention import PRUNE_KIND, run_prune
 from actors.posts.cards import CARD_KIND, CARD_POLICY, run_card
 from actors.posts.poll_jobs import END_KIND, UPDATE_KIND, run_end, run_update
 from federation.delivery.job import DELIVERY_KIND, DELIVERY_POLICY, DELIVERY_QUEUE, deliver

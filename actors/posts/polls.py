@@ -18,7 +18,7 @@ from datetime import timedelta
 from sqlalchemy import delete, exists, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from actors.outbox import deliver
+from actors.outgoing.outbox import deliver
 from actors.posts import poll_jobs
 from actors.posts.interactions import require_local
 from actors.visibility import can_see

@@ -16,8 +16,9 @@ from sqlalchemy import delete as sql_delete
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from actors import activities, media
-from actors.fanout import enqueue_fanout
+from actors import media
+from actors.outgoing import activities
+from actors.outgoing.fanout import enqueue_fanout
 from actors.posts import cards, polls, post_content
 from actors.posts import mentions as mention_lookup
 from actors.posts.compose import plain_text_to_html

@@ -1,7 +1,7 @@
 """The `federation.deliver` job: POST one stored activity to one inbox, signed as its author.
 
 Payload: `{"activity_id": <OutboxActivity id>, "inbox": <url>}` (written by
-`actors.outbox.deliver`). Outcomes:
+`actors.outgoing.outbox.deliver`). Outcomes:
 
 - 2xx: done. 410 and other 4xx (but 401, 408, 429), 3xx: given up, final.
 - 401, 408, 429 without `Retry-After`: retried with `DELIVERY_POLICY` (the host is up).

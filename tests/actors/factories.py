@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import delete, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from actors.fanout import FANOUT_KIND, run_fanout
+from actors.outgoing.fanout import FANOUT_KIND, run_fanout
 from actors.posts import posting
 from actors.posts.mentions import NOTHING, Prepared
 from federation.client import OutboundClient, Timeouts

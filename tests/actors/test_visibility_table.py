@@ -21,7 +21,7 @@ from aiohttp import ClientResponse, FormData
 from pytest_aiohttp import AiohttpClient
 from sqlalchemy import select
 
-from actors.fanout import FANOUT_KIND, run_fanout
+from actors.outgoing.fanout import FANOUT_KIND, run_fanout
 from federation.delivery.job import DELIVERY_KIND
 from federation.httpsig.signatures import sign_request
 from storage.models import ACCEPTED, Actor, Block, Favourite, Follow, Job, Pin, TimelineEntry

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from actors.fanout import FANOUT_KIND, run_fanout
+from actors.outgoing.fanout import FANOUT_KIND, run_fanout
 from actors.posts import polls
 from actors.posts.poll_jobs import END_KIND, UPDATE_KIND, run_end, run_update
 from actors.posts.polls import PollSpec

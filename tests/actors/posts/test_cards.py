@@ -19,7 +19,7 @@ from pytest_aiohttp import AiohttpServer
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from actors.fanout import FANOUT_KIND, run_fanout
+from actors.outgoing.fanout import FANOUT_KIND, run_fanout
 from actors.posts import cards, posting
 from actors.posts.cards import CARD_KIND, card_for, fetch_card
 from federation.client import OutboundClient

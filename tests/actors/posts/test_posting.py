@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from actors.fanout import FANOUT_KIND
+from actors.outgoing.fanout import FANOUT_KIND
 from actors.posts import posting
 from federation.services import Services
 from storage.db import session_maker

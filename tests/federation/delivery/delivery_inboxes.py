@@ -21,7 +21,7 @@ from pytest_aiohttp import AiohttpServer
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from actors.outbox import deliver
+from actors.outgoing.outbox import deliver
 from federation.delivery.hosts import HostPolicy
 from federation.delivery.job import (
     DELIVERY_KIND,

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from actors import blocks, follows
-from actors.outbox_retention import PRUNE_KIND, prune, run_prune
+from actors.outgoing.outbox_retention import PRUNE_KIND, prune, run_prune
 from actors.posts import interactions
 from storage import settings
 from storage.models import Actor, Favourite, Job, KeptActivity, OutboxActivity, Status, utcnow

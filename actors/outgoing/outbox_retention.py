@@ -3,7 +3,7 @@
 An outbox row holds the rendered activity its deliveries sign and send; deliveries give up
 after three days, so the retention (at least four days) never takes a body a delivery still
 needs. What `/activities/{id}` must go on answering survives the pruning
-(`actors.sent_activities`): Creates, Announces, Likes, Follows and Blocks are rendered from
+(`actors.outgoing.sent_activities`): Creates, Announces, Likes, Follows and Blocks are rendered from
 their statuses, boosts, favourites, follows and blocks; Undo, Accept, Reject and profile
 Update activities under `/activities/` keep a compact copy (`kept_activities`: type, actor,
 addressing and the ids they are about; no content). Everything else goes.
@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from actors.sent_activities import DERIVED
+from actors.outgoing.sent_activities import DERIVED
 from federation.urls import activity_uri
 from federation.vocab import id_of, ids, type_of
 from storage import settings

@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from actors import fanout
-from actors.fanout import FANOUT_KIND, fan_out
+from actors.outgoing import fanout
+from actors.outgoing.fanout import FANOUT_KIND, fan_out
 from actors.posts import posting
 from actors.visibility import Viewer, can_see
 from federation.services import Services

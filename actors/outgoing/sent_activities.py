@@ -4,7 +4,7 @@ Announce, Like, Follow and Block are rendered from the rows that record them (a 
 favourite, a follow, a block) for as long as those rows exist: once undone, they are gone (404).
 The others (Undo, Accept, Reject, profile Update) are read from the outbox row that was
 delivered, and after `outbox_retention_days` from the compact copy pruning keeps
-(`actors.outbox_retention`). Creates are `…/statuses/{id}/activity`, served from the status.
+(`actors.outgoing.outbox_retention`). Creates are `…/statuses/{id}/activity`, served from the status.
 
 Who may fetch which (the viewer is the signer of the GET; anonymous if unsigned):
 - Announce: whoever may see both the boost and the boosted post (`actors.visibility`);
@@ -26,7 +26,7 @@ from typing import Any
 from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from actors import activities
+from actors.outgoing import activities
 from actors.visibility import can_see
 from federation.render import activity
 from federation.vocab import PUBLIC_ALIASES, addressed, id_of, ids, type_of
