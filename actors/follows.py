@@ -14,8 +14,8 @@ from typing import Any
 from sqlalchemy import delete, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from actors.notifications import notify
 from actors.outgoing.outbox import deliver
+from actors.reading.notifications import notify
 from federation.render import activity
 from federation.urls import activity_uri
 from storage.errors import Forbidden, Invalid, NotFound

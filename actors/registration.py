@@ -22,8 +22,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from actors.accounts import create_local_user, validate_email, validate_password
 from actors.mailer import Mail, queue_mail
-from actors.notifications import notify
 from actors.passwords import hash_password
+from actors.reading.notifications import notify
 from storage import settings
 from storage.config import NodeConfig
 from storage.errors import Forbidden, Invalid

@@ -17,7 +17,7 @@ from actors.muting import thread_root
 from actors.outgoing import activities
 from actors.outgoing.fanout import enqueue_fanout
 from actors.posts.interactions import require_local
-from actors.visibility import can_see
+from actors.reading.visibility import can_see
 from storage.domain_names import InvalidDomain, normalize_domain_input
 from storage.errors import Invalid, NotFound
 from storage.ids import new_id

@@ -7,7 +7,7 @@ delivered, and after `outbox_retention_days` from the compact copy pruning keeps
 (`actors.outgoing.outbox_retention`). Creates are `…/statuses/{id}/activity`, served from the status.
 
 Who may fetch which (the viewer is the signer of the GET; anonymous if unsigned):
-- Announce: whoever may see both the boost and the boosted post (`actors.visibility`);
+- Announce: whoever may see both the boost and the boosted post (`actors.reading.visibility`);
 - Like: whoever may see the liked post;
 - Follow, Block: the two parties only;
 - the Undo of a Like or Announce: as the Like or Announce was;
@@ -27,7 +27,7 @@ from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from actors.outgoing import activities
-from actors.visibility import can_see
+from actors.reading.visibility import can_see
 from federation.render import activity
 from federation.vocab import PUBLIC_ALIASES, addressed, id_of, ids, type_of
 from storage.models import ACCEPTED, Actor, Block, Favourite, Follow, KeptActivity, OutboxActivity, Status

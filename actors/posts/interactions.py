@@ -12,11 +12,11 @@ from sqlalchemy import delete as sql_delete
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
-from actors.notifications import notify
 from actors.outgoing import activities
 from actors.outgoing.fanout import enqueue_fanout
 from actors.outgoing.outbox import deliver, inbox_of
-from actors.visibility import can_see
+from actors.reading.notifications import notify
+from actors.reading.visibility import can_see
 from federation.services import Services
 from federation.urls import activity_uri
 from storage.config import NodeConfig

@@ -32,7 +32,7 @@ from actors.posts.interactions import (
     unreblog,
 )
 from actors.posts.mentions import NOTHING, Prepared
-from actors.visibility import can_see
+from actors.reading.visibility import can_see
 from federation.sanitize import clean_html, plain_text
 from federation.services import Services
 from federation.urls import status_uri, status_url

@@ -20,9 +20,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from actors.follow_languages import status_languages, wants
 from actors.muting import thread_chain
-from actors.notifications import notify
 from actors.posts.cards import enqueue_card, refresh_card
 from actors.posts.emoji import RemoteEmoji
+from actors.reading.notifications import notify
 from federation.attachments import RemoteAttachment, parse_attachments
 from federation.limits import (
     MAX_ARTICLE_NAME_CHARS,

@@ -13,8 +13,8 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from actors import media, media_cache
-from actors.parts import load_parts
 from actors.posts import posting
+from actors.reading.parts import load_parts
 from federation.render import note_document
 from federation.services import Services
 from storage import settings

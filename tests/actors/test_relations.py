@@ -11,8 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from actors import relations
 from actors.muting import muted_ids
-from actors.notifications import notify
 from actors.posts import posting
+from actors.reading.notifications import notify
 from federation.services import Services
 from storage.errors import Invalid, NotFound
 from storage.models import Actor, Bookmark, Follow, Mute, Notification, Status, utcnow

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from actors.outgoing import fanout
 from actors.outgoing.fanout import FANOUT_KIND, fan_out
 from actors.posts import posting
-from actors.visibility import Viewer, can_see
+from actors.reading.visibility import Viewer, can_see
 from federation.services import Services
 from storage import settings
 from storage.db import session_maker

@@ -1,6 +1,6 @@
 """One page of a member's home feed as an index walk, not a scan.
 
-`actors.timelines.home` says what the feed is (fan-out rows plus the member's own posts, with
+`actors.reading.timelines.home` says what the feed is (fan-out rows plus the member's own posts, with
 the viewer's filters); written as `id IN (rows) OR author = me` the database cannot walk an
 index in id order and reads the whole feed for every page. Here the two sources are paged
 separately, each along its own index, and merged:
@@ -24,8 +24,8 @@ from typing import Any
 from sqlalchemy import Select, bindparam, select, union
 
 # The filters refer to these aliases: the very same objects must be joined.
-from actors.timelines import Author, DomainRules, Original, OriginalAuthor, viewer_filters
-from actors.visibility import Viewer, visible_to
+from actors.reading.timelines import Author, DomainRules, Original, OriginalAuthor, viewer_filters
+from actors.reading.visibility import Viewer, visible_to
 from storage.models import Status, TimelineEntry
 from storage.models.base import ID_INTEGER
 

@@ -8,7 +8,7 @@ number of queries whatever its length:
 - domain rules: `suspend` removes a domain everywhere; `silence` removes it from public and
   tag timelines unless the viewer follows the author (as Mastodon's limited servers);
 - suspended accounts' posts are gone everywhere;
-- who may see a post at all is `actors.visibility.visible_to` (API viewers are members); the
+- who may see a post at all is `actors.reading.visibility.visible_to` (API viewers are members); the
   home timeline holds what fan-out delivered, filtered by the same rule (an unfollow hides
   followers-only posts at once).
 """
@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from actors.muting import live_mute
-from actors.visibility import Viewer, visible_to
+from actors.reading.visibility import Viewer, visible_to
 
 # load_domain_rules is re-exported for the API's timeline pages and search (`timelines.load_domain_rules`).
 from federation.domain_rules import DomainRules
@@ -175,7 +175,7 @@ def tagged(viewer_id: int | None, rules: DomainRules, *, any_of: Sequence[int],
 
 
 def _sees(viewer_id: int | None) -> ColumnElement[bool]:
-    """`actors.visibility.visible_to` for an API viewer (a member, or anonymous)."""
+    """`actors.reading.visibility.visible_to` for an API viewer (a member, or anonymous)."""
     return visible_to(Viewer.member_or_anonymous(viewer_id))
 
 

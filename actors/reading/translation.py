@@ -14,7 +14,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from actors.languages import Version, pick
+from actors.reading.languages import Version, pick
 from federation.client import JSON, FetchError
 from federation.sanitize import clean_html, plain_text
 from federation.services import Services

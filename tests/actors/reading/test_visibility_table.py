@@ -6,7 +6,7 @@ hashtag, one with a poll; mo favourites the first of each (a Like, `/activities/
 pins it. Then every kind of
 viewer asks every surface about every post, and each answer must be "shown" exactly when the
 table below says the viewer may see the post. The table is written here by hand, independently
-of `actors.visibility`.
+of `actors.reading.visibility`.
 """
 
 from __future__ import annotations
