@@ -26,11 +26,11 @@ from sqlalchemy import or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from actors.follow_languages import status_languages, wants
 from actors.outgoing import activities
 from actors.outgoing.outbox import deliver
 from actors.reading.notifications import notify
 from actors.reading.parts import load_parts
+from actors.social.follow_languages import status_languages, wants
 from federation.domain_rules import load_domain_policy
 from federation.urls import domain_or_none
 from storage import queue

@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import exists, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from actors.muting import silenced_for
 from actors.outgoing.fanout import fan_out, insert_ignoring_duplicates
+from actors.social.muting import silenced_for
 from storage import queue
 from storage.ids import new_id
 from storage.models import Actor, Block, Notification, Poll, PollVote, Status, utcnow

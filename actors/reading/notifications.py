@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from actors.muting import silenced_for
+from actors.social.muting import silenced_for
 from storage.models import NOTIFICATION_TYPES, Actor, Notification
 
 

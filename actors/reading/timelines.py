@@ -22,8 +22,8 @@ from sqlalchemy import ColumnElement, Select, and_, exists, false, func, not_, o
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from actors.muting import live_mute
 from actors.reading.visibility import Viewer, visible_to
+from actors.social.muting import live_mute
 
 # load_domain_rules is re-exported for the API's timeline pages and search (`timelines.load_domain_rules`).
 from federation.domain_rules import DomainRules

@@ -18,11 +18,11 @@ from sqlalchemy import delete, exists, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from actors.follow_languages import status_languages, wants
-from actors.muting import thread_chain
 from actors.posts.cards import enqueue_card, refresh_card
 from actors.posts.emoji import RemoteEmoji
 from actors.reading.notifications import notify
+from actors.social.follow_languages import status_languages, wants
+from actors.social.muting import thread_chain
 from federation.attachments import RemoteAttachment, parse_attachments
 from federation.limits import (
     MAX_ARTICLE_NAME_CHARS,

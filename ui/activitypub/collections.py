@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from actors.reading.visibility import Viewer, can_see, visible_to
-from actors.relations import pinned_statuses
+from actors.social.relations import pinned_statuses
 from federation import render
 from federation.services import SERVICES_KEY
 from federation.urls import instance_actor_uri

@@ -2,7 +2,7 @@
 
 Every number is the one the server enforces, read from where it is enforced: statuses, media
 and polls from node config (through the media and poll modules' own `api_limits`), accounts
-from `actors.profile` and `actors.relations`. tests/ui/api/test_reported_limits.py holds each
+from `actors.profile` and `actors.social.relations`. tests/ui/api/test_reported_limits.py holds each
 one to its check.
 """
 
@@ -14,7 +14,7 @@ from actors.media import api_limits
 from actors.posts import polls as poll_rules
 from actors.posts.compose import URL_WEIGHT
 from actors.profile import MAX_DISPLAY_NAME, MAX_FIELD_NAME, MAX_FIELD_VALUE, MAX_FIELDS, MAX_NOTE
-from actors.relations import MAX_PINS
+from actors.social.relations import MAX_PINS
 from storage.config import NodeConfig
 
 MAX_FEATURED_TAGS = 10  # featured tags are not built yet: nothing to enforce, Mastodon's number

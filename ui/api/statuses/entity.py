@@ -18,10 +18,10 @@ from urllib.parse import quote
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from actors.muting import thread_chain
 from actors.posts.cards import cards_for
 from actors.reading.languages import pick
 from actors.reading.parts import load_parts
+from actors.social.muting import thread_chain
 from federation.attachments import media_url
 from federation.question import has_ended
 from federation.remote_urls import shown_url

@@ -10,9 +10,9 @@ from aiohttp import web
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from actors.muting import live_mute
 from actors.reading.languages import reader_preferences
 from actors.reading.visibility import Viewer, visible_ids, visible_to
+from actors.social.muting import live_mute
 from federation.services import SERVICES_KEY
 from storage.models import Actor, Block, Mute, Status
 from ui.api.responses import NOT_FOUND, api_error

@@ -9,10 +9,10 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from actors import relations
-from actors.muting import muted_ids
 from actors.posts import posting
 from actors.reading.notifications import notify
+from actors.social import relations
+from actors.social.muting import muted_ids
 from federation.services import Services
 from storage.errors import Invalid, NotFound
 from storage.models import Actor, Bookmark, Follow, Mute, Notification, Status, utcnow

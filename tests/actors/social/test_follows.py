@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from actors import follows
+from actors.social import follows
 from storage.db import session_maker
 from storage.errors import Forbidden, Invalid, NotFound
 from storage.models import ACCEPTED, PENDING, Actor, Block, Follow, Job, Notification, OutboxActivity

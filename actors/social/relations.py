@@ -13,11 +13,11 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from actors.muting import thread_root
 from actors.outgoing import activities
 from actors.outgoing.fanout import enqueue_fanout
 from actors.posts.interactions import require_local
 from actors.reading.visibility import can_see
+from actors.social.muting import thread_root
 from storage.domain_names import InvalidDomain, normalize_domain_input
 from storage.errors import Invalid, NotFound
 from storage.ids import new_id

@@ -10,9 +10,9 @@ from __future__ import annotations
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from actors.follows import sever
 from actors.outgoing.outbox import deliver
 from actors.posts.interactions import require_local
+from actors.social.follows import sever
 from federation.render import activity
 from federation.urls import activity_uri
 from storage.errors import Invalid

@@ -10,8 +10,8 @@ from typing import Any
 from sqlalchemy import event, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from actors import relations
-from actors.muting import silenced_for, thread_root
+from actors.social import relations
+from actors.social.muting import silenced_for, thread_root
 from federation.services import Services
 from storage.models import Actor, ConversationMute, Status
 from tests.actors.factories import add, local_actor, seed

@@ -1,5 +1,5 @@
 """What a member has chosen not to see or hear about: read-only queries shared by
-notifications, timelines and `actors.relations` (which writes the rows)."""
+notifications, timelines and `actors.social.relations` (which writes the rows)."""
 
 from __future__ import annotations
 

@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from actors.follow_languages import follow_languages, wants
 from actors.posts import interactions
+from actors.social.follow_languages import follow_languages, wants
 from federation.services import Services
 from inbox.apply.statuses import add_to_home_timelines
 from storage.db import session_maker
