@@ -13,8 +13,8 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from actors.accounts.profile import update_profile
 from actors.posts import posting
-from actors.profile import update_profile
 from actors.social import follows
 from federation.httpsig.signatures import sign_request
 from federation.resolve import resolve_actor, webfinger

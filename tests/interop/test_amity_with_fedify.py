@@ -17,7 +17,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from actors.profile import update_profile
+from actors.accounts.profile import update_profile
 from actors.social import follows
 from storage import settings
 from storage.models import (

@@ -2,7 +2,7 @@
 
 Every number is the one the server enforces, read from where it is enforced: statuses, media
 and polls from node config (through the media and poll modules' own `api_limits`), accounts
-from `actors.profile` and `actors.social.relations`. tests/ui/api/test_reported_limits.py holds each
+from `actors.accounts.profile` and `actors.social.relations`. tests/ui/api/test_reported_limits.py holds each
 one to its check.
 """
 
@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from actors.accounts.profile import MAX_DISPLAY_NAME, MAX_FIELD_NAME, MAX_FIELD_VALUE, MAX_FIELDS, MAX_NOTE
 from actors.media import api_limits
 from actors.posts import polls as poll_rules
 from actors.posts.compose import URL_WEIGHT
-from actors.profile import MAX_DISPLAY_NAME, MAX_FIELD_NAME, MAX_FIELD_VALUE, MAX_FIELDS, MAX_NOTE
 from actors.social.relations import MAX_PINS
 from storage.config import NodeConfig
 

@@ -6,8 +6,8 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from actors import accounts
-from actors.passwords import hash_password, verify_password
+from actors.accounts import local_users
+from actors.accounts.passwords import hash_password, verify_password
 from storage.db import session_maker
 from storage.errors import Conflict, Invalid, NotFound
 from storage.models import Actor, User
@@ -18,7 +18,7 @@ BASE = "https://amity.test"
 async def _create(engine: AsyncEngine, username: str = "ana", email: str = "ana@example.org",
                   password: str = "correct horse", role: str = "member") -> User:
     async with session_maker(engine)() as session, session.begin():
-        return await accounts.create_local_user(session, base_url=BASE, username=username, email=email,
+        return await local_users.create_local_user(session, base_url=BASE, username=username, email=email,
                                                 password=password, role=role)
 
 
@@ -68,12 +68,12 @@ async def test_invalid_input_is_refused_and_nothing_is_written(engine: AsyncEngi
 async def test_role_disable_and_password_changes(engine: AsyncEngine) -> None:
     await _create(engine)
     async with session_maker(engine)() as session, session.begin():
-        await accounts.set_role(session, "Ana", "moderator")
-        await accounts.set_disabled(session, "ana", True)
-        await accounts.reset_password(session, "ana", "a new password")
+        await local_users.set_role(session, "Ana", "moderator")
+        await local_users.set_disabled(session, "ana", True)
+        await local_users.reset_password(session, "ana", "a new password")
     async with session_maker(engine)() as session:
-        [info] = await accounts.list_users(session)
-        user = await accounts.find_user(session, "ana")
+        [info] = await local_users.list_users(session)
+        user = await local_users.find_user(session, "ana")
     assert (info.role, info.disabled) == ("moderator", True)
     assert verify_password("a new password", user.password_hash)
     assert not verify_password("correct horse", user.password_hash)
@@ -82,7 +82,7 @@ async def test_role_disable_and_password_changes(engine: AsyncEngine) -> None:
 async def test_unknown_user_is_not_found(engine: AsyncEngine) -> None:
     async with session_maker(engine)() as session:
         with pytest.raises(NotFound, match="no local account named 'ghost'"):
-            await accounts.find_user(session, "ghost")
+            await local_users.find_user(session, "ghost")
 
 
 def test_password_hashes_are_salted_and_reject_malformed_hashes() -> None:

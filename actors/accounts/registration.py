@@ -20,9 +20,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from actors.accounts import create_local_user, validate_email, validate_password
-from actors.mailer import Mail, queue_mail
-from actors.passwords import hash_password
+from actors.accounts.local_users import create_local_user, validate_email, validate_password
+from actors.accounts.mailer import Mail, queue_mail
+from actors.accounts.passwords import hash_password
 from actors.reading.notifications import notify
 from storage import settings
 from storage.config import NodeConfig

@@ -12,10 +12,10 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from actors import registration
-from actors.accounts import create_local_user
-from actors.mailer import MAIL_KIND, send_mail
-from actors.passwords import verify_password
+from actors.accounts import registration
+from actors.accounts.local_users import create_local_user
+from actors.accounts.mailer import MAIL_KIND, send_mail
+from actors.accounts.passwords import verify_password
 from federation.services import Services
 from storage import settings
 from storage.db import session_maker

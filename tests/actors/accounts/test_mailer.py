@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from actors.mailer import MAIL_KIND, Mail, queue_mail, send_mail
+from actors.accounts.mailer import MAIL_KIND, Mail, queue_mail, send_mail
 from federation.services import Services
 from storage.config import Smtp
 from storage.db import session_maker
