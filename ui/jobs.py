@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from actors.accounts.mailer import MAIL_KIND, send_mail
-from actors.media_cache import CACHE_KIND, run_cache
+from actors.media.remote_cache import CACHE_KIND, run_cache
 from actors.outgoing.fanout import FANOUT_KIND, run_fanout
 from actors.outgoing.outbox_retention import PRUNE_KIND, run_prune
 from actors.posts.cards import CARD_KIND, CARD_POLICY, run_card

@@ -16,7 +16,7 @@ from sqlalchemy import delete as sql_delete
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from actors import media
+from actors.media import uploads
 from actors.outgoing import activities
 from actors.outgoing.fanout import enqueue_fanout
 from actors.posts import cards, polls, post_content
@@ -132,7 +132,7 @@ async def create_status(session: AsyncSession, services_or_config: Services | No
         raise Invalid(f"visibility must be one of: {', '.join(VISIBILITIES)}")
     poll = None if new.poll is None else polls.checked_spec(config.limits, new.poll)
     in_reply_to = await _reply_target(session, author, new.in_reply_to_id)
-    attachments = await media.for_new_status(session, config, author, new.media_ids)
+    attachments = await uploads.for_new_status(session, config, author, new.media_ids)
     mentions, summary, language = list(new.mentions), new.summary, new.language
     built = None
     if new.text is not None and new.content_html is None:
@@ -162,7 +162,7 @@ async def create_status(session: AsyncSession, services_or_config: Services | No
     session.add(status)
     await session.flush()
     await _set_mentions(session, status.id, mentions)
-    media.attach(attachments, status.id)
+    uploads.attach(attachments, status.id)
     if built is not None:
         await post_content.store_parts(session, status.id, built)
     session.add(TimelineEntry(owner_id=author.id, status_id=status.id))
@@ -208,7 +208,7 @@ async def edit_status(session: AsyncSession, services_or_config: Services | Node
                       sensitive: bool | None = None, summary: str | None = None,
                       language: str | None = None, mentions: Sequence[Actor] | None = None,
                       media_ids: Sequence[int | str] | None = None,
-                      media_changes: Sequence[media.MediaChange] = (),
+                      media_changes: Sequence[uploads.MediaChange] = (),
                       poll: polls.PollSpec | None = None, remove_poll: bool = False,
                       content_type: str | None = None, content_map: Mapping[str, str] | None = None,
                       summary_map: Mapping[str, str] | None = None, prepared: Prepared = NOTHING) -> Status:
@@ -223,7 +223,7 @@ async def edit_status(session: AsyncSession, services_or_config: Services | Node
     if status.reblog_of_id is not None:
         raise Invalid("a boost cannot be edited")
     new_summary = status.summary if summary is None else plain_text(summary, limit=MAX_SUMMARY_CHARS)
-    attachments = await media.change_status_media(session, config, author, status.id, media_ids,
+    attachments = await uploads.change_status_media(session, config, author, status.id, media_ids,
                                                   media_changes)
     built = None
     if text is not None and content_html is None:

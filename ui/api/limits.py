@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from actors.accounts.profile import MAX_DISPLAY_NAME, MAX_FIELD_NAME, MAX_FIELD_VALUE, MAX_FIELDS, MAX_NOTE
-from actors.media import api_limits
+from actors.media.uploads import api_limits
 from actors.posts import polls as poll_rules
 from actors.posts.compose import URL_WEIGHT
 from actors.social.relations import MAX_PINS
@@ -30,7 +30,7 @@ def statuses(config: NodeConfig) -> dict[str, int]:
 
 
 def media_attachments(config: NodeConfig) -> dict[str, Any]:
-    """The media pipeline's own report (`actors.media.api_limits`), integers where it has none."""
+    """The media pipeline's own report (`actors.media.uploads.api_limits`), integers where it has none."""
     reported = {k: v for k, v in api_limits(config).items() if k != "max_media_attachments"}
     return reported | {k: v for k, v in UNCHECKED_VIDEO_LIMITS.items() if reported.get(k) is None}
 

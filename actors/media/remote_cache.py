@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from actors.media import forget_files, process_off_loop
+from actors.media.uploads import forget_files, process_off_loop
 from federation.client import FetchError, RemoteError, Unreachable
 from federation.urls import domain_of
 from storage import queue, settings, sniff

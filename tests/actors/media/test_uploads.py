@@ -12,7 +12,7 @@ from PIL import Image
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from actors import media, media_cache
+from actors.media import remote_cache, uploads
 from actors.posts import posting
 from actors.reading.parts import load_parts
 from federation.render import note_document
@@ -29,7 +29,7 @@ from tests.actors.factories import add, delivered, follows, local_actor, post, r
 async def upload(services: Services, author: Actor, data: bytes, **kwargs: Any) -> MediaAttachment:
     kwargs.setdefault("filename", "upload.bin")
     async with services.sessions() as session, session.begin():
-        return await media.upload(session, services, author, data, **kwargs)
+        return await uploads.upload(session, services, author, data, **kwargs)
 
 
 async def rows(engine: AsyncEngine) -> int:
@@ -107,7 +107,7 @@ async def test_an_oversized_upload_is_refused_before_it_is_read() -> None:
         return b"x" * size
 
     with pytest.raises(Invalid, match=r"the file is 50\.0 MiB; a file may be at most 40\.0 MiB"):
-        await media.read_limited(read, declared_length=50 * 1_048_576, limit=40 * 1_048_576)
+        await uploads.read_limited(read, declared_length=50 * 1_048_576, limit=40 * 1_048_576)
     assert reads == []
 
 
@@ -119,7 +119,7 @@ async def test_an_undeclared_oversized_upload_stops_at_the_limit() -> None:
         return b"x" * size
 
     with pytest.raises(Invalid, match="more than 1,000 bytes"):
-        await media.read_limited(read, declared_length=None, limit=1000, chunk=300)
+        await uploads.read_limited(read, declared_length=None, limit=1000, chunk=300)
     assert len(reads) == 4  # 1,200 bytes read, not the endless stream
 
 
@@ -155,13 +155,13 @@ async def test_descriptions_and_focus_are_checked_before_anything_is_stored(
 
 
 def test_focus_is_read_from_mastodons_form_field() -> None:
-    assert media.parse_focus("0.5,-0.25") == (0.5, -0.25)
+    assert uploads.parse_focus("0.5,-0.25") == (0.5, -0.25)
     with pytest.raises(Invalid):
-        media.parse_focus("1,2,3")
+        uploads.parse_focus("1,2,3")
 
 
 def test_the_limits_apps_are_told_are_the_enforced_ones(services: Services) -> None:
-    limits = media.api_limits(services.config)
+    limits = uploads.api_limits(services.config)
     assert limits["image_size_limit"] == services.config.limits.max_image_bytes
     assert limits["image_matrix_limit"] == 40_000_000 and limits["description_limit"] == 1500
     types = limits["supported_mime_types"]
@@ -251,7 +251,7 @@ async def test_an_edit_changes_the_set_and_the_descriptions(
         fresh = await session.get(Status, status.id)
         assert fresh is not None
         await posting.edit_status(session, services, author, fresh, text="v2", media_ids=[three.id, one.id],
-                                  media_changes=[media.MediaChange(three.id, description="three",
+                                  media_changes=[uploads.MediaChange(three.id, description="three",
                                                                    focus=(0.1, 0.2))])
     async with services.sessions() as session:
         parts = (await load_parts(session, [status.id]))[status.id]
@@ -271,7 +271,7 @@ async def test_an_edit_cannot_describe_what_the_status_does_not_carry(
         assert fresh is not None
         with pytest.raises(Invalid, match=f"attachment {loose.id} is not part of this status"):
             await posting.edit_status(session, services, author, fresh, text="v2",
-                                      media_changes=[media.MediaChange(loose.id, description="x")])
+                                      media_changes=[uploads.MediaChange(loose.id, description="x")])
 
 
 async def test_an_unposted_upload_can_be_described_only_by_its_owner(
@@ -280,11 +280,11 @@ async def test_an_unposted_upload_can_be_described_only_by_its_owner(
     await seed(engine, other)
     row = await upload(services, author, samples.png())
     async with services.sessions() as session, session.begin():
-        changed = await media.update_media(session, services.config, author, row.id,
+        changed = await uploads.update_media(session, services.config, author, row.id,
                                            description="now described")
         assert changed.description == "now described"
         with pytest.raises(NotFound):
-            await media.update_media(session, services.config, other, row.id, description="mine now")
+            await uploads.update_media(session, services.config, other, row.id, description="mine now")
 
 
 async def test_note_document_of_a_status_without_media_has_an_empty_attachment_list(
@@ -306,7 +306,7 @@ async def test_prune_removes_old_unposted_uploads_and_keeps_posted_and_recent_on
             await session.execute(update(MediaAttachment).where(MediaAttachment.id == row_id)
                                   .values(created_at=utcnow() - timedelta(days=3)))
     store = BlobStore(services.config.media_dir)
-    result = await media_cache.prune(services.sessions, store, older_than=timedelta(days=1))
+    result = await remote_cache.prune(services.sessions, store, older_than=timedelta(days=1))
     assert (result.orphans, result.files) == (1, 3)
     async with services.sessions() as session:
         assert await session.get(MediaAttachment, stale.id) is None
