@@ -33,7 +33,7 @@ import aiohttp
 from aiohttp import web
 from sqlalchemy import case, func, insert, or_, select
 
-from actors import posting
+from actors.posts import posting
 from federation.delivery.job import DeliverySettings
 from federation.httpsig.keys import generate_rsa_keypair
 from federation.httpsig.signatures import sign_request

@@ -83,7 +83,7 @@ def addressing(status: Status, author: Actor, mentioned: Sequence[Actor]) -> tup
 
 @dataclass
 class PostParts:
-    """What a status carries besides its own row, loaded in bulk by `actors.parts.load_parts`."""
+    """What a status carries besides its own row, loaded in bulk by `actors.reading.parts.load_parts`."""
 
     hashtags: list[Tag] = field(default_factory=list)
     emojis: list[CustomEmoji] = field(default_factory=list)

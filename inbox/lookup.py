@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from actors.follows import find_follow, follow_by_uri
+from actors.social.follows import find_follow, follow_by_uri
 from federation.vocab import id_of, type_of
 from storage.models import Actor, Follow
 from storage.queries.actors import actor_by_uri

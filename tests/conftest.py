@@ -15,7 +15,7 @@ import asyncpg
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from actors import accounts, instance, passwords
+from actors.accounts import instance, local_users, passwords
 from federation.httpsig.keys import generate_rsa_keypair
 from storage import migrate
 from storage.config import NodeConfig, build_config
@@ -64,7 +64,7 @@ _KEY_PAIRS = KeyPairPool()
 @pytest.fixture(autouse=True)
 def pooled_actor_keys(monkeypatch: pytest.MonkeyPatch) -> None:
     _KEY_PAIRS.taken = 0
-    monkeypatch.setattr(accounts, "generate_rsa_keypair", _KEY_PAIRS)
+    monkeypatch.setattr(local_users, "generate_rsa_keypair", _KEY_PAIRS)
     monkeypatch.setattr(instance, "generate_rsa_keypair", _KEY_PAIRS)
 
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from actors.cards import CARD_KIND, CARD_POLICY, run_card
-from actors.fanout import FANOUT_KIND, run_fanout
-from actors.mailer import MAIL_KIND, send_mail
-from actors.media_cache import CACHE_KIND, run_cache
-from actors.outbox_retention import PRUNE_KIND, run_prune
-from actors.poll_jobs import END_KIND, UPDATE_KIND, run_end, run_update
+from actors.accounts.mailer import MAIL_KIND, send_mail
+from actors.media.remote_cache import CACHE_KIND, run_cache
+from actors.outgoing.fanout import FANOUT_KIND, run_fanout
+from actors.outgoing.outbox_retention import PRUNE_KIND, run_prune
+from actors.posts.cards import CARD_KIND, CARD_POLICY, run_card
+from actors.posts.poll_jobs import END_KIND, UPDATE_KIND, run_end, run_update
 from federation.delivery.job import DELIVERY_KIND, DELIVERY_POLICY, DELIVERY_QUEUE, deliver
 from inbox.maintenance import MAINTENANCE_KIND, run_maintenance
 from inbox.process import process_item

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from aiohappyeyeballs import SocketFactoryType
 from aiohttp.abc import AbstractResolver
 
-from actors.instance import ensure_instance_actor
+from actors.accounts.instance import ensure_instance_actor
 from federation.client import OutboundClient
 from federation.httpsig.signing import signer_for
 from federation.services import Services

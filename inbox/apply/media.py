@@ -2,7 +2,7 @@
 
 Nothing is fetched here. The rows keep the remote URL, so apps load the file from its server;
 with the instance setting `cache_remote_media` on, a job copies each file here
-(`actors.media_cache`). A domain rule with `reject_media` on the author's domain (or on the
+(`actors.media.remote_cache`). A domain rule with `reject_media` on the author's domain (or on the
 file's host) means no rows at all: the post's text is stored, its attachments are dropped,
 so nothing from that domain is fetched, stored, or shown for apps to load.
 """
@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from actors import media_cache
+from actors.media import remote_cache
 from federation.attachments import RemoteAttachment
 from federation.urls import domain_or_none
 from storage.media_files import dimensions
@@ -32,7 +32,7 @@ async def store_remote_attachments(session: AsyncSession, status: Status, author
     rows = [_row(status, author, position, a) for position, a in enumerate(attachments)]
     session.add_all(rows)
     await session.flush()
-    await media_cache.queue_cache(session, [row.id for row in rows])
+    await remote_cache.queue_cache(session, [row.id for row in rows])
     return rows
 
 

@@ -16,9 +16,9 @@ from typing import Any
 from sqlalchemy import delete, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from actors import poll_jobs
-from actors.polls import lock_poll, poll_of, recount
-from actors.visibility import can_see
+from actors.posts import poll_jobs
+from actors.posts.polls import lock_poll, poll_of, recount
+from actors.reading.visibility import can_see
 from federation.limits import MAX_POLL_OPTION_CHARS, MAX_POLL_OPTIONS
 from federation.question import has_ended
 from federation.sanitize import plain_text

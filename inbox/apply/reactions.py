@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from actors.notifications import notify
+from actors.reading.notifications import notify
 from inbox.apply.statuses import add_to_home_timelines, insert_status, status_by_uri
 from storage.ids import id_for_time
 from storage.models import Actor, Favourite, Status, utcnow

@@ -18,11 +18,11 @@ from sqlalchemy import delete, exists, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from actors.cards import enqueue_card, refresh_card
-from actors.emoji import RemoteEmoji
-from actors.home_membership import REMOTE_POST, home_timeline_pick, home_timeline_statement
-from actors.muting import thread_chain
-from actors.notifications import notify
+from actors.posts.cards import enqueue_card, refresh_card
+from actors.posts.emoji import RemoteEmoji
+from actors.reading.home_membership import REMOTE_POST, home_timeline_pick, home_timeline_statement
+from actors.reading.notifications import notify
+from actors.social.muting import thread_chain
 from federation.attachments import RemoteAttachment, parse_attachments
 from federation.limits import (
     MAX_ARTICLE_NAME_CHARS,
@@ -320,7 +320,7 @@ async def tombstone(session: AsyncSession, uri: str, actor_uri: str | None, *, o
 
 async def add_to_home_timelines(session: AsyncSession, status: Status, *, mentioned_ids: set[int]) -> int:
     """Home timeline entries for the local members who get the status or boost
-    (`actors.home_membership`, with the rules for remote posts). Returns how many entries."""
+    (`actors.reading.home_membership`, with the rules for remote posts). Returns how many entries."""
     statement = home_timeline_statement(status, mentioned_ids=mentioned_ids, rules=REMOTE_POST)
     owners = home_timeline_pick(status, (await session.execute(statement)).all())
     if owners:

@@ -2,7 +2,7 @@
 
 Hashtags keep letters, digits and underscores only; an emoji needs a `:shortcode:` name and
 an http(s) image URL. Emoji are recorded under the post author's domain and refreshed when
-their `updated` moves on (see `actors.emoji.upsert_remote`).
+their `updated` moves on (see `actors.posts.emoji.upsert_remote`).
 """
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from actors.compose import MAX_TAG_CHARS
-from actors.emoji import SHORTCODE, RemoteEmoji, upsert_remote
-from actors.tags import set_status_emojis, set_status_tags
+from actors.posts.compose import MAX_TAG_CHARS
+from actors.posts.emoji import SHORTCODE, RemoteEmoji, upsert_remote
+from actors.posts.tags import set_status_emojis, set_status_tags
 from federation.limits import MAX_EMOJIS, MAX_TAGS
 from federation.remote_urls import media_url
 from federation.urls import domain_of

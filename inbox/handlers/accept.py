@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from actors.follows import follow_accepted
+from actors.social.follows import follow_accepted
 from inbox.context import Incoming
 from inbox.lookup import follow_of
 from storage.queries.actors import actor_by_uri

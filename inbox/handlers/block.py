@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from actors.follows import sever
+from actors.social.follows import sever
 from federation.vocab import id_of
 from inbox import fetch
 from inbox.context import Incoming

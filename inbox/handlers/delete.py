@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from actors.follows import sever_all
+from actors.social.follows import sever_all
 from federation.vocab import id_of
 from inbox import fetch
 from inbox.apply.reactions import delete_actor_content, delete_status

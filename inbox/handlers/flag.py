@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from actors.notifications import notify
+from actors.reading.notifications import notify
 from federation.sanitize import plain_text
 from federation.vocab import ids, text
 from inbox import fetch

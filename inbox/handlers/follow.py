@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from actors.follows import receive_follow
+from actors.social.follows import receive_follow
 from federation.vocab import id_of
 from inbox import fetch
 from inbox.context import Incoming

@@ -14,8 +14,8 @@ from typing import Any
 
 from sqlalchemy import select
 
-from actors.follows import follow, unfollow
-from actors.notifications import notify
+from actors.reading.notifications import notify
+from actors.social.follows import follow, unfollow
 from federation.resolve import resolve_actor
 from federation.vocab import id_of
 from inbox import fetch

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from actors.follows import follow_undone
+from actors.social.follows import follow_undone
 from federation.vocab import id_of
 from inbox.apply.reactions import delete_status, find_boost, find_favourite, remove_favourite
 from inbox.context import Incoming

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from actors.polls import poll_of
+from actors.posts.polls import poll_of
 from federation.vocab import id_of, text
 from inbox import fetch
 from inbox.apply.polls import looks_like_vote, record_remote_vote

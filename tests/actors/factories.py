@@ -16,9 +16,9 @@ import pytest
 from sqlalchemy import delete, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from actors import posting
-from actors.fanout import FANOUT_KIND, run_fanout
-from actors.mentions import NOTHING, PreparedMentions
+from actors.outgoing.fanout import FANOUT_KIND, run_fanout
+from actors.posts import posting
+from actors.posts.mentions import NOTHING, PreparedMentions
 from federation.client import OutboundClient, Timeouts
 from federation.httpsig.keys import generate_rsa_keypair
 from federation.services import Services

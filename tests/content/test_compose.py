@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from actors.compose import MARKDOWN, PLAIN, MentionTarget, compose, link_html, normalize_tag, scan
+from actors.posts.compose import MARKDOWN, PLAIN, MentionTarget, compose, link_html, normalize_tag, scan
 from tests.content.xss_corpus import CORPUS, assert_inert, assert_links_safe, elements
 
 BASE = "http://amity.test"

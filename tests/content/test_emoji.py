@@ -11,7 +11,7 @@ from pytest_aiohttp import AiohttpClient
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from actors import emoji
+from actors.posts import emoji
 from federation.services import Services
 from storage.blobs import BlobStore
 from storage.errors import Invalid

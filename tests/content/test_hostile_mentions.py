@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from actors.compose import MARKDOWN, PLAIN, scan
+from actors.posts.compose import MARKDOWN, PLAIN, scan
 
 N = 50_000
 

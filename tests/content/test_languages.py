@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from actors.languages import parse_accept_language, pick, reader_preferences, versions
+from actors.reading.languages import parse_accept_language, pick, reader_preferences, versions
 from storage.db import session_maker
 from storage.models import Actor, Status, User
 from tests.actors.factories import add

@@ -11,8 +11,8 @@ from pytest_aiohttp import AiohttpServer
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from actors import emoji, mentions, posting
-from actors.parts import load_parts
+from actors.posts import emoji, mentions, posting
+from actors.reading.parts import load_parts
 from federation.services import Services
 from storage import settings
 from storage.blobs import BlobStore

@@ -13,7 +13,7 @@ from aiohttp import web
 from pytest_aiohttp import AiohttpServer
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from actors.translation import TranslationUnavailable, translate_status
+from actors.reading.translation import TranslationUnavailable, translate_status
 from federation.client import OutboundClient
 from federation.services import Services
 from storage import settings

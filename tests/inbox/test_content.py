@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select
 
-from actors.parts import load_parts
+from actors.reading.parts import load_parts
 from federation.urls import domain_of
 from storage.models import Actor, CustomEmoji, Status, StatusEmoji, StatusTag, Tag
 from tests.content.xss_corpus import CORPUS, assert_inert

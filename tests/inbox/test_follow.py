@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from actors import follows
+from actors.social import follows
 from storage.models import ACCEPTED, PENDING, Actor, Block, Follow, Notification, OutboxActivity
 from tests.inbox.conftest import Node
 

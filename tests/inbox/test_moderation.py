@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from actors.accounts import create_local_user
+from actors.accounts.local_users import create_local_user
 from inbox.context import Incoming
 from inbox.dispatch import handler_for
 from inbox.policies import Accept, Reject, Rewrite, Verdict, run_policies

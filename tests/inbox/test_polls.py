@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 from sqlalchemy import update
 
-from actors import polls, posting
-from actors.poll_jobs import UPDATE_KIND
-from actors.polls import PollSpec
+from actors.posts import polls, posting
+from actors.posts.poll_jobs import UPDATE_KIND
+from actors.posts.polls import PollSpec
 from storage.models import Actor, Follow, Poll, PollVote, Status, TimelineEntry, utcnow
 from tests.inbox.conftest import Node
 from tests.inbox.fakes import PUBLIC, RemoteActor

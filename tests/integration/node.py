@@ -17,7 +17,7 @@ from aiohttp import web
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from actors import accounts
+from actors.accounts import local_users
 from federation.services import Services
 from storage.config import NodeConfig
 from storage.models import Actor, User
@@ -96,7 +96,7 @@ class AmityNode:
 
     async def create_user(self, username: str, *, locked: bool = False) -> Actor:
         async with self.services.sessions() as session, session.begin():
-            user = await accounts.create_local_user(
+            user = await local_users.create_local_user(
                 session, base_url=self.base_url, username=username,
                 email=f"{username}@example.org", password="test password")
             actor = await session.get(Actor, user.actor_id)

@@ -6,7 +6,8 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from actors import media, posting
+from actors.media import uploads
+from actors.posts import posting
 from storage import settings
 from storage.blobs import BlobStore
 from storage.models import MediaAttachment, Status
@@ -25,7 +26,7 @@ async def test_an_attachment_federates_and_is_cached_on_the_other_side(
     await a.write(cache_on)
 
     async def post_photo(session: AsyncSession) -> Status:
-        upload = await media.upload(session, b.services, bob, samples.jpeg_with_gps_and_orientation(),
+        upload = await uploads.upload(session, b.services, bob, samples.jpeg_with_gps_and_orientation(),
                                     description="The mural, finished")
         return await posting.create_status(session, b.config, bob,
                 posting.NewStatus(text="Done!", media_ids=[upload.id]))

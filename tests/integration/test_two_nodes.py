@@ -13,8 +13,9 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from actors import follows, posting
-from actors.profile import update_profile
+from actors.accounts.profile import update_profile
+from actors.posts import posting
+from actors.social import follows
 from federation.httpsig.signatures import sign_request
 from federation.resolve import resolve_actor, webfinger
 from storage import settings

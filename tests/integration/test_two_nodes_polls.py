@@ -6,9 +6,9 @@ from __future__ import annotations
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from actors import polls
-from actors.poll_jobs import UPDATE_KIND
-from actors.polls import PollSpec
+from actors.posts import polls
+from actors.posts.poll_jobs import UPDATE_KIND
+from actors.posts.polls import PollSpec
 from storage import queue
 from storage.models import Actor, Job, Poll, PollVote, Status
 from tests.integration.node import AmityNode, eventually

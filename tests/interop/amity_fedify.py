@@ -12,7 +12,8 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from actors import follows, posting
+from actors.posts import posting
+from actors.social import follows
 from federation.resolve import resolve_actor, webfinger
 from storage.models import (
     ACCEPTED,

@@ -17,8 +17,8 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from actors import follows
-from actors.profile import update_profile
+from actors.accounts.profile import update_profile
+from actors.social import follows
 from storage import settings
 from storage.models import (
     ACCEPTED,

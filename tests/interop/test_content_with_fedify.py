@@ -8,7 +8,8 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from actors import emoji, media, mentions, posting
+from actors.media import uploads
+from actors.posts import emoji, mentions, posting
 from storage.blobs import BlobStore
 from storage.models import CustomEmoji, Status, StatusEmoji, StatusTag, Tag
 from tests.content.emoji_images import png
@@ -32,7 +33,7 @@ async def test_an_amity_markdown_post_reaches_fedify_with_every_field(amity: Ami
     prepared = await mentions.prepare(amity.services, [(english, "text/markdown"),
                                                        (portuguese, "text/markdown")])
     assert list(prepared.targets) == [handle[1:].lower()]
-    photo = await amity.write(lambda s: media.upload(
+    photo = await amity.write(lambda s: uploads.upload(
         s, amity.services, bob, jpeg_with_gps_and_orientation(64, 48), filename="mural.jpg",
         description="Children painting a mural of a river"))
 

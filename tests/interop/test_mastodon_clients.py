@@ -29,7 +29,7 @@ from mastodon import Mastodon, MastodonAPIError, MastodonUnauthorizedError
 from PIL import Image
 from sqlalchemy import func, select
 
-from actors import emoji
+from actors.posts import emoji
 from storage.blobs import BlobStore
 from storage.models import OAuthAccessToken
 from tests.integration.node import AmityNode

@@ -13,7 +13,8 @@ from mastodon import Mastodon
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from actors import follows, posting
+from actors.posts import posting
+from actors.social import follows
 from storage.models import Actor, Status, TimelineEntry
 from tests.integration.node import AmityNode, eventually
 from tests.interop.amity_fedify import amity

@@ -17,9 +17,9 @@ import pytest
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from actors import polls
-from actors.poll_jobs import END_KIND, UPDATE_KIND
-from actors.polls import PollSpec
+from actors.posts import polls
+from actors.posts.poll_jobs import END_KIND, UPDATE_KIND
+from actors.posts.polls import PollSpec
 from storage import queue
 from storage.models import Actor, Job, Notification, Poll, PollVote, Status, utcnow
 from tests.conftest import new_database

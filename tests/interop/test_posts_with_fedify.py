@@ -9,7 +9,7 @@ from datetime import datetime
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from actors import posting
+from actors.posts import posting
 from federation.vocab import PUBLIC
 from storage.models import (
     Actor,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from actors import posting
+from actors.posts import posting
 from federation.vocab import PUBLIC
 from storage.models import (
     Favourite,

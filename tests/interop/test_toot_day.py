@@ -24,7 +24,7 @@ from PIL import Image
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from actors import posting
+from actors.posts import posting
 from storage.models import (
     ACCEPTED,
     Actor,

@@ -16,7 +16,7 @@ from aiohttp.test_utils import TestClient
 from pytest_aiohttp import AiohttpClient
 from sqlalchemy import func, select
 
-from actors.accounts import create_local_user
+from actors.accounts.local_users import create_local_user
 from federation.services import SERVICES_KEY, Services
 from storage import settings
 from storage.config import NodeConfig

@@ -11,7 +11,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient
 from pytest_aiohttp import AiohttpClient
 
-from actors import media
+from actors.media import uploads
 from storage.blobs import BlobStore
 from storage.config import NodeConfig, load_config
 from storage.db import create_engine, session_maker
@@ -38,7 +38,7 @@ async def uploaded(client: Client, data: bytes) -> MediaAttachment:
     await seed(app[ENGINE], author)
     services = app[SERVICES]
     async with services.sessions() as session, session.begin():
-        return await media.upload(session, services, author, data, filename="../../index.html")
+        return await uploads.upload(session, services, author, data, filename="../../index.html")
 
 
 async def test_an_image_is_served_with_its_verified_type_and_safe_headers(client: Client) -> None:

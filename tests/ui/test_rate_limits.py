@@ -15,7 +15,7 @@ from aiohttp import ClientResponse
 from pytest_aiohttp import AiohttpClient
 from sqlalchemy import func, select
 
-from actors.mailer import MAIL_KIND
+from actors.accounts.mailer import MAIL_KIND
 from storage.models import BrowserSession, Job, MediaAttachment, OAuthAccessToken, Status, User
 from tests.ui.client_api import PASSWORD, Api, csrf_of, start_api
 

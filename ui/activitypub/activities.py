@@ -1,6 +1,6 @@
 """Sent activities by id: `/activities/{id}` (and `/activities/{id}/undo`), as AS2.
 
-What each answers and to whom is `actors.sent_activities`; the viewer is the verified signer
+What each answers and to whom is `actors.outgoing.sent_activities`; the viewer is the verified signer
 of the request (`ui.activitypub.signed`), anonymous if unsigned. A refusal is the 404 of an
 id never used. Activities have no HTML page: every request gets the AS2 document.
 """
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from actors import sent_activities
+from actors.outgoing import sent_activities
 from federation.services import SERVICES_KEY
 from ui.activitypub import signed
 from ui.activitypub.negotiation import as2_response, json_error

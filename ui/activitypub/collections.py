@@ -16,8 +16,8 @@ from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
-from actors.relations import pinned_statuses
-from actors.visibility import Viewer, can_see, visible_to
+from actors.reading.visibility import Viewer, can_see, visible_to
+from actors.social.relations import pinned_statuses
 from federation import render
 from federation.services import SERVICES_KEY
 from federation.urls import instance_actor_uri
@@ -94,7 +94,7 @@ async def _owner(request: web.Request, session: AsyncSession) -> Actor:
 
 async def outbox(request: web.Request) -> web.Response:
     """Create activities of the member's public and unlisted posts that the signer may see
-    (`actors.visibility`; boosts are not listed)."""
+    (`actors.reading.visibility`; boosts are not listed)."""
     viewer = await signed.viewer(request)
     page = page_request(request)
     services = request.app[SERVICES_KEY]

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 
-from actors.instance import INSTANCE_USERNAME
+from actors.accounts.instance import INSTANCE_USERNAME
 from federation.services import SERVICES_KEY, Services
 from federation.urls import instance_actor_uri, is_local
 from storage import settings

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from actors.parts import load_parts
+from actors.reading.parts import load_parts
 from federation import render
 from federation.urls import create_activity_uri
 from storage.models import Actor, Status

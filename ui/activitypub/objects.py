@@ -4,7 +4,7 @@ Routes: `/users/{name}/statuses/{id}` (Note), `…/activity` (Create) and `/@{na
 (HTML page, or the Note for AS2 fetchers). Browsers asking an AS2 URL are redirected to
 the page.
 
-Who sees what is `actors.visibility.can_see`, with the viewer being the verified signer of
+Who sees what is `actors.reading.visibility.can_see`, with the viewer being the verified signer of
 the request (anonymous if unsigned; a signer is always remote): public and unlisted
 statuses go to anyone not blocked by the author; followers-only ones to accepted followers
 and mentioned actors; direct ones to mentioned actors only; local-only ones to no request
@@ -25,8 +25,8 @@ from typing import Any
 
 from aiohttp import web
 
-from actors import languages
-from actors.visibility import can_see
+from actors.reading import languages
+from actors.reading.visibility import can_see
 from federation import render
 from federation.services import SERVICES_KEY
 from federation.urls import status_uri, status_url

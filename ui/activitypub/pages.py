@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from html import escape
 from urllib.parse import quote
 
-from actors.languages import Version
+from actors.reading.languages import Version
 from federation.remote_urls import shown_url
 from federation.render import handle, iso
 from federation.sanitize import clean_html

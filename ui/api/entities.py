@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from actors.compose import plain_text_to_html
+from actors.posts.compose import plain_text_to_html
 from federation.remote_urls import shown_media, shown_url
 from federation.sanitize import clean_html
 from storage.models import ACCEPTED, PENDING, Actor, Follow, OAuthApplication, Status, User

@@ -2,7 +2,7 @@
 
 Every number is the one the server enforces, read from where it is enforced: statuses, media
 and polls from node config (through the media and poll modules' own `api_limits`), accounts
-from `actors.profile` and `actors.relations`. tests/ui/api/test_reported_limits.py holds each
+from `actors.accounts.profile` and `actors.social.relations`. tests/ui/api/test_reported_limits.py holds each
 one to its check.
 """
 
@@ -10,11 +10,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from actors import polls as poll_rules
-from actors.compose import URL_WEIGHT
-from actors.media import api_limits
-from actors.profile import MAX_DISPLAY_NAME, MAX_FIELD_NAME, MAX_FIELD_VALUE, MAX_FIELDS, MAX_NOTE
-from actors.relations import MAX_PINS
+from actors.accounts.profile import (
+    MAX_DISPLAY_NAME,
+    MAX_FIELD_NAME,
+    MAX_FIELD_VALUE,
+    MAX_FIELDS,
+    MAX_NOTE,
+)
+from actors.media.uploads import api_limits
+from actors.posts import polls as poll_rules
+from actors.posts.compose import URL_WEIGHT
+from actors.social.relations import MAX_PINS
 from storage.config import NodeConfig
 
 MAX_FEATURED_TAGS = 10  # featured tags are not built yet: nothing to enforce, Mastodon's number
@@ -30,7 +36,7 @@ def statuses(config: NodeConfig) -> dict[str, int]:
 
 
 def media_attachments(config: NodeConfig) -> dict[str, Any]:
-    """The media pipeline's own report (`actors.media.api_limits`), integers where it has none."""
+    """The media pipeline's own report (`actors.media.uploads.api_limits`), integers where it has none."""
     reported = {k: v for k, v in api_limits(config).items() if k != "max_media_attachments"}
     return reported | {k: v for k, v in UNCHECKED_VIDEO_LIMITS.items() if reported.get(k) is None}
 

@@ -18,9 +18,9 @@ from aiohttp import web
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from actors import timelines
-from actors.compose import normalize_tag
-from actors.visibility import Viewer, can_see, visible_to
+from actors.posts.compose import normalize_tag
+from actors.reading import timelines
+from actors.reading.visibility import Viewer, can_see, visible_to
 from storage.errors import Invalid
 from storage.models import Bookmark, Favourite, Mention, Status, Tag
 from ui.api.accounts.search import _like, is_url, search_accounts

@@ -16,7 +16,7 @@ state is spliced in per request:
   poll they show ends;
 - an account entry holds the Account entity's JSON keyed by the actor's `updated_at` and
   `suspended_at` (read with the versions; a role change moves `updated_at`,
-  `actors.accounts.set_role`): a profile change shows at once. Its counts
+  `actors.accounts.local_users.set_role`): a profile change shows at once. Its counts
   (followers, following, statuses) are as old as ACCOUNT_MAX_AGE_S at most, as Mastodon's own
   cached counts;
 - per request, read with the versions in the same statement: favourited / reblogged /

@@ -12,7 +12,7 @@ from aiohttp import web
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from actors.compose import normalize_tag
+from actors.posts.compose import normalize_tag
 from storage.models import Status, StatusTag, Tag, utcnow
 from ui.api.auth import Auth
 from ui.api.responses import NOT_FOUND, api_error, json_ok

@@ -6,7 +6,7 @@ trip (`storage.one_trip`), then rendered from the per-process status cache. The 
 are remembered for seconds (`ui.recent`) and the reader's languages come from the member's
 already loaded `User`, so a warm page touches the database once.
 
-The home timeline's statement (`actors.home_feed`) takes the viewer and the cursors as
+The home timeline's statement (`actors.reading.home_feed`) takes the viewer and the cursors as
 parameters and is compiled once for every member; the others carry their own values (a tag,
 an account) and are compiled per request.
 """
@@ -17,9 +17,9 @@ from typing import Any
 
 from aiohttp import web
 
-from actors import timelines
-from actors.home_feed import CURSORS, VIEWER, home_statement, viewer_parameter
-from actors.languages import parse_accept_language, reader_preferences
+from actors.reading import timelines
+from actors.reading.home_feed import CURSORS, VIEWER, home_statement, viewer_parameter
+from actors.reading.languages import parse_accept_language, reader_preferences
 from storage.models import Actor, Status, User, utcnow
 from storage.one_trip import PreparedSelect
 from ui.api.paging import Page, link_header, paginate

@@ -1,6 +1,6 @@
 """Timelines and status lists: home, public, tag, an account's statuses, bookmarks, favourites.
 
-The queries live in `actors.timelines` (ids only, with the viewer's filters); this module reads
+The queries live in `actors.reading.timelines` (ids only, with the viewer's filters); this module reads
 the parameters and pages them (`ui.api.paging`). Timelines render through the status cache in
 one statement (`ui.api.timeline_pages`); bookmarks and favourites, paged by their own ids, in
 bulk with `ui.api.statuses.entity.render_statuses`: a fixed number of queries per page.
@@ -15,9 +15,9 @@ from aiohttp import web
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from actors import timelines
-from actors.compose import normalize_tag
-from actors.languages import reader_preferences
+from actors.posts.compose import normalize_tag
+from actors.reading import timelines
+from actors.reading.languages import reader_preferences
 from storage.errors import Invalid
 from storage.models import Actor, Bookmark, Favourite, Status
 from ui.api.auth import Auth, MemberAuth, as_member

@@ -6,8 +6,8 @@ import argparse
 import json
 from typing import Any
 
-from actors import accounts
-from actors.passwords import generate_password
+from actors.accounts import local_users
+from actors.accounts.passwords import generate_password
 from storage import queue, settings
 from storage.db import session_maker
 from storage.models import ROLES
@@ -78,7 +78,7 @@ async def user_create(args: argparse.Namespace) -> int:
     config = load(args.config)
     password = args.password if args.password is not None else prompt_password()
     async with write_session(config) as session:
-        await accounts.create_local_user(
+        await local_users.create_local_user(
                 session, base_url=config.base_url, username=args.name, email=args.email,
                 password=password, role=args.role)
     print(f"created {args.role} {args.name} <{args.email.strip().lower()}>")
@@ -88,7 +88,7 @@ async def user_create(args: argparse.Namespace) -> int:
 async def user_list(args: argparse.Namespace) -> int:
     config = load(args.config)
     async with open_database(config) as engine, session_maker(engine)() as session:
-        users = await accounts.list_users(session)
+        users = await local_users.list_users(session)
     print(f"{'USERNAME':20} {'ROLE':10} {'STATE':9} EMAIL")
     for u in users:
         state = "disabled" if u.disabled else "active"
@@ -99,7 +99,7 @@ async def user_list(args: argparse.Namespace) -> int:
 async def user_set_role(args: argparse.Namespace) -> int:
     config = load(args.config)
     async with write_session(config) as session:
-        await accounts.set_role(session, args.name, args.role)
+        await local_users.set_role(session, args.name, args.role)
     print(f"{args.name} is now {args.role}")
     return 0
 
@@ -107,7 +107,7 @@ async def user_set_role(args: argparse.Namespace) -> int:
 async def user_disable(args: argparse.Namespace) -> int:
     config = load(args.config)
     async with write_session(config) as session:
-        await accounts.set_disabled(session, args.name, not args.enable)
+        await local_users.set_disabled(session, args.name, not args.enable)
     print(f"{args.name} is {'enabled' if args.enable else 'disabled'}")
     return 0
 
@@ -116,7 +116,7 @@ async def user_reset_password(args: argparse.Namespace) -> int:
     config = load(args.config)
     password = args.password or generate_password()
     async with write_session(config) as session:
-        await accounts.reset_password(session, args.name, password)
+        await local_users.reset_password(session, args.name, password)
     print(f"password of {args.name} changed" + ("" if args.password else f": {password}"))
     return 0
 

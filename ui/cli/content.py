@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from actors import emoji
+from actors.posts import emoji
 from storage.blobs import BlobStore
 from storage.db import session_maker
 from ui.runtime import CliError, load, open_database, write_session

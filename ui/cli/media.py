@@ -6,7 +6,7 @@ import argparse
 from datetime import timedelta
 from typing import Any
 
-from actors.media_cache import PruneResult, prune
+from actors.media.remote_cache import PruneResult, prune
 from storage.blobs import BlobStore
 from storage.db import session_maker
 from ui.runtime import CliError, load, open_database

@@ -8,8 +8,8 @@ from typing import Any
 
 from sqlalchemy import select
 
-from actors import registration
-from actors.accounts import find_user
+from actors.accounts import registration
+from actors.accounts.local_users import find_user
 from storage.db import session_maker
 from storage.models import Invite, utcnow
 from ui.runtime import CliError, load, open_database, write_session

@@ -12,8 +12,8 @@ from typing import Any
 
 from aiohttp import web
 
-from actors import accounts
-from actors.passwords import generate_password
+from actors.accounts import local_users
+from actors.accounts.passwords import generate_password
 from storage import migrate
 from storage.config import DEFAULT_CONFIG_PATH, ConfigError, build_config, render_toml
 from storage.db import describe, session_maker
@@ -92,17 +92,17 @@ async def run_init(args: argparse.Namespace) -> int:
         raise CliError(f"config error: {exc}", exit_code=2) from None
     admin_email = args.admin_email or f"{args.admin_username}@{host}"
     password = args.admin_password or generate_password()
-    accounts.validate_username(args.admin_username)
-    accounts.validate_email(admin_email)
-    accounts.validate_password(password)
+    local_users.validate_username(args.admin_username)
+    local_users.validate_email(admin_email)
+    local_users.validate_password(password)
 
     async with open_database(config, require_current=False) as engine:
         await migrate.upgrade(engine)
         async with session_maker(engine)() as session, session.begin():
-            if await accounts.count_local_users(session) > 0:
+            if await local_users.count_local_users(session) > 0:
                 raise CliError(f"the database {describe(config.database_url)} already has "
                                "accounts; point --database-url at a new database")
-            await accounts.create_local_user(
+            await local_users.create_local_user(
                 session, base_url=config.base_url, username=args.admin_username,
                 email=admin_email, password=password, role="owner")
     config_path.write_text(render_toml(raw))

@@ -18,7 +18,7 @@ from aiohttp import web
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from actors.passwords import MAX_PASSWORD_LENGTH, hash_password, verify_password
+from actors.accounts.passwords import MAX_PASSWORD_LENGTH, hash_password, verify_password
 from storage.config import Limits
 from storage.models import Actor, User
 

@@ -2,7 +2,7 @@
 `/auth/confirmation`, `/auth/password` and `/auth/password/edit`.
 
 Forms carry the sign-in page's CSRF token (double submit before sign-in); a refused form
-stores nothing. The work is `actors.registration`'s; the pages say what happens next.
+stores nothing. The work is `actors.accounts.registration`'s; the pages say what happens next.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from collections.abc import Mapping
 
 from aiohttp import web
 
-from actors.registration import (
+from actors.accounts.registration import (
     confirm_email,
     invite_is_usable,
     request_password_reset,

@@ -25,7 +25,7 @@ from pytest_aiohttp import AiohttpServer
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from actors import posting
+from actors.posts import posting
 from storage.config import render_toml
 from storage.db import session_maker
 from storage.models import Job

@@ -15,7 +15,7 @@ from pytest_aiohttp import AiohttpServer
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from actors import media_cache
+from actors.media import remote_cache
 from federation.client import OutboundClient
 from federation.services import Services
 from inbox.apply.statuses import apply_edit, parse_status, store_status
@@ -67,7 +67,7 @@ async def attachments_of(services: Services, status_id: int | None = None) -> li
 async def cache_jobs(services: Services) -> int:
     async with services.sessions() as session:
         return int(await session.scalar(select(func.count()).select_from(Job)
-                                        .where(Job.kind == media_cache.CACHE_KIND)) or 0)
+                                        .where(Job.kind == remote_cache.CACHE_KIND)) or 0)
 
 
 async def set_setting(services: Services, key: str, value: Any) -> None:
@@ -145,7 +145,7 @@ async def file_server(aiohttp_server: AiohttpServer) -> AsyncIterator[str]:
 
 async def run_cache_jobs(services: Services) -> int:
     registry = Registry()
-    registry.register(media_cache.CACHE_KIND, media_cache.run_cache)
+    registry.register(remote_cache.CACHE_KIND, remote_cache.run_cache)
     return await drain(Worker(services.engine, registry, deps=services, queues=("default",)))
 
 
@@ -221,7 +221,7 @@ async def test_prune_drops_old_copies_keeps_their_rows_and_removes_orphans(
         session.add(orphan)
     store = BlobStore(services.config.media_dir)
     seen: list[int] = []
-    result = await media_cache.prune(services.sessions, store, older_than=timedelta(days=30),
+    result = await remote_cache.prune(services.sessions, store, older_than=timedelta(days=30),
                                      batch_size=1, progress=lambda r, total: seen.append(total))
     assert (result.attachments, result.orphans, result.files) == (1, 1, 4)
     assert seen == [2, 2]
@@ -230,4 +230,4 @@ async def test_prune_drops_old_copies_keeps_their_rows_and_removes_orphans(
     assert not store.exists(str(old_row.file_key)) and store.exists(str(fresh_row.file_key))
     async with services.sessions() as session:
         assert await session.get(MediaAttachment, orphan.id) is None
-        assert await media_cache.ensure_cached(session, [pruned]) == 1  # copied again on demand
+        assert await remote_cache.ensure_cached(session, [pruned]) == 1  # copied again on demand

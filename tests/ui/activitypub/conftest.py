@@ -13,7 +13,7 @@ from aiohttp.test_utils import TestClient
 from pytest_aiohttp import AiohttpClient
 from sqlalchemy import select
 
-from actors.accounts import create_local_user
+from actors.accounts.local_users import create_local_user
 from federation.httpsig.keys import generate_rsa_keypair
 from federation.httpsig.signatures import sign_request
 from federation.services import SERVICES_KEY, Services

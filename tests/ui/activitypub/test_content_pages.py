@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from actors import posting
+from actors.posts import posting
 from storage.models import Actor
 from tests.content.xss_corpus import CORPUS, assert_inert, elements
 from tests.ui.activitypub.conftest import BROWSER, Node

@@ -6,8 +6,8 @@ from datetime import timedelta
 
 from sqlalchemy import update
 
-from actors import posting
-from actors.polls import PollSpec
+from actors.posts import posting
+from actors.posts.polls import PollSpec
 from storage.models import Actor, Poll, utcnow
 from tests.ui.activitypub.conftest import Node
 

@@ -8,8 +8,9 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from actors import blocks, follows, interactions
-from actors.outbox_retention import PRUNE_KIND, prune, run_prune
+from actors.outgoing.outbox_retention import PRUNE_KIND, prune, run_prune
+from actors.posts import interactions
+from actors.social import blocks, follows
 from storage import settings
 from storage.models import Actor, Favourite, Job, KeptActivity, OutboxActivity, Status, utcnow
 from storage.periodic import ensure_scheduled

@@ -1,4 +1,4 @@
-"""`actors.posting.NewStatus`: what a post leaves out is the member's own default, decided in
+"""`actors.posts.posting.NewStatus`: what a post leaves out is the member's own default, decided in
 posting itself (not by each caller), and a reply to what the author may not see answers as a
 reply to nothing."""
 
@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from aiohttp import FormData
 
-from actors import posting
+from actors.posts import posting
 from storage.errors import Invalid
 from storage.models import Actor, Status
 from tests.media_samples import png

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import update
 
-from actors.muting import conversation_muted, thread_root
+from actors.social.muting import conversation_muted, thread_root
 from storage.models import Status
 from tests.ui.client_api import Api
 

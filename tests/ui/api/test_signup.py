@@ -13,8 +13,8 @@ import pytest
 from pytest_aiohttp import AiohttpClient
 from sqlalchemy import select
 
-from actors.mailer import MAIL_KIND, send_mail
-from actors.registration import create_invite
+from actors.accounts.mailer import MAIL_KIND, send_mail
+from actors.accounts.registration import create_invite
 from storage.models import OAuthAccessToken, User, UserToken
 from storage.worker import Registry, Worker, drain
 from tests.smtp_server import MailDrop, running_smtp_server

@@ -198,7 +198,7 @@ async def test_a_profile_change_shows_at_once(any_api: Api) -> None:
 
 
 async def test_a_role_change_shows_at_once(any_api: Api) -> None:
-    from actors.accounts import set_role
+    from actors.accounts.local_users import set_role
 
     await any_api.member("ana")
     token = await any_api.token_for("ana")

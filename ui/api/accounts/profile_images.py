@@ -14,9 +14,9 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
-from actors import profile_images
-from actors.media import read_limited
-from actors.profile import update_profile
+from actors.accounts import profile_images
+from actors.accounts.profile import update_profile
+from actors.media.uploads import read_limited
 from federation.services import SERVICES_KEY
 from storage.errors import Invalid
 from storage.media_files import mib

@@ -9,8 +9,8 @@ from aiohttp import web
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from actors import profile_images
-from actors.profile import update_profile
+from actors.accounts import profile_images
+from actors.accounts.profile import update_profile
 from federation.services import SERVICES_KEY
 from storage.domain_names import canonical_or_none
 from storage.errors import Invalid
@@ -102,7 +102,7 @@ def _fields(raw: Any) -> list[dict[str, str]]:
         if not name and not value:
             continue  # Mastodon drops blank rows: that is how apps remove a field
         fields.append({"name": name, "value": value})
-    return fields  # actors.profile checks their number and lengths
+    return fields  # actors.accounts.profile checks their number and lengths
 
 
 async def show(request: web.Request, auth: Auth | None) -> web.Response:

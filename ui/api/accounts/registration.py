@@ -13,7 +13,7 @@ import logging
 
 from aiohttp import web
 
-from actors.registration import sign_up
+from actors.accounts.registration import sign_up
 from storage.errors import Invalid
 from storage.models import OAuthApplication
 from ui.api.auth import Auth

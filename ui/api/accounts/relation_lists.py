@@ -10,8 +10,8 @@ from aiohttp import web
 from sqlalchemy import Select, and_, select
 from sqlalchemy.orm import aliased
 
-from actors import relations
-from actors.muting import live_mute
+from actors.social import relations
+from actors.social.muting import live_mute
 from storage.errors import Invalid
 from storage.models import ACCEPTED, PENDING, Actor, Block, Follow, Mute, UserDomainBlock
 from ui.api.auth import MemberAuth

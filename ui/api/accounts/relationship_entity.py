@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from actors.muting import live_mute
+from actors.social.muting import live_mute
 from storage.models import ACCEPTED, PENDING, Actor, Block, Follow, Mute, UserDomainBlock
 from ui.api.entities import iso_datetime
 

@@ -1,6 +1,7 @@
 """What a member does to another account: follow, unfollow, remove from followers, block,
 unblock, mute, unmute, and answering follow requests. Each answers the Relationship entity,
-as Mastodon does; the work is done by `actors.follows`, `actors.blocks` and `actors.relations`.
+as Mastodon does; the work is done by `actors.social.follows`, `actors.social.blocks` and
+`actors.social.relations`.
 """
 
 from __future__ import annotations
@@ -10,8 +11,8 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from actors import blocks, follows, relations
-from actors.follow_languages import follow_languages
+from actors.social import blocks, follows, relations
+from actors.social.follow_languages import follow_languages
 from storage.errors import Invalid
 from storage.models import Actor
 from ui.api.accounts.relationship_entity import relationships

@@ -11,7 +11,8 @@ from aiohttp import web
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from actors import posting, relations
+from actors.posts import posting
+from actors.social import relations
 from federation.services import SERVICES_KEY, Services
 from storage.models import Actor, Favourite, Status
 from ui.api.auth import Auth, MemberAuth, MemberHandler

@@ -2,7 +2,7 @@
 
 The upload is read as a stream (never more than the cap: an oversized file is refused with
 413 as soon as it is known to be too big, and nothing is stored), then processed by
-`actors.media.upload`, which finishes before answering: so v2 answers 200 with the URL, and
+`actors.media.uploads.upload`, which finishes before answering: so v2 answers 200 with the URL, and
 202 with `url: null` only for an attachment still processing. Descriptions and focal points
 can be changed until the attachment is part of a status (then the status is edited), as
 on Mastodon, where an attached upload is no longer found here.
@@ -15,7 +15,7 @@ from typing import Any
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from actors import media
+from actors.media import uploads
 from federation.services import SERVICES_KEY
 from storage import sniff
 from storage.errors import Invalid
@@ -53,7 +53,7 @@ async def _read_upload(request: web.Request, limit: int) -> tuple[bytes, str | N
     while (part := await next_part(reader)) is not None:
         if part.name == "file" and part.filename is not None:
             try:
-                data = await media.read_limited(part.read_chunk, declared_length=None, limit=limit)
+                data = await uploads.read_limited(part.read_chunk, declared_length=None, limit=limit)
             except Invalid as exc:
                 raise UploadTooLarge(str(exc)) from None
             declared = part.headers.get("Content-Type")
@@ -91,9 +91,9 @@ async def _upload(request: web.Request, auth: MemberAuth, *, v2: bool) -> web.Re
     if _image_over_cap(data, limits.max_image_bytes):
         cap = mib(limits.max_image_bytes)
         return _too_large(f"the file is {mib(len(data))}; an image may be at most {cap}")
-    focus = media.parse_focus(fields["focus"]) if fields.get("focus") else None
+    focus = uploads.parse_focus(fields["focus"]) if fields.get("focus") else None
     async with services.sessions() as db, db.begin():
-        item = await media.upload(db, services, auth.actor, data, declared_type=declared,
+        item = await uploads.upload(db, services, auth.actor, data, declared_type=declared,
                                   description=fields.get("description"), focus=focus)
         body = render_media(item, request)
         ready = item.processing == MEDIA_READY
@@ -126,11 +126,11 @@ async def show(request: web.Request, auth: MemberAuth) -> web.Response:
 async def update(request: web.Request, auth: MemberAuth) -> web.Response:
     params = await read_params(request)
     focus_text = params.text("focus")
-    focus = media.parse_focus(focus_text) if focus_text else None
+    focus = uploads.parse_focus(focus_text) if focus_text else None
     services = request.app[SERVICES_KEY]
     async with request.app[SESSIONS]() as db, db.begin():
         item = await _unattached(db, auth, path_id(request))
-        await media.update_media(db, services.config, auth.actor, item.id,
+        await uploads.update_media(db, services.config, auth.actor, item.id,
                                  description=params.text("description"), focus=focus)
         body = render_media(item, request)
     return json_ok(body)

@@ -10,7 +10,7 @@ from aiohttp import web
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from actors import posting
+from actors.posts import posting
 from federation.services import SERVICES_KEY
 from storage.errors import Invalid
 from storage.models import Status, StatusEdit

@@ -1,10 +1,10 @@
 """Mastodon's Status entity (with MediaAttachment, Poll, Tag, Emoji, Mention, PreviewCard), in bulk.
 
 `render_statuses` renders any number of statuses with a fixed number of queries: the boosted
-originals, the authors (through `render_accounts`), parts (`actors.parts.load_parts`), mentions,
+originals, the authors (through `render_accounts`), parts (`actors.reading.parts.load_parts`), mentions,
 cards, the parents' authors and the viewer's own state (favourited, reblogged, bookmarked,
 pinned, muted, poll votes) are each one query for the whole list, never one per status.
-Which statuses a viewer may see is the caller's business (`actors.visibility.can_see`, or the
+Which statuses a viewer may see is the caller's business (`actors.reading.visibility.can_see`, or the
 timeline's query): this module renders what it is given.
 """
 
@@ -18,10 +18,10 @@ from urllib.parse import quote
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from actors.cards import cards_for
-from actors.languages import pick
-from actors.muting import thread_chain
-from actors.parts import load_parts
+from actors.posts.cards import cards_for
+from actors.reading.languages import pick
+from actors.reading.parts import load_parts
+from actors.social.muting import thread_chain
 from federation.attachments import media_url
 from federation.question import has_ended
 from federation.remote_urls import shown_url
@@ -53,7 +53,7 @@ async def render_statuses(session: AsyncSession, services: Services, viewer: Act
     """Status entities for `statuses`, in order, as `viewer` (None: anonymous) sees them.
 
     `reader_languages` are the reader's language preferences, best first
-    (`actors.languages.reader_preferences`): each status shows the version they pick.
+    (`actors.reading.languages.reader_preferences`): each status shows the version they pick.
     """
     if not statuses:
         return []

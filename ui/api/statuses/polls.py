@@ -5,7 +5,8 @@ from __future__ import annotations
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from actors import parts, polls
+from actors.posts import polls
+from actors.reading import parts
 from federation.services import SERVICES_KEY
 from storage.errors import Invalid
 from storage.models import Actor, Poll, Status

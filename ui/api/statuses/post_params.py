@@ -12,8 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from actors.media import MediaChange, parse_focus
-from actors.polls import PollSpec
+from actors.media.uploads import MediaChange, parse_focus
+from actors.posts.polls import PollSpec
 from storage.errors import Invalid
 from storage.models import VISIBILITIES
 from ui.params import Params, cast_bool

@@ -10,9 +10,9 @@ from aiohttp import web
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from actors.languages import reader_preferences
-from actors.muting import live_mute
-from actors.visibility import Viewer, visible_ids, visible_to
+from actors.reading.languages import reader_preferences
+from actors.reading.visibility import Viewer, visible_ids, visible_to
+from actors.social.muting import live_mute
 from federation.services import SERVICES_KEY
 from storage.models import Actor, Block, Mute, Status
 from ui.api.responses import NOT_FOUND, api_error
@@ -21,7 +21,7 @@ from ui.api.statuses.entity import render_statuses
 
 
 async def visible_status(db: AsyncSession, viewer: Actor | None, status_id: int) -> Status:
-    """The status if it exists and `viewer` may see it (`actors.visibility`); 404 otherwise, the
+    """The status if it exists and `viewer` may see it (`actors.reading.visibility`); 404 otherwise, the
     same answer as for an id that never existed (never 403: a hidden status's existence is not
     revealed)."""
     status = await db.scalar(select(Status).where(Status.id == status_id, visible_to(Viewer.of(viewer))))
@@ -32,7 +32,7 @@ async def visible_status(db: AsyncSession, viewer: Actor | None, status_id: int)
 
 async def visible_among(db: AsyncSession, viewer: Actor | None, statuses: Sequence[Status], *,
                         hide_muted: bool = False) -> list[Status]:
-    """The statuses `viewer` may see (`actors.visibility`), in order, in a fixed number of
+    """The statuses `viewer` may see (`actors.reading.visibility`), in order, in a fixed number of
     queries. `hide_muted` also leaves out accounts the viewer blocks or mutes (threads, as
     Mastodon)."""
     if not statuses:

@@ -10,7 +10,7 @@ from aiohttp import FormData
 from PIL import Image
 from sqlalchemy import select
 
-from actors.profile_images import MAX_PROFILE_IMAGE_BYTES
+from actors.accounts.profile_images import MAX_PROFILE_IMAGE_BYTES
 from storage.models import ACCEPTED, Actor, Follow, OutboxActivity
 from tests import media_samples
 from tests.ui.client_api import Api

@@ -10,7 +10,7 @@ import pytest
 from aiohttp import FormData
 from sqlalchemy import select
 
-from actors.visibility import can_see
+from actors.reading.visibility import can_see
 from storage.models import Actor, Block, Follow, MediaAttachment, Mute, Status, StatusEdit, utcnow
 from tests.ui.api.schemas import CONTEXT, STATUS_EDIT, STATUS_SOURCE, VIEWER_STATUS, assert_entity
 from tests.ui.api.statuses.test_attachments import png_bytes

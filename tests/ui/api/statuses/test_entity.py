@@ -8,8 +8,9 @@ from typing import Any
 
 from sqlalchemy import event
 
-from actors import posting, relations
-from actors.polls import PollSpec
+from actors.posts import posting
+from actors.posts.polls import PollSpec
+from actors.social import relations
 from storage.models import Actor, Status
 from tests.ui.api.schemas import STATUS, VIEWER_POLL, VIEWER_STATUS, assert_entity
 from tests.ui.client_api import Api
