@@ -16,7 +16,7 @@ from storage.settings import SettingCache
 from storage.worker import Worker
 from ui import activitypub, api, health, media, oauth, ratelimit
 from ui.jobs import QUEUES, build_registry, schedule_periodic
-from ui.keys import CONFIG, ENGINE, REGISTRY, SERVICES, SESSIONS, SETTINGS_CACHE, WORKER
+from ui.keys import CONFIG, ENGINE, REGISTRY, SERVICES, SETTINGS_CACHE, WORKER
 from ui.middlewares import errors, request_context
 from ui.services import Transport, open_services
 
@@ -50,7 +50,6 @@ def _services(transport: Transport | None) -> Callable[[web.Application], AsyncI
         async with open_services(app[CONFIG], transport) as services:
             app[SERVICES] = services
             app[ENGINE] = services.engine
-            app[SESSIONS] = services.sessions
             yield
     return ctx
 
@@ -68,7 +67,7 @@ def make_worker(app: web.Application) -> Worker:
 async def _workers(app: web.Application) -> AsyncIterator[None]:
     worker = make_worker(app)
     app[WORKER] = worker
-    await schedule_periodic(app[SESSIONS])
+    await schedule_periodic(app[SERVICES].sessions)
     app[SERVICES].wake_workers = worker.wake
     stop = asyncio.Event()
     task = asyncio.create_task(worker.run_forever(stop), name="amity-worker")

@@ -15,7 +15,7 @@ from functools import cache
 
 from aiohttp import web
 
-from ui.keys import CONFIG
+from ui.keys import SERVICES
 
 IpAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IpNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -70,5 +70,5 @@ def client_ip(request: web.Request) -> str:
     """This request's client address, computed once per request."""
     if _CLIENT_IP not in request:
         request[_CLIENT_IP] = resolve(request.remote, request.headers.getall("X-Forwarded-For", []),
-                                      request.app[CONFIG].trusted_proxies)
+                                      request.app[SERVICES].config.trusted_proxies)
     return request[_CLIENT_IP]

@@ -1,9 +1,13 @@
-"""Every value the app keeps in `app[...]`, typed."""
+"""Every value the app keeps in `app[...]`, typed.
+
+Handlers reach the database and the node config one way: `request.app[SERVICES]`
+(`.sessions`, `.config`, `.client`, …). `CONFIG` is for assembling the app, before the
+services open."""
 
 from __future__ import annotations
 
 from aiohttp import web
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from federation.services import SERVICES_KEY
 from storage.config import NodeConfig
@@ -11,9 +15,8 @@ from storage.settings import SettingCache
 from storage.worker import Registry, Worker
 
 CONFIG = web.AppKey("config", NodeConfig)
-SERVICES = SERVICES_KEY
+SERVICES = SERVICES_KEY  # ui's name for the one services key (inbox/ reaches it as SERVICES_KEY)
 ENGINE = web.AppKey("engine", AsyncEngine)
-SESSIONS = web.AppKey("sessions", async_sessionmaker[AsyncSession])
 REGISTRY = web.AppKey("registry", Registry)
 WORKER = web.AppKey("worker", Worker)
 SETTINGS_CACHE = web.AppKey("settings_cache", SettingCache)  # settings read a few seconds old

@@ -17,7 +17,7 @@ from aiohttp import web
 from storage.blobs import MEDIA_PATH, BlobStore
 from storage.errors import NotFound
 from storage.sniff import SUFFIX_TYPES
-from ui.keys import CONFIG
+from ui.keys import SERVICES
 
 MEDIA_CSP = "default-src 'none'; sandbox"
 CACHE_FOREVER = "public, max-age=31536000, immutable"  # a key never names other bytes
@@ -40,7 +40,7 @@ def media_headers(content_type: str) -> dict[str, str]:
 
 async def serve_media(request: web.Request) -> web.StreamResponse:
     key = request.match_info["key"]
-    store = BlobStore(request.app[CONFIG].media_dir)
+    store = BlobStore(request.app[SERVICES].config.media_dir)
     try:
         path = store.path(key)  # NotFound for anything that is not a key the store makes
     except NotFound:

@@ -38,7 +38,7 @@ from storage.settings import DEFINITIONS, Rate, SettingError, parse_rate
 from ui.api.auth import bearer_value
 from ui.api.routes import LIMITED
 from ui.client_ip import client_ip
-from ui.keys import ENGINE, SESSIONS, SETTINGS_CACHE
+from ui.keys import ENGINE, SERVICES, SETTINGS_CACHE
 from ui.middlewares import Handler, route_family
 from ui.params import Params, cast_bool, read_params
 
@@ -95,7 +95,7 @@ class Limiter:
 
     async def hit(self, request: web.Request, checks: list[Check]) -> Counted | None:
         """Count the request (one statement); None when no check has a limit."""
-        cache, sessions = request.app[SETTINGS_CACHE], request.app[SESSIONS]
+        cache, sessions = request.app[SETTINGS_CACHE], request.app[SERVICES].sessions
         rated: dict[str, tuple[Rate, Window, bool]] = {}
         for check in checks:
             key = f"rate_limit_{check.setting}"

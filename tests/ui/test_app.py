@@ -19,7 +19,7 @@ from storage.probe import PROBE_KIND
 from tests.conftest import make_config
 from ui.app import create_app
 from ui.jobs import PERIODIC
-from ui.keys import SESSIONS, WORKER
+from ui.keys import SERVICES, WORKER
 
 TestClient.__test__ = False
 
@@ -113,12 +113,12 @@ async def test_oversized_bodies_are_refused(aiohttp_client: AiohttpClient, tmp_p
 async def test_the_app_runs_its_own_workers(aiohttp_client: AiohttpClient, config: NodeConfig) -> None:
     client = await _client(aiohttp_client, config, run_workers=True)
     app = client.app
-    async with app[SESSIONS]() as session, session.begin():
+    async with app[SERVICES].sessions() as session, session.begin():
         await queue.enqueue_many(session, PROBE_KIND, [{} for _ in range(25)])
     app[WORKER].wake()
     remaining = 25
     for _ in range(300):  # bounded: at most ~3 s
-        async with app[SESSIONS]() as session:
+        async with app[SERVICES].sessions() as session:
             remaining = int(await session.scalar(
                 select(func.count()).select_from(Job).where(Job.kind == PROBE_KIND)) or 0)
         if remaining == 0:
@@ -130,8 +130,9 @@ async def test_the_app_runs_its_own_workers(aiohttp_client: AiohttpClient, confi
 async def test_starting_workers_queues_each_periodic_job_once(aiohttp_client: AiohttpClient,
                                                                  config: NodeConfig) -> None:
     client = await _client(aiohttp_client, config, run_workers=True)
-    assert not await ensure_scheduled(client.app[SESSIONS], MAINTENANCE_KIND)  # a second process starting
-    async with client.app[SESSIONS]() as session:
+    sessions = client.app[SERVICES].sessions
+    assert not await ensure_scheduled(sessions, MAINTENANCE_KIND)  # a second process starting
+    async with client.app[SERVICES].sessions() as session:
         kinds = (await session.scalars(select(Job.kind))).all()
     assert sorted(kinds) == sorted(PERIODIC)
 

@@ -10,14 +10,14 @@ from __future__ import annotations
 from aiohttp import web
 
 from actors.outgoing import sent_activities
-from federation.services import SERVICES_KEY
 from ui.activitypub import signed
 from ui.activitypub.negotiation import as2_response, json_error
+from ui.keys import SERVICES
 
 
 async def sent_activity(request: web.Request) -> web.Response:
     viewer = await signed.viewer(request)
-    services = request.app[SERVICES_KEY]
+    services = request.app[SERVICES]
     async with services.sessions() as session:
         found = await sent_activities.find(session, f"{services.base_url}{request.path}", viewer)
     if found is None:

@@ -11,17 +11,17 @@ from __future__ import annotations
 from aiohttp import web
 
 from federation.render import actor_document
-from federation.services import SERVICES_KEY
 from federation.urls import instance_actor_uri
 from storage.models import Actor, User
 from storage.queries.actors import actor_by_uri
 from ui.activitypub import queries
 from ui.activitypub.negotiation import Wants, as2_response, html_response, not_found, wanted
 from ui.activitypub.pages import profile_page
+from ui.keys import SERVICES
 
 
 async def _account(request: web.Request, *, html_errors: bool = False) -> tuple[Actor, User]:
-    async with request.app[SERVICES_KEY].sessions() as session:
+    async with request.app[SERVICES].sessions() as session:
         found = await queries.local_account(session, request.match_info["name"])
     if found is None:
         if html_errors:
@@ -35,13 +35,13 @@ async def user(request: web.Request) -> web.Response:
     actor, _ = await _account(request)
     if choice is Wants.HTML:
         raise web.HTTPFound(actor.url or actor.uri, headers={"Vary": "Accept"})
-    return as2_response(actor_document(actor, base_url=request.app[SERVICES_KEY].base_url), vary=True)
+    return as2_response(actor_document(actor, base_url=request.app[SERVICES].base_url), vary=True)
 
 
 async def profile(request: web.Request) -> web.Response:
     choice = wanted(request)
     actor, account = await _account(request, html_errors=choice is Wants.HTML)
-    services = request.app[SERVICES_KEY]
+    services = request.app[SERVICES]
     if choice is Wants.AS2:
         return as2_response(actor_document(actor, base_url=services.base_url), vary=True)
     return html_response(profile_page(actor, lang=account.locale, domain=services.domain))
@@ -49,7 +49,7 @@ async def profile(request: web.Request) -> web.Response:
 
 async def instance_actor(request: web.Request) -> web.Response:
     """The `Application` that signs the node's own fetches (AS2 for everyone: it has no page)."""
-    services = request.app[SERVICES_KEY]
+    services = request.app[SERVICES]
     async with services.sessions() as session:
         actor = await actor_by_uri(session, instance_actor_uri(services.base_url))
     if actor is None:  # created at startup; missing only while the schema is not migrated

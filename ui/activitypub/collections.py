@@ -19,11 +19,11 @@ from sqlalchemy.orm import InstrumentedAttribute
 from actors.reading.visibility import Viewer, can_see, visible_to
 from actors.social.relations import pinned_statuses
 from federation import render
-from federation.services import SERVICES_KEY
 from federation.urls import instance_actor_uri
 from storage.models import Actor, Follow, Status
 from ui.activitypub import documents, queries, signed
 from ui.activitypub.negotiation import as2_response, json_error, not_found
+from ui.keys import SERVICES
 
 PAGE_SIZE = 20
 _MAX_ID = 2**63 - 1
@@ -97,7 +97,7 @@ async def outbox(request: web.Request) -> web.Response:
     (`actors.reading.visibility`; boosts are not listed)."""
     viewer = await signed.viewer(request)
     page = page_request(request)
-    services = request.app[SERVICES_KEY]
+    services = request.app[SERVICES]
     async with services.sessions() as session:
         author = await _owner(request, session)
         collection = author.outbox_url or f"{author.uri}/outbox"
@@ -114,7 +114,7 @@ async def outbox(request: web.Request) -> web.Response:
 async def _follow_collection(request: web.Request, *, followers: bool) -> web.Response:
     await signed.viewer(request)
     page = page_request(request)
-    async with request.app[SERVICES_KEY].sessions() as session:
+    async with request.app[SERVICES].sessions() as session:
         account = await _owner(request, session)
         if followers:
             collection = account.followers_url or f"{account.uri}/followers"
@@ -141,7 +141,7 @@ async def following(request: web.Request) -> web.Response:
 async def featured(request: web.Request) -> web.Response:
     """Pinned posts, embedded whole (as Mastodon), newest pin first: only those the viewer may see."""
     viewer = await signed.viewer(request)
-    services = request.app[SERVICES_KEY]
+    services = request.app[SERVICES]
     async with services.sessions() as session:
         account = await _owner(request, session)
         pinned = [status for status in await pinned_statuses(session, account)
@@ -156,7 +156,7 @@ async def featured(request: web.Request) -> web.Response:
 async def instance_outbox(request: web.Request) -> web.Response:
     """The instance actor publishes nothing: an empty outbox, so its document links no 404."""
     await signed.viewer(request)
-    collection = f"{instance_actor_uri(request.app[SERVICES_KEY].base_url)}/outbox"
+    collection = f"{instance_actor_uri(request.app[SERVICES].base_url)}/outbox"
     doc = render.ordered_collection(collection, 0, first=None)
     doc["orderedItems"] = []
     return as2_response(doc)

@@ -15,12 +15,13 @@ from urllib.parse import urlsplit
 from aiohttp import web
 
 from actors.accounts.instance import INSTANCE_USERNAME
-from federation.services import SERVICES_KEY, Services
+from federation.services import Services
 from federation.urls import instance_actor_uri, is_local
 from storage import settings
 from storage.models import Actor, utcnow
 from storage.queries.actors import actor_by_uri
 from ui.activitypub import queries
+from ui.keys import SERVICES
 
 CORS = {"Access-Control-Allow-Origin": "*"}
 JRD_TYPE = "application/jrd+json"
@@ -74,7 +75,7 @@ def _jrd(actor: Actor, services: Services) -> dict[str, Any]:
 
 
 async def webfinger(request: web.Request) -> web.Response:
-    services = request.app[SERVICES_KEY]
+    services = request.app[SERVICES]
     resource = request.query.get("resource", "").strip()
     if not resource:
         return _error(400, "the resource parameter is required (acct:name@domain or an actor URL)")
@@ -100,7 +101,7 @@ def _lrdd_template(services: Services) -> str:
 
 
 async def host_meta(request: web.Request) -> web.Response:
-    template = _lrdd_template(request.app[SERVICES_KEY]).replace("&", "&amp;").replace('"', "&quot;")
+    template = _lrdd_template(request.app[SERVICES]).replace("&", "&amp;").replace('"', "&quot;")
     body = ('<?xml version="1.0" encoding="UTF-8"?>\n'
             '<XRD xmlns="http://docs.oasis-open.org/ns/xri/xrd-1.0">\n'
             f'  <Link rel="lrdd" type="application/jrd+json" template="{template}"/>\n'
@@ -109,12 +110,12 @@ async def host_meta(request: web.Request) -> web.Response:
 
 
 async def host_meta_json(request: web.Request) -> web.Response:
-    template = _lrdd_template(request.app[SERVICES_KEY])
+    template = _lrdd_template(request.app[SERVICES])
     return _json({"links": [{"rel": "lrdd", "type": JRD_TYPE, "template": template}]})
 
 
 async def nodeinfo_links(request: web.Request) -> web.Response:
-    base_url = request.app[SERVICES_KEY].base_url
+    base_url = request.app[SERVICES].base_url
     return _json({"links": [
         {"rel": NODEINFO_SCHEMA.format(version=version), "href": f"{base_url}/nodeinfo/{version}"}
         for version in NODEINFO_VERSIONS
@@ -130,7 +131,7 @@ def software_version() -> str:
 
 async def nodeinfo(request: web.Request) -> web.Response:
     version = request.match_info["version"]
-    services = request.app[SERVICES_KEY]
+    services = request.app[SERVICES]
     now = utcnow()
     async with services.sessions() as session:
         values = await settings.get_all(session)

@@ -28,12 +28,12 @@ from aiohttp import web
 from actors.reading import languages
 from actors.reading.visibility import can_see
 from federation import render
-from federation.services import SERVICES_KEY
 from federation.urls import status_uri, status_url
 from storage.models import Actor, Status, User
 from ui.activitypub import documents, queries, signed
 from ui.activitypub.negotiation import Wants, as2_response, html_response, json_error, wanted
 from ui.activitypub.pages import status_page
+from ui.keys import SERVICES
 
 
 class _Gone(Exception):
@@ -48,7 +48,7 @@ def _missing(choice: Wants) -> web.HTTPException:
 async def _visible_status(request: web.Request, viewer: Actor | None, choice: Wants
                           ) -> tuple[Status, Actor, User, dict[str, Any]]:
     """The status, its author and its Note, if `viewer` may see it; 404 or 410 otherwise."""
-    services = request.app[SERVICES_KEY]
+    services = request.app[SERVICES]
     try:
         status_id = int(request.match_info["id"])
     except ValueError:
@@ -91,7 +91,7 @@ async def _serve(request: web.Request, *, activity: bool) -> web.Response:
 
 def _redirect_browsers(request: web.Request) -> None:
     if wanted(request) is Wants.HTML:
-        page = status_url(request.app[SERVICES_KEY].base_url, request.match_info["name"],
+        page = status_url(request.app[SERVICES].base_url, request.match_info["name"],
                           int(request.match_info["id"]))
         raise web.HTTPFound(page, headers={"Vary": "Accept"})
 
@@ -113,7 +113,7 @@ async def page(request: web.Request) -> web.Response:
         status, author, account, _ = await _visible_status(request, None, Wants.HTML)
     except _Gone:
         raise web.HTTPGone(text="This post was deleted") from None
-    domain = request.app[SERVICES_KEY].domain
+    domain = request.app[SERVICES].domain
     version, others = _language_version(request, status)
     response = html_response(status_page(status, author, lang=account.locale, domain=domain, version=version,
                                          others=others))

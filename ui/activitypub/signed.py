@@ -22,7 +22,6 @@ from aiohttp import web
 
 from federation.httpsig.keylookup import KEY_CACHE, KeyLookup, remember_key_owner
 from federation.httpsig.signatures import SignatureError, verify_request
-from federation.services import SERVICES_KEY
 from federation.urls import domain_of
 from inbox.errors import Refused
 from inbox.verify import claimed_key_id
@@ -30,7 +29,7 @@ from storage.errors import AmityError
 from storage.models import Actor
 from storage.queries.actors import actor_by_uri
 from ui.activitypub.negotiation import json_error
-from ui.keys import SETTINGS_CACHE
+from ui.keys import SERVICES, SETTINGS_CACHE
 
 log = logging.getLogger("amity.activitypub")
 
@@ -47,13 +46,13 @@ class SignerCheck:
 
 
 async def signatures_required(request: web.Request) -> bool:
-    sessions = request.app[SERVICES_KEY].sessions
+    sessions = request.app[SERVICES].sessions
     return bool(await request.app[SETTINGS_CACHE].get(sessions, "authorized_fetch"))
 
 
 async def verify_signer(request: web.Request) -> SignerCheck:
     """Check the request's signature; never raises for a bad one (see `SignerCheck.reason`)."""
-    services = request.app[SERVICES_KEY]
+    services = request.app[SERVICES]
     try:
         claimed = claimed_key_id(request.headers)  # as the inbox reads it: no decoy keyId
     except Refused as exc:
@@ -93,7 +92,7 @@ async def viewer(request: web.Request) -> Actor | None:
         return None
     signer = await verify_signer(request)
     if signer.actor is None and required:
-        realm = request.app[SERVICES_KEY].domain
+        realm = request.app[SERVICES].domain
         challenge = f'Signature realm="{realm}",headers="(request-target) host date"'
         raise json_error(401, f"this server requires signed requests: {signer.reason}",
                          headers={"WWW-Authenticate": challenge})

@@ -12,7 +12,7 @@ from storage.models import OAuthApplication
 from ui.api.auth import Auth
 from ui.api.entities import application, credential_application
 from ui.api.responses import json_ok
-from ui.keys import SESSIONS
+from ui.keys import SERVICES
 from ui.oauth import scopes, store
 from ui.oauth.redirects import parse_redirect_uris
 from ui.params import read_params
@@ -46,7 +46,7 @@ async def create(request: web.Request) -> web.Response:
                                         else raw_uris)
     wanted = " ".join(scopes.parse(params.text("scopes")))
     website = _website(params.text("website"))
-    async with request.app[SESSIONS]() as db, db.begin():
+    async with request.app[SERVICES].sessions() as db, db.begin():
         created = await store.create_app(db, name=name, website=website, redirect_uris=redirect_uris,
                                          scopes=wanted)
     log.info("oauth.app_registered", extra={"app_id": created.app.id})
@@ -54,7 +54,7 @@ async def create(request: web.Request) -> web.Response:
 
 
 async def verify_credentials(request: web.Request, auth: Auth) -> web.Response:
-    async with request.app[SESSIONS]() as db:
+    async with request.app[SERVICES].sessions() as db:
         app = await db.get(OAuthApplication, auth.application_id)
     assert app is not None  # tokens are deleted with their app
     return json_ok(application(app))

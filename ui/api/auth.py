@@ -27,7 +27,7 @@ from aiohttp import web
 
 from storage.models import Actor, User, utcnow
 from ui.api.responses import api_error
-from ui.keys import SESSIONS
+from ui.keys import SERVICES
 from ui.oauth import scopes, store
 from ui.oauth.credentials import DISABLED, PENDING, UNCONFIRMED, refusal
 from ui.recent import recent_of
@@ -80,7 +80,7 @@ async def authenticate(request: web.Request) -> Auth | None:
     value = bearer_value(request)
     if value is None:
         return None
-    sessions = request.app[SESSIONS]
+    sessions = request.app[SERVICES].sessions
     async with sessions() as db:
         found = await store.find_bearer(db, value)
     if found is None:

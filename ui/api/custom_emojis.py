@@ -8,12 +8,12 @@ from sqlalchemy import select
 from storage.models import CustomEmoji
 from ui.api.auth import Auth
 from ui.api.responses import json_ok
-from ui.keys import SESSIONS
+from ui.keys import SERVICES
 
 
 async def custom_emojis(request: web.Request, auth: Auth | None) -> web.Response:
     """The node's own emoji that are not disabled (those hidden from the picker say so)."""
-    async with request.app[SESSIONS]() as db:
+    async with request.app[SERVICES].sessions() as db:
         rows = (await db.scalars(select(CustomEmoji).where(
             CustomEmoji.domain.is_(None), CustomEmoji.disabled.is_(False))
             .order_by(CustomEmoji.category, CustomEmoji.shortcode))).all()

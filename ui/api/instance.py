@@ -22,7 +22,7 @@ from ui.api.auth import Auth, authenticate
 from ui.api.entities import DEFAULT_HEADER_PATH, Urls, render_accounts
 from ui.api.responses import api_error, json_ok
 from ui.api.routing import urls
-from ui.keys import CONFIG, SESSIONS
+from ui.keys import SERVICES
 
 MASTODON_VERSION = "4.3.0"
 MASTODON_API_VERSION = 2  # api_versions.mastodon of Mastodon 4.3
@@ -67,8 +67,8 @@ def _registrations_open(values: dict[str, Any]) -> bool:
 
 
 async def instance_v2(request: web.Request) -> web.Response:
-    config, site = request.app[CONFIG], urls(request)
-    async with request.app[SESSIONS]() as db:
+    config, site = request.app[SERVICES].config, urls(request)
+    async with request.app[SERVICES].sessions() as db:
         common = await _common(db, config, site)
     values = common["values"]
     return json_ok({
@@ -104,8 +104,8 @@ async def instance_v2(request: web.Request) -> web.Response:
 
 
 async def instance_v1(request: web.Request) -> web.Response:
-    config, site = request.app[CONFIG], urls(request)
-    async with request.app[SESSIONS]() as db:
+    config, site = request.app[SERVICES].config, urls(request)
+    async with request.app[SERVICES].sessions() as db:
         common = await _common(db, config, site)
     values = common["values"]
     return json_ok({
@@ -135,7 +135,7 @@ async def instance_v1(request: web.Request) -> web.Response:
 
 
 async def _allowlisted(request: web.Request) -> bool:
-    async with request.app[SESSIONS]() as db:
+    async with request.app[SERVICES].sessions() as db:
         return await settings.get(db, "federation_mode") == "allowlist"
 
 
@@ -150,20 +150,20 @@ async def _member_if_limited(request: web.Request) -> None:
 
 async def peers(request: web.Request) -> web.Response:
     await _member_if_limited(request)
-    async with request.app[SESSIONS]() as db:
+    async with request.app[SERVICES].sessions() as db:
         allowlist = await settings.get(db, "federation_mode") == "allowlist"
         return json_ok(await instance_queries.peers(db, allowlist=allowlist))
 
 
 async def activity(request: web.Request) -> web.Response:
     await _member_if_limited(request)
-    async with request.app[SESSIONS]() as db:
+    async with request.app[SERVICES].sessions() as db:
         weeks = await instance_queries.activity(db, utcnow())
     return json_ok([{"week": str(int(w.start.timestamp())), "statuses": str(w.statuses),
                      "logins": str(w.logins), "registrations": str(w.registrations)} for w in weeks])
 
 
 async def instance_rules(request: web.Request) -> web.Response:
-    async with request.app[SESSIONS]() as db:
+    async with request.app[SERVICES].sessions() as db:
         values = await settings.get_all(db)
     return json_ok(rules(values))

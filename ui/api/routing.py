@@ -12,7 +12,7 @@ from aiohttp import web
 from ui.api.auth import Access, Handler
 from ui.api.entities import Urls
 from ui.api.responses import NOT_FOUND, api_error
-from ui.keys import CONFIG
+from ui.keys import SERVICES
 
 # Bearer tokens, never cookies, authorize these paths, so any origin may call them.
 CORS_PREFIXES = ("/api/", "/oauth/token", "/oauth/revoke", "/.well-known/oauth-authorization-server")
@@ -79,7 +79,7 @@ def setup_cors(app: web.Application) -> None:
 
 
 def urls(request: web.Request) -> Urls:
-    config = request.app[CONFIG]
+    config = request.app[SERVICES].config
     return Urls(domain=config.domain, base_url=config.base_url)
 
 

@@ -32,7 +32,7 @@ from ui.api.responses import json_ok
 from ui.api.routing import parse_id, urls
 from ui.api.tags import render_tags
 from ui.api.timelines import render_page
-from ui.keys import SERVICES, SESSIONS
+from ui.keys import SERVICES
 from ui.params import read_params
 
 TYPES = ("accounts", "hashtags", "statuses")
@@ -95,9 +95,9 @@ async def search(request: web.Request, auth: Auth | None) -> web.Response:
         found = await search_accounts(request, member, q, limit=limit, offset=offset,
                                       following=params.flag("following") or False,
                                       resolve=bool(params.flag("resolve")) and member is not None)
-        async with request.app[SESSIONS]() as db:
+        async with request.app[SERVICES].sessions() as db:
             body["accounts"] = await render_accounts(db, found, urls(request))
-    async with request.app[SESSIONS]() as db:
+    async with request.app[SERVICES].sessions() as db:
         if kind in (None, "hashtags"):
             tags = await search_tags(db, q, limit=limit, offset=offset)
             base_url = urls(request).base_url

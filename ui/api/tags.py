@@ -17,7 +17,7 @@ from storage.models import Status, StatusTag, Tag, utcnow
 from ui.api.auth import Auth
 from ui.api.responses import NOT_FOUND, api_error, json_ok
 from ui.api.routing import urls
-from ui.keys import SESSIONS
+from ui.keys import SERVICES
 
 HISTORY_DAYS = 7
 
@@ -65,7 +65,7 @@ async def render_tags(session: AsyncSession, tags: Sequence[Tag], base_url: str,
 
 async def show(request: web.Request, auth: Auth | None) -> web.Response:
     name = normalize_tag(request.match_info["name"].removeprefix("#"))
-    async with request.app[SESSIONS]() as db:
+    async with request.app[SERVICES].sessions() as db:
         tag = await db.scalar(select(Tag).where(Tag.name == name))
         if tag is None:
             api_error(404, NOT_FOUND)

@@ -25,7 +25,7 @@ from storage.one_trip import PreparedSelect
 from ui.api.paging import Page, link_header, paginate
 from ui.api.routing import urls
 from ui.api.status_cache import NO_VIEWER, PageRows, cache_of, page_rows, read_page_rows, render_page_json
-from ui.keys import SERVICES, SESSIONS
+from ui.keys import SERVICES
 from ui.recent import recent_of
 
 
@@ -33,7 +33,7 @@ async def domain_rules(request: web.Request) -> timelines.DomainRules:
     memory = recent_of(request.app).rules
     rules: timelines.DomainRules | None = memory.get(None)
     if rules is None:
-        async with request.app[SESSIONS]() as db:
+        async with request.app[SERVICES].sessions() as db:
             rules = await timelines.load_domain_rules(db)
         memory.put(None, rules)
     return rules
@@ -45,7 +45,7 @@ async def _languages(request: web.Request, viewer: Actor | None, user: User | No
     if viewer is None:
         return parse_accept_language(accept)
     if user is None or user.actor_id != viewer.id:
-        async with request.app[SESSIONS]() as db:
+        async with request.app[SERVICES].sessions() as db:
             return await reader_preferences(db, viewer.id, accept)
     return [lang for lang in (user.default_language, user.locale) if lang] + parse_accept_language(accept)
 

@@ -26,7 +26,7 @@ from ui.api.responses import NOT_FOUND, api_error, json_ok
 from ui.api.routing import path_id, urls
 from ui.api.statuses.entity import render_statuses
 from ui.api.timeline_pages import domain_rules, home_response, status_page_response
-from ui.keys import SERVICES, SESSIONS
+from ui.keys import SERVICES
 from ui.params import Params, read_params
 
 MAX_TAGS = 4  # per any[]/all[]/none[], as Mastodon
@@ -93,7 +93,7 @@ async def tag(request: web.Request, auth: Auth | None) -> web.Response:
     any_names, all_names, none_names = _tag_names(params, "any"), _tag_names(params, "all"), _tag_names(
         params, "none")
     rules = await domain_rules(request)
-    async with request.app[SESSIONS]() as db:
+    async with request.app[SERVICES].sessions() as db:
         ids = await timelines.tag_ids_by_name(db, [main, *any_names, *all_names, *none_names])
     query = timelines.tagged(
         viewer.id if viewer else None, rules,
@@ -107,7 +107,7 @@ async def account_statuses(request: web.Request, auth: Auth | None) -> web.Respo
     author_id = path_id(request)
     params = await read_params(request)
     page, viewer = _status_page_of(params), _viewer(auth)
-    async with request.app[SESSIONS]() as db:
+    async with request.app[SERVICES].sessions() as db:
         author = await db.get(Actor, author_id)
         if author is None:
             api_error(404, NOT_FOUND)
@@ -130,7 +130,7 @@ async def account_statuses(request: web.Request, auth: Auth | None) -> web.Respo
 async def _marked(request: web.Request, viewer: Actor, query: Any, cursor: Any) -> web.Response:
     """Bookmarks and favourites: paged by the bookmark or favourite id, as Mastodon."""
     page = _status_page_of(await read_params(request))
-    async with request.app[SESSIONS]() as db:
+    async with request.app[SERVICES].sessions() as db:
         rows = newest_first((await db.execute(paginate(query, cursor, page))).all(), page)
         body = await render_page(request, db, viewer, [status_id for _, status_id in rows])
     return json_ok(body, headers=link_header(request, urls(request).base_url, [key for key, _ in rows], page))

@@ -20,7 +20,7 @@ from aiohttp import web
 from federation.render import handle
 from storage.errors import Invalid
 from storage.models import OAuthApplication
-from ui.keys import CONFIG, SESSIONS
+from ui.keys import SERVICES
 from ui.middlewares import PAGE_CSP
 from ui.oauth import pages, scopes, store
 from ui.oauth.redirects import OOB, form_action_source, with_params
@@ -66,7 +66,7 @@ class Grant:
 
 async def _check(request: web.Request, fields: Mapping[str, str]) -> Grant:
     client_id = fields.get("client_id", "")
-    async with request.app[SESSIONS]() as db:
+    async with request.app[SERVICES].sessions() as db:
         app = await store.find_app(db, client_id)
     if app is None:
         raise ClientProblem("This app is not registered on this server (unknown client_id).")
@@ -133,7 +133,7 @@ async def authorize_page(request: web.Request) -> web.StreamResponse:
         return see_other(f"/auth/sign_in?{urlencode({'next': request.raw_path})}")
     response = pages.consent_page(
         title=title, app_name=grant.app.name, website=grant.app.website,
-        handle=handle(signed_in.actor, request.app[CONFIG].domain), scopes=grant.scopes,
+        handle=handle(signed_in.actor, request.app[SERVICES].config.domain), scopes=grant.scopes,
         fields=grant.hidden_fields(), csrf=csrf_token(request, signed_in), here=request.raw_path)
     source = form_action_source(grant.redirect_uri)
     if source is not None:  # browsers apply form-action to the redirect that follows the post
@@ -162,7 +162,7 @@ async def authorize(request: web.Request) -> web.StreamResponse:
     if fields.get("decision") != "approve":
         return _refusal(AuthorizeError("access_denied", "The member denied the request.",
                                                 redirect_uri=grant.redirect_uri, state=grant.state), title)
-    async with request.app[SESSIONS]() as db, db.begin():
+    async with request.app[SERVICES].sessions() as db, db.begin():
         code = await store.create_code(db, store.CodeRequest(
             app=grant.app, user_id=signed_in.user.id, scopes=" ".join(grant.scopes),
             redirect_uri=grant.redirect_uri, code_challenge=grant.code_challenge,

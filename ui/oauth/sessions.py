@@ -22,7 +22,7 @@ from aiohttp import web
 from sqlalchemy import delete, select
 
 from storage.models import Actor, BrowserSession, User, utcnow
-from ui.keys import CONFIG, SESSIONS
+from ui.keys import SERVICES
 from ui.oauth.credentials import UNCONFIRMED, refusal
 from ui.oauth.store import digest
 
@@ -41,7 +41,7 @@ _CURRENT = web.RequestKey[SignedIn | None]("amity_signed_in")  # current_session
 
 
 def _secure(request: web.Request) -> bool:
-    return request.app[CONFIG].scheme == "https"
+    return request.app[SERVICES].config.scheme == "https"
 
 
 def session_cookie_name(request: web.Request) -> str:
@@ -71,7 +71,7 @@ async def _load_session(request: web.Request) -> SignedIn | None:
     value = request.cookies.get(session_cookie_name(request))
     if not value or len(value) > 256:
         return None
-    async with request.app[SESSIONS]() as db:
+    async with request.app[SERVICES].sessions() as db:
         row = (await db.execute(
             select(BrowserSession, User, Actor)
             .join(User, User.id == BrowserSession.user_id)
@@ -93,7 +93,7 @@ async def start_session(request: web.Request, response: web.StreamResponse, user
     value = secrets.token_urlsafe(32)
     now = utcnow()
     previous = request.cookies.get(session_cookie_name(request))
-    async with request.app[SESSIONS]() as db, db.begin():
+    async with request.app[SERVICES].sessions() as db, db.begin():
         await db.execute(delete(BrowserSession).where(BrowserSession.expires_at < now))
         if previous and len(previous) <= 256:
             await db.execute(delete(BrowserSession).where(BrowserSession.session_hash == digest(previous)))
@@ -108,7 +108,7 @@ async def start_session(request: web.Request, response: web.StreamResponse, user
 async def end_session(request: web.Request, response: web.StreamResponse) -> None:
     signed_in = await current_session(request)
     if signed_in is not None:
-        async with request.app[SESSIONS]() as db, db.begin():
+        async with request.app[SERVICES].sessions() as db, db.begin():
             await db.execute(delete(BrowserSession).where(BrowserSession.id == signed_in.session.id))
     request[_CURRENT] = None
     response.del_cookie(session_cookie_name(request), path="/")

@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 from aiohttp import web
 
 from federation.render import handle
-from ui.keys import CONFIG, SESSIONS, SETTINGS_CACHE
+from ui.keys import SERVICES, SETTINGS_CACHE
 from ui.oauth import pages
 from ui.oauth.credentials import PASSWORD_GATE, check_login
 from ui.oauth.redirects import DEFAULT_NEXT, safe_next
@@ -32,7 +32,7 @@ CSRF_REFUSED = "This form has expired or did not come from this site. Reload the
 
 
 async def node_title(request: web.Request) -> str:
-    return str(await request.app[SETTINGS_CACHE].get(request.app[SESSIONS], "title"))
+    return str(await request.app[SETTINGS_CACHE].get(request.app[SERVICES].sessions, "title"))
 
 
 async def sign_in_page(request: web.Request) -> web.Response:
@@ -42,7 +42,7 @@ async def sign_in_page(request: web.Request) -> web.Response:
     if signed_in is not None:
         if next_path != DEFAULT_NEXT:
             raise web.HTTPSeeOther(next_path)
-        domain = request.app[CONFIG].domain
+        domain = request.app[SERVICES].config.domain
         return pages.signed_in_page(title=title, handle=handle(signed_in.actor, domain),
                                     csrf=csrf_token(request, signed_in))
     token = csrf_token(request, None)
@@ -62,7 +62,7 @@ async def sign_in(request: web.Request) -> web.StreamResponse:
                                       error=CSRF_REFUSED, status=403)
         remember_csrf_cookie(request, response, token, None)
         return response
-    result = await check_login(request.app[SESSIONS], request.app[PASSWORD_GATE], login,
+    result = await check_login(request.app[SERVICES].sessions, request.app[PASSWORD_GATE], login,
                                _field(form, "password"))
     if result.user is None:
         log.info("oauth.sign_in_refused")

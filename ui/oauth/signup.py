@@ -22,7 +22,7 @@ from actors.accounts.registration import (
 )
 from storage import settings
 from storage.errors import Conflict, Forbidden, Invalid
-from ui.keys import CONFIG, SESSIONS
+from ui.keys import SERVICES
 from ui.oauth import signup_pages
 from ui.oauth.sessions import CSRF_FIELD, csrf_token, csrf_valid, remember_csrf_cookie
 from ui.oauth.signin import CSRF_REFUSED, node_title
@@ -48,12 +48,12 @@ def _locale(request: web.Request) -> str:
 
 async def _mode(request: web.Request) -> str:
     """Read fresh (not from the settings cache): the page must agree with what sign-up does."""
-    async with request.app[SESSIONS]() as db:
+    async with request.app[SERVICES].sessions() as db:
         return str(await settings.get(db, "registration_mode"))
 
 
 async def _rules(request: web.Request) -> list[str]:
-    async with request.app[SESSIONS]() as db:
+    async with request.app[SERVICES].sessions() as db:
         return [str(rule) for rule in await settings.get(db, "rules")]
 
 
@@ -68,7 +68,7 @@ def _with_csrf(request: web.Request, render: signup_pages.Render) -> web.Respons
 async def sign_up_page(request: web.Request, invite_code: str = "") -> web.Response:
     title, mode = await node_title(request), await _mode(request)
     if invite_code:
-        async with request.app[SESSIONS]() as db:
+        async with request.app[SERVICES].sessions() as db:
             usable = await invite_is_usable(db, invite_code)
         if not usable:
             return signup_pages.message_page("Invite not valid", BAD_INVITE, title=title, status=404,
@@ -108,9 +108,9 @@ async def sign_up_post(request: web.Request) -> web.Response:
         return again("The two passwords are not the same.", 422)
     if not _text(form, "agreement"):
         return again("You must agree to the server rules to join.", 422)
-    config = request.app[CONFIG]
+    config = request.app[SERVICES].config
     try:
-        async with request.app[SESSIONS]() as db, db.begin():
+        async with request.app[SERVICES].sessions() as db, db.begin():
             joined = await sign_up(db, config, username=values["username"].strip(), email=values["email"],
                                    password=_text(form, "password"), reason=values["reason"],
                                    locale=_locale(request),
@@ -135,12 +135,12 @@ async def confirmation(request: web.Request) -> web.Response:
     title = await node_title(request)
     token = request.query.get("confirmation_token", "")
     try:
-        async with request.app[SESSIONS]() as db, db.begin():
+        async with request.app[SERVICES].sessions() as db, db.begin():
             user = await confirm_email(db, token[:128])
     except Invalid as problem:
         return signup_pages.message_page("Link not valid", str(problem).capitalize() + ".", title=title,
                                          status=400, error=True)
-    refusal = sign_in_refusal(user, request.app[CONFIG])
+    refusal = sign_in_refusal(user, request.app[SERVICES].config)
     if refusal:
         return signup_pages.message_page("Address confirmed", f"Thank you. Next: {refusal}.", title=title)
     return signup_pages.message_page("Address confirmed", "Thank you: you can sign in now.", title=title,
@@ -158,8 +158,8 @@ async def reset_request(request: web.Request) -> web.Response:
     if not csrf_valid(request, _text(form, CSRF_FIELD), None):
         return _with_csrf(request, lambda csrf: signup_pages.reset_request_form(
             title=title, csrf=csrf, error=CSRF_REFUSED, status=403))
-    async with request.app[SESSIONS]() as db, db.begin():
-        await request_password_reset(db, request.app[CONFIG], _text(form, "email")[:320])
+    async with request.app[SERVICES].sessions() as db, db.begin():
+        await request_password_reset(db, request.app[SERVICES].config, _text(form, "email")[:320])
     return signup_pages.message_page("Check your e-mail", RESET_SENT, title=title)
 
 
@@ -184,7 +184,7 @@ async def new_password(request: web.Request) -> web.Response:
     if _text(form, "password") != _text(form, "password_confirmation"):
         return again("The two passwords are not the same.", 422)
     try:
-        async with request.app[SESSIONS]() as db, db.begin():
+        async with request.app[SERVICES].sessions() as db, db.begin():
             await reset_password(db, token, _text(form, "password"))
     except Invalid as problem:
         return again(str(problem).capitalize() + ".", 422)

@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.errors import Invalid
 from storage.models import Actor, OAuthApplication, User, utcnow
-from ui.keys import CONFIG, SESSIONS, SETTINGS_CACHE
+from ui.keys import SERVICES, SETTINGS_CACHE
 from ui.oauth import scopes, store
 from ui.oauth.credentials import PASSWORD_GATE, check_login, refusal
 from ui.params import Params, read_params
@@ -143,7 +143,7 @@ async def _authorization_code(db: AsyncSession, app: OAuthApplication, params: P
 async def _password(request: web.Request, params: Params) -> tuple[OAuthApplication, store.IssuedToken]:
     """The password grant, with no connection held while the password is hashed (it may wait
     its turn: `ui.oauth.credentials.PasswordGate`)."""
-    sessions = request.app[SESSIONS]
+    sessions = request.app[SERVICES].sessions
     async with sessions() as db:
         app = await _authenticated_app(request, db, params)
     if not await request.app[SETTINGS_CACHE].get(sessions, "oauth_password_grant"):
@@ -169,7 +169,7 @@ async def token(request: web.Request) -> web.Response:
     if grant_type == "password":
         app, issued = await _password(request, params)
         return _issued(app, grant_type, issued)
-    async with request.app[SESSIONS]() as db:
+    async with request.app[SERVICES].sessions() as db:
         try:
             async with db.begin():  # any error below rolls back: nothing issued
                 app = await _authenticated_app(request, db, params)
@@ -197,7 +197,7 @@ def _issued(app: OAuthApplication, grant_type: str, issued: store.IssuedToken) -
 
 async def revoke(request: web.Request) -> web.Response:
     params = await _params(request)
-    async with request.app[SESSIONS]() as db, db.begin():
+    async with request.app[SERVICES].sessions() as db, db.begin():
         app = await _authenticated_app(request, db, params)
         value = _text(params, "token")
         if not value:
@@ -213,9 +213,9 @@ async def revoke(request: web.Request) -> web.Response:
 
 async def server_metadata(request: web.Request) -> web.Response:
     """RFC 8414 metadata, as Mastodon 4.3 publishes it (plus `password` while it is on)."""
-    base = request.app[CONFIG].base_url
+    base = request.app[SERVICES].config.base_url
     grants = ["authorization_code", "client_credentials"]
-    if await request.app[SETTINGS_CACHE].get(request.app[SESSIONS], "oauth_password_grant"):
+    if await request.app[SETTINGS_CACHE].get(request.app[SERVICES].sessions, "oauth_password_grant"):
         grants.append("password")
     return web.json_response({
         "issuer": f"{base}/",

@@ -15,7 +15,7 @@ from ui.api.entities import render_accounts
 from ui.api.paging import link_header, newest_first, offset_links, page_of, paginate
 from ui.api.responses import NOT_FOUND, api_error, json_ok
 from ui.api.routing import path_id, urls
-from ui.keys import SESSIONS
+from ui.keys import SERVICES
 from ui.params import read_params
 
 
@@ -24,7 +24,7 @@ async def _follow_list(request: web.Request, *, followers: bool) -> web.Response
     page = page_of(await read_params(request))
     mine, theirs = (Follow.followee_id, Follow.follower_id) if followers else (Follow.follower_id,
                                                                               Follow.followee_id)
-    async with request.app[SESSIONS]() as db:
+    async with request.app[SERVICES].sessions() as db:
         account = await db.get(Actor, actor_id)
         if account is None:
             api_error(404, NOT_FOUND)
@@ -59,6 +59,6 @@ async def account_search(request: web.Request, auth: MemberAuth) -> web.Response
     found: list[Any] = await search_accounts(
         request, auth.actor, q, limit=limit, offset=offset, following=params.flag("following") or False,
         resolve=params.flag("resolve") or False)
-    async with request.app[SESSIONS]() as db:
+    async with request.app[SERVICES].sessions() as db:
         body = await render_accounts(db, found, urls(request))
     return json_ok(body, headers=offset_links(request, urls(request).base_url, offset, limit, len(body)))

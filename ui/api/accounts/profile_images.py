@@ -17,7 +17,6 @@ from aiohttp import web
 from actors.accounts import profile_images
 from actors.accounts.profile import update_profile
 from actors.media.uploads import read_limited
-from federation.services import SERVICES_KEY
 from storage.errors import Invalid
 from storage.media_files import mib
 from storage.models import Actor, User
@@ -25,6 +24,7 @@ from ui.api.auth import MemberAuth
 from ui.api.entities import credential_account, load_account_stats, pending_follow_requests
 from ui.api.responses import json_ok
 from ui.api.routing import urls
+from ui.keys import SERVICES
 from ui.params import (
     MAX_TEXT_PART_BYTES,
     Params,
@@ -97,7 +97,7 @@ async def image_swap(request: web.Request, images: dict[str, bytes | None]
                      ) -> AsyncIterator[profile_images.ImageSwap]:
     """New files stored before the body runs (a refused file raises first, writing nothing);
     the losers deleted after it: replaced blobs if it succeeded, new ones if it failed."""
-    services = request.app[SERVICES_KEY]
+    services = request.app[SERVICES]
     uploads = {name: data for name, data in images.items() if data is not None}
     stored = await profile_images.store(services, uploads)
     swap = profile_images.ImageSwap({name: stored.get(name) for name in images})
@@ -110,7 +110,7 @@ async def image_swap(request: web.Request, images: dict[str, bytes | None]
 
 
 async def _remove(request: web.Request, auth: MemberAuth, which: str) -> web.Response:
-    services = request.app[SERVICES_KEY]
+    services = request.app[SERVICES]
     async with image_swap(request, {which: None}) as swap, services.sessions() as db, db.begin():
         actor = await db.get(Actor, auth.actor.id)
         user = await db.get(User, auth.user.id)

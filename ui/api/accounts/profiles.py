@@ -11,7 +11,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from actors.accounts import profile_images
 from actors.accounts.profile import update_profile
-from federation.services import SERVICES_KEY
 from storage.domain_names import canonical_or_none
 from storage.errors import Invalid
 from storage.models import Actor, User
@@ -26,7 +25,7 @@ from ui.api.entities import (
 )
 from ui.api.responses import NOT_FOUND, api_error, json_ok
 from ui.api.routing import parse_id, path_id, urls
-from ui.keys import SESSIONS
+from ui.keys import SERVICES
 from ui.params import Params, read_params
 
 DEFAULT_PRIVACIES = ("public", "unlisted", "private")
@@ -42,12 +41,12 @@ async def _credential_account(db: AsyncSession, request: web.Request, actor: Act
 
 
 async def verify_credentials(request: web.Request, auth: MemberAuth) -> web.Response:
-    async with request.app[SESSIONS]() as db:
+    async with request.app[SERVICES].sessions() as db:
         return json_ok(await _credential_account(db, request, auth.actor, auth.user))
 
 
 async def update_credentials(request: web.Request, auth: MemberAuth) -> web.Response:
-    form = await read_credentials(request, profile_images.max_bytes(request.app[SERVICES_KEY].config))
+    form = await read_credentials(request, profile_images.max_bytes(request.app[SERVICES].config))
     params = form.params
     profile = _profile_changes(params)
     source = params.nested("source")
@@ -58,7 +57,7 @@ async def update_credentials(request: web.Request, auth: MemberAuth) -> web.Resp
     if language and not _LANGUAGE.match(language):
         raise Invalid("source[language] must be an ISO 639 language code such as en or pt")
     sensitive = source.flag("sensitive")
-    async with image_swap(request, form.images) as swap, request.app[SESSIONS]() as db, db.begin():
+    async with image_swap(request, form.images) as swap, request.app[SERVICES].sessions() as db, db.begin():
         actor = await db.get(Actor, auth.actor.id)
         user = await db.get(User, auth.user.id)
         assert actor is not None and user is not None
@@ -107,7 +106,7 @@ def _fields(raw: Any) -> list[dict[str, str]]:
 
 async def show(request: web.Request, auth: Auth | None) -> web.Response:
     actor_id = path_id(request)
-    async with request.app[SESSIONS]() as db:
+    async with request.app[SERVICES].sessions() as db:
         actor = await db.get(Actor, actor_id)
         if actor is None:
             api_error(404, NOT_FOUND)
@@ -121,7 +120,7 @@ async def lookup(request: web.Request, auth: Auth | None) -> web.Response:
     wanted = params.required_text("acct").strip().removeprefix("@")
     username, _, domain = wanted.partition("@")
     local_domain = urls(request).domain
-    async with request.app[SESSIONS]() as db:
+    async with request.app[SERVICES].sessions() as db:
         query = select(Actor).where(func.lower(Actor.username) == username.lower())
         canonical = canonical_or_none(domain) if domain else None
         if domain and canonical is None:
@@ -144,7 +143,7 @@ async def list_relationships(request: web.Request, auth: MemberAuth) -> web.Resp
         raise Invalid(f"at most {MAX_RELATIONSHIP_IDS} ids at once")
     ids = [i for i in map(parse_id, raw_ids) if i is not None]
     with_suspended = params.flag("with_suspended") or False
-    async with request.app[SESSIONS]() as db:
+    async with request.app[SERVICES].sessions() as db:
         query = select(Actor.id).where(Actor.id.in_(ids))
         if not with_suspended:
             query = query.where(Actor.suspended_at.is_(None))

@@ -18,7 +18,7 @@ from storage.errors import Invalid
 from storage.models import OAuthApplication
 from ui.api.auth import Auth
 from ui.api.responses import api_error, json_ok
-from ui.keys import CONFIG, SESSIONS
+from ui.keys import SERVICES
 from ui.oauth import store
 from ui.oauth.token import NO_STORE
 from ui.params import read_params
@@ -36,8 +36,8 @@ async def create_account(request: web.Request, auth: Auth) -> web.Response:
     if params.flag("agreement") is not True:
         raise Invalid("You must agree to the server rules (agreement=true)")
     locale = params.text("locale", max_length=MAX_LOCALE_CHARS) or "en"
-    config = request.app[CONFIG]
-    async with request.app[SESSIONS]() as db, db.begin():
+    config = request.app[SERVICES].config
+    async with request.app[SERVICES].sessions() as db, db.begin():
         app = await db.get(OAuthApplication, auth.application_id)
         if app is None:
             api_error(401, "The access token is invalid")

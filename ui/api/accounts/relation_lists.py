@@ -19,7 +19,7 @@ from ui.api.entities import iso_datetime, render_accounts
 from ui.api.paging import link_header, newest_first, page_of, paginate
 from ui.api.responses import json_ok
 from ui.api.routing import parse_id, urls
-from ui.keys import SESSIONS
+from ui.keys import SERVICES
 from ui.params import read_params
 
 MAX_FAMILIAR_IDS = 100
@@ -34,7 +34,7 @@ async def _account_page(request: web.Request, query: Select[int, Actor],
     params = await read_params(request)
     page = page_of(params)
     key = query.selected_columns[0]
-    async with request.app[SESSIONS]() as db:
+    async with request.app[SERVICES].sessions() as db:
         rows = newest_first((await db.execute(paginate(query, key, page))).all(), page)
         entities = await render_accounts(db, [actor for _, actor in rows], urls(request))
     for (row_key, _), entity in zip(rows, entities, strict=True):
@@ -53,7 +53,7 @@ async def list_blocks(request: web.Request, auth: MemberAuth) -> web.Response:
 
 
 async def list_mutes(request: web.Request, auth: MemberAuth) -> web.Response:
-    async with request.app[SESSIONS]() as db:
+    async with request.app[SERVICES].sessions() as db:
         expiring = dict((await db.execute(select(Mute.id, Mute.expires_at).where(
             Mute.actor_id == auth.actor.id, Mute.expires_at.is_not(None), live_mute()))).all())
     extra = {i: {"mute_expires_at": iso_datetime(when)} for i, when in expiring.items() if when}
@@ -65,7 +65,7 @@ async def list_mutes(request: web.Request, auth: MemberAuth) -> web.Response:
 
 async def list_domain_blocks(request: web.Request, auth: MemberAuth) -> web.Response:
     page = page_of(await read_params(request), default=100, maximum=200)
-    async with request.app[SESSIONS]() as db:
+    async with request.app[SERVICES].sessions() as db:
         mine = (select(UserDomainBlock.id, UserDomainBlock.domain)
                 .where(UserDomainBlock.actor_id == auth.actor.id))
         rows = newest_first((await db.execute(paginate(mine, UserDomainBlock.id, page))).all(), page)
@@ -75,7 +75,7 @@ async def list_domain_blocks(request: web.Request, auth: MemberAuth) -> web.Resp
 
 async def add_domain_block(request: web.Request, auth: MemberAuth) -> web.Response:
     domain = (await read_params(request)).required_text("domain")
-    async with request.app[SESSIONS]() as db, db.begin():
+    async with request.app[SERVICES].sessions() as db, db.begin():
         me = await db.get(Actor, auth.actor.id)
         assert me is not None
         await relations.block_domain(db, me, domain, local_domain=urls(request).domain)
@@ -84,7 +84,7 @@ async def add_domain_block(request: web.Request, auth: MemberAuth) -> web.Respon
 
 async def remove_domain_block(request: web.Request, auth: MemberAuth) -> web.Response:
     domain = (await read_params(request)).required_text("domain")
-    async with request.app[SESSIONS]() as db, db.begin():
+    async with request.app[SERVICES].sessions() as db, db.begin():
         me = await db.get(Actor, auth.actor.id)
         assert me is not None
         await relations.unblock_domain(db, me, domain)
@@ -98,7 +98,7 @@ async def familiar_followers(request: web.Request, auth: MemberAuth) -> web.Resp
         raise Invalid(f"at most {MAX_FAMILIAR_IDS} ids at once")
     ids = list(dict.fromkeys(i for i in map(parse_id, raw_ids) if i is not None))
     theirs, mine = aliased(Follow), aliased(Follow)
-    async with request.app[SESSIONS]() as db:
+    async with request.app[SERVICES].sessions() as db:
         pairs = (await db.execute(
             select(theirs.followee_id, Actor).join(Actor, Actor.id == theirs.follower_id)
             .join(mine, and_(mine.followee_id == theirs.follower_id, mine.follower_id == auth.actor.id,

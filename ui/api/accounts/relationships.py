@@ -19,7 +19,7 @@ from ui.api.accounts.relationship_entity import relationships
 from ui.api.auth import MemberAuth, MemberHandler
 from ui.api.responses import NOT_FOUND, api_error, json_ok
 from ui.api.routing import path_id, urls
-from ui.keys import SESSIONS
+from ui.keys import SERVICES
 from ui.params import Params, read_params
 
 Action = Callable[[AsyncSession, Actor, Actor, Params, str], Awaitable[None]]
@@ -31,7 +31,7 @@ async def _act(request: web.Request, auth: MemberAuth, action: Action) -> web.Re
     target_id = path_id(request)
     params = await read_params(request)
     base_url = urls(request).base_url
-    async with request.app[SESSIONS]() as db, db.begin():
+    async with request.app[SERVICES].sessions() as db, db.begin():
         me = await db.get(Actor, auth.actor.id)
         target = await db.get(Actor, target_id)
         if me is None or target is None or target.suspended_at is not None:

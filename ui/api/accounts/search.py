@@ -12,13 +12,12 @@ from sqlalchemy import case, func, or_, select
 
 from federation.client import FetchError
 from federation.resolve import resolve_actor, webfinger
-from federation.services import SERVICES_KEY
 from storage.domain_names import canonical_or_none
 from storage.errors import Invalid
 from storage.models import ACCEPTED, Actor, Follow
 from ui.api.remote_lookup import actor_at, resolve_url
 from ui.api.routing import urls
-from ui.keys import SESSIONS
+from ui.keys import SERVICES
 
 log = logging.getLogger("amity.api.search")
 _HANDLE = re.compile(r"^@?([\w.-]+)@([\w.-]+(?::\d+)?)$", re.ASCII)
@@ -39,7 +38,7 @@ def is_url(q: str) -> bool:
 async def resolve_remote(request: web.Request, q: str) -> Actor | None:
     """The remote account `q` names (a handle or an actor URL), fetched if unknown; None if it
     cannot be found or fetched (the reason is logged, never shown)."""
-    services = request.app[SERVICES_KEY]
+    services = request.app[SERVICES]
     try:
         handle = parse_handle(q)
         if handle is not None:
@@ -87,7 +86,7 @@ async def search_accounts(request: web.Request, viewer: Actor | None, q: str, *,
             Follow.follower_id == viewer.id, Follow.state == ACCEPTED)))
     query = query.order_by(case((exact, 0), else_=1), case((Actor.domain.is_(None), 0), else_=1),
                            Actor.username, Actor.id).offset(offset).limit(limit)
-    async with request.app[SESSIONS]() as db:
+    async with request.app[SERVICES].sessions() as db:
         found = list((await db.scalars(query)).all())
     wants_remote = resolve and viewer is not None and offset == 0 and not following and (handle or is_url(q))
     if wants_remote and not any(a.uri == q or (handle and a.username.lower() == handle[0].lower()

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from actors.posts import posting
 from actors.social import relations
-from federation.services import SERVICES_KEY, Services
+from federation.services import Services
 from storage.models import Actor, Favourite, Status
 from ui.api.auth import Auth, MemberAuth, MemberHandler
 from ui.api.entities import render_accounts
@@ -21,7 +21,7 @@ from ui.api.paging import link_header, newest_first, page_of, paginate
 from ui.api.responses import json_ok
 from ui.api.routing import path_id, urls
 from ui.api.statuses.visible import render_one, visible_status
-from ui.keys import CONFIG, SESSIONS
+from ui.keys import SERVICES
 from ui.params import read_params
 
 # (session, services, member, status) -> the status to answer with
@@ -49,8 +49,8 @@ def _relation(change: Callable[[AsyncSession, Actor, Status], Awaitable[None]]) 
 
 def _route(action: Action) -> MemberHandler:
     async def handle(request: web.Request, auth: MemberAuth) -> web.Response:
-        services = request.app[SERVICES_KEY]
-        async with request.app[SESSIONS]() as db, db.begin():
+        services = request.app[SERVICES]
+        async with request.app[SERVICES].sessions() as db, db.begin():
             status = await visible_status(db, auth.actor, path_id(request))
             answer = await action(db, services, auth.actor, status)
             await db.flush()
@@ -73,9 +73,9 @@ unmute = _route(_relation(relations.unmute_conversation))
 
 
 async def reblog(request: web.Request, auth: MemberAuth) -> web.Response:
-    services = request.app[SERVICES_KEY]
+    services = request.app[SERVICES]
     params = await read_params(request)
-    async with request.app[SESSIONS]() as db, db.begin():
+    async with request.app[SERVICES].sessions() as db, db.begin():
         status = await visible_status(db, auth.actor, path_id(request))
         boost = await posting.reblog(db, services, auth.actor, status,
                                      visibility=params.text("visibility") or "public")
@@ -91,13 +91,13 @@ async def _people(request: web.Request, auth: Auth | None, query_for: PeopleQuer
     viewer = None if auth is None else auth.actor
     params = await read_params(request)
     page = page_of(params)
-    async with request.app[SESSIONS]() as db:
+    async with request.app[SERVICES].sessions() as db:
         status = await visible_status(db, viewer, path_id(request))
         query, cursor = query_for(status.id)
         rows = newest_first((await db.execute(paginate(query, cursor, page))).all(), page)
         actors = [actor for _, actor in rows]
         body = await render_accounts(db, actors, urls(request))
-    base_url = request.app[CONFIG].base_url
+    base_url = request.app[SERVICES].config.base_url
     return json_ok(body, headers=link_header(request, base_url, [cursor for cursor, _ in rows], page))
 
 

@@ -16,7 +16,6 @@ from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from actors.media import uploads
-from federation.services import SERVICES_KEY
 from storage import sniff
 from storage.errors import Invalid
 from storage.media_files import mib
@@ -25,7 +24,7 @@ from ui.api.auth import MemberAuth
 from ui.api.responses import NOT_FOUND, api_error, json_ok
 from ui.api.routing import path_id, urls
 from ui.api.statuses.entity import media_attachment
-from ui.keys import SESSIONS
+from ui.keys import SERVICES
 from ui.params import next_part, read_params, read_text_part
 
 MAX_FIELD_BYTES = 16_384  # description and focus fields of the multipart body
@@ -82,7 +81,7 @@ def render_media(item: MediaAttachment, request: web.Request) -> dict[str, Any]:
 
 
 async def _upload(request: web.Request, auth: MemberAuth, *, v2: bool) -> web.Response:
-    services = request.app[SERVICES_KEY]
+    services = request.app[SERVICES]
     limits = services.config.limits
     try:
         data, declared, fields = await _read_upload(request, limits.max_upload_bytes)
@@ -117,7 +116,7 @@ async def _unattached(db: AsyncSession, auth: MemberAuth, media_id: int) -> Medi
 
 async def show(request: web.Request, auth: MemberAuth) -> web.Response:
     """The upload (206 while it is processing, as Mastodon)."""
-    async with request.app[SESSIONS]() as db:
+    async with request.app[SERVICES].sessions() as db:
         item = await _unattached(db, auth, path_id(request))
         body = render_media(item, request)
     return json_ok(body, status=200 if item.processing == MEDIA_READY else 206)
@@ -127,8 +126,8 @@ async def update(request: web.Request, auth: MemberAuth) -> web.Response:
     params = await read_params(request)
     focus_text = params.text("focus")
     focus = uploads.parse_focus(focus_text) if focus_text else None
-    services = request.app[SERVICES_KEY]
-    async with request.app[SESSIONS]() as db, db.begin():
+    services = request.app[SERVICES]
+    async with request.app[SERVICES].sessions() as db, db.begin():
         item = await _unattached(db, auth, path_id(request))
         await uploads.update_media(db, services.config, auth.actor, item.id,
                                  description=params.text("description"), focus=focus)

@@ -11,7 +11,6 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from actors.posts import posting
-from federation.services import SERVICES_KEY
 from storage.errors import Invalid
 from storage.models import Status, StatusEdit
 from ui.api.auth import Auth, MemberAuth
@@ -22,7 +21,7 @@ from ui.api.statuses import idempotency
 from ui.api.statuses.idempotency import key_of
 from ui.api.statuses.post_params import language_map, media_changes, poll_of, sensitive_of, visibility_of
 from ui.api.statuses.visible import render_for, render_one, visible_among, visible_status
-from ui.keys import SESSIONS
+from ui.keys import SERVICES
 from ui.params import Params, read_params
 
 MAX_IDS = 20  # `GET /api/v1/statuses?id[]=`, as Mastodon
@@ -38,7 +37,7 @@ async def create(request: web.Request, auth: MemberAuth) -> web.Response:
     key = key_of(request)
     if key is None:
         return await _create(request, auth, params)
-    sessions = request.app[SESSIONS]
+    sessions = request.app[SERVICES].sessions
     claimed = await idempotency.claim(sessions, auth.token_id, key)
     while claimed.status_id is not None:
         async with sessions() as db:
@@ -58,10 +57,10 @@ async def create(request: web.Request, auth: MemberAuth) -> web.Response:
 
 async def _create(request: web.Request, auth: MemberAuth, params: Params, *,
                   remember: Callable[[AsyncSession, int], Awaitable[None]] | None = None) -> web.Response:
-    services = request.app[SERVICES_KEY]
+    services = request.app[SERVICES]
     new = _new_status(params, auth)
     prepared = await posting.prepare(services, auth.actor, new)
-    async with request.app[SESSIONS]() as db, db.begin():
+    async with request.app[SERVICES].sessions() as db, db.begin():
         status = await posting.create_status(db, services, auth.actor, new, prepared=prepared)
         if remember is not None:  # in the post's transaction: a committed post has its key
             await remember(db, status.id)
@@ -88,7 +87,7 @@ def _new_status(params: Params, auth: MemberAuth) -> posting.NewStatus:
 
 async def show(request: web.Request, auth: Auth | None) -> web.Response:
     viewer = None if auth is None else auth.actor
-    async with request.app[SESSIONS]() as db:
+    async with request.app[SERVICES].sessions() as db:
         status = await visible_status(db, viewer, path_id(request))
         return json_ok(await render_one(request, db, viewer, status))
 
@@ -101,7 +100,7 @@ async def show_many(request: web.Request, auth: Auth | None) -> web.Response:
         raise Invalid(f"at most {MAX_IDS} ids at once")
     ids = list(dict.fromkeys(i for i in map(parse_id, raw_ids) if i is not None))
     viewer = None if auth is None else auth.actor
-    async with request.app[SESSIONS]() as db:
+    async with request.app[SERVICES].sessions() as db:
         found = {s.id: s for s in (await db.scalars(select(Status).where(Status.id.in_(ids)))).all()}
         visible = await visible_among(db, viewer, [found[i] for i in ids if i in found])
         return json_ok(await render_for(request, db, viewer, visible))
@@ -110,8 +109,8 @@ async def show_many(request: web.Request, auth: Auth | None) -> web.Response:
 async def delete(request: web.Request, auth: MemberAuth) -> web.Response:
     """Delete one's own status; the answer carries `text` (its source) so apps can redraft.
     Its attachments become unattached uploads again, ready for the redraft."""
-    services = request.app[SERVICES_KEY]
-    async with request.app[SESSIONS]() as db, db.begin():
+    services = request.app[SERVICES]
+    async with request.app[SERVICES].sessions() as db, db.begin():
         status = await visible_status(db, auth.actor, path_id(request))
         if status.actor_id != auth.actor.id:
             api_error(404, NOT_FOUND)  # Mastodon: only one's own statuses are found here
@@ -125,14 +124,14 @@ async def delete(request: web.Request, auth: MemberAuth) -> web.Response:
 async def edit(request: web.Request, auth: MemberAuth) -> web.Response:
     """Mastodon's edit: the new text, content warning, sensitivity, language, attachments
     (`media_ids[]`: those not sent are removed, as Mastodon) and poll (absent: removed)."""
-    services = request.app[SERVICES_KEY]
+    services = request.app[SERVICES]
     params = await read_params(request)
     status_id = path_id(request)
     prepared = await posting.prepare(services, auth.actor, posting.NewStatus(
         text=params.text("status"), content_type=params.text("content_type"),
         content_map=language_map(params, "content_map") or {}))  # the mentions of the new version
     poll = poll_of(params)
-    async with request.app[SESSIONS]() as db, db.begin():
+    async with request.app[SERVICES].sessions() as db, db.begin():
         status = await visible_status(db, auth.actor, status_id)
         if status.actor_id != auth.actor.id:
             api_error(404, NOT_FOUND)
@@ -153,7 +152,7 @@ async def history(request: web.Request, auth: Auth | None) -> web.Response:
     """Every version, oldest first, the current one last (Mastodon's StatusEdit entities).
     Earlier versions show the attachments the status has now: older ones are not kept."""
     viewer = None if auth is None else auth.actor
-    async with request.app[SESSIONS]() as db:
+    async with request.app[SERVICES].sessions() as db:
         status = await visible_status(db, viewer, path_id(request))
         current = await render_one(request, db, viewer, status)
         edits = (await db.scalars(select(StatusEdit).where(StatusEdit.status_id == status.id)
@@ -180,7 +179,7 @@ def _edit_entity(current: dict[str, Any], content: str, summary: str, sensitive:
 
 
 async def source(request: web.Request, auth: MemberAuth) -> web.Response:
-    async with request.app[SESSIONS]() as db:
+    async with request.app[SERVICES].sessions() as db:
         status = await visible_status(db, auth.actor, path_id(request))
     if status.actor_id != auth.actor.id:
         api_error(404, NOT_FOUND)
@@ -192,7 +191,7 @@ async def context(request: web.Request, auth: Auth | None) -> web.Response:
     first) and its descendants (depth first, in the order they were written; not those of
     accounts the viewer blocks or mutes)."""
     viewer = None if auth is None else auth.actor
-    async with request.app[SESSIONS]() as db:
+    async with request.app[SERVICES].sessions() as db:
         status = await visible_status(db, viewer, path_id(request))
         ancestors = await visible_among(db, viewer, await _ancestors(db, status))
         descendants = await visible_among(db, viewer, await _descendants(db, status), hide_muted=True)

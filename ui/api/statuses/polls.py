@@ -7,7 +7,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from actors.posts import polls
 from actors.reading import parts
-from federation.services import SERVICES_KEY
 from storage.errors import Invalid
 from storage.models import Actor, Poll, Status
 from ui.api.auth import Auth, MemberAuth
@@ -15,7 +14,7 @@ from ui.api.responses import NOT_FOUND, api_error, json_ok
 from ui.api.routing import path_id, urls
 from ui.api.statuses.entity import poll_entity
 from ui.api.statuses.visible import visible_status
-from ui.keys import SESSIONS
+from ui.keys import SERVICES
 from ui.params import read_params
 
 
@@ -36,7 +35,7 @@ async def _render(request: web.Request, db: AsyncSession, viewer: Actor | None, 
 
 async def show(request: web.Request, auth: Auth | None) -> web.Response:
     viewer = None if auth is None else auth.actor
-    async with request.app[SESSIONS]() as db:
+    async with request.app[SERVICES].sessions() as db:
         poll, status = await _poll_and_status(db, viewer, path_id(request))
         return await _render(request, db, viewer, poll, status)
 
@@ -50,8 +49,8 @@ async def vote(request: web.Request, auth: MemberAuth) -> web.Response:
         choices = [int(c) for c in raw]
     except ValueError:
         raise Invalid("choices[] must be option numbers, from 0") from None
-    services = request.app[SERVICES_KEY]
-    async with request.app[SESSIONS]() as db, db.begin():
+    services = request.app[SERVICES]
+    async with request.app[SERVICES].sessions() as db, db.begin():
         poll, status = await _poll_and_status(db, auth.actor, path_id(request))
         poll = await polls.vote(db, auth.actor, status, choices)
         response = await _render(request, db, auth.actor, poll, status)

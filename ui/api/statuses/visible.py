@@ -13,11 +13,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from actors.reading.languages import reader_preferences
 from actors.reading.visibility import Viewer, visible_ids, visible_to
 from actors.social.muting import live_mute
-from federation.services import SERVICES_KEY
 from storage.models import Actor, Block, Mute, Status
 from ui.api.responses import NOT_FOUND, api_error
 from ui.api.routing import urls
 from ui.api.statuses.entity import render_statuses
+from ui.keys import SERVICES
 
 
 async def visible_status(db: AsyncSession, viewer: Actor | None, status_id: int) -> Status:
@@ -57,7 +57,7 @@ async def render_for(request: web.Request, db: AsyncSession, viewer: Actor | Non
                      statuses: Sequence[Status]) -> list[dict[str, Any]]:
     languages = await reader_preferences(db, None if viewer is None else viewer.id,
                                          request.headers.get("Accept-Language"))
-    return await render_statuses(db, request.app[SERVICES_KEY], viewer, statuses, urls(request),
+    return await render_statuses(db, request.app[SERVICES], viewer, statuses, urls(request),
                                  reader_languages=languages)
 
 
