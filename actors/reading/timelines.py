@@ -24,10 +24,7 @@ from sqlalchemy.orm import aliased
 
 from actors.reading.visibility import Viewer, visible_to
 from actors.social.muting import live_mute
-
-# load_domain_rules is re-exported for the API's timeline pages and search (`timelines.load_domain_rules`).
 from federation.domain_rules import DomainRules
-from federation.domain_rules import load_domain_rules as load_domain_rules
 from storage.models import (
     ACCEPTED,
     Actor,

@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from actors.posts.compose import normalize_tag
 from actors.reading import timelines
 from actors.reading.visibility import Viewer, can_see, visible_to
+from federation.domain_rules import load_domain_rules
 from storage.errors import Invalid
 from storage.models import Bookmark, Favourite, Mention, Status, Tag
 from ui.api.accounts.search import _like, is_url, search_accounts
@@ -103,7 +104,7 @@ async def search(request: web.Request, auth: Auth | None) -> web.Response:
             base_url = urls(request).base_url
             body["hashtags"] = await render_tags(db, tags, base_url, signed_in=member is not None)
         if kind in (None, "statuses") and member is not None:
-            rules = await timelines.load_domain_rules(db)
+            rules = await load_domain_rules(db)
             query = status_search_query(member.id, rules, q, account_id=account_id)
             ids = list((await db.scalars(query.order_by(Status.id.desc()).offset(offset).limit(limit))).all())
             if isinstance(fetched, Status) and await can_see(db, member, fetched):

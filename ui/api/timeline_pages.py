@@ -20,6 +20,7 @@ from aiohttp import web
 from actors.reading import timelines
 from actors.reading.home_feed import CURSORS, VIEWER, home_statement, viewer_parameter
 from actors.reading.languages import parse_accept_language, reader_preferences
+from federation.domain_rules import load_domain_rules
 from storage.models import Actor, Status, User, utcnow
 from storage.one_trip import PreparedSelect
 from ui.api.paging import Page, link_header, paginate
@@ -34,7 +35,7 @@ async def domain_rules(request: web.Request) -> timelines.DomainRules:
     rules: timelines.DomainRules | None = memory.get(None)
     if rules is None:
         async with request.app[SERVICES].sessions() as db:
-            rules = await timelines.load_domain_rules(db)
+            rules = await load_domain_rules(db)
         memory.put(None, rules)
     return rules
 
