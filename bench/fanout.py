@@ -40,8 +40,8 @@ from federation.httpsig.signatures import sign_request
 from storage import migrate
 from storage.config import build_config
 from storage.db import create_engine, session_maker
-from storage.ids import new_id
 from storage.models import ACCEPTED, Actor, Follow, Job
+from storage.models.base import new_id
 from storage.queue import now_ms
 from storage.worker import Worker
 from ui.jobs import QUEUES, build_registry

@@ -50,8 +50,8 @@ from federation.httpsig.signatures import PublicKeyInfo, SignatureError, sign_re
 from storage import migrate
 from storage.config import build_config
 from storage.db import create_engine, session_maker
-from storage.ids import new_id
 from storage.models import ACCEPTED, Actor, Follow, InboxItem, Job, utcnow
+from storage.models.base import new_id
 
 REQUESTS, QUICK_REQUESTS = 4_000, 1_000
 CONCURRENCY = 64

@@ -15,8 +15,8 @@ from bench.servers import Server
 from bench.timeline_load import POST_CONCURRENCY, Post, measure, node_config
 from bench.timeline_seed import NODE_DOMAIN, Seeded, progress
 from storage.db import create_engine
-from storage.ids import new_id
 from storage.models import Job, Status, TimelineEntry, utcnow
+from storage.models.base import new_id
 
 
 async def fanout_step(url: str, tmp: Path) -> dict[str, Any]:

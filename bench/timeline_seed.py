@@ -3,7 +3,7 @@
 Rows are generated in chunks (deterministic: a seeded `random.Random`) and written with
 SQLAlchemy Core `insert(table)` executemany calls, one transaction per chunk; on SQLite the
 seed runs with `PRAGMA synchronous=OFF` (the seed only: the server opens its own connections
-with the node's pragmas). Status ids are time-ordered like `storage.ids` ids, spread over the
+with the node's pragmas). Status ids are time-ordered like `storage.models.base` ids, spread over the
 past months, so paging by `max_id` works as on a real node.
 
 What is in it (full scale; `--quick` divides):
@@ -35,7 +35,6 @@ from bench.bulk_rows import Writer
 from federation.httpsig.keys import generate_rsa_keypair
 from storage import migrate
 from storage.db import create_engine
-from storage.ids import EPOCH_MS
 from storage.models import (
     ACCEPTED,
     Actor,
@@ -54,6 +53,7 @@ from storage.models import (
     TimelineEntry,
     User,
 )
+from storage.models.base import EPOCH_MS
 from ui.oauth.store import digest
 
 NODE_DOMAIN = "amity.bench"

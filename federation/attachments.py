@@ -17,7 +17,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from federation.limits import MAX_ATTACHMENTS, MAX_DESCRIPTION_CHARS
-from federation.remote_urls import safe_url
+from federation.urls import safe_url
 from federation.vocab import as_list, type_of
 from storage.blobs import BlobStore
 from storage.models import MediaAttachment

@@ -24,7 +24,9 @@ from aiohappyeyeballs import SocketFactoryType
 from aiohttp.abc import AbstractResolver
 from yarl import URL
 
-from federation.answers import (
+from federation.ssrf import AddressPolicy, BlockedAddress, FetchError, GuardedConnector
+from federation.urls import is_canonical
+from federation.vocab import (
     MAX_JSON_DEPTH,
     InvalidJSON,
     TooDeep,
@@ -34,8 +36,6 @@ from federation.answers import (
     parse_json,
     parse_media_type,
 )
-from federation.ssrf import AddressPolicy, BlockedAddress, FetchError, GuardedConnector
-from federation.urls import is_canonical
 from storage.config import NodeConfig
 from storage.errors import RemoteUnavailable
 

@@ -1,6 +1,6 @@
 """Domain rules as this process sees them: the one place every layer asks.
 
-The SQL (and the one refusal rule) is in `storage.queries.domains`; this module keeps what a
+The SQL (and the one refusal rule) is in `storage.queries`; this module keeps what a
 process remembers of it:
 
 - `DomainPolicy`: the rules and the federation mode at one moment, for many domains without
@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage import settings
 from storage.models import DomainRule
-from storage.queries.domains import parent_domains, refusal
+from storage.queries import parent_domains, refusal
 from storage.ttl_cache import Snapshot
 
 RULES_TTL = 5.0  # seconds a process trusts its snapshot of the domain rules
@@ -27,7 +27,7 @@ RULES_TTL = 5.0  # seconds a process trusts its snapshot of the domain rules
 
 @dataclass(frozen=True)
 class DomainPolicy:
-    """The domain rules at one moment: `storage.queries.domains.federation_refused` for many
+    """The domain rules at one moment: `storage.queries.federation_refused` for many
     domains without a query each."""
 
     rules: dict[str, str]

@@ -24,16 +24,22 @@ from federation.limits import (
     MAX_NAME_CHARS,
     MAX_NOTE_CHARS,
 )
-from federation.remote_urls import media_url, page_url, safe_url
 from federation.sanitize import clean_html, plain_text
 from federation.services import Services
-from federation.urls import domain_of, domain_or_none, is_canonical, require_canonical
+from federation.urls import (
+    domain_of,
+    domain_or_none,
+    is_canonical,
+    media_url,
+    page_url,
+    require_canonical,
+    safe_url,
+)
 from federation.vocab import ACTOR_TYPES, as_list, id_of, ids, text, type_of
 from storage.domain_names import normalize_domain
 from storage.errors import Invalid
 from storage.models import Actor, utcnow
-from storage.queries.actors import actor_by_uri
-from storage.queries.domains import federation_refused
+from storage.queries import actor_by_uri, federation_refused
 
 log = logging.getLogger("amity.resolve")
 

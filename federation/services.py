@@ -15,8 +15,7 @@ from federation.client import OutboundClient
 from federation.delivery.state import DeliveryState
 from federation.domain_rules import DomainRulesSnapshot
 from storage.config import NodeConfig
-from storage.one_trip import OneTrip
-from storage.sqlite_direct import SqliteDirect
+from storage.round_trips import OneTrip, SqliteDirect
 
 
 @dataclass

@@ -19,8 +19,7 @@ from federation.vocab import ACTOR_TYPES, POST_TYPES, id_of, type_of
 from inbox.apply.statuses import attributed_to, is_tombstoned, parse_status, status_by_uri, store_status
 from storage.errors import AmityError, Invalid, NotFound
 from storage.models import Actor, Status
-from storage.queries.actors import actor_by_uri
-from storage.queries.domains import federation_refused
+from storage.queries import actor_by_uri, federation_refused
 
 log = logging.getLogger("amity.inbox")
 

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from actors.social.follows import find_follow, follow_by_uri
 from federation.vocab import id_of, type_of
 from storage.models import Actor, Follow
-from storage.queries.actors import actor_by_uri
+from storage.queries import actor_by_uri
 
 
 async def follow_of(session: AsyncSession, obj: Any, *, follower: Actor | None = None,

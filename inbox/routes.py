@@ -17,12 +17,10 @@ from federation.delivery.hosts import host_answered_again
 from federation.httpsig.keylookup import KEY_CACHE, KeyCache
 from federation.services import SERVICES_KEY, Services
 from federation.urls import domain_of
-from inbox.batch import INBOX_WRITER, InboxWriter
-from inbox.body import Envelope, parse_activity, read_capped
 from inbox.errors import Refused
-from inbox.policies.accounts import suspension_reason
-from inbox.solicited import CHECKED as SOLICITATION_CHECKED
-from inbox.solicited import is_solicited
+from inbox.policies import CHECKED as SOLICITATION_CHECKED
+from inbox.policies import is_solicited, suspension_reason
+from inbox.receive import INBOX_WRITER, Envelope, InboxWriter, parse_activity, read_capped
 from inbox.verify import (
     claimed_key_id,
     is_forwarded,
@@ -101,7 +99,7 @@ async def receive(request: web.Request, services: Services, writer: InboxWriter,
 
 
 async def _unsolicited(services: Services, envelope: Envelope) -> bool:
-    """A post or boost that concerns nobody here (`inbox.solicited`)."""
+    """A post or boost that concerns nobody here (`inbox.policies`)."""
     if envelope.type not in SOLICITATION_CHECKED:
         return False
     async with services.sessions() as session:

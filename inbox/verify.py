@@ -22,10 +22,10 @@ from federation.resolve import ActorFields
 from federation.services import Services
 from federation.urls import domain_of, is_canonical, require_canonical
 from federation.vocab import POST_TYPES, id_of, type_of
-from inbox.body import Envelope
 from inbox.errors import Refused, bad_request, forbidden, unauthorized
+from inbox.receive import Envelope
 from storage.errors import AmityError, Invalid
-from storage.queries.actors import actor_id_by_uri
+from storage.queries import actor_id_by_uri
 
 # Activities a third server may relay (Mastodon forwards replies and their edits/deletions);
 # their object is then refetched from its origin instead of read from the body.

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
-from storage.ids import set_process_tag
+from storage.models.base import set_process_tag
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 

@@ -5,6 +5,14 @@ commits; the work happens with no transaction open; outcomes of many jobs are wr
 one more transaction. `attempts` doubles as a fencing token: an outcome is only recorded if
 the row still carries the attempt number that was claimed, so a worker whose lease ran out
 cannot overwrite the run of the worker that took the job over.
+
+*On SQLite* the kernel's hot path runs on the driver connection itself.
+
+For the one transaction every batch runs (delete what finished, claim the next jobs),
+SQLAlchemy's async layer costs more than SQLite takes to do the work: measured here, about
+7 ms against 3 ms per 100 jobs. So on SQLite the worker sends these two statements to
+aiosqlite directly, in the same single transaction; everything else, and every other
+engine, goes through SQLAlchemy (`claim` builds the same statement there).
 """
 
 from __future__ import annotations
@@ -14,15 +22,14 @@ import json
 import random
 import sqlite3
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Table, and_, bindparam, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
-from storage import queue_sqlite
-from storage.ids import new_id
+from storage.models.base import new_id
 from storage.models.jobs import DEAD, QUEUED, Job
 
 MAX_ERROR_CHARS = 2000
@@ -119,7 +126,7 @@ _SQLITE_INSERT = ("INSERT INTO jobs (id, queue, kind, payload, state, attempts, 
 
 def enqueue_many_sqlite(conn: sqlite3.Connection, kind: str, payloads: Iterable[Any], *,
                         queue: str = "default") -> int:
-    """`enqueue_many` on a direct `sqlite3` connection, in its transaction (storage/sqlite_direct.py)."""
+    """`enqueue_many` on a direct `sqlite3` connection, in its transaction (storage/round_trips.py)."""
     now = now_ms()
     rows = [job_row(kind, p, queue=queue, now=now) for p in payloads]
     conn.executemany(_SQLITE_INSERT, [{**row, "payload": json.dumps(row["payload"])} for row in rows])
@@ -158,7 +165,7 @@ async def claim(engine: AsyncEngine, queues: Sequence[str], *, limit: int, lease
         done: dict[int, list[int]] = {}
         for outcome in outcomes:
             done.setdefault(outcome.job.lease_end, []).append(outcome.job.id)
-        claimed = await queue_sqlite.finish_and_claim(engine, done, queues, limit=limit, now=now,
+        claimed = await finish_and_claim(engine, done, queues, limit=limit, now=now,
                                                       lease_end=lease_end)
         return sorted((ClaimedJob(*row, lease_end) for row in claimed), key=lambda j: j.id)
     async with engine.begin() as conn:
@@ -299,3 +306,36 @@ async def retry_dead(engine: AsyncEngine, *, kind: str | None = None, queue: str
     async with engine.begin() as conn:
         result = await conn.execute(stmt)
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+_CLAIM = (
+    "UPDATE jobs SET attempts = attempts + 1, run_after = ?, locked_until = ? WHERE id IN ("
+    "SELECT id FROM jobs WHERE state = 'queued' AND queue IN ({queues}) AND run_after <= ? "
+    "ORDER BY run_after, id LIMIT ?) RETURNING id, kind, payload, attempts, created_at"
+)
+_DELETE = "DELETE FROM jobs WHERE locked_until = ? AND id IN ({ids})"
+_CHUNK = 500
+
+Row = tuple[int, str, Any, int, int]
+
+
+async def finish_and_claim(engine: AsyncEngine, done: Mapping[int, Sequence[int]], queues: Sequence[str], *,
+                           limit: int, now: int, lease_end: int) -> list[Row]:
+    """Delete finished jobs (`{lease_end of their claim: ids}`) and claim up to `limit` more,
+    in one transaction; a job claimed again since keeps its row (its lease end differs)."""
+    async with engine.connect() as conn:
+        db: Any = (await conn.get_raw_connection()).driver_connection  # an aiosqlite.Connection
+        try:
+            for claimed_until, ids in done.items():
+                for start in range(0, len(ids), _CHUNK):
+                    chunk = ids[start:start + _CHUNK]
+                    await db.execute(_DELETE.format(ids=",".join("?" * len(chunk))), (claimed_until, *chunk))
+            cursor = await db.execute(_CLAIM.format(queues=",".join("?" * len(queues))),
+                                      (lease_end, lease_end, *queues, now, limit))
+            rows = await cursor.fetchall()
+            await cursor.close()
+            await db.commit()
+        except BaseException:
+            await db.rollback()
+            raise
+    return [(r[0], r[1], json.loads(r[2]), r[3], r[4]) for r in rows]

@@ -10,10 +10,10 @@ from actors.outgoing.fanout import FANOUT_KIND, run_fanout
 from actors.outgoing.outbox_retention import PRUNE_KIND, run_prune
 from actors.posts.cards import CARD_KIND, CARD_POLICY, run_card
 from actors.posts.poll_jobs import END_KIND, UPDATE_KIND, run_end, run_update
-from federation.delivery.job import DELIVERY_KIND, DELIVERY_POLICY, DELIVERY_QUEUE, deliver
+from federation.delivery.job import DELIVERY_KIND, DELIVERY_POLICY, DELIVERY_QUEUE, run_delivery
 from inbox.maintenance import MAINTENANCE_KIND, run_maintenance
 from inbox.process import process_item
-from inbox.store import PROCESS_KIND
+from inbox.receive import PROCESS_KIND
 from storage.periodic import ensure_scheduled
 from storage.probe import PROBE_KIND, run_probe
 from storage.worker import Registry
@@ -28,7 +28,7 @@ def build_registry() -> Registry:
     registry = Registry()
     registry.register(PROBE_KIND, run_probe)
     registry.register(FANOUT_KIND, run_fanout)
-    registry.register(DELIVERY_KIND, deliver, policy=DELIVERY_POLICY)
+    registry.register(DELIVERY_KIND, run_delivery, policy=DELIVERY_POLICY)
     registry.register(PROCESS_KIND, process_item)
     registry.register(UPDATE_KIND, run_update)
     registry.register(END_KIND, run_end)

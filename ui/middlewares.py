@@ -1,18 +1,33 @@
-"""Request ids, access logs and error bodies shaped by route family."""
+"""What every request passes: request ids, access logs, error bodies shaped by route family,
+security headers, CORS for the bearer-token paths, and the client's address.
+
+*The address a request came from* (`client_ip`): the one function every surface asks (rate
+limits, logs).
+
+The TCP peer is the client, unless the peer is one of the node config's `trusted_proxies`.
+Then `X-Forwarded-For` is read from the right (the entry the nearest proxy added) leftwards,
+skipping further trusted proxies; the first address that is not one is the client. Entries
+left of it were written by the client itself and are never believed, so a client cannot
+choose its own address (and its own rate-limit counter) by sending the header. With no
+trusted proxies configured (the default) the header is ignored entirely.
+"""
 
 from __future__ import annotations
 
 import html
+import ipaddress
 import itertools
 import logging
 import re
 import secrets
 import time
 from collections.abc import Awaitable, Callable
+from functools import cache
 
 from aiohttp import web
 
 from storage.errors import AmityError, Conflict, Forbidden, Invalid, NotFound, RemoteUnavailable
+from ui.keys import SERVICES
 from ui.logs import request_id_var
 
 log = logging.getLogger("amity.http")
@@ -115,3 +130,90 @@ async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
         log.exception("http.unhandled", extra={"method": request.method, "path": request.path})
         return error_response(request, 500, "Internal server error: the admins can find "
                               f"details in the logs under request id {request_id_var.get()}")
+
+
+IpAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+IpNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+UNKNOWN = "unknown"  # no TCP peer address (not served over TCP)
+
+_CLIENT_IP = web.RequestKey[str]("amity_client_ip")
+
+
+@cache
+def _networks(cidrs: tuple[str, ...]) -> tuple[IpNetwork, ...]:
+    return tuple(ipaddress.ip_network(c, strict=False) for c in cidrs)
+
+
+def _address(text: str) -> IpAddress | None:
+    value = text.strip()
+    if value.startswith("[") and "]" in value:  # [2001:db8::1]:443
+        value = value[1:value.index("]")]
+    elif value.count(":") == 1:  # 192.0.2.1:443
+        value = value.split(":", 1)[0]
+    try:
+        address = ipaddress.ip_address(value)
+    except ValueError:
+        return None
+    mapped = getattr(address, "ipv4_mapped", None)
+    return mapped if mapped is not None else address
+
+
+def _trusted(address: IpAddress, networks: tuple[IpNetwork, ...]) -> bool:
+    return any(address.version == net.version and address in net for net in networks)
+
+
+def resolve(peer: str | None, forwarded_for: list[str], trusted_proxies: tuple[str, ...]) -> str:
+    """The client's address from the TCP peer and the X-Forwarded-For headers (pure)."""
+    address = _address(peer) if peer else None
+    if address is None:
+        return UNKNOWN
+    networks = _networks(trusted_proxies)
+    if not _trusted(address, networks):
+        return str(address)
+    hops = [hop for header in forwarded_for for hop in header.split(",")]
+    for hop in reversed(hops):
+        forwarded = _address(hop)
+        if forwarded is None:
+            break  # a proxy would not write this: stop at the last address we believe
+        address = forwarded
+        if not _trusted(address, networks):
+            break
+    return str(address)
+
+
+def client_ip(request: web.Request) -> str:
+    """This request's client address, computed once per request."""
+    if _CLIENT_IP not in request:
+        request[_CLIENT_IP] = resolve(request.remote, request.headers.getall("X-Forwarded-For", []),
+                                      request.app[SERVICES].config.trusted_proxies)
+    return request[_CLIENT_IP]
+
+
+# Bearer tokens, never cookies, authorize these paths, so any origin may call them.
+CORS_PREFIXES = ("/api/", "/oauth/token", "/oauth/revoke", "/.well-known/oauth-authorization-server")
+EXPOSED_HEADERS = "Link, X-RateLimit-Reset, X-RateLimit-Limit, X-RateLimit-Remaining, X-Request-Id"
+ALLOWED_HEADERS = "Authorization, Content-Type, Accept, Accept-Language, Idempotency-Key"
+ALLOWED_METHODS = "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS"
+
+
+@web.middleware
+async def preflight(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """CORS preflights (`OPTIONS`) for the API paths, answered before routing's 404/405."""
+    if request.method != "OPTIONS" or not request.path.startswith(CORS_PREFIXES):
+        return await handler(request)
+    return web.Response(status=204, headers={
+        "Access-Control-Allow-Methods": ALLOWED_METHODS,
+        "Access-Control-Allow-Headers": ALLOWED_HEADERS,
+        "Access-Control-Max-Age": "86400",
+    })
+
+
+async def cors_headers(request: web.Request, response: web.StreamResponse) -> None:
+    if request.path.startswith(CORS_PREFIXES):
+        response.headers["Access-Control-Allow-Origin"] = "*"
+        response.headers["Access-Control-Expose-Headers"] = EXPOSED_HEADERS
+
+
+def setup_cors(app: web.Application) -> None:
+    app.on_response_prepare.append(cors_headers)
+    app.middlewares.append(preflight)

@@ -3,7 +3,7 @@
 `limits` (a middleware, after routing) looks the matched route up in `RULES` (the client API's
 rows name their bucket in `ui.api.routes`, one of `BUCKETS`); a rule names the
 counters the request adds to, each an instance setting (`rate_limit_*`, `storage.settings`)
-and a subject: a client IP (`ui.client_ip`), a signing key's host, a login, an address or a
+and a subject: a client IP (`ui.middlewares`), a signing key's host, a login, an address or a
 token. All of a request's counters are added to at once (`storage.ratelimits`: memory on
 SQLite, one statement on PostgreSQL), before the handler reads the body, verifies a
 signature or hashes a password. Over any limit the answer is 429 with `Retry-After` and
@@ -37,9 +37,8 @@ from storage.ratelimits import Counters, Window, counters_for
 from storage.settings import DEFINITIONS, Rate, SettingError, parse_rate
 from ui.api.auth import bearer_value
 from ui.api.routes import LIMITED
-from ui.client_ip import client_ip
 from ui.keys import ENGINE, SERVICES, SETTINGS_CACHE
-from ui.middlewares import Handler, route_family
+from ui.middlewares import Handler, client_ip, route_family
 from ui.params import Params, cast_bool, read_params
 
 log = logging.getLogger("amity.ratelimit")

@@ -12,12 +12,12 @@ from aiohttp.abc import AbstractResolver
 
 from actors.accounts.instance import ensure_instance_actor
 from federation.client import OutboundClient
-from federation.httpsig.signing import signer_for
+from federation.httpsig.signatures import signer_for
 from federation.services import Services
 from storage import migrate
 from storage.config import NodeConfig
 from storage.db import claim_process_tag, create_engine, session_maker
-from storage.sqlite_direct import SqliteDirect
+from storage.round_trips import SqliteDirect
 
 log = logging.getLogger("amity.services")
 

@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from federation.httpsig.keys import generate_rsa_keypair
 from federation.urls import instance_actor_uri
 from storage.models import Actor
-from storage.queries.actors import actor_by_uri
+from storage.queries import actor_by_uri
 
 INSTANCE_USERNAME = "actor"  # reserved: no member can take it
 

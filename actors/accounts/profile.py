@@ -8,14 +8,14 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from actors.posts.compose import plain_text_to_html
-from federation.delivery.enqueue import deliver
+from federation.delivery.job import deliver
 from federation.render import activity, actor_document
 from federation.sanitize import plain_text
 from federation.urls import activity_uri
 from federation.vocab import PUBLIC
 from storage.errors import Invalid
-from storage.ids import new_id
 from storage.models import ACCEPTED, Actor, Follow, utcnow
+from storage.models.base import new_id
 
 MAX_DISPLAY_NAME = 100
 MAX_NOTE = 500

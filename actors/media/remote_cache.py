@@ -35,8 +35,7 @@ from storage.blobs import BlobStore
 from storage.errors import Invalid
 from storage.media_files import StoredMedia
 from storage.models import MEDIA_FAILED, MEDIA_READY, Actor, MediaAttachment, utcnow
-from storage.queries.domains import federation_refused
-from storage.queries.media import media_rejected
+from storage.queries import federation_refused, media_rejected
 from storage.worker import JobContext
 
 if TYPE_CHECKING:

@@ -30,12 +30,12 @@ from actors.outgoing import activities
 from actors.reading.home_membership import LOCAL_POST, home_timeline_owners
 from actors.reading.notifications import notify
 from actors.reading.parts import load_parts
-from federation.delivery.enqueue import deliver
+from federation.delivery.job import deliver
 from federation.domain_rules import load_domain_policy
 from federation.urls import domain_or_none
 from storage import queue
-from storage.ids import new_id
 from storage.models import ACCEPTED, Actor, Block, Follow, Mention, Status, TimelineEntry
+from storage.models.base import new_id
 from storage.worker import GiveUp, JobContext
 
 if TYPE_CHECKING:

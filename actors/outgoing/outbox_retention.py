@@ -24,8 +24,8 @@ from actors.outgoing.sent_activities import DERIVED
 from federation.urls import activity_uri
 from federation.vocab import id_of, ids, type_of
 from storage import settings
-from storage.ids import min_id_for_time
 from storage.models import KeptActivity, OutboxActivity, utcnow
+from storage.models.base import min_id_for_time
 from storage.periodic import schedule_next
 from storage.worker import JobContext
 

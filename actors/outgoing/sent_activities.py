@@ -31,7 +31,7 @@ from actors.reading.visibility import can_see
 from federation.render import activity
 from federation.vocab import PUBLIC_ALIASES, addressed, id_of, ids, type_of
 from storage.models import ACCEPTED, Actor, Block, Favourite, Follow, KeptActivity, OutboxActivity, Status
-from storage.queries.actors import actor_by_uri
+from storage.queries import actor_by_uri
 
 DERIVED = frozenset({"Announce", "Like", "Follow", "Block"})  # rendered from their rows only
 

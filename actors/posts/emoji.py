@@ -20,8 +20,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.blobs import BlobStore
 from storage.errors import Conflict, Invalid, NotFound
-from storage.ids import new_id
 from storage.models import CustomEmoji, utcnow
+from storage.models.base import new_id
 
 SHORTCODE = re.compile(r"^[A-Za-z0-9_]{2,64}$")
 MAX_EMOJI_BYTES = 256 * 1024

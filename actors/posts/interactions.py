@@ -16,13 +16,13 @@ from actors.outgoing import activities
 from actors.outgoing.fanout import enqueue_fanout
 from actors.reading.notifications import notify
 from actors.reading.visibility import can_see
-from federation.delivery.enqueue import deliver, inbox_of
+from federation.delivery.job import deliver, inbox_of
 from federation.services import Services
 from federation.urls import activity_uri
 from storage.config import NodeConfig
 from storage.errors import Forbidden, Invalid, NotFound
-from storage.ids import new_id
 from storage.models import Actor, Favourite, Notification, Status, utcnow
+from storage.models.base import new_id
 
 BOOST_VISIBILITIES = ("public", "unlisted", "private")
 

@@ -18,9 +18,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from actors.posts.compose import MentionTarget, mention_key, scan
 from federation.client import FetchError
-from federation.remote_urls import shown_url
 from federation.resolve import resolve_actor, webfinger
 from federation.services import Services
+from federation.urls import shown_url
 from storage.domain_names import canonical_or_none
 from storage.errors import AmityError
 from storage.models import Actor

@@ -22,8 +22,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from actors.outgoing.fanout import fan_out, insert_ignoring_duplicates
 from actors.social.muting import silenced_for
 from storage import queue
-from storage.ids import new_id
 from storage.models import Actor, Block, Notification, Poll, PollVote, Status, utcnow
+from storage.models.base import new_id
 from storage.worker import JobContext
 
 if TYPE_CHECKING:

@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from actors.posts import poll_jobs
 from actors.posts.interactions import require_local
 from actors.reading.visibility import can_see
-from federation.delivery.enqueue import deliver
+from federation.delivery.job import deliver
 from federation.question import has_ended, vote_create, vote_id
 from storage.config import Limits
 from storage.errors import Invalid, NotFound

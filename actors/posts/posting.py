@@ -38,7 +38,6 @@ from federation.services import Services
 from federation.urls import status_uri, status_url
 from storage.config import NodeConfig
 from storage.errors import Forbidden, Invalid
-from storage.ids import new_id
 from storage.models import (
     VISIBILITIES,
     Actor,
@@ -51,6 +50,7 @@ from storage.models import (
     User,
     utcnow,
 )
+from storage.models.base import new_id
 
 __all__ = ["NewStatus", "create_status", "delete_status", "edit_status", "favourite",
            "prepare", "reblog", "unfavourite", "unreblog"]

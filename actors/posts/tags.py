@@ -9,8 +9,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from actors.posts.compose import MAX_TAG_CHARS, normalize_tag
-from storage.ids import new_id
 from storage.models import StatusEmoji, StatusTag, Tag
+from storage.models.base import new_id
 
 MAX_TAGS = 50  # per status; Mastodon keeps every tag, but a post with more is spam
 

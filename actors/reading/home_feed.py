@@ -14,7 +14,7 @@ The result is the same ids in the same order as `paginate(timelines.home(...), S
 The statement is built with the viewer and the cursors as bound parameters, so one compiled
 statement serves every member (`home_statement`); the filters are sub-selects evaluated at each
 run, so new blocks, mutes and follows apply at once, and the one time they compare with (has a
-timed mute expired?) is a parameter too (`storage.one_trip.PreparedSelect.datetime_keys`).
+timed mute expired?) is a parameter too (`storage.round_trips.PreparedSelect.datetime_keys`).
 """
 
 from __future__ import annotations

@@ -12,12 +12,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from actors.posts.interactions import require_local
 from actors.social.follows import sever
-from federation.delivery.enqueue import deliver
+from federation.delivery.job import deliver
 from federation.render import activity
 from federation.urls import activity_uri
 from storage.errors import Invalid
-from storage.ids import new_id
 from storage.models import Actor, Block, Notification
+from storage.models.base import new_id
 
 
 async def block(session: AsyncSession, actor: Actor, target: Actor, *, base_url: str) -> Block:

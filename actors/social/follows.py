@@ -4,7 +4,7 @@ Outgoing (a local account acts): `follow`, `unfollow`, `accept_follow_request`,
 `reject_follow_request`, `remove_from_followers`. Incoming (the inbox calls these once it has
 checked who sent what): `receive_follow`, `follow_accepted`, `follow_rejected`,
 `follow_undone`, `sever`. Everything runs in the caller's transaction; activities for remote
-actors are queued with `federation.delivery.enqueue.deliver`, signed later as the local actor.
+actors are queued with `federation.delivery.job.deliver`, signed later as the local actor.
 """
 
 from __future__ import annotations
@@ -15,12 +15,12 @@ from sqlalchemy import delete, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from actors.reading.notifications import notify
-from federation.delivery.enqueue import deliver
+from federation.delivery.job import deliver
 from federation.render import activity
 from federation.urls import activity_uri
 from storage.errors import Forbidden, Invalid, NotFound
-from storage.ids import new_id
 from storage.models import ACCEPTED, PENDING, Actor, Block, Follow, Notification
+from storage.models.base import new_id
 
 
 def follow_object(follow: Follow, follower: Actor, followee: Actor) -> dict[str, Any]:

@@ -20,7 +20,6 @@ from actors.reading.visibility import can_see
 from actors.social.muting import thread_root
 from storage.domain_names import InvalidDomain, normalize_domain_input
 from storage.errors import Invalid, NotFound
-from storage.ids import new_id
 from storage.models import (
     Actor,
     Bookmark,
@@ -32,6 +31,7 @@ from storage.models import (
     UserDomainBlock,
     utcnow,
 )
+from storage.models.base import new_id
 
 MAX_PINS = 5  # Mastodon's limit
 MAX_MUTE_SECONDS = 60 * 60 * 24 * 365

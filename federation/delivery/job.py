@@ -1,7 +1,12 @@
-"""The `federation.deliver` job: POST one stored activity to one inbox, signed as its author.
+"""Delivering an activity: queued with the write that caused it, then POSTed by a job.
 
-Payload: `{"activity_id": <OutboxActivity id>, "inbox": <url>}` (written by
-`federation.delivery.enqueue.deliver`). Outcomes:
+Queueing (`deliver`): the rendered activity is stored once (an `OutboxActivity`) and one
+`federation.deliver` job is queued per distinct inbox, inside the caller's transaction, so an
+activity and its deliveries are committed together with the write that caused them (or not at
+all). Idempotent per activity id: a job that runs again after a crash queues nothing twice.
+
+Running (`run_delivery`, payload `{"activity_id": ..., "inbox": <url>}`): POST the activity
+to the inbox, signed as its author. Outcomes:
 
 - 2xx: done. 410 and other 4xx (but 401, 408, 429), 3xx: given up, final.
 - 401, 408, 429 without `Retry-After`: retried with `DELIVERY_POLICY` (the host is up).
@@ -22,11 +27,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from federation.client import BlockedAddress, RemoteError, Unreachable, UnsupportedURL
 from federation.delivery import DELIVERY_KIND, DELIVERY_QUEUE
@@ -43,7 +51,7 @@ from federation.delivery.state import PreparedActivity
 from federation.urls import domain_of
 from federation.vocab import AS2_CONTENT_TYPE
 from storage import queue
-from storage.models import utcnow
+from storage.models import Actor, OutboxActivity, utcnow
 from storage.queue import ClaimedJob, RetryPolicy
 from storage.worker import GiveUp, Handler, JobContext, RetryLater
 
@@ -51,7 +59,8 @@ if TYPE_CHECKING:
     from federation.services import Services
 
 __all__ = ["DELIVERY_KIND", "DELIVERY_POLICY", "DELIVERY_QUEUE", "AgeBackoff", "DeliveryRejected",
-           "DeliverySettings", "deliver", "delivery_handler", "retry_after_seconds"]
+           "DeliverySettings", "deliver", "delivery_handler", "inbox_of", "retry_after_seconds",
+           "run_delivery"]
 
 log = logging.getLogger("amity.delivery")
 
@@ -258,4 +267,26 @@ def retry_after_seconds(headers: Mapping[str, str], *, now: datetime | None = No
     return min(max(seconds, low), high)
 
 
-deliver = delivery_handler()
+run_delivery = delivery_handler()  # the job handler (ui/jobs.py); `deliver` below queues one
+
+
+async def deliver(session: AsyncSession, actor: Actor, activity: dict[str, Any],
+                  inboxes: Iterable[str | None]) -> int:
+    """Queue `activity` (signed later as `actor`) for each distinct inbox; returns how many."""
+    targets = sorted({inbox for inbox in inboxes if inbox})
+    if not targets:
+        return 0
+    uri = str(activity["id"])
+    if await session.scalar(select(OutboxActivity.id).where(OutboxActivity.uri == uri)) is not None:
+        return 0
+    row = OutboxActivity(uri=uri, actor_id=actor.id, body=activity)
+    session.add(row)
+    await session.flush()
+    return await queue.enqueue_many(
+        session, DELIVERY_KIND, ({"activity_id": row.id, "inbox": inbox} for inbox in targets),
+        queue=DELIVERY_QUEUE)
+
+
+def inbox_of(actor: Actor, *, shared: bool = True) -> str | None:
+    """Where to deliver to an actor: its server's shared inbox when it has one."""
+    return (actor.shared_inbox_url if shared else None) or actor.inbox_url

@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from federation.client import Signer
 from federation.delivery.hosts import FailingHosts
 from federation.delivery.slots import HostSlots
-from federation.httpsig.signing import signer_for
+from federation.httpsig.signatures import signer_for
 from storage.models import Actor, OutboxActivity
 
 ACTIVITY_CACHE_SIZE = 256

@@ -20,8 +20,8 @@ from federation.httpsig.fetch_gate import Budget, FetchGate
 from federation.httpsig.signatures import PublicKeyInfo
 from federation.resolve import ActorFields, fetch_key_owner, upsert_actor
 from federation.services import Services
-from storage.batching import Coalescer
 from storage.models import Actor
+from storage.round_trips import Coalescer
 from storage.ttl_cache import TtlCache
 
 KEY_CACHE_TTL = 600.0  # seconds a verified key is trusted without reading the database

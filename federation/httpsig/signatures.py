@@ -3,6 +3,8 @@
 Pure: no database, web server or network. The key lookup is passed in by the caller.
 Verification does every cheap check before the lookup, so a bad request fetches nothing,
 and refetches the key at most once (key rotation) when the cryptographic check fails.
+
+`signer_for(actor)`: the outbound client's signer for a local actor's key.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from cryptography.hazmat.primitives.asymmetric import padding
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey, RSAPublicKey
 
+from federation.client import Signer
 from federation.httpsig import rfc9421
 from federation.httpsig.common import (
     DigestMismatch,
@@ -44,6 +47,7 @@ from federation.httpsig.common import (
     public_key_from_multibase,
     utc_now,
 )
+from storage.models import Actor
 
 __all__ = [
     "DEFAULT_MAX_SKEW",
@@ -343,3 +347,17 @@ async def _verify_cavage(method: str, path_with_query: str, headers: Mapping[str
         if used is not None:
             return VerifiedSignature(key_id, info.owner, used, tuple(signed))
     raise SignatureInvalid("the signature does not verify with the key of its keyId")
+
+
+def signer_for(actor: Actor) -> Signer:
+    """Sign as `actor` (a local actor with a private key)."""
+    if not actor.private_key_pem:
+        raise ValueError(f"{actor.uri} has no private key: only local actors sign")
+    key_id = actor.key_id or f"{actor.uri}#main-key"
+    private_pem = actor.private_key_pem
+
+    def sign(method: str, url: str, body: bytes | None, content_type: str | None) -> dict[str, str]:
+        return sign_request(method, url, key_id=key_id, private_key_pem=private_pem, body=body,
+                            content_type=content_type)
+
+    return sign

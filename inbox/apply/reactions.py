@@ -16,8 +16,8 @@ from sqlalchemy.orm import aliased
 
 from actors.reading.notifications import notify
 from inbox.apply.statuses import add_to_home_timelines, insert_status, status_by_uri
-from storage.ids import id_for_time
 from storage.models import Actor, Favourite, Status, utcnow
+from storage.models.base import id_for_time
 
 BOOSTABLE = ("public", "unlisted")
 

@@ -1,14 +1,21 @@
-"""Remote statuses as they arrive: parse and sanitize, store, edit, delete, tombstone.
+"""Remote statuses as they arrive: parse and sanitize, store, edit, delete, tombstone; their tags.
 
 The inbox decides whom to believe (signatures, origins, refetches); this module turns an
 already-trusted AS2 object into rows. Everything runs in the caller's transaction and is
 idempotent: a status is keyed by its URI, a deleted URI leaves a tombstone and is never
 recreated. Boosts, likes and deletions live in `inbox.apply.reactions`.
+
+*Tags*: the Hashtag and Emoji tags of remote posts are read (checked, sanitized) and stored.
+
+Hashtags keep letters, digits and underscores only; an emoji needs a `:shortcode:` name and
+an http(s) image URL. Emoji are recorded under the post author's domain and refreshed when
+their `updated` moves on (see `actors.posts.emoji.upsert_remote`).
 """
 
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -19,7 +26,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from actors.posts.cards import enqueue_card, refresh_card
-from actors.posts.emoji import RemoteEmoji
+from actors.posts.compose import MAX_TAG_CHARS
+from actors.posts.emoji import SHORTCODE, RemoteEmoji, upsert_remote
+from actors.posts.tags import set_status_emojis, set_status_tags
 from actors.reading.home_membership import REMOTE_POST, home_timeline_pick, home_timeline_statement
 from actors.reading.notifications import notify
 from actors.social.muting import thread_chain
@@ -27,18 +36,21 @@ from federation.attachments import RemoteAttachment, parse_attachments
 from federation.limits import (
     MAX_ARTICLE_NAME_CHARS,
     MAX_EDITS,
+    MAX_EMOJIS,
     MAX_LANGUAGE_CHARS,
     MAX_LANGUAGES,
     MAX_MENTIONS,
     MAX_SUMMARY_CHARS,
+    MAX_TAGS,
     MAX_URI_CHARS,
 )
-from federation.remote_urls import page_url
 from federation.sanitize import clean_html, plain_text
+from federation.urls import domain_of, media_url, page_url
 from federation.vocab import (
     POST_TYPES,
     PUBLIC_ALIASES,
     addressed,
+    as_list,
     id_of,
     ids,
     language_map,
@@ -47,11 +59,14 @@ from federation.vocab import (
     text,
     type_of,
 )
-from inbox.apply.media import replace_remote_attachments, store_remote_attachments
-from inbox.apply.polls import RemotePoll, parse_question, store_remote_poll
-from inbox.apply.tags import parse_emojis, parse_hashtags, store_remote_parts
+from inbox.apply.post_parts import (
+    RemotePoll,
+    parse_question,
+    replace_remote_attachments,
+    store_remote_attachments,
+    store_remote_poll,
+)
 from storage.errors import Invalid
-from storage.ids import id_for_time, new_id
 from storage.models import (
     Actor,
     Block,
@@ -62,6 +77,7 @@ from storage.models import (
     Tombstone,
     utcnow,
 )
+from storage.models.base import id_for_time, new_id
 
 
 @dataclass(frozen=True)
@@ -327,3 +343,49 @@ async def add_to_home_timelines(session: AsyncSession, status: Status, *, mentio
         await session.execute(insert(TimelineEntry), [{"id": new_id(), "owner_id": o, "status_id": status.id}
                                                      for o in sorted(owners)])
     return len(owners)
+
+
+_TAG_NAME = re.compile(r"^#?(\w*[^\W\d]\w*)$")
+_EMOJI_TYPES = ("image/png", "image/gif", "image/webp", "image/jpeg", "image/avif", "image/svg+xml")
+
+
+def parse_hashtags(doc: dict[str, Any]) -> tuple[str, ...]:
+    found: dict[str, None] = {}
+    for tag in tags(doc):
+        if len(found) == MAX_TAGS:
+            break
+        if type_of(tag) != "Hashtag":
+            continue
+        name = text(tag, "name").strip()
+        match = _TAG_NAME.match(name) if len(name) <= MAX_TAG_CHARS + 1 else None  # the pattern backtracks
+        if match:
+            found.setdefault(match.group(1), None)
+    return tuple(found)
+
+
+def parse_emojis(doc: dict[str, Any]) -> tuple[RemoteEmoji, ...]:
+    found: dict[str, RemoteEmoji] = {}
+    for tag in tags(doc):
+        if len(found) == MAX_EMOJIS:
+            break
+        if type_of(tag) != "Emoji":
+            continue
+        shortcode = text(tag, "name").strip().strip(":")
+        icon = next((i for i in as_list(tag.get("icon")) if isinstance(i, dict)), None)
+        url = media_url(id_of(icon.get("url"))) if icon else None
+        if not SHORTCODE.match(shortcode) or url is None or shortcode in found:
+            continue
+        media_type = text(icon, "mediaType").lower()
+        uri = id_of(tag)
+        found[shortcode] = RemoteEmoji(
+            shortcode=shortcode, uri=media_url(uri), image_url=url,
+            content_type=media_type if media_type in _EMOJI_TYPES else "image/png",
+            updated=parse_datetime(tag.get("updated")))
+    return tuple(found.values())
+
+
+async def store_remote_parts(session: AsyncSession, status: Status, hashtags: tuple[str, ...],
+                             emojis: tuple[RemoteEmoji, ...], *, replace: bool = False) -> None:
+    await set_status_tags(session, status.id, hashtags, replace=replace)
+    rows = await upsert_remote(session, domain_of(status.uri), emojis)
+    await set_status_emojis(session, status.id, [row.id for row in rows], replace=replace)

@@ -7,7 +7,7 @@ from typing import Any
 from actors.social.follows import follow_accepted
 from inbox.context import Incoming
 from inbox.lookup import follow_of
-from storage.queries.actors import actor_by_uri
+from storage.queries import actor_by_uri
 
 
 async def handle(ctx: Incoming, activity: dict[str, Any]) -> None:

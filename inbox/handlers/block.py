@@ -12,7 +12,7 @@ from inbox import fetch
 from inbox.context import Incoming
 from storage.errors import NotFound
 from storage.models import Block
-from storage.queries.actors import actor_by_uri
+from storage.queries import actor_by_uri
 
 
 async def handle(ctx: Incoming, activity: dict[str, Any]) -> None:

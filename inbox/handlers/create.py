@@ -14,7 +14,7 @@ from inbox import fetch
 from inbox.apply.statuses import attributed_to, is_tombstoned, parse_status, status_by_uri, store_status
 from inbox.context import Incoming
 from inbox.handlers import vote
-from inbox.solicited import is_solicited
+from inbox.policies import is_solicited
 from storage.errors import Invalid
 
 

@@ -19,7 +19,7 @@ from inbox.apply.reactions import delete_actor_content, delete_status
 from inbox.apply.statuses import status_by_uri, tombstone
 from inbox.context import Incoming
 from storage.errors import Invalid
-from storage.queries.actors import actor_by_uri
+from storage.queries import actor_by_uri
 
 
 async def handle(ctx: Incoming, activity: dict[str, Any]) -> None:

@@ -9,7 +9,7 @@ from federation.vocab import id_of
 from inbox import fetch
 from inbox.context import Incoming
 from storage.errors import NotFound
-from storage.queries.actors import actor_by_uri
+from storage.queries import actor_by_uri
 
 
 async def handle(ctx: Incoming, activity: dict[str, Any]) -> None:

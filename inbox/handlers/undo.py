@@ -20,7 +20,7 @@ from inbox.lookup import follow_of
 from inbox.undone import remember_undone
 from storage.errors import Invalid
 from storage.models import Actor, Block
-from storage.queries.actors import actor_by_uri
+from storage.queries import actor_by_uri
 
 
 def _undone(ctx: Incoming, activity: dict[str, Any]) -> tuple[Any, str | None]:

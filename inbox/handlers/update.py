@@ -7,12 +7,12 @@ from typing import Any
 from federation.resolve import parse_actor, resolve_actor, upsert_actor
 from federation.vocab import id_of, parse_datetime
 from inbox import fetch
-from inbox.apply.polls import refresh_remote_poll
+from inbox.apply.post_parts import refresh_remote_poll
 from inbox.apply.statuses import apply_edit, attributed_to, is_stale, parse_status, status_by_uri
 from inbox.context import Incoming
 from storage.errors import Invalid
 from storage.models import utcnow
-from storage.queries.actors import actor_by_uri
+from storage.queries import actor_by_uri
 
 
 async def update_status(ctx: Incoming, activity: dict[str, Any]) -> None:

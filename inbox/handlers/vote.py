@@ -11,7 +11,7 @@ from typing import Any
 from actors.posts.polls import poll_of
 from federation.vocab import id_of, text
 from inbox import fetch
-from inbox.apply.polls import looks_like_vote, record_remote_vote
+from inbox.apply.post_parts import looks_like_vote, record_remote_vote
 from inbox.apply.statuses import attributed_to, status_by_uri
 from inbox.context import Incoming
 from storage.errors import Invalid

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from federation.attachments import parse_attachments
-from federation.remote_urls import media_url, page_url
 from federation.resolve import parse_actor
+from federation.urls import media_url, page_url
 from inbox.apply.statuses import parse_status
 from storage.models import ACCEPTED, Actor, CustomEmoji, Follow, MediaAttachment, Status
 from tests.inbox.conftest import Node

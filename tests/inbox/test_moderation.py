@@ -8,8 +8,8 @@ import pytest
 
 from actors.accounts.local_users import create_local_user
 from inbox.context import Incoming
-from inbox.dispatch import handler_for
 from inbox.policies import Accept, Reject, Rewrite, Verdict, run_policies
+from inbox.process import handler_for
 from storage.models import ACCEPTED, PENDING, Actor, Block, DomainRule, Follow, Notification, Report, Status
 from tests.inbox.conftest import Node
 

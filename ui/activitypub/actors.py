@@ -13,7 +13,7 @@ from aiohttp import web
 from federation.render import actor_document
 from federation.urls import instance_actor_uri
 from storage.models import Actor, User
-from storage.queries.actors import actor_by_uri
+from storage.queries import actor_by_uri
 from ui.activitypub import queries
 from ui.activitypub.negotiation import Wants, as2_response, html_response, not_found, wanted
 from ui.activitypub.pages import profile_page

@@ -19,7 +19,7 @@ from federation.services import Services
 from federation.urls import instance_actor_uri, is_local
 from storage import settings
 from storage.models import Actor, utcnow
-from storage.queries.actors import actor_by_uri
+from storage.queries import actor_by_uri
 from ui.activitypub import queries
 from ui.keys import SERVICES
 

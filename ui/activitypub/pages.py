@@ -12,9 +12,9 @@ from html import escape
 from urllib.parse import quote
 
 from actors.reading.languages import Version
-from federation.remote_urls import shown_url
 from federation.render import handle, iso
 from federation.sanitize import clean_html
+from federation.urls import shown_url
 from federation.vocab import AS2_CONTENT_TYPE
 from storage.models import Actor, Status
 

@@ -27,7 +27,7 @@ from inbox.errors import Refused
 from inbox.verify import claimed_key_id
 from storage.errors import AmityError
 from storage.models import Actor
-from storage.queries.actors import actor_by_uri
+from storage.queries import actor_by_uri
 from ui.activitypub.negotiation import json_error
 from ui.keys import SERVICES, SETTINGS_CACHE
 

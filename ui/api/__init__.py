@@ -11,7 +11,7 @@ bookmarks, favourites; + `timeline_pages`, `status_cache`), `search` (+ `account
 attachments, polls, the Status entity: see its `__init__`); `auth` (bearer tokens, the
 scope checks the table applies), `entities` (Account, CredentialAccount, Application: for every
 module that serializes accounts), `responses` (JSON and errors), `routing` (both slash forms,
-CORS, path ids), `paging` (Link headers). Request parameters: `ui.params`.
+path ids), `paging` (Link headers). Request parameters: `ui.params`; CORS: `ui.middlewares`.
 """
 
 from __future__ import annotations
@@ -21,9 +21,10 @@ from aiohttp import web
 from ui.api import routing
 from ui.api.accounts import default_images
 from ui.api.routes import ROUTES
+from ui.middlewares import setup_cors
 
 
 def setup(app: web.Application) -> None:
     routing.register(app, ROUTES)
     default_images.setup(app)
-    routing.setup_cors(app)
+    setup_cors(app)

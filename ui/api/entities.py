@@ -21,8 +21,8 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from actors.posts.compose import plain_text_to_html
-from federation.remote_urls import shown_media, shown_url
 from federation.sanitize import clean_html
+from federation.urls import shown_media, shown_url
 from storage.models import ACCEPTED, PENDING, Actor, Follow, OAuthApplication, Status, User
 
 # Sanitizing is a pure function of the text and the costliest part of rendering an account;

@@ -9,9 +9,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.ids import EPOCH_MS, SEQ_BITS, TAG_BITS
 from storage.models import Actor, BrowserSession, DomainRule, OAuthAccessToken, Status, User
-from storage.queries.domains import parent_domains, refusal
+from storage.models.base import EPOCH_MS, SEQ_BITS, TAG_BITS
+from storage.queries import parent_domains, refusal
 
 ACTIVITY_WEEKS = 12
 
@@ -40,7 +40,7 @@ async def owner(session: AsyncSession) -> Actor | None:
 
 
 def _first_id_at(when: datetime) -> int:
-    """The smallest row id made at `when` (ids are time-sortable: see storage.ids)."""
+    """The smallest row id made at `when` (ids are time-sortable: see storage.models.base)."""
     return max(0, int(when.timestamp() * 1000) - EPOCH_MS) << (TAG_BITS + SEQ_BITS)
 
 

@@ -16,7 +16,7 @@ from federation.urls import domain_of, is_local
 from inbox.fetch import fetch_and_store
 from storage.errors import Invalid, NotFound
 from storage.models import Actor, Status
-from storage.queries.actors import actor_by_uri
+from storage.queries import actor_by_uri
 
 log = logging.getLogger("amity.api.search")
 

@@ -1,6 +1,5 @@
 """Registering client API routes: a row of the route table (`ui.api.routes`), both `/path` and
-`/path/` (Mastodon.py asks for `/api/v1/instance/`), CORS for browser apps on other origins (Elk,
-Phanpy), and ids in paths."""
+`/path/` (Mastodon.py asks for `/api/v1/instance/`), and ids in paths."""
 
 from __future__ import annotations
 
@@ -13,13 +12,6 @@ from ui.api.auth import Access, Handler
 from ui.api.entities import Urls
 from ui.api.responses import NOT_FOUND, api_error
 from ui.keys import SERVICES
-
-# Bearer tokens, never cookies, authorize these paths, so any origin may call them.
-CORS_PREFIXES = ("/api/", "/oauth/token", "/oauth/revoke", "/.well-known/oauth-authorization-server")
-EXPOSED_HEADERS = "Link, X-RateLimit-Reset, X-RateLimit-Limit, X-RateLimit-Remaining, X-Request-Id"
-ALLOWED_HEADERS = "Authorization, Content-Type, Accept, Accept-Language, Idempotency-Key"
-ALLOWED_METHODS = "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS"
-
 
 H = TypeVar("H")
 
@@ -53,29 +45,6 @@ def add(app: web.Application, method: str, path: str, handler: Handler) -> None:
             app.router.add_get(variant, handler)
         else:
             app.router.add_route(method, variant, handler)
-
-
-@web.middleware
-async def preflight(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """CORS preflights (`OPTIONS`) for the API paths, answered before routing's 404/405."""
-    if request.method != "OPTIONS" or not request.path.startswith(CORS_PREFIXES):
-        return await handler(request)
-    return web.Response(status=204, headers={
-        "Access-Control-Allow-Methods": ALLOWED_METHODS,
-        "Access-Control-Allow-Headers": ALLOWED_HEADERS,
-        "Access-Control-Max-Age": "86400",
-    })
-
-
-async def cors_headers(request: web.Request, response: web.StreamResponse) -> None:
-    if request.path.startswith(CORS_PREFIXES):
-        response.headers["Access-Control-Allow-Origin"] = "*"
-        response.headers["Access-Control-Expose-Headers"] = EXPOSED_HEADERS
-
-
-def setup_cors(app: web.Application) -> None:
-    app.on_response_prepare.append(cors_headers)
-    app.middlewares.append(preflight)
 
 
 def urls(request: web.Request) -> Urls:

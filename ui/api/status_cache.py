@@ -24,7 +24,7 @@ state is spliced in per request:
   conversation (then one more query finds the muted threads).
 
 The page's ids, the versions and the marks are one statement (`page_rows`), run on the driver
-in one trip (`storage.one_trip`); a page whose statuses and accounts are all cached touches
+in one trip (`storage.round_trips`); a page whose statuses and accounts are all cached touches
 the database only there. The result equals `statuses.entity.render_statuses` for the same viewer
 (a test compares them).
 """

@@ -2,7 +2,7 @@
 
 A page is one statement: the page's ids (the timeline's query, paged) and the versions of its
 statuses with the viewer's marks (`ui.api.status_cache.page_rows`), run on the driver in one
-trip (`storage.one_trip`), then rendered from the per-process status cache. The domain rules
+trip (`storage.round_trips`), then rendered from the per-process status cache. The domain rules
 are remembered for seconds (`ui.recent`) and the reader's languages come from the member's
 already loaded `User`, so a warm page touches the database once.
 
@@ -22,7 +22,7 @@ from actors.reading.home_feed import CURSORS, VIEWER, home_statement, viewer_par
 from actors.reading.languages import parse_accept_language, reader_preferences
 from federation.domain_rules import load_domain_rules
 from storage.models import Actor, Status, User, utcnow
-from storage.one_trip import PreparedSelect
+from storage.round_trips import PreparedSelect
 from ui.api.paging import Page, link_header, paginate
 from ui.api.routing import urls
 from ui.api.status_cache import NO_VIEWER, PageRows, cache_of, page_rows, read_page_rows, render_page_json
@@ -66,7 +66,7 @@ def _home_prepared(request: web.Request, rules: timelines.DomainRules, page: Pag
     return request.app[SERVICES].one_trip.prepared(
         ("home", rules, page.limit, cursors),
         lambda: page_rows(home_statement(rules, page.limit, cursors), viewer_parameter()),
-        generic_plan=True)  # an index walk whatever the member: one plan for all (storage.one_trip)
+        generic_plan=True)  # an index walk whatever the member: one plan for all (storage.round_trips)
 
 
 async def home_response(request: web.Request, viewer: Actor, page: Page, *, user: User | None = None

@@ -13,7 +13,7 @@ from actors.posts import polls
 from actors.posts.poll_jobs import END_KIND, UPDATE_KIND, run_end, run_update
 from actors.posts.polls import PollSpec
 from federation.services import Services
-from inbox.apply.polls import record_remote_vote
+from inbox.apply.post_parts import record_remote_vote
 from storage import queue
 from storage.db import session_maker
 from storage.models import (

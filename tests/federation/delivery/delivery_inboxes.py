@@ -21,20 +21,20 @@ from pytest_aiohttp import AiohttpServer
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from federation.delivery.enqueue import deliver
 from federation.delivery.hosts import HostPolicy
 from federation.delivery.job import (
     DELIVERY_KIND,
     DELIVERY_POLICY,
     DELIVERY_QUEUE,
     DeliverySettings,
+    deliver,
     delivery_handler,
 )
 from federation.services import Services
 from federation.vocab import CONTEXT
 from storage.db import create_engine, session_maker
-from storage.ids import new_id
 from storage.models import Actor, Host, Job
+from storage.models.base import new_id
 from storage.worker import Registry, Worker
 from tests.actors.factories import Clock, local_actor, make_services, seed, shared_database, wipe
 from tests.conftest import make_config

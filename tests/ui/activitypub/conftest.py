@@ -19,8 +19,8 @@ from federation.httpsig.signatures import sign_request
 from federation.services import SERVICES_KEY, Services
 from federation.urls import status_uri, status_url
 from storage import settings
-from storage.ids import new_id
 from storage.models import ACCEPTED, Actor, Follow, Mention, Status, User
+from storage.models.base import new_id
 from tests.conftest import make_config
 from ui.app import create_app
 

@@ -8,8 +8,8 @@ from typing import Any
 
 from aiohttp import FormData
 
-from storage.ids import new_id
 from storage.models import Bookmark, Favourite, Pin, Status
+from storage.models.base import new_id
 from tests.media_samples import png
 from tests.ui.client_api import Api
 

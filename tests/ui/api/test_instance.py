@@ -7,8 +7,8 @@ from pathlib import Path
 
 from pytest_aiohttp import AiohttpClient
 
-from storage.ids import new_id
 from storage.models import Actor, DomainRule, Status
+from storage.models.base import new_id
 from tests.ui.api.schemas import INSTANCE_V1, INSTANCE_V2, RULE, assert_entity
 from tests.ui.client_api import Api, start_api
 

@@ -8,7 +8,6 @@ from urllib.parse import parse_qs, urlsplit
 
 from sqlalchemy import select
 
-from storage.ids import new_id
 from storage.models import (
     Actor,
     Block,
@@ -24,6 +23,7 @@ from storage.models import (
     UserDomainBlock,
     utcnow,
 )
+from storage.models.base import new_id
 from tests.ui.api.schemas import STATUS, VIEWER_STATUS, assert_entity
 from tests.ui.api.statuses.test_entity import counting_queries
 from tests.ui.api.timeline_helpers import add, follow, forget_rendered, remote, status

@@ -7,8 +7,8 @@ from typing import Any
 
 from sqlalchemy import select
 
-from storage.ids import new_id
 from storage.models import ACCEPTED, Actor, Follow, Status, StatusTag, Tag
+from storage.models.base import new_id
 from tests.ui.client_api import Api
 from ui.api.status_cache import cache_of
 

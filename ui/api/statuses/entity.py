@@ -24,9 +24,9 @@ from actors.reading.parts import load_parts
 from actors.social.muting import thread_chain
 from federation.attachments import media_url
 from federation.question import has_ended
-from federation.remote_urls import shown_url
 from federation.render import PostParts
 from federation.services import Services
+from federation.urls import shown_url
 from storage.blobs import BlobStore
 from storage.models import (
     Actor,

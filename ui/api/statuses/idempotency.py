@@ -24,8 +24,8 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from storage.ids import new_id
 from storage.models import IdempotencyKey, utcnow
+from storage.models.base import new_id
 from ui.api.responses import api_error
 
 KEEP = timedelta(hours=1)

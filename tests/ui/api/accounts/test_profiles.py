@@ -9,7 +9,6 @@ import pytest
 from aiohttp import FormData
 from sqlalchemy import select
 
-from storage.ids import new_id
 from storage.models import (
     ACCEPTED,
     PENDING,
@@ -23,6 +22,7 @@ from storage.models import (
     UserDomainBlock,
     utcnow,
 )
+from storage.models.base import new_id
 from tests.ui.api.schemas import ACCOUNT, CREDENTIAL_ACCOUNT, RELATIONSHIP, assert_entity
 from tests.ui.client_api import Api
 from ui.api.entities import iso_datetime

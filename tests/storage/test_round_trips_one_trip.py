@@ -1,4 +1,4 @@
-"""`storage.one_trip`: a Core select run on the driver gives what SQLAlchemy gives.
+"""`storage.round_trips`: a Core select run on the driver gives what SQLAlchemy gives.
 
 Three paths: a file SQLite database (a reader thread, the rows as one JSON row), PostgreSQL
 (the asyncpg connection of a pooled connection) and an in-memory SQLite database (the engine's
@@ -38,8 +38,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage.db import create_engine, session_maker
 from storage.models.base import ID_INTEGER, UTCDateTime
-from storage.one_trip import OneTrip, PreparedSelect
-from storage.sqlite_direct import sqlite_datetime
+from storage.round_trips import OneTrip, PreparedSelect, sqlite_datetime
 
 MEMORY_URL = "sqlite+aiosqlite:///:memory:"
 Statement = Select[Any] | CompoundSelect[Any]

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from storage.db import claim_process_tag, create_engine
-from storage.ids import id_for_time, id_time_ms, min_id_for_time, new_id, process_tag, set_process_tag
+from storage.models.base import id_for_time, id_time_ms, min_id_for_time, new_id, process_tag, set_process_tag
 from tests.conftest import new_database
 
 

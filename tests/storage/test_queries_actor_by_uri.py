@@ -1,4 +1,4 @@
-"""Finding an actor by its id (`storage.queries.actors`): the one place that query lives."""
+"""Finding an actor by its id (`storage.queries`): the one place that query lives."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from storage.db import session_maker
 from storage.models import Actor
-from storage.queries.actors import actor_by_uri, actor_id_by_uri
+from storage.queries import actor_by_uri, actor_id_by_uri
 
 
 async def test_an_actor_by_uri_local_or_remote(engine: AsyncEngine) -> None:

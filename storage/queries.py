@@ -1,8 +1,15 @@
-"""Inbox items and their processing jobs, inserted many at once: one function, one variant per engine.
+"""Queries the upper layers share, each written once: plain `async def f(session, ...)` helpers.
 
-A group commit of the inbox (inbox/batch.py) stores every new item and queues its job in one
+- *actors*: finding an actor by its ActivityPub id (URI);
+
+- *domain rules* as federation sees them: may we talk to this server at all? And as media
+  does: does a rule say to keep no media from this domain?
+- *inbox items* and their processing jobs, inserted many at once: one function, one variant
+  per engine.
+
+A group commit of the inbox (`inbox.receive`) stores every new item and queues its job in one
 transaction. On SQLite the whole transaction is plain SQL on the direct connection, in one
-thread hop (storage/sqlite_direct.py); on PostgreSQL two `unnest` statements on the asyncpg
+thread hop (`storage.round_trips.SqliteDirect`); on PostgreSQL two `unnest` statements on the asyncpg
 connection, repeats skipped by ON CONFLICT; any other engine goes through SQLAlchemy Core.
 """
 
@@ -14,13 +21,75 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import Table, insert, select
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy import ColumnElement, Table, insert, select
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from storage import queue
-from storage.ids import new_id
-from storage.models import InboxItem, utcnow
-from storage.sqlite_direct import SqliteDirect, sqlite_datetime
+from storage import queue, settings
+from storage.domain_names import normalize_domain
+from storage.models import Actor, DomainRule, InboxItem, utcnow
+from storage.models.base import new_id
+from storage.round_trips import SqliteDirect, sqlite_datetime
+
+
+def _by_uri(uri: str, local: bool | None) -> list[ColumnElement[bool]]:
+    conditions = [Actor.uri == uri]
+    if local is not None:
+        conditions.append(Actor.domain.is_(None) if local else Actor.domain.is_not(None))
+    return conditions
+
+
+async def actor_by_uri(session: AsyncSession, uri: str | None, *, local: bool | None = None) -> Actor | None:
+    """The actor whose id is `uri` (only a local one, or only a remote one, when `local` says so)."""
+    if not uri:
+        return None
+    return await session.scalar(select(Actor).where(*_by_uri(uri, local)))
+
+
+async def actor_id_by_uri(session: AsyncSession, uri: str | None, *, local: bool | None = None) -> int | None:
+    """`actor_by_uri`'s id only, without loading the row."""
+    if not uri:
+        return None
+    return await session.scalar(select(Actor.id).where(*_by_uri(uri, local)))
+
+
+@functools.lru_cache(maxsize=4096)
+def parent_domains(domain: str) -> tuple[str, ...]:
+    """`a.b.example:8443` → [`a.b.example:8443`, `a.b.example`, `b.example`, `example`]:
+    a rule on a domain covers its subdomains (as Mastodon's domain blocks do). Any spelling
+    of `domain` is accepted (`A.B.Example.:443`); the answer is canonical, as stored rules are."""
+    domain = normalize_domain(domain)
+    host = domain.split(":")[0] if not domain.startswith("[") else domain
+    labels = host.split(".")
+    found = [domain] if domain != host else []
+    found += [".".join(labels[i:]) for i in range(len(labels))]
+    return tuple(found)
+
+
+async def policy_for(session: AsyncSession, domain: str) -> str | None:
+    """The most specific rule's policy (suspend, silence, allow), or None."""
+    candidates = parent_domains(domain)
+    rows = dict((await session.execute(
+        select(DomainRule.domain, DomainRule.policy).where(DomainRule.domain.in_(candidates))
+    )).all())
+    for candidate in candidates:
+        if candidate in rows:
+            return rows[candidate]
+    return None
+
+
+def refusal(domain: str, policy: str | None, *, allowlist: bool) -> str | None:
+    """The one rule: why `domain`, whose most specific rule is `policy`, is refused, or None."""
+    if policy == "suspend":
+        return f"{domain} is suspended on this server"
+    if policy != "allow" and allowlist:
+        return f"{domain} is not a partner of this server (allowlist mode)"
+    return None
+
+
+async def federation_refused(session: AsyncSession, domain: str) -> str | None:
+    """Why this node must not exchange anything with `domain`, or None if it may."""
+    return refusal(domain, await policy_for(session, domain),
+                   allowlist=await settings.get(session, "federation_mode") == "allowlist")
 
 
 @dataclass(frozen=True)
@@ -113,3 +182,13 @@ def _insert_sqlite(items: Sequence[NewInboxItem], job_kind: str, conn: sqlite3.C
                                             received_at) for item_id, i in new])
     queue.enqueue_many_sqlite(conn, job_kind, [{"item_id": item_id} for item_id, _ in new])
     return results
+
+
+async def media_rejected(session: AsyncSession, *domains: str | None) -> bool:
+    """True if a rule on any of `domains` (or a parent of one) has `reject_media`."""
+    candidates = {c for d in domains if d for c in parent_domains(d)}
+    if not candidates:
+        return False
+    found = await session.scalar(select(DomainRule.domain).where(
+        DomainRule.domain.in_(candidates), DomainRule.reject_media.is_(True)).limit(1))
+    return found is not None

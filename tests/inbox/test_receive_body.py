@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from inbox.body import MAX_DEPTH, parse_activity
 from inbox.errors import Refused
+from inbox.receive import MAX_DEPTH, parse_activity
 
 
 @pytest.mark.parametrize("depth", [MAX_DEPTH + 1, 1_000, 1_000_000])

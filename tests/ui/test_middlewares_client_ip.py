@@ -14,7 +14,7 @@ from pytest_aiohttp import AiohttpClient
 from storage.config import ConfigError, load_config
 from tests.conftest import make_config
 from tests.ui.client_api import Api, csrf_of, start_api
-from ui.client_ip import resolve
+from ui.middlewares import resolve
 
 PROXY = ("10.0.0.0/8", "::1/128")
 

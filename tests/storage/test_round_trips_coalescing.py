@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from storage.batching import Coalescer
+from storage.round_trips import Coalescer
 
 
 class Recorder:

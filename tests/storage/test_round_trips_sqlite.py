@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from storage import queue
 from storage.db import create_engine, session_maker
 from storage.models import InboxItem, Job
-from storage.sqlite_direct import SqliteDirect, sqlite_datetime
+from storage.round_trips import SqliteDirect, sqlite_datetime
 
 
 @pytest.fixture

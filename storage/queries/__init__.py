@@ -1,1 +1,0 @@
-"""Plain `async def f(session, ...)` read and write helpers shared by the upper layers."""
