@@ -5,7 +5,8 @@ Two measurements, each beside a baseline measured in the same run on the same te
 - `compose`: a Markdown post (~1 KB: a heading, emphasis, a list, a code span, a quote, three
   links, four mentions, five hashtags, an emoji shortcode) through `actors.posts.compose.compose`
   (Markdown, the text-node pass for links/mentions/tags, the sanitizer), with the mentions
-  already resolved (as `actors.posts.mentions.prepare` hands them over), so no database or network.
+  already resolved (as `actors.posts.post_content.prepare_mentions` hands them over), so no
+  database or network.
   Baseline: `bleach.clean` of the Markdown's HTML with the same tag allow-list.
 - `sanitize`: a remote Mastodon-shaped post (~1.5 KB: h-card mentions, hashtag links, shortened
   links, paragraphs, plus hostile extras: a script, an onerror image, a javascript: link)

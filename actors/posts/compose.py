@@ -7,7 +7,7 @@ never passed through). Both then get one pass over their text nodes, outside lin
 - URLs become links shortened for display as Mastodon's (`https://` and whatever passes 30
   characters hidden by the `invisible`/`ellipsis` classes);
 - `@user` and `@user@host` become h-card mention links when the caller resolved them (see
-  `actors.posts.mentions`), and stay plain text otherwise;
+  `actors.posts.post_content.prepare_mentions`), and stay plain text otherwise;
 - `#tag` becomes a link to the node's tag page with class `mention hashtag`;
 - `:shortcode:` is left as text (clients put the image in from the post's `Emoji` tags) and
   only collected.
@@ -144,7 +144,8 @@ def markdown_to_html(text: str) -> str:
 
 def scan(source: str, fmt: str) -> tuple[list[tuple[str, str | None]], list[str]]:
     """Mentions (username, domain or None) and emoji shortcodes a source uses outside code,
-    without resolving anything: what `actors.posts.mentions.prepare` and the emoji lookup need."""
+    without resolving anything: what `actors.posts.post_content.prepare_mentions` and the emoji
+    lookup need."""
     body = markdown_to_html(source) if fmt == MARKDOWN else plain_to_html(source)
     found = Composed("")
     _decorate(body, _Decorator(found, "", "", {}))

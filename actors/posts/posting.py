@@ -20,7 +20,6 @@ from actors.media import uploads
 from actors.outgoing import activities
 from actors.outgoing.fanout import enqueue_fanout
 from actors.posts import cards, polls, post_content
-from actors.posts import mentions as mention_lookup
 from actors.posts.compose import plain_text_to_html
 from actors.posts.interactions import (
     counter,
@@ -31,7 +30,7 @@ from actors.posts.interactions import (
     unfavourite,
     unreblog,
 )
-from actors.posts.mentions import NOTHING, PreparedMentions
+from actors.posts.post_content import NOTHING, PreparedMentions
 from actors.reading.visibility import can_see
 from federation.sanitize import clean_html, plain_text
 from federation.services import Services
@@ -118,7 +117,7 @@ async def prepare(services: Services, author: Actor, new: NewStatus) -> Prepared
     if fmt is None:
         async with services.sessions() as session:
             fmt = await post_content.default_format(session, author)
-    return await mention_lookup.prepare(
+    return await post_content.prepare_mentions(
         services, [(text, fmt) for text in (new.text, *new.content_map.values()) if text])
 
 

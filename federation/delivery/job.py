@@ -17,7 +17,7 @@ to the inbox, signed as its author. Outcomes:
 - older than `horizon`: given up (about three days, as Mastodon).
 
 A host gets at most `per_host` requests in flight from a process (one while it is failing),
-each bounded by `timeout`; see `slots.py`. A delivery to a healthy host reads nothing
+each bounded by `timeout`; see `state.py`. A delivery to a healthy host reads nothing
 from the database (`state.py` keeps the activity and the failing hosts, `Services.domain_rules`
 the domain rules) and writes nothing; no transaction is open during the POST.
 """

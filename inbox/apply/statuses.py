@@ -28,7 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from actors.posts.cards import enqueue_card, refresh_card
 from actors.posts.compose import MAX_TAG_CHARS
 from actors.posts.emoji import SHORTCODE, RemoteEmoji, upsert_remote
-from actors.posts.tags import set_status_emojis, set_status_tags
+from actors.posts.post_content import set_status_emojis, set_status_tags
 from actors.reading.home_membership import REMOTE_POST, home_timeline_pick, home_timeline_statement
 from actors.reading.notifications import notify
 from actors.social.muting import thread_chain

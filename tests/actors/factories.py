@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from actors.outgoing.fanout import FANOUT_KIND, run_fanout
 from actors.posts import posting
-from actors.posts.mentions import NOTHING, PreparedMentions
+from actors.posts.post_content import NOTHING, PreparedMentions
 from federation.client import OutboundClient, Timeouts
 from federation.httpsig.keys import generate_rsa_keypair
 from federation.services import Services

@@ -11,7 +11,7 @@ from pytest_aiohttp import AiohttpServer
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from actors.posts import emoji, mentions, posting
+from actors.posts import emoji, post_content, posting
 from actors.reading.parts import load_parts
 from federation.services import Services
 from storage import settings
@@ -191,7 +191,7 @@ async def test_prepare_resolves_remote_mentions_through_webfinger(
     holder["port"] = int(server.port or 0)
     remote = f"127.0.0.1:{server.port}"
     text = f"hello @zed@{remote} `@code@{remote}`"
-    prepared = await mentions.prepare(services, [(text, "text/markdown")])
+    prepared = await post_content.prepare_mentions(services, [(text, "text/markdown")])
     assert list(prepared.targets) == [f"zed@{remote}"]
     status = await post(services, author, text=text, prepared=prepared, content_type="text/markdown")
     assert f'href="http://{remote}/users/zed/page" class="u-url mention"' in status.content
@@ -207,7 +207,7 @@ async def test_a_slow_webfinger_leaves_the_mention_as_text(
     server = await aiohttp_server(_webfinger_app(holder, delay=2.0))
     holder["port"] = int(server.port or 0)
     text = f"hello @slow@127.0.0.1:{server.port}"
-    prepared = await mentions.prepare(services, [(text, "text/plain")], lookup_seconds=0.2)
+    prepared = await post_content.prepare_mentions(services, [(text, "text/plain")], lookup_seconds=0.2)
     assert prepared.targets == {}
     status = await post(services, author, text=text, prepared=prepared)
     assert "<a" not in status.content

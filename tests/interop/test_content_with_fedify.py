@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from actors.media import uploads
-from actors.posts import emoji, mentions, posting
+from actors.posts import emoji, post_content, posting
 from storage.blobs import BlobStore
 from storage.models import CustomEmoji, Status, StatusEmoji, StatusTag, Tag
 from tests.content.emoji_images import png
@@ -30,7 +30,7 @@ async def test_an_amity_markdown_post_reaches_fedify_with_every_field(amity: Ami
     handle = f"@alice@{fedify_peer.domain}"
     english = f"**Mural day** with {handle}! #Mural :party:\n\n`#code @alice`"
     portuguese = f"**Dia do mural** com {handle}! #Mural :party:"
-    prepared = await mentions.prepare(amity.services, [(english, "text/markdown"),
+    prepared = await post_content.prepare_mentions(amity.services, [(english, "text/markdown"),
                                                        (portuguese, "text/markdown")])
     assert list(prepared.targets) == [handle[1:].lower()]
     photo = await amity.write(lambda s: uploads.upload(

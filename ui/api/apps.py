@@ -13,7 +13,7 @@ from ui.api.auth import Auth
 from ui.api.entities import application, credential_application
 from ui.api.responses import json_ok
 from ui.keys import SERVICES
-from ui.oauth import scopes, store
+from ui.oauth import store
 from ui.oauth.redirects import parse_redirect_uris
 from ui.params import read_params
 
@@ -44,7 +44,7 @@ async def create(request: web.Request) -> web.Response:
         raise Invalid("redirect_uris must be a string or a list of strings")
     redirect_uris = parse_redirect_uris(params.strings("redirect_uris") if isinstance(raw_uris, list)
                                         else raw_uris)
-    wanted = " ".join(scopes.parse(params.text("scopes")))
+    wanted = " ".join(store.parse(params.text("scopes")))
     website = _website(params.text("website"))
     async with request.app[SERVICES].sessions() as db, db.begin():
         created = await store.create_app(db, name=name, website=website, redirect_uris=redirect_uris,

@@ -28,7 +28,7 @@ from aiohttp import web
 from storage.models import Actor, User, utcnow
 from ui.api.responses import api_error
 from ui.keys import SERVICES
-from ui.oauth import scopes, store
+from ui.oauth import store
 from ui.oauth.credentials import DISABLED, PENDING, UNCONFIRMED, refusal
 from ui.recent import recent_of
 
@@ -98,7 +98,7 @@ async def authenticate(request: web.Request) -> Auth | None:
 
 
 def check_scopes(auth: Auth, needed: tuple[str, ...]) -> None:
-    if needed and not scopes.allows(auth.scopes, *needed):
+    if needed and not store.allows(auth.scopes, *needed):
         api_error(403, OUT_OF_SCOPE)
 
 

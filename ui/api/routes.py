@@ -8,7 +8,7 @@ A row is `route(method, path, handler, access, limit, statuses=…)`:
   and in scope, `PUBLIC` no token is looked at. The scope lives here only.
 - `limit` is the rate-limit bucket the request counts against (`ui.ratelimit.BUCKETS`), or None.
 - `statuses` says whether the answer renders statuses (Status entities, through
-  `ui.api.statuses.visible` or the status cache).
+  `ui.api.statuses.entity` or the status cache).
 
 Both `/path` and `/path/` are served (`ui.api.routing.add`). The rows marked ORDER have a fixed
 segment where a later row has `{id}` (`/accounts/search`, `/accounts/{id}`): they are kept

@@ -3,8 +3,8 @@
 `setup(app)` registers every route. Module map: `signin` (`/auth/sign_in`, `/auth/sign_out`),
 `signup` (sign-up, invite, confirmation and password reset pages; HTML in `signup_pages`),
 `authorize` (consent and codes), `token` (tokens, revocation, RFC 8414 metadata); `store`
-(apps, codes and tokens, stored as digests), `sessions` (browser sessions, CSRF), `scopes`,
-`redirects` (registered redirect URIs, safe `next` paths), `credentials` (password checks),
+(apps, codes and tokens, stored as digests, and their scopes), `sessions` (browser sessions,
+CSRF), `redirects` (registered redirect URIs, safe `next` paths), `credentials` (password checks),
 `pages` (HTML).
 """
 

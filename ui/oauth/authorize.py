@@ -22,7 +22,7 @@ from storage.errors import Invalid
 from storage.models import OAuthApplication
 from ui.keys import SERVICES
 from ui.middlewares import PAGE_CSP
-from ui.oauth import pages, scopes, store
+from ui.oauth import pages, store
 from ui.oauth.redirects import OOB, form_action_source, with_params
 from ui.oauth.sessions import CSRF_FIELD, csrf_token, csrf_valid, current_session, remember_csrf_cookie
 from ui.oauth.signin import CSRF_REFUSED, node_title, see_other
@@ -85,10 +85,10 @@ async def _check(request: web.Request, fields: Mapping[str, str]) -> Grant:
     if fields.get("response_type") != "code":
         raise fail("unsupported_response_type", "response_type must be code")
     try:
-        wanted = scopes.parse(fields.get("scope"))
+        wanted = store.parse(fields.get("scope"))
     except Invalid as exc:
         raise fail("invalid_scope", str(exc)) from None
-    if not scopes.within(wanted, app.scopes):
+    if not store.within(wanted, app.scopes):
         raise fail("invalid_scope", "The requested scope is not one that this app registered.")
     challenge = fields.get("code_challenge") or None
     method = fields.get("code_challenge_method") or None

@@ -9,8 +9,8 @@ from html import escape
 
 from aiohttp import web
 
-from ui.oauth.scopes import DESCRIPTIONS
 from ui.oauth.sessions import CSRF_FIELD
+from ui.oauth.store import DESCRIPTIONS
 
 _STYLE = ("body{font-family:system-ui,sans-serif;max-width:32rem;margin:2rem auto;padding:0 1rem;"
           "line-height:1.5}label{display:block;margin-top:1rem}input[type=text],input[type=password],"

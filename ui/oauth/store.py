@@ -1,12 +1,21 @@
-"""Apps, authorization codes and access tokens: created random, stored as SHA-256 digests.
+"""Apps, authorization codes and access tokens, and the scopes they carry.
 
-The secrets are 256-bit random strings (`secrets.token_urlsafe(32)`), so one unsalted SHA-256
+The secrets are created random and stored as SHA-256 digests.
+
+They are 256-bit random strings (`secrets.token_urlsafe(32)`), so one unsalted SHA-256
 is enough to make a stolen table useless (there is nothing to guess), and a lookup stays one
 indexed equality. Comparisons of what a client presents happen on digests.
+
+*Scopes* as Mastodon defines them: top-level scopes that grant their granular forms.
+
+`read` grants every `read:*`, `write` every `write:*`, the deprecated `follow` the block,
+follow and mute scopes, `admin:read`/`admin:write` their `admin:…:*` forms. `profile` grants
+only `GET /api/v1/accounts/verify_credentials`; `push` the push API.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import secrets
@@ -16,6 +25,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.errors import Invalid
 from storage.models import (
     Actor,
     OAuthAccessToken,
@@ -167,3 +177,70 @@ async def revoke_tokens_of_code(session: AsyncSession, code_id: int) -> None:
         update(OAuthAccessToken)
         .where(OAuthAccessToken.authorization_code_id == code_id, OAuthAccessToken.revoked_at.is_(None))
         .values(revoked_at=utcnow()))
+
+
+READ = tuple(f"read:{n}" for n in ("accounts", "blocks", "bookmarks", "favourites", "filters", "follows",
+                                   "lists", "mutes", "notifications", "search", "statuses"))
+WRITE = tuple(f"write:{n}" for n in ("accounts", "blocks", "bookmarks", "conversations", "favourites",
+                                     "filters", "follows", "lists", "media", "mutes", "notifications",
+                                     "reports", "statuses"))
+FOLLOW = ("read:blocks", "read:follows", "read:mutes", "write:blocks", "write:follows", "write:mutes")
+_ADMIN_KINDS = ("accounts", "reports", "domain_allows", "domain_blocks", "ip_blocks", "email_domain_blocks",
+                "canonical_email_blocks")
+ADMIN_READ = tuple(f"admin:read:{n}" for n in _ADMIN_KINDS)
+ADMIN_WRITE = tuple(f"admin:write:{n}" for n in _ADMIN_KINDS)
+
+GRANTS: dict[str, tuple[str, ...]] = {
+    "read": READ, "write": WRITE, "follow": FOLLOW, "push": (), "profile": (),
+    "admin:read": ADMIN_READ, "admin:write": ADMIN_WRITE,
+}
+ALL_SCOPES: tuple[str, ...] = (*GRANTS, *READ, *WRITE, *ADMIN_READ, *ADMIN_WRITE)
+DEFAULT_SCOPES = ("read",)
+MAX_SCOPES_CHARS = 1024
+
+# What the consent page says each scope lets the app do.
+DESCRIPTIONS = {
+    "read": "read your account's data: posts, timelines, follows, notifications, lists",
+    "write": "post, edit and delete for you, change your profile, follow, favourite, boost",
+    "follow": "see and change whom you follow, block and mute",
+    "push": "send you push notifications",
+    "profile": "see your profile only",
+    "admin:read": "read moderation data (reports, accounts, domain rules)",
+    "admin:write": "take moderation actions",
+}
+
+
+def parse(text: str | None, *, default: tuple[str, ...] = DEFAULT_SCOPES) -> tuple[str, ...]:
+    """Space- or plus-separated scopes, deduplicated in order; unknown ones are refused."""
+    if text is not None and len(text) > MAX_SCOPES_CHARS:
+        raise Invalid("scopes are too long")
+    words = tuple(dict.fromkeys((text or "").replace("+", " ").split()))
+    if not words:
+        return default
+    unknown = [w for w in words if w not in ALL_SCOPES]
+    if unknown:
+        raise Invalid(f"unknown scope {unknown[0]!r}; known scopes: read, write, follow, push, profile, "
+                      "admin:read, admin:write and their granular forms such as read:statuses")
+    return words
+
+
+@functools.lru_cache(maxsize=1024)  # a token's scope string is checked on every request
+def expand(scopes: str) -> frozenset[str]:
+    """Every scope a space-separated scope string grants, granular forms included."""
+    granted: set[str] = set()
+    for scope in scopes.split():
+        granted.add(scope)
+        granted.update(GRANTS.get(scope, ()))
+    return frozenset(granted)
+
+
+def allows(granted: str, *needed: str) -> bool:
+    """True when the granted scopes include any one of `needed` (as Doorkeeper's `acceptable?`)."""
+    have = expand(granted)
+    return any(scope in have for scope in needed)
+
+
+def within(requested: tuple[str, ...], registered: str) -> bool:
+    """An authorization may ask only for scopes the app registered (or their granular forms)."""
+    have = expand(registered)
+    return all(scope in have for scope in requested)

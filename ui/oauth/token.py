@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage.errors import Invalid
 from storage.models import Actor, OAuthApplication, User, utcnow
 from ui.keys import SERVICES, SETTINGS_CACHE
-from ui.oauth import scopes, store
+from ui.oauth import store
 from ui.oauth.credentials import PASSWORD_GATE, check_login, refusal
 from ui.params import Params, read_params
 from ui.recent import recent_of
@@ -94,10 +94,10 @@ async def _authenticated_app(request: web.Request, db: AsyncSession, params: Par
 
 def _requested_scopes(params: Params, app: OAuthApplication) -> str:
     try:
-        wanted = scopes.parse(_text(params, "scope") or None)
+        wanted = store.parse(_text(params, "scope") or None)
     except Invalid as exc:
         oauth_error(400, "invalid_scope", str(exc))
-    if not scopes.within(wanted, app.scopes):
+    if not store.within(wanted, app.scopes):
         oauth_error(400, "invalid_scope", "The requested scope is invalid, unknown, or malformed.")
     return " ".join(wanted)
 
@@ -223,7 +223,7 @@ async def server_metadata(request: web.Request) -> web.Response:
         "token_endpoint": f"{base}/oauth/token",
         "revocation_endpoint": f"{base}/oauth/revoke",
         "app_registration_endpoint": f"{base}/api/v1/apps",
-        "scopes_supported": list(scopes.ALL_SCOPES),
+        "scopes_supported": list(store.ALL_SCOPES),
         "response_types_supported": ["code"],
         "response_modes_supported": ["query"],
         "code_challenge_methods_supported": ["S256", "plain"],

@@ -21,7 +21,7 @@ from federation.delivery.job import (
     DeliverySettings,
     delivery_handler,
 )
-from federation.delivery.slots import HostSlots
+from federation.delivery.state import HostSlots
 from federation.services import Services
 from storage.db import session_maker
 from storage.models import Actor

@@ -16,7 +16,7 @@ from sqlalchemy import update
 from storage.models import OAuthAccessToken, utcnow
 from tests.ui.client_api import Api
 from ui.api.auth import app_scoped, scoped, scoped_if_token
-from ui.oauth import scopes
+from ui.oauth import store
 
 INVALID = {"error": "The access token is invalid"}
 REVOKED = {"error": "The access token was revoked"}
@@ -82,7 +82,7 @@ def api_routes(app: web.Application) -> list[Route]:
 def lacking(needed: tuple[str, ...]) -> str:
     """Scopes that grant none of `needed`: the other half of read/write, so neither leaks into the other."""
     granted = "read" if any(s.startswith("write") for s in needed) else "write push"
-    assert not scopes.allows(granted, *needed), f"{granted!r} would be enough for {needed}"
+    assert not store.allows(granted, *needed), f"{granted!r} would be enough for {needed}"
     return granted
 
 

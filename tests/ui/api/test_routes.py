@@ -17,7 +17,7 @@ from ui import ratelimit
 from ui.api import routing
 from ui.api.auth import AppToken, IfToken, Member, Public
 from ui.api.routes import ROUTES
-from ui.api.statuses import visible
+from ui.api.statuses import entity
 from ui.api.timelines import render_page
 from ui.app import create_app
 
@@ -89,7 +89,7 @@ async def test_no_row_is_hidden_by_an_earlier_one() -> None:
         assert match.route.resource.canonical == row.path, f"{row.method} {row.path}: {match.route}"
 
 
-STATUS_RENDERERS = (visible.render_one, visible.render_for, render_page)
+STATUS_RENDERERS = (entity.render_one, entity.render_for, render_page)
 
 
 def test_rows_that_render_statuses_reach_a_status_renderer() -> None:

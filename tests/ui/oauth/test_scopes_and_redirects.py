@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from storage.errors import Invalid
-from ui.oauth import scopes
+from ui.oauth import store
 from ui.oauth.redirects import (
     DEFAULT_NEXT,
     OOB,
@@ -18,25 +18,25 @@ from ui.oauth.redirects import (
 
 
 def test_top_level_scopes_grant_their_granular_forms() -> None:
-    assert scopes.allows("read", "read:accounts") and scopes.allows("write", "write:statuses")
-    assert scopes.allows("follow", "write:follows") and scopes.allows("admin:read", "admin:read:reports")
-    assert not scopes.allows("read", "write:accounts")
-    assert not scopes.allows("read:statuses", "read:accounts")
-    assert not scopes.allows("profile", "read:accounts")
-    assert scopes.allows("profile", "read:accounts", "profile")  # any one of the needed scopes
+    assert store.allows("read", "read:accounts") and store.allows("write", "write:statuses")
+    assert store.allows("follow", "write:follows") and store.allows("admin:read", "admin:read:reports")
+    assert not store.allows("read", "write:accounts")
+    assert not store.allows("read:statuses", "read:accounts")
+    assert not store.allows("profile", "read:accounts")
+    assert store.allows("profile", "read:accounts", "profile")  # any one of the needed scopes
 
 
 def test_requests_may_only_narrow_the_registered_scopes() -> None:
-    assert scopes.within(("read:accounts", "write"), "read write push")
-    assert not scopes.within(("read",), "read:accounts")
-    assert not scopes.within(("follow",), "read write")
+    assert store.within(("read:accounts", "write"), "read write push")
+    assert not store.within(("read",), "read:accounts")
+    assert not store.within(("follow",), "read write")
 
 
 def test_scope_strings_parse_with_spaces_or_pluses_and_default_to_read() -> None:
-    assert scopes.parse("read+write  push read") == ("read", "write", "push")
-    assert scopes.parse(None) == ("read",) and scopes.parse("  ") == ("read",)
+    assert store.parse("read+write  push read") == ("read", "write", "push")
+    assert store.parse(None) == ("read",) and store.parse("  ") == ("read",)
     with pytest.raises(Invalid, match="unknown scope 'crypto'"):
-        scopes.parse("read crypto")
+        store.parse("read crypto")
 
 
 @pytest.mark.parametrize("uri", [OOB, "https://app.example/callback", "http://127.0.0.1:4000/cb",

@@ -20,7 +20,7 @@ from ui.api.entities import render_accounts
 from ui.api.paging import link_header, newest_first, page_of, paginate
 from ui.api.responses import json_ok
 from ui.api.routing import path_id, urls
-from ui.api.statuses.visible import render_one, visible_status
+from ui.api.statuses.entity import render_one, visible_status
 from ui.keys import SERVICES
 from ui.params import read_params
 

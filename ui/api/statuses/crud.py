@@ -1,28 +1,37 @@
 """Statuses: post, show, list by ids, delete (with the source, for redraft), edit, history,
-source and context. Actions on a status (favourite, boost, …) are in `statuses.actions`."""
+source and context. Actions on a status (favourite, boost, …) are in `statuses.actions`.
+
+*Parameters*: what `POST /api/v1/statuses` and `PUT /api/v1/statuses/:id` send is read into the
+domain's terms: Mastodon's fields (`status`, `spoiler_text`, `sensitive`, `visibility`, `language`,
+`in_reply_to_id`, `media_ids[]`, `poll[...]`, `media_attributes[]`) plus Amity's: `local_only`
+(or `visibility=local`) for posts that never leave the node, `content_map[LANG]`,
+`spoiler_text_map[LANG]` and `content_type` (see docs/client-api.md).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from actors.media.uploads import MediaChange, parse_focus
 from actors.posts import posting
+from actors.posts.polls import PollSpec
 from storage.errors import Invalid
-from storage.models import Status, StatusEdit
+from storage.models import VISIBILITIES, Status, StatusEdit
 from ui.api.auth import Auth, MemberAuth
 from ui.api.entities import iso_datetime
 from ui.api.responses import NOT_FOUND, api_error, json_ok
 from ui.api.routing import parse_id, path_id
 from ui.api.statuses import idempotency
+from ui.api.statuses.entity import render_for, render_one, visible_among, visible_status
 from ui.api.statuses.idempotency import key_of
-from ui.api.statuses.post_params import language_map, media_changes, poll_of, sensitive_of, visibility_of
-from ui.api.statuses.visible import render_for, render_one, visible_among, visible_status
 from ui.keys import SERVICES
-from ui.params import Params, read_params
+from ui.params import Params, cast_bool, read_params
 
 MAX_IDS = 20  # `GET /api/v1/statuses?id[]=`, as Mastodon
 MAX_ANCESTORS = 40
@@ -243,3 +252,79 @@ async def _descendants(db: AsyncSession, status: Status) -> list[Status]:
 
     walk(status.id)
     return ordered
+
+
+LOCAL = "local"  # `visibility=local`: public, but only on this node (as Hometown and Akkoma)
+
+
+@dataclass(frozen=True)
+class Visibility:
+    visibility: str | None  # None: not sent, so the member's default
+    local_only: bool
+
+
+def visibility_of(params: Params) -> Visibility:
+    """`visibility` (one of Mastodon's, or `local`) and the `local_only` flag."""
+    chosen = params.text("visibility")
+    local_only = params.flag("local_only") or False
+    if chosen == LOCAL:
+        return Visibility("public", True)
+    if chosen is not None and chosen not in VISIBILITIES:
+        raise Invalid(f"visibility must be one of: {', '.join((*VISIBILITIES, LOCAL))}")
+    return Visibility(chosen, local_only)
+
+
+def poll_of(params: Params) -> PollSpec | None:
+    """`poll[options][]`, `poll[expires_in]`, `poll[multiple]`, `poll[hide_totals]`; None if absent."""
+    raw = params.raw("poll")
+    if raw is None or raw == "" or raw == {}:
+        return None
+    poll = params.nested("poll")
+    options = poll.strings("options")
+    if not options:
+        raise Invalid("poll[options][] needs at least two options")
+    expires = poll.text("expires_in")
+    if expires is None:
+        raise Invalid("poll[expires_in] is missing: how many seconds the poll runs")
+    try:
+        seconds = int(float(expires))
+    except ValueError:
+        raise Invalid("poll[expires_in] must be a number of seconds") from None
+    return PollSpec(options=options, expires_in=seconds, multiple=poll.flag("multiple") or False,
+                    hide_totals=poll.flag("hide_totals") or False)
+
+
+def language_map(params: Params, name: str) -> dict[str, str] | None:
+    """`content_map[LANG]` / `spoiler_text_map[LANG]` as {LANG: text}; None when not sent."""
+    if name not in params:
+        return None
+    raw = params.mapping(name)
+    if not all(isinstance(v, str) for v in raw.values()):
+        raise Invalid(f"{name} must map language codes to text, like {name}[pt]=…")
+    return {str(k): str(v) for k, v in raw.items()}
+
+
+def media_changes(params: Params) -> list[MediaChange]:
+    """`media_attributes[][id]`, `[description]`, `[focus]` (an edit's changes to its attachments)."""
+    raw = params.raw("media_attributes")
+    if raw is None:
+        return []
+    items: Any = list(raw.values()) if isinstance(raw, Mapping) else raw
+    if not isinstance(items, list) or not all(isinstance(i, Mapping) for i in items):
+        raise Invalid("media_attributes must be a list of {id, description, focus}")
+    changes = []
+    for item in items:
+        try:
+            media_id = int(str(item.get("id")))
+        except ValueError:
+            raise Invalid("each of media_attributes needs the id of an attachment") from None
+        focus = item.get("focus")
+        description = item.get("description")
+        changes.append(MediaChange(
+            id=media_id, description=None if description is None else str(description),
+            focus=parse_focus(str(focus)) if focus not in (None, "") else None))
+    return changes
+
+
+def sensitive_of(params: Params) -> bool | None:
+    return cast_bool("sensitive", params.raw("sensitive"))

@@ -1,27 +1,38 @@
-"""Mastodon's Status entity (with MediaAttachment, Poll, Tag, Emoji, Mention, PreviewCard), in bulk.
+"""Mastodon's Status entity (with MediaAttachment, Poll, Tag, Emoji, Mention, PreviewCard,
+Application), in bulk, and finding the statuses a viewer may see for the statuses routes.
 
 `render_statuses` renders any number of statuses with a fixed number of queries: the boosted
 originals, the authors (through `render_accounts`), parts (`actors.reading.parts.load_parts`), mentions,
 cards, the parents' authors and the viewer's own state (favourited, reblogged, bookmarked,
 pinned, muted, poll votes) are each one query for the whole list, never one per status.
-Which statuses a viewer may see is the caller's business (`actors.reading.visibility.can_see`, or the
-timeline's query): this module renders what it is given.
+`render_statuses` renders what it is given: which statuses a viewer may see is decided by
+`actors.reading.visibility` (through the timeline's query, or `visible_status` here).
+
+*The `application`* of Status entities: the app a local post was made with, for a whole page
+in one query. Shown to every reader, as Mastodon 4.3 does by default (its per-member
+"disclose the app" opt-out has no counterpart in Amity yet); remote posts have none (null).
+
+*For the routes*: what the statuses, polls and media routes share: finding a status the viewer
+may see (`visible_status`), and rendering statuses for the request (its viewer, languages and
+node).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from typing import Any
 from urllib.parse import quote
 
-from sqlalchemy import select
+from aiohttp import web
+from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from actors.posts.cards import cards_for
-from actors.reading.languages import pick
+from actors.reading.languages import pick, reader_preferences
 from actors.reading.parts import load_parts
-from actors.social.muting import thread_chain
+from actors.reading.visibility import Viewer, visible_ids, visible_to
+from actors.social.muting import live_mute, thread_chain
 from federation.attachments import media_url
 from federation.question import has_ended
 from federation.render import PostParts
@@ -30,12 +41,15 @@ from federation.urls import shown_url
 from storage.blobs import BlobStore
 from storage.models import (
     Actor,
+    Block,
     Bookmark,
     ConversationMute,
     CustomEmoji,
     Favourite,
     MediaAttachment,
     Mention,
+    Mute,
+    OAuthApplication,
     Pin,
     Poll,
     PollVote,
@@ -44,7 +58,9 @@ from storage.models import (
     Tag,
 )
 from ui.api.entities import Urls, acct, iso_datetime, render_accounts
-from ui.api.statuses.applications import applications_of
+from ui.api.responses import NOT_FOUND, api_error
+from ui.api.routing import urls
+from ui.keys import SERVICES
 
 
 async def render_statuses(session: AsyncSession, services: Services, viewer: Actor | None,
@@ -270,4 +286,61 @@ async def render_status(session: AsyncSession, services: Services, viewer: Actor
                         urls: Urls, *, reader_languages: Sequence[str] = ()) -> dict[str, Any]:
     [entity] = await render_statuses(session, services, viewer, [status], urls,
                                      reader_languages=reader_languages)
+    return entity
+
+
+async def applications_of(session: AsyncSession, statuses: Iterable[Status]) -> dict[int, dict[str, Any]]:
+    """Application id -> `{name, website}` for the statuses that have one (a deleted app: absent)."""
+    ids = {s.application_id for s in statuses if s.application_id is not None}
+    if not ids:
+        return {}
+    rows = await session.execute(select(OAuthApplication.id, OAuthApplication.name, OAuthApplication.website)
+                                 .where(OAuthApplication.id.in_(ids)))
+    return {app_id: {"name": name, "website": website or None} for app_id, name, website in rows.all()}
+
+
+async def visible_status(db: AsyncSession, viewer: Actor | None, status_id: int) -> Status:
+    """The status if it exists and `viewer` may see it (`actors.reading.visibility`); 404 otherwise, the
+    same answer as for an id that never existed (never 403: a hidden status's existence is not
+    revealed)."""
+    status = await db.scalar(select(Status).where(Status.id == status_id, visible_to(Viewer.of(viewer))))
+    if status is None:
+        api_error(404, NOT_FOUND)
+    return status
+
+
+async def visible_among(db: AsyncSession, viewer: Actor | None, statuses: Sequence[Status], *,
+                        hide_muted: bool = False) -> list[Status]:
+    """The statuses `viewer` may see (`actors.reading.visibility`), in order, in a fixed number of
+    queries. `hide_muted` also leaves out accounts the viewer blocks or mutes (threads, as
+    Mastodon)."""
+    if not statuses:
+        return []
+    seen = await visible_ids(db, viewer, [s.id for s in statuses])
+    hidden: set[int] = set()
+    if hide_muted and viewer is not None:
+        authors = list({s.actor_id for s in statuses})
+        hidden = await _ids(db, select(Block.target_id).where(Block.actor_id == viewer.id,
+                                                              Block.target_id.in_(authors)))
+        hidden |= await _ids(db, select(Mute.target_id).where(Mute.actor_id == viewer.id,
+                                                              Mute.target_id.in_(authors), live_mute()))
+        hidden.discard(viewer.id)
+    return [s for s in statuses if s.id in seen and s.actor_id not in hidden]
+
+
+async def _ids(db: AsyncSession, query: Select[Any]) -> set[int]:
+    return set((await db.scalars(query)).all())
+
+
+async def render_for(request: web.Request, db: AsyncSession, viewer: Actor | None,
+                     statuses: Sequence[Status]) -> list[dict[str, Any]]:
+    languages = await reader_preferences(db, None if viewer is None else viewer.id,
+                                         request.headers.get("Accept-Language"))
+    return await render_statuses(db, request.app[SERVICES], viewer, statuses, urls(request),
+                                 reader_languages=languages)
+
+
+async def render_one(request: web.Request, db: AsyncSession, viewer: Actor | None, status: Status
+                     ) -> dict[str, Any]:
+    [entity] = await render_for(request, db, viewer, [status])
     return entity

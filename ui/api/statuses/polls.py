@@ -12,8 +12,7 @@ from storage.models import Actor, Poll, Status
 from ui.api.auth import Auth, MemberAuth
 from ui.api.responses import NOT_FOUND, api_error, json_ok
 from ui.api.routing import path_id, urls
-from ui.api.statuses.entity import poll_entity
-from ui.api.statuses.visible import visible_status
+from ui.api.statuses.entity import poll_entity, visible_status
 from ui.keys import SERVICES
 from ui.params import read_params
 

@@ -15,7 +15,7 @@ from storage.models import Actor, Block, Follow, MediaAttachment, Mute, Status, 
 from tests.ui.api.schemas import CONTEXT, STATUS_EDIT, STATUS_SOURCE, VIEWER_STATUS, assert_entity
 from tests.ui.api.statuses.test_attachments import png_bytes
 from tests.ui.client_api import Api
-from ui.api.statuses.visible import visible_among
+from ui.api.statuses.entity import visible_among
 
 STATUSES = "/api/v1/statuses"
 
