@@ -56,4 +56,4 @@ class Services:
 
 # The one app key for Services: defined here so inbox/ and ui/ route modules share it
 # without an upward import.
-SERVICES_KEY = web.AppKey("services", Services)
+SERVICES = web.AppKey("services", Services)

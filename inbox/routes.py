@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 
 from federation.delivery.hosts import host_answered_again
 from federation.httpsig.keylookup import KEY_CACHE, KeyCache
-from federation.services import SERVICES_KEY, Services
+from federation.services import SERVICES, Services
 from federation.urls import domain_of
 from inbox.errors import Refused
 from inbox.policies import CHECKED as SOLICITATION_CHECKED
@@ -44,11 +44,11 @@ def setup(app: web.Application) -> None:
 
 
 async def shared_inbox(request: web.Request) -> web.Response:
-    return await _answer(request, request.app[SERVICES_KEY])
+    return await _answer(request, request.app[SERVICES])
 
 
 async def personal_inbox(request: web.Request) -> web.Response:
-    services = request.app[SERVICES_KEY]
+    services = request.app[SERVICES]
     name = request.match_info["name"]
     async with services.sessions() as session:
         found = await session.scalar(select(Actor.id).where(

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import functools
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -50,6 +50,14 @@ async def actor_id_by_uri(session: AsyncSession, uri: str | None, *, local: bool
     if not uri:
         return None
     return await session.scalar(select(Actor.id).where(*_by_uri(uri, local)))
+
+
+async def actors_by_uris(session: AsyncSession, uris: Iterable[str]) -> list[Actor]:
+    """The actors we know among `uris` (in no particular order; unknown ones are left out)."""
+    wanted = list(dict.fromkeys(uri for uri in uris if uri))
+    if not wanted:
+        return []
+    return list((await session.scalars(select(Actor).where(Actor.uri.in_(wanted)))).all())
 
 
 @functools.lru_cache(maxsize=4096)

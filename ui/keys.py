@@ -9,13 +9,12 @@ from __future__ import annotations
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from federation.services import SERVICES_KEY
+from federation.services import SERVICES as SERVICES  # defined with Services: inbox/ uses it too
 from storage.config import NodeConfig
 from storage.settings import SettingCache
 from storage.worker import Registry, Worker
 
 CONFIG = web.AppKey("config", NodeConfig)
-SERVICES = SERVICES_KEY  # ui's name for the one services key (inbox/ reaches it as SERVICES_KEY)
 ENGINE = web.AppKey("engine", AsyncEngine)
 REGISTRY = web.AppKey("registry", Registry)
 WORKER = web.AppKey("worker", Worker)

@@ -78,6 +78,7 @@ from storage.models import (
     utcnow,
 )
 from storage.models.base import id_for_time, new_id
+from storage.queries import actors_by_uris
 
 
 @dataclass(frozen=True)
@@ -272,9 +273,7 @@ async def _adopt_orphans(session: AsyncSession, status: Status) -> None:
 
 async def _store_mentions(session: AsyncSession, status: Status, uris: tuple[str, ...]) -> list[Actor]:
     """Mention rows for the mentioned actors we know (nothing is fetched for a mention)."""
-    if not uris:
-        return []
-    actors = list((await session.scalars(select(Actor).where(Actor.uri.in_(uris)))).all())
+    actors = await actors_by_uris(session, uris)
     for actor in actors:
         session.add(Mention(status_id=status.id, actor_id=actor.id))
     await session.flush()

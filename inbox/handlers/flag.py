@@ -14,6 +14,7 @@ from inbox import fetch
 from inbox.context import Incoming
 from storage.errors import Invalid
 from storage.models import Actor, Report, Status, User
+from storage.queries import actors_by_uris
 
 MAX_FLAGGED = 100
 MAX_COMMENT_CHARS = 5000
@@ -28,7 +29,7 @@ async def handle(ctx: Incoming, activity: dict[str, Any]) -> None:
     async with ctx.transaction() as session:
         if await session.scalar(select(Report.id).where(Report.uri == ctx.activity_id)) is not None:
             return
-        accounts = sorted((await session.scalars(select(Actor).where(Actor.uri.in_(flagged)))).all(),
+        accounts = sorted(await actors_by_uris(session, flagged),
                           key=lambda actor: not actor.is_local)  # accounts of this server first
         statuses = list((await session.scalars(
             select(Status).where(Status.uri.in_(flagged), Status.local.is_(True)))).all())

@@ -17,7 +17,7 @@ from pytest_aiohttp import AiohttpClient
 from sqlalchemy import func, select
 
 from actors.accounts.local_users import create_local_user
-from federation.services import SERVICES_KEY, Services
+from federation.services import SERVICES, Services
 from storage import settings
 from storage.config import NodeConfig
 from storage.models import (
@@ -73,7 +73,7 @@ class Api:
 
     @property
     def services(self) -> Services:
-        return self.client.app[SERVICES_KEY]
+        return self.client.app[SERVICES]
 
     @property
     def config(self) -> NodeConfig:

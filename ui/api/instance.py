@@ -53,11 +53,10 @@ async def _common(db: AsyncSession, config: NodeConfig, site: Urls) -> dict[str,
     total, month, _ = await queries.user_counts(db, month_ago=now - timedelta(days=30),
                                                 half_year_ago=now - timedelta(days=180))
     contact = await instance_queries.owner(db)
-    allowlist = values["federation_mode"] == "allowlist"
     return {
         "values": values, "users": total, "active_month": month,
         "statuses": await queries.local_post_count(db),
-        "domains": len(await instance_queries.peers(db, allowlist=allowlist)),
+        "domains": len(await instance_queries.peers(db)),
         "contact": (await render_accounts(db, [contact], site))[0] if contact else None,
     }
 
@@ -151,8 +150,7 @@ async def _member_if_limited(request: web.Request) -> None:
 async def peers(request: web.Request) -> web.Response:
     await _member_if_limited(request)
     async with request.app[SERVICES].sessions() as db:
-        allowlist = await settings.get(db, "federation_mode") == "allowlist"
-        return json_ok(await instance_queries.peers(db, allowlist=allowlist))
+        return json_ok(await instance_queries.peers(db))
 
 
 async def activity(request: web.Request) -> web.Response:

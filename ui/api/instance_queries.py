@@ -9,22 +9,18 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Actor, BrowserSession, DomainRule, OAuthAccessToken, Status, User
+from federation.domain_rules import load_domain_policy
+from storage.models import Actor, BrowserSession, OAuthAccessToken, Status, User
 from storage.models.base import EPOCH_MS, SEQ_BITS, TAG_BITS
-from storage.queries import parent_domains, refusal
 
 ACTIVITY_WEEKS = 12
 
 
-async def peers(session: AsyncSession, *, allowlist: bool) -> list[str]:
+async def peers(session: AsyncSession) -> list[str]:
     """Domains of accounts this node knows, less those its rules refuse."""
     domains = (await session.scalars(select(Actor.domain).where(Actor.domain.is_not(None)).distinct())).all()
-    rules = dict((await session.execute(select(DomainRule.domain, DomainRule.policy))).all())
-
-    def policy(domain: str) -> str | None:
-        return next((rules[d] for d in parent_domains(domain) if d in rules), None)
-
-    return sorted(d for d in domains if d and refusal(d, policy(d), allowlist=allowlist) is None)
+    policy = await load_domain_policy(session)
+    return sorted(d for d in domains if d and policy.refusal(d) is None)
 
 
 async def owner(session: AsyncSession) -> Actor | None:

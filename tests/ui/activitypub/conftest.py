@@ -16,7 +16,7 @@ from sqlalchemy import select
 from actors.accounts.local_users import create_local_user
 from federation.httpsig.keys import generate_rsa_keypair
 from federation.httpsig.signatures import sign_request
-from federation.services import SERVICES_KEY, Services
+from federation.services import SERVICES, Services
 from federation.urls import status_uri, status_url
 from storage import settings
 from storage.models import ACCEPTED, Actor, Follow, Mention, Status, User
@@ -48,7 +48,7 @@ class Node:
 
     @property
     def services(self) -> Services:
-        return self.client.app[SERVICES_KEY]
+        return self.client.app[SERVICES]
 
     @property
     def base_url(self) -> str:
