@@ -28,6 +28,7 @@ from storage.models.federation import (
     UndoneActivity,
 )
 from storage.models.jobs import DEAD, QUEUED, Job
+from storage.models.markers import MARKER_TIMELINES, Marker
 from storage.models.members import TOKEN_PURPOSES, Invite, UserToken
 from storage.models.oauth import (
     BrowserSession,
@@ -54,6 +55,7 @@ __all__ = [
     "ACCEPTED",
     "DEAD",
     "DOMAIN_POLICIES",
+    "MARKER_TIMELINES",
     "MEDIA_FAILED",
     "MEDIA_PROCESSING",
     "MEDIA_READY",
@@ -81,6 +83,7 @@ __all__ = [
     "Invite",
     "Job",
     "KeptActivity",
+    "Marker",
     "MediaAttachment",
     "Mention",
     "Mute",

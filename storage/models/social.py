@@ -58,9 +58,14 @@ class Notification(Base):
     status_id: Mapped[int | None] = mapped_column(ForeignKey("statuses.id", ondelete="CASCADE"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     read: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Mastodon's group key for the groupable types (`actors.reading.notification_groups`);
+    # None: ungrouped, shown as `ungrouped-{id}`
+    group_key: Mapped[str | None] = mapped_column(String(96))
+    report_id: Mapped[int | None] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"))
 
     __table_args__ = (
         Index("ix_notifications_recipient_id_id", "recipient_id", "id"),
+        Index("ix_notifications_recipient_id_group_key", "recipient_id", "group_key"),
         UniqueConstraint("recipient_id", "type", "from_actor_id", "status_id"),
     )
 

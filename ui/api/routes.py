@@ -19,7 +19,7 @@ path up before any pattern); `tests/ui/api/test_routes.py` checks every row answ
 
 from __future__ import annotations
 
-from ui.api import apps, custom_emojis, instance, search, tags, timelines
+from ui.api import apps, custom_emojis, instance, markers, notifications, search, tags, timelines
 from ui.api.accounts import followers, profile_images, profiles, registration, relation_lists, relationships
 from ui.api.auth import PUBLIC, app_token, if_token, member
 from ui.api.routing import Route, route
@@ -151,6 +151,21 @@ ROUTES: list[Route] = [
     route("POST", "/api/v1/media", attachments.upload_v1, member("write:media"), "media", statuses=False),
     route("GET", "/api/v1/media/{id}", attachments.show, member("write:media"), None, statuses=False),
     route("PUT", "/api/v1/media/{id}", attachments.update, member("write:media"), None, statuses=False),
+
+    # ORDER: the fixed names before `/notifications/{id}`
+    route("GET", "/api/v1/notifications", notifications.index,
+          member("read:notifications"), None, statuses=True),
+    route("GET", "/api/v1/notifications/unread_count", notifications.unread_count,
+          member("read:notifications"), None, statuses=False),
+    route("POST", "/api/v1/notifications/clear", notifications.clear,
+          member("write:notifications"), None, statuses=False),
+    route("GET", "/api/v1/notifications/{id}", notifications.show,
+          member("read:notifications"), None, statuses=True),
+    route("POST", "/api/v1/notifications/{id}/dismiss", notifications.dismiss,
+          member("write:notifications"), None, statuses=False),
+
+    route("GET", "/api/v1/markers", markers.index, member("read:statuses"), None, statuses=False),
+    route("POST", "/api/v1/markers", markers.save, member("write:statuses"), None, statuses=False),
 
     route("GET", "/api/v1/polls/{id}", polls.show, if_token("read:statuses"), None, statuses=False),
     route("POST", "/api/v1/polls/{id}/votes", polls.vote, member("write:statuses"), None, statuses=False),

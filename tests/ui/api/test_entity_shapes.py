@@ -65,6 +65,12 @@ SHAPES: dict[str, tuple[str, Any, str | None]] = {
     "/api/v2/search": ("/api/v2/search?q=garden", s.SEARCH, "ana"),
     "/api/v1/tags/:name": ("/api/v1/tags/garden", s.TAG, None),
     "/api/v1/polls/:id": ("/api/v1/polls/{poll}", s.VIEWER_POLL, "ana"),
+    "/api/v1/notifications": ("/api/v1/notifications?types[]=favourite&types[]=reblog&types[]=mention",
+                              s.ListOf(s.STATUS_NOTIFICATION), "ana"),
+    "/api/v1/notifications/:id": ("/api/v1/notifications/{notification}", s.STATUS_NOTIFICATION, "ana"),
+    "/api/v1/notifications/unread_count": ("/api/v1/notifications/unread_count", s.COUNT, "ana"),
+    "/api/v1/markers": ("/api/v1/markers?timeline[]=home&timeline[]=notifications",
+                        {"home": s.MARKER, "notifications": s.MARKER}, "ana"),
 }
 
 
@@ -115,7 +121,11 @@ async def _seed(api: Api) -> Seeded:
     form = FormData()
     form.add_field("file", _png(), filename="leaf.png", content_type="image/png")
     media = await api.json("POST", "/api/v2/media", ana_token, data=form)
-    ids = {"ana": str(ana.id), "bob": str(bob.id), "dan": str(dan.id), "fay": str(fay.id), "post": post["id"],
+    await api.json("POST", "/api/v1/markers", ana_token, json={
+        "home": {"last_read_id": post["id"]}, "notifications": {"last_read_id": "1"}})
+    notification = (await api.json("GET", "/api/v1/notifications?types[]=favourite", ana_token))[0]
+    ids = {"notification": notification["id"],
+           "ana": str(ana.id), "bob": str(bob.id), "dan": str(dan.id), "fay": str(fay.id), "post": post["id"],
            "reply": reply["id"], "poll": post["poll"]["id"], "media": media["id"]}
     return Seeded(api, ids, tokens)
 
