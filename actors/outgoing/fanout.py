@@ -28,7 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from actors.outgoing import activities
 from actors.reading.home_membership import LOCAL_POST, home_timeline_owners
-from actors.reading.notifications import notify
+from actors.reading.notifications import notify, notify_subscribers
 from actors.reading.parts import load_parts
 from federation.delivery.enqueue import deliver
 from federation.domain_rules import load_domain_policy
@@ -189,7 +189,8 @@ async def _audience(session: AsyncSession, plan: Plan) -> _Audience:
 
 
 async def _local_effects(session: AsyncSession, plan: Plan, audience: _Audience) -> int:
-    """Home-timeline entries (`actors.reading.home_membership`), mention notifications."""
+    """Home-timeline entries (`actors.reading.home_membership`), mention notifications, and
+    `status` ones for followers who asked for them."""
     if plan.notify_mentioned is not None:
         for actor in audience.local_named:
             await notify(session, actor, "mention", plan.author, plan.notify_mentioned)
@@ -202,6 +203,7 @@ async def _local_effects(session: AsyncSession, plan: Plan, audience: _Audience)
     await insert_ignoring_duplicates(
         session, TimelineEntry, [{"id": new_id(), "owner_id": owner, "status_id": plan.timeline_status_id}
                                  for owner in sorted(owners)], ("owner_id", "status_id"))
+    await notify_subscribers(session, status, owners)
     return len(owners)
 
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection, Sequence
+
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from actors.reading.notification_groups import group_key_for
 from actors.social.muting import silenced_for
-from storage.models import NOTIFICATION_TYPES, Actor, Notification, utcnow
+from storage.models import ACCEPTED, NOTIFICATION_TYPES, Actor, Follow, Notification, Status, utcnow
 
 # Types that a repeat of the same event brings back to the top (each edit is news), as Mastodon.
 REPEATED = frozenset({"update"})
@@ -40,3 +42,35 @@ async def notify(session: AsyncSession, recipient: Actor, type_: str, from_actor
     session.add(notification)
     await session.flush()
     return notification
+
+
+async def notify_subscribers(session: AsyncSession, status: Status, owners: Collection[int]) -> None:
+    """`status` notifications for the members among `owners` (whose home timeline the post just
+    entered) who follow its author with `notify` on, as Mastodon's feed insert: not for boosts,
+    nor for replies to someone else."""
+    if not owners or status.reblog_of_id is not None:
+        return
+    if status.in_reply_to_id is not None or status.in_reply_to_uri:  # an unknown parent: someone else's
+        parent_author = None if status.in_reply_to_id is None else await session.scalar(
+            select(Status.actor_id).where(Status.id == status.in_reply_to_id))
+        if parent_author != status.actor_id:
+            return
+    subscribers = (await session.scalars(select(Actor).join(Follow, Follow.follower_id == Actor.id).where(
+        Follow.followee_id == status.actor_id, Follow.notify.is_(True), Follow.state == ACCEPTED,
+        Follow.follower_id.in_(sorted(owners))))).all()
+    await _notify_all(session, subscribers, "status", status)
+
+
+async def notify_boosters_of_edit(session: AsyncSession, status: Status) -> None:
+    """`update` notifications for the members who boosted `status`, once it was edited."""
+    boosters = (await session.scalars(select(Actor).join(Status, Status.actor_id == Actor.id).where(
+        Status.reblog_of_id == status.id, Actor.domain.is_(None)))).all()
+    await _notify_all(session, boosters, "update", status)
+
+
+async def _notify_all(session: AsyncSession, members: Sequence[Actor], type_: str, status: Status) -> None:
+    author = await session.get(Actor, status.actor_id) if members else None
+    if author is None:
+        return
+    for member in members:
+        await notify(session, member, type_, author, status.id)

@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from actors.posts.cards import enqueue_card, refresh_card
 from actors.posts.emoji import RemoteEmoji
 from actors.reading.home_membership import REMOTE_POST, home_timeline_pick, home_timeline_statement
-from actors.reading.notifications import notify
+from actors.reading.notifications import notify, notify_boosters_of_edit, notify_subscribers
 from actors.social.muting import thread_chain
 from federation.attachments import RemoteAttachment, parse_attachments
 from federation.limits import (
@@ -292,6 +292,7 @@ async def apply_edit(session: AsyncSession, status: Status, parsed: RemoteStatus
     await refresh_card(session, status)
     await store_remote_parts(session, status, parsed.hashtags, parsed.emojis, replace=True)
     await session.flush()
+    await notify_boosters_of_edit(session, status)
     return True
 
 
@@ -326,4 +327,5 @@ async def add_to_home_timelines(session: AsyncSession, status: Status, *, mentio
     if owners:
         await session.execute(insert(TimelineEntry), [{"id": new_id(), "owner_id": o, "status_id": status.id}
                                                      for o in sorted(owners)])
+        await notify_subscribers(session, status, owners)
     return len(owners)
