@@ -19,7 +19,17 @@ path up before any pattern); `tests/ui/api/test_routes.py` checks every row answ
 
 from __future__ import annotations
 
-from ui.api import apps, custom_emojis, instance, markers, notifications, search, tags, timelines
+from ui.api import (
+    apps,
+    custom_emojis,
+    grouped_notifications,
+    instance,
+    markers,
+    notifications,
+    search,
+    tags,
+    timelines,
+)
 from ui.api.accounts import followers, profile_images, profiles, registration, relation_lists, relationships
 from ui.api.auth import PUBLIC, app_token, if_token, member
 from ui.api.routing import Route, route
@@ -162,6 +172,18 @@ ROUTES: list[Route] = [
     route("GET", "/api/v1/notifications/{id}", notifications.show,
           member("read:notifications"), None, statuses=True),
     route("POST", "/api/v1/notifications/{id}/dismiss", notifications.dismiss,
+          member("write:notifications"), None, statuses=False),
+
+    # grouped (Mastodon 4.3); ORDER: `unread_count` before `/notifications/{group_key}`
+    route("GET", "/api/v2/notifications", grouped_notifications.index,
+          member("read:notifications"), None, statuses=True),
+    route("GET", "/api/v2/notifications/unread_count", grouped_notifications.unread_count,
+          member("read:notifications"), None, statuses=False),
+    route("GET", "/api/v2/notifications/{group_key}", grouped_notifications.show,
+          member("read:notifications"), None, statuses=True),
+    route("GET", "/api/v2/notifications/{group_key}/accounts", grouped_notifications.accounts,
+          member("read:notifications"), None, statuses=False),
+    route("POST", "/api/v2/notifications/{group_key}/dismiss", grouped_notifications.dismiss,
           member("write:notifications"), None, statuses=False),
 
     route("GET", "/api/v1/markers", markers.index, member("read:statuses"), None, statuses=False),

@@ -69,6 +69,14 @@ SHAPES: dict[str, tuple[str, Any, str | None]] = {
                               s.ListOf(s.STATUS_NOTIFICATION), "ana"),
     "/api/v1/notifications/:id": ("/api/v1/notifications/{notification}", s.STATUS_NOTIFICATION, "ana"),
     "/api/v1/notifications/unread_count": ("/api/v1/notifications/unread_count", s.COUNT, "ana"),
+    "/api/v2/notifications": ("/api/v2/notifications?types[]=favourite&types[]=reblog",
+                              s.GROUPED_NOTIFICATIONS, "ana"),
+    "/api/v2/notifications/:group_key": ("/api/v2/notifications/{group}",
+                                         {**s.GROUPED_NOTIFICATIONS,
+                                          "notification_groups": s.ListOf(s.NOTIFICATION_GROUP)}, "ana"),
+    "/api/v2/notifications/:group_key/accounts": ("/api/v2/notifications/{group}/accounts",
+                                                  s.ListOf(s.ACCOUNT), "ana"),
+    "/api/v2/notifications/unread_count": ("/api/v2/notifications/unread_count", s.COUNT, "ana"),
     "/api/v1/markers": ("/api/v1/markers?timeline[]=home&timeline[]=notifications",
                         {"home": s.MARKER, "notifications": s.MARKER}, "ana"),
 }
@@ -124,7 +132,7 @@ async def _seed(api: Api) -> Seeded:
     await api.json("POST", "/api/v1/markers", ana_token, json={
         "home": {"last_read_id": post["id"]}, "notifications": {"last_read_id": "1"}})
     notification = (await api.json("GET", "/api/v1/notifications?types[]=favourite", ana_token))[0]
-    ids = {"notification": notification["id"],
+    ids = {"notification": notification["id"], "group": notification["group_key"],
            "ana": str(ana.id), "bob": str(bob.id), "dan": str(dan.id), "fay": str(fay.id), "post": post["id"],
            "reply": reply["id"], "poll": post["poll"]["id"], "media": media["id"]}
     return Seeded(api, ids, tokens)

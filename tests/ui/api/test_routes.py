@@ -16,6 +16,7 @@ from tests.conftest import make_config
 from ui import ratelimit
 from ui.api import routing
 from ui.api.auth import AppToken, IfToken, Member, Public
+from ui.api.notification_groups import grouped_body
 from ui.api.notification_pages import render_notifications
 from ui.api.routes import ROUTES
 from ui.api.statuses import visible
@@ -90,7 +91,8 @@ async def test_no_row_is_hidden_by_an_earlier_one() -> None:
         assert match.route.resource.canonical == row.path, f"{row.method} {row.path}: {match.route}"
 
 
-STATUS_RENDERERS = (visible.render_one, visible.render_for, render_page, render_notifications)
+STATUS_RENDERERS = (visible.render_one, visible.render_for, render_page, render_notifications,
+                    grouped_body)
 
 
 def test_rows_that_render_statuses_reach_a_status_renderer() -> None:
