@@ -323,9 +323,13 @@ async def add_to_home_timelines(session: AsyncSession, status: Status, *, mentio
     """Home timeline entries for the local members who get the status or boost
     (`actors.reading.home_membership`, with the rules for remote posts). Returns how many entries."""
     statement = home_timeline_statement(status, mentioned_ids=mentioned_ids, rules=REMOTE_POST)
-    owners = home_timeline_pick(status, (await session.execute(statement)).all())
+    rows = (await session.execute(statement)).all()
+    owners = home_timeline_pick(status, rows)
     if owners:
         await session.execute(insert(TimelineEntry), [{"id": new_id(), "owner_id": o, "status_id": status.id}
                                                      for o in sorted(owners)])
-        await notify_subscribers(session, status, owners)
+        # `asked_to_be_notified`, inline: the inbound flow stays out of `actors` when nobody asked
+        asked = {row[0] for row in rows if row[2]} & owners
+        if asked:
+            await notify_subscribers(session, status, asked)
     return len(owners)

@@ -30,6 +30,12 @@ from storage.models.federation import (
 from storage.models.jobs import DEAD, QUEUED, Job
 from storage.models.markers import MARKER_TIMELINES, Marker
 from storage.models.members import TOKEN_PURPOSES, Invite, UserToken
+from storage.models.notification_filters import (
+    POLICY_VALUES,
+    NotificationPermission,
+    NotificationPolicy,
+    NotificationRequest,
+)
 from storage.models.oauth import (
     BrowserSession,
     IdempotencyKey,
@@ -62,6 +68,7 @@ __all__ = [
     "MEDIA_TYPES",
     "NOTIFICATION_TYPES",
     "PENDING",
+    "POLICY_VALUES",
     "QUEUED",
     "ROLES",
     "TOKEN_PURPOSES",
@@ -88,6 +95,9 @@ __all__ = [
     "Mention",
     "Mute",
     "Notification",
+    "NotificationPermission",
+    "NotificationPolicy",
+    "NotificationRequest",
     "OAuthAccessToken",
     "OAuthApplication",
     "OAuthAuthorizationCode",

@@ -32,7 +32,8 @@ def wanted_of(params: Params) -> Wanted:
     account_id = parse_id(raw_account) if raw_account else None
     if raw_account and account_id is None:
         account_id = -1  # an id that cannot be one of ours selects nothing
-    return Wanted.of(params.strings("types"), params.strings("exclude_types"), account_id)
+    return Wanted.of(params.strings("types"), params.strings("exclude_types"), account_id,
+                     include_filtered=params.flag("include_filtered") or False)
 
 
 async def shown(db: AsyncSession, viewer_id: int, rows: Sequence[Notification]) -> list[Notification]:

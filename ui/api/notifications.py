@@ -11,7 +11,7 @@ from __future__ import annotations
 from aiohttp import web
 from sqlalchemy import delete
 
-from actors.reading.notification_reads import notifications_of
+from actors.reading.notification_reads import Wanted, notifications_of
 from storage.models import Notification
 from ui.api.auth import MemberAuth
 from ui.api.notification_pages import marker_of, read_page, render_notifications, shown, wanted_of
@@ -36,7 +36,8 @@ async def index(request: web.Request, auth: MemberAuth) -> web.Response:
 async def show(request: web.Request, auth: MemberAuth) -> web.Response:
     notification_id = path_id(request)
     async with request.app[SERVICES].sessions() as db:
-        row = await db.scalar(notifications_of(auth.actor.id).where(Notification.id == notification_id))
+        row = await db.scalar(notifications_of(auth.actor.id, Wanted(include_filtered=True)).where(
+            Notification.id == notification_id))
         found = await shown(db, auth.actor.id, [row]) if row is not None else []
         body = await render_notifications(request, db, auth.actor, found)
     if not body:

@@ -25,6 +25,8 @@ from ui.api import (
     grouped_notifications,
     instance,
     markers,
+    notification_policy,
+    notification_requests,
     notifications,
     search,
     tags,
@@ -162,7 +164,21 @@ ROUTES: list[Route] = [
     route("GET", "/api/v1/media/{id}", attachments.show, member("write:media"), None, statuses=False),
     route("PUT", "/api/v1/media/{id}", attachments.update, member("write:media"), None, statuses=False),
 
-    # ORDER: the fixed names before `/notifications/{id}`
+    # ORDER: the fixed names before `/notifications/{id}`, `/requests/{id}` (policies, Mastodon 4.3)
+    route("GET", "/api/v1/notifications/requests", notification_requests.index,
+          member("read:notifications"), None, statuses=True),
+    route("GET", "/api/v1/notifications/requests/merged", notification_requests.merged,
+          member("read:notifications"), None, statuses=False),
+    route("POST", "/api/v1/notifications/requests/accept", notification_requests.accept_many,
+          member("write:notifications"), None, statuses=False),
+    route("POST", "/api/v1/notifications/requests/dismiss", notification_requests.dismiss_many,
+          member("write:notifications"), None, statuses=False),
+    route("GET", "/api/v1/notifications/requests/{id}", notification_requests.show,
+          member("read:notifications"), None, statuses=True),
+    route("POST", "/api/v1/notifications/requests/{id}/accept", notification_requests.accept,
+          member("write:notifications"), None, statuses=False),
+    route("POST", "/api/v1/notifications/requests/{id}/dismiss", notification_requests.dismiss,
+          member("write:notifications"), None, statuses=False),
     route("GET", "/api/v1/notifications", notifications.index,
           member("read:notifications"), None, statuses=True),
     route("GET", "/api/v1/notifications/unread_count", notifications.unread_count,
@@ -174,7 +190,11 @@ ROUTES: list[Route] = [
     route("POST", "/api/v1/notifications/{id}/dismiss", notifications.dismiss,
           member("write:notifications"), None, statuses=False),
 
-    # grouped (Mastodon 4.3); ORDER: `unread_count` before `/notifications/{group_key}`
+    # grouped (Mastodon 4.3); ORDER: `policy`, `unread_count` before `/notifications/{group_key}`
+    route("GET", "/api/v2/notifications/policy", notification_policy.show,
+          member("read:notifications"), None, statuses=False),
+    route("PATCH", "/api/v2/notifications/policy", notification_policy.update,
+          member("write:notifications"), None, statuses=False),
     route("GET", "/api/v2/notifications", grouped_notifications.index,
           member("read:notifications"), None, statuses=True),
     route("GET", "/api/v2/notifications/unread_count", grouped_notifications.unread_count,

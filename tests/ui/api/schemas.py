@@ -175,3 +175,10 @@ PARTIAL_ACCOUNT = {"id": Matches(ID), "acct": str, "url": URL, "avatar": URL, "a
                    "locked": bool, "bot": bool}
 GROUPED_NOTIFICATIONS = {"accounts": ListOf(ACCOUNT), "statuses": ListOf(VIEWER_STATUS),
                          "notification_groups": ListOf(PAGED_GROUP)}
+NOTIFICATION_REQUEST = {"id": Matches(ID), "created_at": DATETIME, "updated_at": DATETIME, "account": ACCOUNT,
+                        "notifications_count": Matches(ID), "last_status": VIEWER_STATUS}
+POLICY_VALUE = Matches(re.compile(r"^(accept|filter|drop)$"))
+NOTIFICATION_POLICY = {"for_not_following": POLICY_VALUE, "for_not_followers": POLICY_VALUE,
+                       "for_new_accounts": POLICY_VALUE, "for_private_mentions": POLICY_VALUE,
+                       "for_limited_accounts": POLICY_VALUE,
+                       "summary": {"pending_requests_count": int, "pending_notifications_count": int}}
