@@ -7,7 +7,7 @@ Suspended senders are left out, and so are notifications whose status the member
 see (`actors.reading.visibility`). What the member's notification policy held back
 (`actors.reading.notification_policies`) is left out unless asked for. Muted conversations are
 a walk up each thread, so readers drop those afterwards, a page at a time
-(`ui.api.notification_pages`). Staff notifications (`admin.*`) skip the member's own mutes and
+(`ui.api.notifications.pages`). Staff notifications (`admin.*`) skip the member's own mutes and
 blocks, as they do when written.
 """
 

@@ -19,21 +19,13 @@ path up before any pattern); `tests/ui/api/test_routes.py` checks every row answ
 
 from __future__ import annotations
 
-from ui.api import (
-    apps,
-    custom_emojis,
-    grouped_notifications,
-    instance,
-    markers,
-    notification_policy,
-    notification_requests,
-    notifications,
-    search,
-    tags,
-    timelines,
-)
+from ui.api import apps, custom_emojis, instance, markers, search, tags, timelines
 from ui.api.accounts import followers, profile_images, profiles, registration, relation_lists, relationships
 from ui.api.auth import PUBLIC, app_token, if_token, member
+from ui.api.notifications import policy as notification_policy
+from ui.api.notifications import requests as notification_requests
+from ui.api.notifications import v1 as notifications
+from ui.api.notifications import v2 as grouped_notifications
 from ui.api.routing import Route, route
 from ui.api.statuses import actions, attachments, crud, polls
 

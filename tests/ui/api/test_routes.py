@@ -16,8 +16,8 @@ from tests.conftest import make_config
 from ui import ratelimit
 from ui.api import routing
 from ui.api.auth import AppToken, IfToken, Member, Public
-from ui.api.notification_groups import grouped_body
-from ui.api.notification_pages import render_notifications
+from ui.api.notifications.groups import grouped_body
+from ui.api.notifications.pages import render_notifications
 from ui.api.routes import ROUTES
 from ui.api.statuses import visible
 from ui.api.timelines import render_page

@@ -1,7 +1,7 @@
 """Grouped notifications (API v2, Mastodon 4.3): a page of groups, and the NotificationGroup
 entity with the accounts and statuses it refers to.
 
-A page is read from the same notifications as API v1 (`ui.api.notification_pages`), newest
+A page is read from the same notifications as API v1 (`ui.api.notifications.pages`), newest
 first, and gathered by group key until `limit` groups are found: each group then counts the
 notifications of its key within the page's range, as Mastodon's `pagination_range`. Types the
 client does not list in `grouped_types[]` are shown one notification per group.
@@ -21,8 +21,8 @@ from actors.reading.notification_groups import GROUPABLE, UNGROUPED
 from actors.reading.notification_reads import STATUS_TYPES
 from storage.models import Actor, Notification
 from ui.api.entities import iso_datetime
-from ui.api.notification_entity import Rendered
-from ui.api.notification_pages import rendered_parts, shown
+from ui.api.notifications.entity import Rendered
+from ui.api.notifications.pages import rendered_parts, shown
 from ui.api.paging import Page, paginate
 
 SAMPLE_ACCOUNTS = 8  # as Mastodon's NotificationGroup::SAMPLE_ACCOUNTS_SIZE

@@ -1,7 +1,7 @@
 """Notifications, API v1: list, show one, dismiss, clear, the unread count.
 
 The rules for what a member is shown live in `actors.reading.notification_reads`; pages are
-read by `ui.api.notification_pages`. As Mastodon: 40 per page by default, at most 80; the
+read by `ui.api.notifications.pages`. As Mastodon: 40 per page by default, at most 80; the
 unread count counts notifications after the `notifications` marker, at most `limit` (100 by
 default, at most 1000).
 """
@@ -14,7 +14,7 @@ from sqlalchemy import delete
 from actors.reading.notification_reads import Wanted, notifications_of
 from storage.models import Notification
 from ui.api.auth import MemberAuth
-from ui.api.notification_pages import marker_of, read_page, render_notifications, shown, wanted_of
+from ui.api.notifications.pages import marker_of, read_page, render_notifications, shown, wanted_of
 from ui.api.paging import link_header, page_of
 from ui.api.responses import NOT_FOUND, api_error, json_ok
 from ui.api.routing import path_id, urls

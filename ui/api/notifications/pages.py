@@ -17,7 +17,7 @@ from actors.reading.languages import reader_preferences
 from actors.reading.notification_reads import Wanted
 from actors.social.muting import THREAD_NOTIFICATIONS
 from storage.models import Actor, Marker, Notification
-from ui.api.notification_entity import Rendered, notification_entity, render_parts
+from ui.api.notifications.entity import Rendered, notification_entity, render_parts
 from ui.api.paging import Page, paginate
 from ui.api.routing import parse_id, urls
 from ui.api.statuses.entity import in_muted_threads

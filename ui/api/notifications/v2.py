@@ -2,7 +2,7 @@
 dismissing a group, the unread count of groups.
 
 The same notifications as API v1 (`actors.reading.notification_reads`), gathered by
-`ui.api.notification_groups`: v1 and v2 always agree.
+`ui.api.notifications.groups`: v1 and v2 always agree.
 """
 
 from __future__ import annotations
@@ -16,9 +16,9 @@ from actors.reading.notification_reads import notifications_of
 from storage.models import Actor, Notification
 from ui.api.auth import MemberAuth
 from ui.api.entities import render_accounts
-from ui.api.notification_groups import Group, grouped_body, grouped_types_of, read_groups
-from ui.api.notification_pages import marker_of, read_page, shown, wanted_of
-from ui.api.notifications import unread_limit
+from ui.api.notifications.groups import Group, grouped_body, grouped_types_of, read_groups
+from ui.api.notifications.pages import marker_of, read_page, shown, wanted_of
+from ui.api.notifications.v1 import unread_limit
 from ui.api.paging import Page, cursor_links, link_header, page_of
 from ui.api.responses import NOT_FOUND, api_error, json_ok
 from ui.api.routing import parse_id, urls
