@@ -1,7 +1,8 @@
 """Notifications and markers through real clients, Mastodon.py and toot, on a live Amity node
 beside the real Fedify peer: the peer's alice replies to a member's post (a mention), likes it
 and boosts it, and the member sees all three in their notifications tab, marks them read,
-dismisses and clears them.
+dismisses and clears them. With a policy that filters strangers, alice's mention waits in a
+notification request until the member accepts it (Mastodon.py).
 
 Mastodon.py is synchronous, so its scenario runs in a worker thread while the node serves from
 the test's event loop; toot runs as a subprocess (`tests/interop/test_toot_day.py`'s `Toot`).
@@ -104,3 +105,32 @@ async def test_toot_shows_and_clears_the_peers_reply_like_and_boost(amity: Amity
     await toot.run("notifications", "--clear")
     assert await _count(amity, Notification, Notification.recipient_id == bea.id) == 0
     assert await toot.json("notifications") == []
+
+
+async def test_mastodon_py_filters_a_strangers_mention_into_a_request_and_accepts_it(
+        amity: AmityNode, fedify_peer: FedifyPeer) -> None:
+    cai = await amity.create_user("cai")
+    api = await asyncio.to_thread(_sign_in, amity.base_url, "cai")
+    policy = await asyncio.to_thread(api.update_notifications_policy, for_not_following="filter")
+    assert policy.for_not_following == "filter"
+    post = await _post(amity, cai, "Anyone seen the heron?")
+    await fedify_peer.post("<p>Yes, by the pier</p>", in_reply_to=post.uri, mentions=[cai.uri])
+
+    async def held() -> bool:
+        return await _count(amity, Notification, Notification.recipient_id == cai.id,
+                            Notification.filtered.is_(True)) == 1
+    assert await eventually(held, nodes=(amity,))
+
+    def scenario() -> None:
+        assert api.notifications() == []
+        assert api.notifications_policy().summary.pending_requests_count == 1
+        (request,) = api.notification_requests()
+        assert request.account.acct == fedify_peer.handle and str(request.notifications_count) == "1"
+        assert "Yes, by the pier" in request.last_status.content
+        api.accept_notification_request(request.id)
+        assert api.notifications_merged() is True
+        (mention,) = api.notifications()
+        assert mention.type == "mention" and mention.account.acct == fedify_peer.handle
+        assert api.notification_requests() == []
+
+    await asyncio.to_thread(scenario)
