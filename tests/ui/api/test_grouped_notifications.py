@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from sqlalchemy import update
 
-from storage.models import Notification, utcnow
+from storage.models import Actor, Notification, utcnow
 from tests.ui.api.notification_helpers import listed, notified
 from tests.ui.api.schemas import (
     ACCOUNT,
@@ -18,7 +18,7 @@ from tests.ui.api.schemas import (
     assert_entity,
 )
 from tests.ui.api.test_account_lists import _links
-from tests.ui.api.timeline_helpers import remote, status
+from tests.ui.api.timeline_helpers import add, remote, status
 from tests.ui.client_api import Api
 
 V2 = "/api/v2/notifications"
@@ -166,3 +166,19 @@ async def test_v1_and_v2_apply_the_same_rules(api: Api) -> None:
     (group,) = (await api.json("GET", V2, token))["notification_groups"]
     assert group["notifications_count"] == 1 == len(await listed(api, token))
     assert (await api.request("GET", V2, await api.token_for("ana", "read:statuses"))).status == 403
+
+
+async def test_a_group_larger_than_one_read_is_counted_whole(api: Api) -> None:
+    ana = await api.member("ana")
+    post = await status(api, ana, "viral")
+    fans = [Actor(username=f"fan{i}", domain="remote.example", uri=f"https://remote.example/users/fan{i}")
+            for i in range(250)]
+    await add(api, *fans)
+    key = f"favourite-{post.id}-1"
+    await add(api, *[Notification(recipient_id=ana.id, type="favourite", from_actor_id=fan.id,
+                                  status_id=post.id, group_key=key) for fan in fans])
+    await notified(api, ana, "follow", await remote(api, "late"))
+    token = await api.token_for("ana")
+    groups = (await api.json("GET", f"{V2}?limit=2", token))["notification_groups"]
+    assert [(g["type"], g["notifications_count"]) for g in groups] == [("follow", 1), ("favourite", 250)]
+    assert len(groups[1]["sample_account_ids"]) == 8

@@ -27,6 +27,7 @@ from ui.api.paging import Page, paginate
 
 SAMPLE_ACCOUNTS = 8  # as Mastodon's NotificationGroup::SAMPLE_ACCOUNTS_SIZE
 MAX_SCANNED = 2000  # notifications read for one page of groups at most
+SCAN_BATCH = 200  # read at a time: a popular post's group spans many notifications
 
 
 @dataclass
@@ -64,7 +65,7 @@ async def read_groups(db: AsyncSession, viewer_id: int, query: Select[Notificati
     """Up to `page.limit` groups of `query`, the newest first."""
     ascending = page.min_id is not None
     groups: dict[str, Group] = {}
-    cursor, scanned = page, 0
+    cursor, scanned = replace(page, limit=max(page.limit, SCAN_BATCH)), 0
     while scanned < MAX_SCANNED:
         rows = list((await db.scalars(paginate(query, Notification.id, cursor))).all())
         scanned += len(rows)
