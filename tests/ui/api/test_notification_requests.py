@@ -148,3 +148,20 @@ async def test_bulk_accept_and_dismiss_and_someone_elses_request(api: Api) -> No
     assert [r["account"]["username"] for r in await api.json("GET", REQUESTS, ana_token)] == ["s0"]
     assert kinds(await listed(api, ana_token)) == [("mention", "s2@remote.example")]
     assert len(await api.json("GET", REQUESTS, bob_token)) == 1  # bob's was not touched
+
+
+async def test_hostile_bulk_and_key_input_is_refused_and_changes_nothing(api: Api) -> None:
+    ana, stranger = await api.member("ana"), await remote(api, "stranger")
+    token = await api.token_for("ana")
+    await _policy(api, token, for_not_following="filter")
+    await _mention(api, ana, stranger)
+    (request,) = await api.json("GET", REQUESTS, token)
+    too_many = await api.request("POST", f"{REQUESTS}/dismiss", token,
+                                 data={"id[]": [request["id"]] * 101})
+    assert too_many.status == 422 and await too_many.json() == {"error": "at most 100 ids at once"}
+    await api.json("POST", f"{REQUESTS}/accept", token, data={"id[]": ["x", "-1", "9" * 30]})
+    assert await api.count(NotificationRequest) == 1 and await api.count(Notification) == 1
+    for key in ("ungrouped-x", "ungrouped-", "%00", "favourite-1-1%27%20OR%201=1"):
+        assert (await api.request("GET", f"/api/v2/notifications/{key}", token)).status == 404
+        assert await api.json("POST", f"/api/v2/notifications/{key}/dismiss", token) == {}
+    assert await api.count(Notification) == 1
