@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from storage.models import Notification, UserDomainBlock
 from tests.actors.posts.poll_helpers import run_jobs
@@ -159,3 +159,33 @@ async def test_scopes_as_mastodon(api: Api) -> None:
     assert refused.status == 403
     assert (await api.request("POST", "/api/v1/notifications/clear", reader)).status == 403
     assert (await api.request("GET", "/api/v1/notifications")).status == 401
+
+
+async def _statements(api: Api, path: str, token: str) -> int:
+    seen: list[str] = []
+
+    def record(*_args: object) -> None:
+        seen.append("statement")
+
+    engine = api.services.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        await api.json("GET", path, token)
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    return len(seen)
+
+
+async def test_a_page_takes_the_same_statements_for_3_notifications_or_30(api: Api) -> None:
+    """Senders, statuses and the viewer's marks are loaded in bulk, never per notification."""
+    for name, count in (("ana", 3), ("bea", 30)):
+        member = await api.member(name)
+        for i in range(count):
+            sender = await remote(api, f"{name}{i}")
+            post = await status(api, member, f"post {i}")
+            await notified(api, member, ("favourite", "reblog", "mention")[i % 3], sender, post.id)
+            await notified(api, member, "follow", sender)
+    few, many = await api.token_for("ana"), await api.token_for("bea")
+    for path in ("/api/v1/notifications?limit=80", "/api/v2/notifications?limit=80"):
+        counts = await _statements(api, path, few), await _statements(api, path, many)
+        assert counts[0] == counts[1], path
