@@ -27,8 +27,13 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from actors.outgoing import activities
-from actors.reading.home_membership import LOCAL_POST, home_timeline_owners
-from actors.reading.notifications import notify
+from actors.reading.home_membership import (
+    LOCAL_POST,
+    asked_to_be_notified,
+    home_timeline_pick,
+    home_timeline_statement,
+)
+from actors.reading.notifications import notify, notify_subscribers
 from actors.reading.parts import load_parts
 from federation.delivery.job import deliver
 from federation.domain_rules import load_domain_policy
@@ -189,19 +194,23 @@ async def _audience(session: AsyncSession, plan: Plan) -> _Audience:
 
 
 async def _local_effects(session: AsyncSession, plan: Plan, audience: _Audience) -> int:
-    """Home-timeline entries (`actors.reading.home_membership`), mention notifications."""
+    """Home-timeline entries (`actors.reading.home_membership`), mention notifications, and
+    `status` ones for followers who asked for them."""
     if plan.notify_mentioned is not None:
         for actor in audience.local_named:
             await notify(session, actor, "mention", plan.author, plan.notify_mentioned)
     status = None if plan.timeline_status_id is None else await session.get(Status, plan.timeline_status_id)
     if status is None:
         return 0
-    owners = await home_timeline_owners(session, status, mentioned_ids=plan.actor_ids, rules=LOCAL_POST)
+    rows = (await session.execute(home_timeline_statement(status, mentioned_ids=plan.actor_ids,
+                                                          rules=LOCAL_POST))).all()
+    owners = home_timeline_pick(status, rows)
     if not owners:
         return 0
     await insert_ignoring_duplicates(
         session, TimelineEntry, [{"id": new_id(), "owner_id": owner, "status_id": plan.timeline_status_id}
                                  for owner in sorted(owners)], ("owner_id", "status_id"))
+    await notify_subscribers(session, status, asked_to_be_notified(rows, owners))
     return len(owners)
 
 

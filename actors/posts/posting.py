@@ -31,6 +31,7 @@ from actors.posts.interactions import (
     unreblog,
 )
 from actors.posts.post_content import NOTHING, PreparedMentions
+from actors.reading.notifications import notify_boosters_of_edit
 from actors.reading.visibility import can_see
 from federation.sanitize import clean_html, plain_text
 from federation.services import Services
@@ -257,6 +258,7 @@ async def edit_status(session: AsyncSession, services_or_config: Services | Node
     await enqueue_fanout(session, {"verb": "update", "status_id": status.id,
                                    "activity_id": f"{status.uri}#updates/{new_id()}"})
     await session.flush()
+    await notify_boosters_of_edit(session, status)
     return status
 
 

@@ -25,7 +25,7 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import CompoundSelect, Select, and_, exists, null, or_, select, union_all
+from sqlalchemy import CompoundSelect, Select, and_, exists, false, null, or_, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.sql.elements import ColumnElement
@@ -58,14 +58,16 @@ def _blocked(member: InstrumentedAttribute[int], author: int | ColumnElement[int
 
 
 def home_timeline_statement(status: Status, *, mentioned_ids: Collection[int], rules: HomeRules
-                            ) -> CompoundSelect[Any] | Select[int, list[str] | None]:
-    """Rows `(member id, languages the member follows the author in)` of the candidates; run it
-    and pass the rows to `home_timeline_pick` (the inbox does so itself, so the inbound flow
-    enters this module without awaiting in it)."""
+                            ) -> CompoundSelect[Any] | Select[int, list[str] | None, bool]:
+    """Rows `(member id, languages the member follows the author in, whether they asked to be
+    notified of the author's posts)` of the candidates; run it and pass the rows to
+    `home_timeline_pick` and `asked_to_be_notified` (the inbox does so itself, so the inbound
+    flow enters this module without awaiting in it)."""
     author_id = status.actor_id
     boost = status.reblog_of_id is not None
     followers = (
-        select(Follow.follower_id, Follow.languages).join(Actor, Actor.id == Follow.follower_id)
+        select(Follow.follower_id, Follow.languages, Follow.notify)
+        .join(Actor, Actor.id == Follow.follower_id)
         .where(Follow.followee_id == author_id, Follow.state == ACCEPTED, Actor.domain.is_(None),
                Follow.follower_id != author_id)
         .where(~_blocked(Follow.follower_id, author_id, both_ways=rules.blocks_both_ways)))
@@ -84,7 +86,7 @@ def home_timeline_statement(status: Status, *, mentioned_ids: Collection[int], r
     if not (rules.mentioned_members and mentioned_ids):
         return followers
     # mentioned members, in whatever language (a null language choice takes every language)
-    named = select(Actor.id, null()).where(
+    named = select(Actor.id, null(), false()).where(
         Actor.id.in_(set(mentioned_ids)), Actor.domain.is_(None), Actor.id != author_id,
         ~_blocked(Actor.id, author_id, both_ways=rules.blocks_both_ways))
     if rules.skip_suspended:
@@ -98,6 +100,11 @@ def home_timeline_pick(status: Status, rows: Iterable[Any]) -> set[int]:
     boost = status.reblog_of_id is not None
     languages = frozenset() if boost or status.visibility == "direct" else status_languages(status)
     return {row[0] for row in rows if wants(row[1], languages)}
+
+
+def asked_to_be_notified(rows: Iterable[Any], owners: Collection[int]) -> set[int]:
+    """The owners among `home_timeline_statement`'s rows who follow the author with `notify` on."""
+    return {row[0] for row in rows if row[2] and row[0] in owners}
 
 
 async def home_timeline_owners(session: AsyncSession, status: Status, *, mentioned_ids: Collection[int],

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import CTE, ColumnElement, literal, or_, select
+from sqlalchemy import CTE, ColumnElement, exists, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from storage.models import Actor, ConversationMute, Mute, Status, UserDomainBlock, utcnow
+from storage.models import Actor, Block, ConversationMute, Mute, Status, UserDomainBlock, utcnow
 
 THREAD_NOTIFICATIONS = frozenset({"mention", "reblog", "favourite", "status", "update", "poll"})
 
@@ -69,15 +69,16 @@ async def conversation_muted(session: AsyncSession, actor_id: int, status: Statu
 
 async def silenced_for(session: AsyncSession, recipient: Actor, from_actor: Actor, type_: str,
                        status_id: int | None) -> bool:
-    """Whether `recipient` chose not to hear about this: a mute with notifications, a hidden
-    domain, or a muted conversation."""
-    if await session.scalar(select(Mute.id).where(
-            Mute.actor_id == recipient.id, Mute.target_id == from_actor.id, Mute.notifications.is_(True),
-            live_mute())) is not None:
-        return True
-    if from_actor.domain is not None and await session.scalar(select(UserDomainBlock.id).where(
-            UserDomainBlock.actor_id == recipient.id, UserDomainBlock.domain == from_actor.domain)
-    ) is not None:
+    """Whether `recipient` chose not to hear about this: a block, a mute with notifications, a
+    hidden domain, or a muted conversation (`actors.reading.notification_reads` applies the same
+    when notifications are read)."""
+    hidden = [exists().where(Block.actor_id == recipient.id, Block.target_id == from_actor.id),
+              exists().where(Mute.actor_id == recipient.id, Mute.target_id == from_actor.id,
+                             Mute.notifications.is_(True), live_mute())]
+    if from_actor.domain is not None:
+        hidden.append(exists().where(UserDomainBlock.actor_id == recipient.id,
+                                     UserDomainBlock.domain == from_actor.domain))
+    if await session.scalar(select(or_(*hidden))):  # one statement
         return True
     return (status_id is not None and type_ in THREAD_NOTIFICATIONS
             and await conversation_muted(session, recipient.id, status_id))

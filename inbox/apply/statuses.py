@@ -30,7 +30,7 @@ from actors.posts.compose import MAX_TAG_CHARS
 from actors.posts.emoji import SHORTCODE, RemoteEmoji, upsert_remote
 from actors.posts.post_content import set_status_emojis, set_status_tags
 from actors.reading.home_membership import REMOTE_POST, home_timeline_pick, home_timeline_statement
-from actors.reading.notifications import notify
+from actors.reading.notifications import notify, notify_boosters_of_edit, notify_subscribers
 from actors.social.muting import thread_chain
 from federation.attachments import RemoteAttachment, parse_attachments
 from federation.limits import (
@@ -307,6 +307,7 @@ async def apply_edit(session: AsyncSession, status: Status, parsed: RemoteStatus
     await refresh_card(session, status)
     await store_remote_parts(session, status, parsed.hashtags, parsed.emojis, replace=True)
     await session.flush()
+    await notify_boosters_of_edit(session, status)
     return True
 
 
@@ -337,10 +338,15 @@ async def add_to_home_timelines(session: AsyncSession, status: Status, *, mentio
     """Home timeline entries for the local members who get the status or boost
     (`actors.reading.home_membership`, with the rules for remote posts). Returns how many entries."""
     statement = home_timeline_statement(status, mentioned_ids=mentioned_ids, rules=REMOTE_POST)
-    owners = home_timeline_pick(status, (await session.execute(statement)).all())
+    rows = (await session.execute(statement)).all()
+    owners = home_timeline_pick(status, rows)
     if owners:
         await session.execute(insert(TimelineEntry), [{"id": new_id(), "owner_id": o, "status_id": status.id}
                                                      for o in sorted(owners)])
+        # `asked_to_be_notified`, inline: the inbound flow stays out of `actors` when nobody asked
+        asked = {row[0] for row in rows if row[2]} & owners
+        if asked:
+            await notify_subscribers(session, status, asked)
     return len(owners)
 
 

@@ -41,12 +41,12 @@ async def handle(ctx: Incoming, activity: dict[str, Any]) -> None:
                         comment=plain_text(text(activity, "content"), limit=MAX_COMMENT_CHARS))
         session.add(report)
         await session.flush()
-        await _tell_moderators(session, reporter)
+        await _tell_moderators(session, reporter, report.id)
 
 
-async def _tell_moderators(session: AsyncSession, reporter: Actor) -> None:
+async def _tell_moderators(session: AsyncSession, reporter: Actor, report_id: int) -> None:
     moderators = (await session.scalars(
         select(Actor).join(User, User.actor_id == Actor.id)
         .where(User.role.in_(MODERATOR_ROLES), User.disabled.is_(False)))).all()
     for moderator in moderators:
-        await notify(session, moderator, "admin.report", reporter)
+        await notify(session, moderator, "admin.report", reporter, report_id=report_id)

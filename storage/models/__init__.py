@@ -28,7 +28,14 @@ from storage.models.federation import (
     UndoneActivity,
 )
 from storage.models.jobs import DEAD, QUEUED, Job
+from storage.models.markers import MARKER_TIMELINES, Marker
 from storage.models.members import TOKEN_PURPOSES, Invite, UserToken
+from storage.models.notification_filters import (
+    POLICY_VALUES,
+    NotificationPermission,
+    NotificationPolicy,
+    NotificationRequest,
+)
 from storage.models.oauth import (
     BrowserSession,
     IdempotencyKey,
@@ -54,12 +61,14 @@ __all__ = [
     "ACCEPTED",
     "DEAD",
     "DOMAIN_POLICIES",
+    "MARKER_TIMELINES",
     "MEDIA_FAILED",
     "MEDIA_PROCESSING",
     "MEDIA_READY",
     "MEDIA_TYPES",
     "NOTIFICATION_TYPES",
     "PENDING",
+    "POLICY_VALUES",
     "QUEUED",
     "ROLES",
     "TOKEN_PURPOSES",
@@ -81,10 +90,14 @@ __all__ = [
     "Invite",
     "Job",
     "KeptActivity",
+    "Marker",
     "MediaAttachment",
     "Mention",
     "Mute",
     "Notification",
+    "NotificationPermission",
+    "NotificationPolicy",
+    "NotificationRequest",
     "OAuthAccessToken",
     "OAuthApplication",
     "OAuthAuthorizationCode",

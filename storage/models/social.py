@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.models.base import Base, new_id, utcnow
@@ -58,9 +58,16 @@ class Notification(Base):
     status_id: Mapped[int | None] = mapped_column(ForeignKey("statuses.id", ondelete="CASCADE"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     read: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Mastodon's group key for the groupable types (`actors.reading.notification_groups`);
+    # None: ungrouped, shown as `ungrouped-{id}`
+    group_key: Mapped[str | None] = mapped_column(String(96))
+    report_id: Mapped[int | None] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"))
+    # held back by the member's policy, shown under notification requests until accepted
+    filtered: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     __table_args__ = (
         Index("ix_notifications_recipient_id_id", "recipient_id", "id"),
+        Index("ix_notifications_recipient_id_group_key", "recipient_id", "group_key"),
         UniqueConstraint("recipient_id", "type", "from_actor_id", "status_id"),
     )
 

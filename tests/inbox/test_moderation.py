@@ -56,7 +56,7 @@ async def test_a_flag_becomes_a_report_and_moderators_are_told(node: Node) -> No
     assert (report.uri, report.reporter_id, report.target_id) == (flag["id"], reporter.id, bob.id)
     assert report.status_ids == [post.id] and report.comment == "spam"  # script contents dropped
     (note,) = await node.rows(Notification)
-    assert (note.type, note.recipient_id) == ("admin.report", moderator.actor_id)
+    assert (note.type, note.recipient_id, note.report_id) == ("admin.report", moderator.actor_id, report.id)
 
 
 async def test_a_flag_of_nothing_known_is_refused_in_processing(node: Node) -> None:

@@ -8,7 +8,8 @@ bucket, whether it renders statuses), then the default images and CORS. Module m
 `timelines` (home, public, tag, account statuses,
 bookmarks, favourites; + `timeline_pages`, `status_cache`), `search` (+ `accounts.search`,
 `remote_lookup`), `tags`, `statuses/` (posting and reading statuses, actions on them,
-attachments, polls, the Status entity: see its `__init__`); `auth` (bearer tokens, the
+attachments, polls, the Status entity: see its `__init__`), `notifications/` (v1, grouped v2,
+policies and requests: see its `__init__`), `markers`; `auth` (bearer tokens, the
 scope checks the table applies), `entities` (Account, CredentialAccount, Application: for every
 module that serializes accounts), `responses` (JSON and errors), `routing` (both slash forms,
 path ids), `paging` (Link headers). Request parameters: `ui.params`; CORS: `ui.middlewares`.

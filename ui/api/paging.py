@@ -75,11 +75,18 @@ def link_header(request: web.Request, base_url: str, keys: Sequence[int], page: 
     keys are newest first; none for an empty page."""
     if not keys:
         return {}
+    return cursor_links(request, base_url, newest=keys[0], oldest=keys[-1], full=len(keys) >= page.limit)
+
+
+def cursor_links(request: web.Request, base_url: str, *, newest: int, oldest: int, full: bool
+                 ) -> dict[str, str]:
+    """`Link` for a page whose items span the keys `oldest`…`newest` (grouped notifications
+    span several keys per item): `next` after a full page, `prev` always."""
     kept = [(k, v) for k, v in request.query.items() if k not in ("max_id", "since_id", "min_id")]
     url = f"{base_url}{request.path}"
-    older = urlencode([*kept, ("max_id", str(keys[-1]))])
-    newer = urlencode([*kept, ("min_id", str(keys[0]))])
-    links = [f'<{url}?{older}>; rel="next"'] if len(keys) >= page.limit else []
+    older = urlencode([*kept, ("max_id", str(oldest))])
+    newer = urlencode([*kept, ("min_id", str(newest))])
+    links = [f'<{url}?{older}>; rel="next"'] if full else []
     links.append(f'<{url}?{newer}>; rel="prev"')
     return {"Link": ", ".join(links)}
 

@@ -19,9 +19,13 @@ path up before any pattern); `tests/ui/api/test_routes.py` checks every row answ
 
 from __future__ import annotations
 
-from ui.api import apps, custom_emojis, instance, search, tags, timelines
+from ui.api import apps, custom_emojis, instance, markers, search, tags, timelines
 from ui.api.accounts import followers, profile_images, profiles, registration, relation_lists, relationships
 from ui.api.auth import PUBLIC, app_token, if_token, member
+from ui.api.notifications import policy as notification_policy
+from ui.api.notifications import requests as notification_requests
+from ui.api.notifications import v1 as notifications
+from ui.api.notifications import v2 as grouped_notifications
 from ui.api.routing import Route, route
 from ui.api.statuses import actions, attachments, crud, polls
 
@@ -151,6 +155,51 @@ ROUTES: list[Route] = [
     route("POST", "/api/v1/media", attachments.upload_v1, member("write:media"), "media", statuses=False),
     route("GET", "/api/v1/media/{id}", attachments.show, member("write:media"), None, statuses=False),
     route("PUT", "/api/v1/media/{id}", attachments.update, member("write:media"), None, statuses=False),
+
+    # ORDER: the fixed names before `/notifications/{id}`, `/requests/{id}` (policies, Mastodon 4.3)
+    route("GET", "/api/v1/notifications/requests", notification_requests.index,
+          member("read:notifications"), None, statuses=True),
+    route("GET", "/api/v1/notifications/requests/merged", notification_requests.merged,
+          member("read:notifications"), None, statuses=False),
+    route("POST", "/api/v1/notifications/requests/accept", notification_requests.accept_many,
+          member("write:notifications"), None, statuses=False),
+    route("POST", "/api/v1/notifications/requests/dismiss", notification_requests.dismiss_many,
+          member("write:notifications"), None, statuses=False),
+    route("GET", "/api/v1/notifications/requests/{id}", notification_requests.show,
+          member("read:notifications"), None, statuses=True),
+    route("POST", "/api/v1/notifications/requests/{id}/accept", notification_requests.accept,
+          member("write:notifications"), None, statuses=False),
+    route("POST", "/api/v1/notifications/requests/{id}/dismiss", notification_requests.dismiss,
+          member("write:notifications"), None, statuses=False),
+    route("GET", "/api/v1/notifications", notifications.index,
+          member("read:notifications"), None, statuses=True),
+    route("GET", "/api/v1/notifications/unread_count", notifications.unread_count,
+          member("read:notifications"), None, statuses=False),
+    route("POST", "/api/v1/notifications/clear", notifications.clear,
+          member("write:notifications"), None, statuses=False),
+    route("GET", "/api/v1/notifications/{id}", notifications.show,
+          member("read:notifications"), None, statuses=True),
+    route("POST", "/api/v1/notifications/{id}/dismiss", notifications.dismiss,
+          member("write:notifications"), None, statuses=False),
+
+    # grouped (Mastodon 4.3); ORDER: `policy`, `unread_count` before `/notifications/{group_key}`
+    route("GET", "/api/v2/notifications/policy", notification_policy.show,
+          member("read:notifications"), None, statuses=False),
+    route("PATCH", "/api/v2/notifications/policy", notification_policy.update,
+          member("write:notifications"), None, statuses=False),
+    route("GET", "/api/v2/notifications", grouped_notifications.index,
+          member("read:notifications"), None, statuses=True),
+    route("GET", "/api/v2/notifications/unread_count", grouped_notifications.unread_count,
+          member("read:notifications"), None, statuses=False),
+    route("GET", "/api/v2/notifications/{group_key}", grouped_notifications.show,
+          member("read:notifications"), None, statuses=True),
+    route("GET", "/api/v2/notifications/{group_key}/accounts", grouped_notifications.accounts,
+          member("read:notifications"), None, statuses=False),
+    route("POST", "/api/v2/notifications/{group_key}/dismiss", grouped_notifications.dismiss,
+          member("write:notifications"), None, statuses=False),
+
+    route("GET", "/api/v1/markers", markers.index, member("read:statuses"), None, statuses=False),
+    route("POST", "/api/v1/markers", markers.save, member("write:statuses"), None, statuses=False),
 
     route("GET", "/api/v1/polls/{id}", polls.show, if_token("read:statuses"), None, statuses=False),
     route("POST", "/api/v1/polls/{id}/votes", polls.vote, member("write:statuses"), None, statuses=False),

@@ -155,3 +155,30 @@ ACTIVITY_WEEK = {"week": NUMBER_STRING, "statuses": NUMBER_STRING, "logins": NUM
 FAMILIAR_FOLLOWERS = {"id": Matches(ID), "accounts": ListOf(ACCOUNT)}
 MUTED_ACCOUNT = {**ACCOUNT, "mute_expires_at": Nullable(DATETIME)}
 DOMAIN = Matches(re.compile(r"^[a-z0-9.-]+$"))
+
+# Notifications (v1 and grouped v2) and markers.
+REPORT = {"id": Matches(ID), "action_taken": bool, "action_taken_at": Nullable(DATETIME), "category": str,
+          "comment": str, "forwarded": bool, "created_at": DATETIME, "status_ids": Nullable(ListOf(str)),
+          "rule_ids": Nullable(ListOf(str)), "target_account": ACCOUNT}
+NOTIFICATION = {"id": Matches(ID), "type": str, "created_at": DATETIME, "group_key": str, "account": ACCOUNT}
+STATUS_NOTIFICATION = {**NOTIFICATION, "status": VIEWER_STATUS}
+REPORT_NOTIFICATION = {**NOTIFICATION, "report": REPORT}
+COUNT = {"count": int}
+MARKER = {"last_read_id": Matches(ID), "version": int, "updated_at": DATETIME}
+NOTIFICATION_GROUP = {
+    "group_key": str, "notifications_count": int, "type": str, "most_recent_notification_id": Matches(ID),
+    "sample_account_ids": ListOf(Matches(ID)),
+}
+PAGED_GROUP = {**NOTIFICATION_GROUP, "page_min_id": Matches(ID), "page_max_id": Matches(ID),
+               "latest_page_notification_at": DATETIME}
+PARTIAL_ACCOUNT = {"id": Matches(ID), "acct": str, "url": URL, "avatar": URL, "avatar_static": URL,
+                   "locked": bool, "bot": bool}
+GROUPED_NOTIFICATIONS = {"accounts": ListOf(ACCOUNT), "statuses": ListOf(VIEWER_STATUS),
+                         "notification_groups": ListOf(PAGED_GROUP)}
+NOTIFICATION_REQUEST = {"id": Matches(ID), "created_at": DATETIME, "updated_at": DATETIME, "account": ACCOUNT,
+                        "notifications_count": Matches(ID), "last_status": VIEWER_STATUS}
+POLICY_VALUE = Matches(re.compile(r"^(accept|filter|drop)$"))
+NOTIFICATION_POLICY = {"for_not_following": POLICY_VALUE, "for_not_followers": POLICY_VALUE,
+                       "for_new_accounts": POLICY_VALUE, "for_private_mentions": POLICY_VALUE,
+                       "for_limited_accounts": POLICY_VALUE,
+                       "summary": {"pending_requests_count": int, "pending_notifications_count": int}}

@@ -18,6 +18,7 @@ from PIL import Image
 from pytest_aiohttp import AiohttpClient
 
 from storage.models import CustomEmoji
+from tests.actors.posts.poll_helpers import run_jobs
 from tests.ui.api import schemas as s
 from tests.ui.api.test_coverage import _rows
 from tests.ui.api.timeline_helpers import add, follow, remote
@@ -65,6 +66,27 @@ SHAPES: dict[str, tuple[str, Any, str | None]] = {
     "/api/v2/search": ("/api/v2/search?q=garden", s.SEARCH, "ana"),
     "/api/v1/tags/:name": ("/api/v1/tags/garden", s.TAG, None),
     "/api/v1/polls/:id": ("/api/v1/polls/{poll}", s.VIEWER_POLL, "ana"),
+    "/api/v1/notifications": ("/api/v1/notifications?types[]=favourite&types[]=reblog&types[]=mention",
+                              s.ListOf(s.STATUS_NOTIFICATION), "ana"),
+    "/api/v1/notifications/:id": ("/api/v1/notifications/{notification}", s.STATUS_NOTIFICATION, "ana"),
+    "/api/v1/notifications/unread_count": ("/api/v1/notifications/unread_count", s.COUNT, "ana"),
+    "/api/v2/notifications": ("/api/v2/notifications?types[]=favourite&types[]=reblog",
+                              s.GROUPED_NOTIFICATIONS, "ana"),
+    "/api/v2/notifications/:group_key": ("/api/v2/notifications/{group}",
+                                         {**s.GROUPED_NOTIFICATIONS,
+                                          "notification_groups": s.ListOf(s.NOTIFICATION_GROUP)}, "ana"),
+    "/api/v2/notifications/:group_key/accounts": ("/api/v2/notifications/{group}/accounts",
+                                                  s.ListOf(s.ACCOUNT), "ana"),
+    "/api/v2/notifications/unread_count": ("/api/v2/notifications/unread_count", s.COUNT, "ana"),
+    "/api/v2/notifications/policy": ("/api/v2/notifications/policy", s.NOTIFICATION_POLICY, "ana"),
+    "/api/v1/notifications/requests": ("/api/v1/notifications/requests", s.ListOf(s.NOTIFICATION_REQUEST),
+                                       "ana"),
+    "/api/v1/notifications/requests/:id": ("/api/v1/notifications/requests/{request}",
+                                           s.NOTIFICATION_REQUEST, "ana"),
+    "/api/v1/notifications/requests/merged": ("/api/v1/notifications/requests/merged", {"merged": bool},
+                                              "ana"),
+    "/api/v1/markers": ("/api/v1/markers?timeline[]=home&timeline[]=notifications",
+                        {"home": s.MARKER, "notifications": s.MARKER}, "ana"),
 }
 
 
@@ -96,7 +118,12 @@ async def _seed(api: Api) -> Seeded:
     await follow(api, bob, fay)
     await follow(api, await remote(api, "rex"), ana)  # a peer for instance/peers
     ana_token, bob_token = tokens["ana"], tokens["bob"]
-    await api.json("POST", f"/api/v1/accounts/{ana.id}/follow", await api.password_token(app, "cem"))
+    cem_token = await api.password_token(app, "cem")
+    await api.json("POST", f"/api/v1/accounts/{ana.id}/follow", cem_token)
+    # a private mention out of the blue: held in a notification request (Mastodon's default policy)
+    await api.json("POST", "/api/v1/statuses", cem_token,
+                   json={"status": "@ana psst", "visibility": "direct"})
+    await run_jobs(api.services)
     post = await api.json("POST", "/api/v1/statuses", ana_token, json={
         "status": "First #garden day :blobcat:", "poll": {"options": ["beans", "peas"], "expires_in": 3600}})
     await api.json("PUT", f"/api/v1/statuses/{post['id']}", ana_token, json={
@@ -115,7 +142,12 @@ async def _seed(api: Api) -> Seeded:
     form = FormData()
     form.add_field("file", _png(), filename="leaf.png", content_type="image/png")
     media = await api.json("POST", "/api/v2/media", ana_token, data=form)
-    ids = {"ana": str(ana.id), "bob": str(bob.id), "dan": str(dan.id), "fay": str(fay.id), "post": post["id"],
+    await api.json("POST", "/api/v1/markers", ana_token, json={
+        "home": {"last_read_id": post["id"]}, "notifications": {"last_read_id": "1"}})
+    notification = (await api.json("GET", "/api/v1/notifications?types[]=favourite", ana_token))[0]
+    request = (await api.json("GET", "/api/v1/notifications/requests", ana_token))[0]
+    ids = {"notification": notification["id"], "group": notification["group_key"], "request": request["id"],
+           "ana": str(ana.id), "bob": str(bob.id), "dan": str(dan.id), "fay": str(fay.id), "post": post["id"],
            "reply": reply["id"], "poll": post["poll"]["id"], "media": media["id"]}
     return Seeded(api, ids, tokens)
 

@@ -16,6 +16,8 @@ from tests.conftest import make_config
 from ui import ratelimit
 from ui.api import routing
 from ui.api.auth import AppToken, IfToken, Member, Public
+from ui.api.notifications.groups import grouped_body
+from ui.api.notifications.pages import render_notifications
 from ui.api.routes import ROUTES
 from ui.api.statuses import entity
 from ui.api.timelines import render_page
@@ -89,7 +91,8 @@ async def test_no_row_is_hidden_by_an_earlier_one() -> None:
         assert match.route.resource.canonical == row.path, f"{row.method} {row.path}: {match.route}"
 
 
-STATUS_RENDERERS = (entity.render_one, entity.render_for, render_page)
+STATUS_RENDERERS = (entity.render_one, entity.render_for, render_page, render_notifications,
+                    grouped_body)
 
 
 def test_rows_that_render_statuses_reach_a_status_renderer() -> None:
