@@ -27,6 +27,7 @@ from storage.models.federation import (
     Tombstone,
     UndoneActivity,
 )
+from storage.models.filters import FILTER_ACTIONS, FILTER_CONTEXTS, CustomFilter, FilterKeyword, FilterStatus
 from storage.models.jobs import DEAD, QUEUED, Job
 from storage.models.members import TOKEN_PURPOSES, Invite, UserToken
 from storage.models.oauth import (
@@ -54,6 +55,8 @@ __all__ = [
     "ACCEPTED",
     "DEAD",
     "DOMAIN_POLICIES",
+    "FILTER_ACTIONS",
+    "FILTER_CONTEXTS",
     "MEDIA_FAILED",
     "MEDIA_PROCESSING",
     "MEDIA_READY",
@@ -71,8 +74,11 @@ __all__ = [
     "BrowserSession",
     "ConversationMute",
     "CustomEmoji",
+    "CustomFilter",
     "DomainRule",
     "Favourite",
+    "FilterKeyword",
+    "FilterStatus",
     "Follow",
     "Host",
     "IdempotencyKey",
