@@ -3,27 +3,15 @@ hostile input (bad contexts, too many keywords, another member's ids) that store
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from actors.social.filters import MAX_FILTERS, MAX_KEYWORDS
 from storage.models import CustomFilter, FilterKeyword, FilterStatus
-from tests.ui.api.schemas import DATETIME, ID, ListOf, Matches, Nullable, assert_entity
+from tests.ui.api.schemas import FILTER, FILTER_KEYWORD, FILTER_STATUS, V1_FILTER, assert_entity
 from tests.ui.api.timeline_helpers import status
 from tests.ui.client_api import Api
 
 FILTERS = "/api/v2/filters"
-CONTEXT = Matches(re.compile(r"^(home|notifications|public|thread|account)$"))
-FILTER_KEYWORD = {"id": Matches(ID), "keyword": str, "whole_word": bool}
-FILTER_STATUS = {"id": Matches(ID), "status_id": Matches(ID)}
-FILTER_SUMMARY = {"id": Matches(ID), "title": str, "context": ListOf(CONTEXT),
-                  "expires_at": Nullable(DATETIME),
-                  "filter_action": Matches(re.compile(r"^(warn|hide|blur)$"))}
-FILTER = {**FILTER_SUMMARY, "keywords": ListOf(FILTER_KEYWORD), "statuses": ListOf(FILTER_STATUS)}
-FILTER_RESULT = {"filter": FILTER_SUMMARY, "keyword_matches": Nullable(ListOf(str)),
-                 "status_matches": Nullable(ListOf(Matches(ID)))}
-V1_FILTER = {"id": Matches(ID), "phrase": str, "context": ListOf(CONTEXT), "expires_at": Nullable(DATETIME),
-             "irreversible": bool, "whole_word": bool}
 
 
 async def _rows(api: Api) -> tuple[int, int, int]:
