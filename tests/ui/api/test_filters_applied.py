@@ -211,3 +211,18 @@ async def test_a_warm_page_with_a_filter_active_is_one_statement(api: Api) -> No
         assert len([s for s in warm if "WITH page" in s]) == 1, (path, warm)
         assert not [s for s in warm if "filter" in s and "WITH page" not in s], (path, warm)
         assert path != HOME or len(warm) == 1, warm
+
+
+async def test_thread_filters_apply_to_a_statuss_context(api: Api) -> None:
+    _ana, bea, token = await _world(api)
+    root = await status(api, bea, "root post")
+    rude = await status(api, bea, "a rude reply", in_reply_to_id=root.id)
+    calm = await status(api, bea, "a calm reply", in_reply_to_id=root.id)
+    await _filter(api, token, "calm", action="warn", context=["thread"])
+    await _filter(api, token, "rude", context=["thread"])
+    thread = await api.json("GET", f"/api/v1/statuses/{root.id}/context", token)
+    assert [s["id"] for s in thread["descendants"]] == [str(calm.id)]
+    assert thread["descendants"][0]["filtered"][0]["keyword_matches"] == ["calm"]
+    up = await api.json("GET", f"/api/v1/statuses/{rude.id}/context", token)
+    assert [s["id"] for s in up["ancestors"]] == [str(root.id)] and up["ancestors"][0]["filtered"] == []
+    assert len((await api.json("GET", f"/api/v1/statuses/{root.id}/context"))["descendants"]) == 2
