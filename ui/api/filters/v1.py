@@ -63,11 +63,11 @@ async def update(request: web.Request, auth: MemberAuth) -> web.Response:
     params = await read_params(request)
     async with request.app[SERVICES].sessions() as db, db.begin():
         keyword, row = await filters.own_keyword(db, auth.actor.id, path_id(request))
-        if "phrase" in params:
-            keyword.keyword = filters.check_keyword(params.text("phrase"))
+        changes: dict[str, Any] = {}
+        if "phrase" in params:  # the keyword and, as Mastodon, the filter's title
+            keyword.keyword = changes["title"] = filters.check_keyword(params.text("phrase"))
         if (whole_word := params.flag("whole_word")) is not None:
             keyword.whole_word = whole_word
-        changes: dict[str, Any] = {}
         if "context" in params:
             changes["context"] = filters.check_context(params.strings("context"))
         if "irreversible" in params:
