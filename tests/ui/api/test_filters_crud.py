@@ -194,3 +194,29 @@ async def test_filters_need_their_scopes(api: Api) -> None:
     assert (await api.request("GET", FILTERS, other)).status == 403
     assert (await api.request("GET", FILTERS)).status == 401
     assert await _rows(api) == (0, 0, 0)
+
+
+async def test_a_refused_update_changes_nothing(api: Api) -> None:
+    await api.member("ana")
+    await api.member("bea")
+    token, other = await api.token_for("ana"), await api.token_for("bea")
+    made = await _create(api, token, title="kept", keywords_attributes=[{"keyword": "dune"}])
+    theirs = await _create(api, other, keywords_attributes=[{"keyword": "spice"}])
+    path, their_keyword = f"{FILTERS}/{made['id']}", theirs["keywords"][0]["id"]
+    for body, status_code in (
+            ({"title": "new", "context": ["home", "bad"]}, 422),
+            ({"title": "new", "keywords_attributes": [{"keyword": "x"}, {"keyword": " "}]}, 422),
+            ({"title": "new", "keywords_attributes": [{"id": their_keyword, "_destroy": True}]}, 404),
+            ({"title": "new", "filter_action": "nuke"}, 422), ({"title": "new", "expires_in": -5}, 422)):
+        response = await api.request("PUT", path, token, json=body)
+        assert response.status == status_code, body
+    assert await api.json("GET", path, token) == made
+    assert await api.json("GET", f"{FILTERS}/{theirs['id']}", other) == theirs
+    assert await _rows(api) == (2, 2, 0)
+
+
+async def test_blur_is_accepted_as_an_action(api: Api) -> None:
+    await api.member("ana")
+    token = await api.token_for("ana")
+    made = await _create(api, token, filter_action="blur")
+    assert made["filter_action"] == "blur"
