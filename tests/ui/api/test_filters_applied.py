@@ -9,7 +9,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from actors.reading import filters as reading_filters
 from storage.models import (
@@ -26,6 +26,9 @@ from tests.ui.api.schemas import FILTER_RESULT, assert_entity
 from tests.ui.api.statuses.test_entity import counting_queries
 from tests.ui.api.timeline_helpers import add, follow, remote, status
 from tests.ui.client_api import Api
+from ui.api.entities import Urls
+from ui.api.filters.applied import filter_entities
+from ui.api.statuses.entity import render_statuses
 
 HOME = "/api/v1/timelines/home"
 PUBLIC = "/api/v1/timelines/public"
@@ -226,3 +229,26 @@ async def test_thread_filters_apply_to_a_statuss_context(api: Api) -> None:
     up = await api.json("GET", f"/api/v1/statuses/{rude.id}/context", token)
     assert [s["id"] for s in up["ancestors"]] == [str(root.id)] and up["ancestors"][0]["filtered"] == []
     assert len((await api.json("GET", f"/api/v1/statuses/{root.id}/context"))["descendants"]) == 2
+
+
+async def test_cached_pages_and_bulk_rendering_agree_on_filter_results(api: Api) -> None:
+    ana, bea, token = await _world(api)
+    carl = await remote(api, "carl")
+    post = await status(api, carl, "more Spoilers", summary="cw")
+    boost = Status(uri=f"{bea.uri}/boosts/2", actor_id=bea.id, reblog_of_id=post.id, visibility="public")
+    await add(api, boost)
+    await add(api, TimelineEntry(owner_id=ana.id, status_id=boost.id))
+    made = await _filter(api, token, "spoilers", "cw", action="warn")
+    await api.json("POST", f"/api/v2/filters/{made['id']}/statuses", token, data={"status_id": str(post.id)})
+    cached = await api.json("GET", HOME, token)
+    async with api.services.sessions() as session:
+        rows = {s.id: s for s in (await session.scalars(
+            select(Status).where(Status.id.in_([int(e["id"]) for e in cached])))).all()}
+        ordered = [rows[int(e["id"])] for e in cached]
+        viewer = await session.get(Actor, ana.id)
+        fresh = await render_statuses(session, api.services, viewer, ordered,
+                                      Urls(api.config.domain, api.config.base_url))
+        fresh = await filter_entities(session, ana.id, "home", ordered, fresh)
+    assert cached == fresh
+    assert [len(e["filtered"]) for e in cached] == [1, 0, 1]
+    assert cached[0]["filtered"][0]["status_matches"] == [str(post.id)]
