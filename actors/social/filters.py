@@ -4,7 +4,8 @@ Validation and errors in Mastodon's words (`Validation failed: …`, 422); anoth
 keyword or status filter is `Record not found` (404), as one that never existed. Caps keep a
 member's filters cheap to apply on every page: MAX_FILTERS per member, MAX_KEYWORDS and
 MAX_STATUSES per filter. Every change moves the filter's `updated_at`, the version the status
-cache keys the member's filters by (`actors.reading.filters.filters_version`).
+cache keys the member's filters by (`actors.reading.filters.filters_version`), past every other
+filter's of the member (`touch`), so that the version changes even if clocks disagree.
 """
 
 from __future__ import annotations
@@ -108,6 +109,15 @@ async def own_status_filter(session: AsyncSession, actor_id: int, row_id: int
     return row, owner
 
 
+async def touch(session: AsyncSession, row: CustomFilter) -> None:
+    """Move the filter's `updated_at` past every other of the member's, whatever this process's
+    clock says: the version (count, newest change) then changes with every change."""
+    newest = await session.scalar(select(func.max(CustomFilter.updated_at))
+                                  .where(CustomFilter.actor_id == row.actor_id))
+    now = utcnow()
+    row.updated_at = now if newest is None or now > newest else newest + timedelta(microseconds=1)
+
+
 async def _count(session: AsyncSession, column: Any, *where: Any) -> int:
     return int(await session.scalar(select(func.count(column)).where(*where)) or 0)
 
@@ -154,7 +164,7 @@ async def change_keywords(session: AsyncSession, row: CustomFilter, changes: Seq
             target.whole_word = change.whole_word
     for keyword_id in destroyed:
         await session.delete(existing[keyword_id])
-    row.updated_at = utcnow()
+    await touch(session, row)
 
 
 async def add_keyword(session: AsyncSession, row: CustomFilter, keyword: str | None, whole_word: bool | None
@@ -164,7 +174,7 @@ async def add_keyword(session: AsyncSession, row: CustomFilter, keyword: str | N
         raise _failed(f"Keywords are too many (at most {MAX_KEYWORDS} per filter)")
     added = FilterKeyword(filter_id=row.id, keyword=text, whole_word=whole_word is not False)
     session.add(added)
-    row.updated_at = utcnow()
+    await touch(session, row)
     await session.flush()
     return added
 
@@ -180,6 +190,6 @@ async def add_status(session: AsyncSession, row: CustomFilter, status_id: int | 
         raise _failed(f"Statuses are too many (at most {MAX_STATUSES} per filter)")
     added = FilterStatus(filter_id=row.id, status_id=status_id)
     session.add(added)
-    row.updated_at = utcnow()
+    await touch(session, row)
     await session.flush()
     return added

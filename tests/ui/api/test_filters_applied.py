@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import select, update
 
 from actors.reading import filters as reading_filters
+from actors.social import filters as social_filters
 from storage.models import (
     Actor,
     CustomFilter,
@@ -252,3 +253,15 @@ async def test_cached_pages_and_bulk_rendering_agree_on_filter_results(api: Api)
     assert cached == fresh
     assert [len(e["filtered"]) for e in cached] == [1, 0, 1]
     assert cached[0]["filtered"][0]["status_matches"] == [str(post.id)]
+
+
+async def test_a_change_shows_at_once_even_from_a_process_whose_clock_is_behind(
+        api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+    _ana, _bea, token = await _world(api)
+    made = await _filter(api, token, "spoilers")
+    await _filter(api, token, "unrelated")  # the member's newest change, until the next
+    assert len(await api.json("GET", HOME, token)) == 1
+    behind = utcnow() - timedelta(hours=1)
+    monkeypatch.setattr(social_filters, "utcnow", lambda: behind)
+    await api.json("POST", f"/api/v2/filters/{made['id']}/keywords", token, data={"keyword": "quiet"})
+    assert await api.json("GET", HOME, token) == []

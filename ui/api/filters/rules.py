@@ -8,7 +8,7 @@ from aiohttp import web
 from sqlalchemy import select
 
 from actors.social import filters
-from storage.models import FilterKeyword, FilterStatus, utcnow
+from storage.models import FilterKeyword, FilterStatus
 from ui.api.auth import MemberAuth
 from ui.api.filters.entities import keyword_entity, status_filter_entity
 from ui.api.responses import json_ok
@@ -48,7 +48,7 @@ async def update_keyword(request: web.Request, auth: MemberAuth) -> web.Response
         whole_word = params.flag("whole_word")
         if whole_word is not None:
             keyword.whole_word = whole_word
-        owner.updated_at = utcnow()
+        await filters.touch(db, owner)
         return json_ok(keyword_entity(keyword))
 
 
@@ -56,7 +56,7 @@ async def delete_keyword(request: web.Request, auth: MemberAuth) -> web.Response
     async with request.app[SERVICES].sessions() as db, db.begin():
         keyword, owner = await filters.own_keyword(db, auth.actor.id, path_id(request))
         await db.delete(keyword)
-        owner.updated_at = utcnow()
+        await filters.touch(db, owner)
     return json_ok({})
 
 
@@ -86,5 +86,5 @@ async def delete_status(request: web.Request, auth: MemberAuth) -> web.Response:
     async with request.app[SERVICES].sessions() as db, db.begin():
         found, owner = await filters.own_status_filter(db, auth.actor.id, path_id(request))
         await db.delete(found)
-        owner.updated_at = utcnow()
+        await filters.touch(db, owner)
     return json_ok({})

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from actors.social import filters
 from storage.errors import Invalid
-from storage.models import CustomFilter, FilterKeyword, FilterStatus, utcnow
+from storage.models import CustomFilter, FilterKeyword, FilterStatus
 from ui.api.auth import MemberAuth
 from ui.api.filters.entities import v1_filter
 from ui.api.filters.params import expires_at
@@ -80,7 +80,7 @@ async def update(request: web.Request, auth: MemberAuth) -> web.Response:
             raise Invalid(MULTIPLE_KEYWORDS)
         for name, value in changed.items():
             setattr(row, name, value)
-        row.updated_at = utcnow()
+        await filters.touch(db, row)
         await db.flush()
         return json_ok(v1_filter(row, keyword))
 
@@ -95,5 +95,5 @@ async def destroy(request: web.Request, auth: MemberAuth) -> web.Response:
         if not left and not kept:
             await db.delete(row)
         else:
-            row.updated_at = utcnow()
+            await filters.touch(db, row)
     return json_ok({})

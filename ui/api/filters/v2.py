@@ -7,7 +7,7 @@ from aiohttp import web
 from sqlalchemy import select
 
 from actors.social import filters
-from storage.models import CustomFilter, utcnow
+from storage.models import CustomFilter
 from ui.api.auth import MemberAuth
 from ui.api.filters.entities import render_filter, render_filters
 from ui.api.filters.params import expires_at, keyword_changes
@@ -54,7 +54,7 @@ async def update(request: web.Request, auth: MemberAuth) -> web.Response:
         if "expires_in" in params:
             row.expires_at = expires_at(params)
         await filters.change_keywords(db, row, keyword_changes(params))
-        row.updated_at = utcnow()
+        await filters.touch(db, row)
         await db.flush()
         return json_ok(await render_filter(db, row))
 
