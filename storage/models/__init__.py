@@ -27,6 +27,7 @@ from storage.models.federation import (
     Tombstone,
     UndoneActivity,
 )
+from storage.models.filters import FILTER_ACTIONS, FILTER_CONTEXTS, CustomFilter, FilterKeyword, FilterStatus
 from storage.models.jobs import DEAD, QUEUED, Job
 from storage.models.markers import MARKER_TIMELINES, Marker
 from storage.models.members import TOKEN_PURPOSES, Invite, UserToken
@@ -61,6 +62,8 @@ __all__ = [
     "ACCEPTED",
     "DEAD",
     "DOMAIN_POLICIES",
+    "FILTER_ACTIONS",
+    "FILTER_CONTEXTS",
     "MARKER_TIMELINES",
     "MEDIA_FAILED",
     "MEDIA_PROCESSING",
@@ -80,8 +83,11 @@ __all__ = [
     "BrowserSession",
     "ConversationMute",
     "CustomEmoji",
+    "CustomFilter",
     "DomainRule",
     "Favourite",
+    "FilterKeyword",
+    "FilterStatus",
     "Follow",
     "Host",
     "IdempotencyKey",

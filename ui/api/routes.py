@@ -22,6 +22,9 @@ from __future__ import annotations
 from ui.api import apps, custom_emojis, instance, markers, search, tags, timelines
 from ui.api.accounts import followers, profile_images, profiles, registration, relation_lists, relationships
 from ui.api.auth import PUBLIC, app_token, if_token, member
+from ui.api.filters import rules as filter_rules
+from ui.api.filters import v1 as filters_v1
+from ui.api.filters import v2 as filters_v2
 from ui.api.notifications import policy as notification_policy
 from ui.api.notifications import requests as notification_requests
 from ui.api.notifications import v1 as notifications
@@ -31,6 +34,7 @@ from ui.api.statuses import actions, attachments, crud, polls
 
 ACCOUNTS = "/api/v1/accounts"
 STATUS = "/api/v1/statuses/{id}"
+FILTERS = "/api/v2/filters"
 
 ROUTES: list[Route] = [
     # method, path, handler, access, rate-limit bucket, renders statuses
@@ -203,6 +207,38 @@ ROUTES: list[Route] = [
 
     route("GET", "/api/v1/polls/{id}", polls.show, if_token("read:statuses"), None, statuses=False),
     route("POST", "/api/v1/polls/{id}/votes", polls.vote, member("write:statuses"), None, statuses=False),
+
+    # filters (ui.api.filters): v2, its keywords and status filters at Mastodon's paths, and v1
+    # ORDER: `/filters/keywords/{id}` and `/filters/statuses/{id}` are fixed names, not filter ids
+    route("GET", "/api/v2/filters", filters_v2.index, member("read:filters"), None, statuses=False),
+    route("POST", "/api/v2/filters", filters_v2.create, member("write:filters"), None, statuses=False),
+    route("GET", f"{FILTERS}/keywords/{{id}}", filter_rules.show_keyword,
+          member("read:filters"), None, statuses=False),
+    route("PUT", f"{FILTERS}/keywords/{{id}}", filter_rules.update_keyword,
+          member("write:filters"), None, statuses=False),
+    route("DELETE", f"{FILTERS}/keywords/{{id}}", filter_rules.delete_keyword,
+          member("write:filters"), None, statuses=False),
+    route("GET", f"{FILTERS}/statuses/{{id}}", filter_rules.show_status,
+          member("read:filters"), None, statuses=False),
+    route("DELETE", f"{FILTERS}/statuses/{{id}}", filter_rules.delete_status,
+          member("write:filters"), None, statuses=False),
+    route("GET", f"{FILTERS}/{{id}}", filters_v2.show, member("read:filters"), None, statuses=False),
+    route("PUT", f"{FILTERS}/{{id}}", filters_v2.update, member("write:filters"), None, statuses=False),
+    route("DELETE", f"{FILTERS}/{{id}}", filters_v2.destroy, member("write:filters"), None, statuses=False),
+    route("GET", f"{FILTERS}/{{id}}/keywords", filter_rules.keywords,
+          member("read:filters"), None, statuses=False),
+    route("POST", f"{FILTERS}/{{id}}/keywords", filter_rules.add_keyword,
+          member("write:filters"), None, statuses=False),
+    route("GET", f"{FILTERS}/{{id}}/statuses", filter_rules.statuses,
+          member("read:filters"), None, statuses=False),
+    route("POST", f"{FILTERS}/{{id}}/statuses", filter_rules.add_status,
+          member("write:filters"), None, statuses=False),
+    route("GET", "/api/v1/filters", filters_v1.index, member("read:filters"), None, statuses=False),
+    route("POST", "/api/v1/filters", filters_v1.create, member("write:filters"), None, statuses=False),
+    route("GET", "/api/v1/filters/{id}", filters_v1.show, member("read:filters"), None, statuses=False),
+    route("PUT", "/api/v1/filters/{id}", filters_v1.update, member("write:filters"), None, statuses=False),
+    route("DELETE", "/api/v1/filters/{id}", filters_v1.destroy,
+          member("write:filters"), None, statuses=False),
 ]
 
 # The rate-limit bucket of each limited route, as `ui.ratelimit` looks requests up.

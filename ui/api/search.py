@@ -6,7 +6,8 @@
 - statuses (signed-in members only, as Mastodon without full-text search): posts the viewer
   wrote, was mentioned in, favourited, bookmarked or boosted, whose text contains every word
   of the query (case-insensitive substring match over the stored HTML, markup included),
-  newest first, without blocked or muted authors.
+  newest first, without blocked or muted authors, and without what the member's `hide` filters
+  of the `public` context leave out (their `warn` filters mark statuses: `filtered`).
 `offset` and `limit` (default 20, at most 40) apply to each type; `type` picks one.
 """
 
@@ -109,5 +110,5 @@ async def search(request: web.Request, auth: Auth | None) -> web.Response:
             ids = list((await db.scalars(query.order_by(Status.id.desc()).offset(offset).limit(limit))).all())
             if isinstance(fetched, Status) and await can_see(db, member, fetched):
                 ids = [fetched.id, *[i for i in ids if i != fetched.id]][:limit]
-            body["statuses"] = await render_page(request, db, member, ids)
+            body["statuses"] = await render_page(request, db, member, ids, filter_context="public")
     return json_ok(body)

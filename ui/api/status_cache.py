@@ -20,8 +20,11 @@ state is spliced in per request:
   (followers, following, statuses) are as old as ACCOUNT_MAX_AGE_S at most, as Mastodon's own
   cached counts;
 - per request, read with the versions in the same statement: favourited / reblogged /
-  bookmarked / pinned, the viewer's poll choices, and whether the viewer muted any
-  conversation (then one more query finds the muted threads).
+  bookmarked / pinned, the viewer's poll choices, whether the viewer muted any
+  conversation (then one more query finds the muted threads), and the version of the viewer's
+  filters (`actors.reading.filters.filters_version`): the filters themselves are kept per
+  process by that version (`ui.api.filters.applied`) and matched against each cached status's
+  searchable text, kept with its entry, to give `filtered` and leave out what they hide.
 
 The page's ids, the versions and the marks are one statement (`page_rows`), run on the driver
 in one trip (`storage.round_trips`); a page whose statuses and accounts are all cached touches
@@ -43,6 +46,7 @@ from sqlalchemy import String, case, cast, exists, false, func, literal, select,
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql import Select
 
+from actors.reading.filters import ViewerFilters, filters_version, hides, searchable_text
 from federation.services import Services
 from storage.models import (
     Actor,
@@ -57,6 +61,7 @@ from storage.models import (
     StatusCard,
 )
 from ui.api.entities import Urls, render_accounts
+from ui.api.filters.applied import results_json
 from ui.api.statuses.entity import in_muted_threads, render_statuses
 from ui.recent import PerApp
 
@@ -66,7 +71,7 @@ MAX_STATUSES = 20_000  # entries per process (a rendered status is a few KB)
 MAX_ACCOUNTS = 5_000
 # Set per request, so left out of a cached status's JSON.
 _PER_VIEWER = frozenset({"account", "reblog", "poll", "favourited", "reblogged", "bookmarked", "muted",
-                         "pinned"})
+                         "pinned", "filtered"})
 
 
 class _Row(NamedTuple):
@@ -85,10 +90,12 @@ class _Row(NamedTuple):
 @dataclass(frozen=True)
 class _Rendered:
     """A status's cached JSON: the object's members without the braces and the per-viewer
-    ones, and its poll's the same way (without `voted` and `own_votes`)."""
+    ones, and its poll's the same way (without `voted` and `own_votes`); the text filters'
+    keywords are matched against."""
 
     members: bytes
     poll: bytes | None
+    text: str
 
 
 @dataclass
@@ -166,7 +173,8 @@ def page_rows(page: Select[Any], viewer: Any) -> Select[Any]:
                    Poll.updated_at, media, card, Actor.updated_at, Actor.suspended_at,
                    marked(Favourite), probe(boost.reblog_of_id == Status.id, boost.actor_id == viewer),
                    marked(Bookmark), pinned, choices,
-                   exists().where(ConversationMute.actor_id == viewer))  # once, not per row
+                   exists().where(ConversationMute.actor_id == viewer),  # once, not per row
+                   filters_version(viewer))  # once too
             .join(Actor, Actor.id == Status.actor_id).outerjoin(Poll, Poll.status_id == Status.id)
             .where(Status.id.in_(union(select(ids.c[0]), originals))))
 
@@ -178,20 +186,23 @@ class PageRows:
     ids: list[int]
     rows: dict[int, _Row]
     muted_any: bool
+    filters_version: str | None = None
 
 
 def read_page_rows(found: Sequence[Sequence[Any]]) -> PageRows:
     rows: dict[int, _Row] = {}
     muted_any = False
+    filters: str | None = None
     for (on_page, status_id, actor_id, reblog_of_id, *version, updated_at, suspended_at,
-         favourited, reblogged, bookmarked, pinned, choices, muted) in found:
+         favourited, reblogged, bookmarked, pinned, choices, muted, version_of_filters) in found:
         rows[status_id] = _Row(status_id, actor_id, reblog_of_id, bool(on_page),
                                tuple(version), (updated_at, suspended_at),
                                (bool(favourited), bool(reblogged), bool(bookmarked), bool(pinned)),
                                sorted(int(c) for c in choices.split(",")) if choices else [])
         muted_any = muted_any or bool(muted)
+        filters = version_of_filters
     ids = sorted((row.id for row in rows.values() if row.on_page), reverse=True)
-    return PageRows(ids, rows, muted_any)
+    return PageRows(ids, rows, muted_any, filters)
 
 
 def _expiry(entity: dict[str, Any], now: float, wall_now: float) -> float:
@@ -210,8 +221,11 @@ def _members(entity: dict[str, Any], left_out: frozenset[str]) -> bytes:
 
 def _cached(entity: dict[str, Any]) -> _Rendered:
     poll = entity.get("poll")
+    text = searchable_text(entity["content"], entity["spoiler_text"],
+                           [o["title"] for o in poll["options"]] if poll is not None else [],
+                           [m["description"] or "" for m in entity["media_attachments"]])
     return _Rendered(_members(entity, _PER_VIEWER),
-                     None if poll is None else _members(poll, frozenset({"voted", "own_votes"})))
+                     None if poll is None else _members(poll, frozenset({"voted", "own_votes"})), text)
 
 
 Sessions = Callable[[], Any]  # an async_sessionmaker: opened only for what the cache misses
@@ -281,6 +295,7 @@ class _Page:
     accounts: dict[int, bytes]
     viewer_id: int | None
     muted: set[int]
+    filtered: dict[int, bytes]  # the `filtered` of the statuses filters matched
 
 
 def _poll_json(row: _Row, members: bytes, viewer_id: int | None) -> bytes:
@@ -301,7 +316,7 @@ def _status_json(status_id: int, page: _Page) -> bytes:
         reblog = _status_json(row.reblog_of_id, page)
     poll = b"null" if rendered.poll is None else _poll_json(row, rendered.poll, page.viewer_id)
     parts = [b"{", rendered.members, b',"account":', page.accounts.get(row.actor_id, b"null"),
-             b',"reblog":', reblog, b',"poll":', poll]
+             b',"reblog":', reblog, b',"poll":', poll, b',"filtered":', page.filtered.get(status_id, b"[]")]
     if page.viewer_id is not None:
         favourited, reblogged, bookmarked, pinned = row.marks
         muted = status_id in page.muted
@@ -314,9 +329,11 @@ def _status_json(status_id: int, page: _Page) -> bytes:
 
 
 async def render_page_json(services: Services, cache: RenderCache, viewer_id: int | None, found: PageRows,
-                      urls: Urls, *, reader_languages: Sequence[str] = ()) -> bytes:
+                           urls: Urls, *, reader_languages: Sequence[str] = (),
+                           filters: ViewerFilters | None = None) -> bytes:
     """The JSON array of the page's statuses (newest first) as the viewer (None: not signed in)
-    sees them, equal to `render_statuses`' but mostly from the cache."""
+    sees them, equal to `render_statuses`' but mostly from the cache; `filters` (the viewer's,
+    active in the page's context) mark statuses or leave them out."""
     if not found.ids:
         return b"[]"
     sessions = services.sessions
@@ -326,5 +343,31 @@ async def render_page_json(services: Services, cache: RenderCache, viewer_id: in
     if found.muted_any and viewer_id is not None:
         async with sessions() as session:
             muted = await in_muted_threads(session, viewer_id, list(found.rows))
-    page = _Page(found.rows, statuses, accounts, viewer_id, muted)
-    return b"[" + b",".join(_status_json(i, page) for i in found.ids if i in statuses) + b"]"
+    filtered, hidden = _filtered(found, statuses, filters)
+    page = _Page(found.rows, statuses, accounts, viewer_id, muted, filtered)
+    shown = (i for i in found.ids if i in statuses and i not in hidden)
+    return b"[" + b",".join(_status_json(i, page) for i in shown) + b"]"
+
+
+def _filtered(found: PageRows, statuses: dict[int, _Rendered], filters: ViewerFilters | None
+              ) -> tuple[dict[int, bytes], set[int]]:
+    """The `filtered` JSON of the page's statuses that filters match (a boost's under the boosted
+    status's id too), and the ids of those they hide."""
+    filtered: dict[int, bytes] = {}
+    hidden: set[int] = set()
+    if filters is None:
+        return filtered, hidden
+    for status_id in found.ids:
+        row = found.rows[status_id]
+        proper = statuses.get(row.reblog_of_id if row.reblog_of_id is not None else status_id)
+        if proper is None:
+            continue
+        matches = filters.match(row.actor_id, status_id, row.reblog_of_id, proper.text)
+        if not matches:
+            continue
+        filtered[status_id] = results_json(matches)
+        if row.reblog_of_id is not None:
+            filtered[row.reblog_of_id] = filtered[status_id]
+        if hides(matches):
+            hidden.add(status_id)
+    return filtered, hidden

@@ -21,6 +21,7 @@ from actors.reading.languages import reader_preferences
 from storage.errors import Invalid
 from storage.models import Actor, Bookmark, Favourite, Status
 from ui.api.auth import Auth, MemberAuth, as_member
+from ui.api.filters.applied import filter_entities
 from ui.api.paging import Page, link_header, newest_first, page_of, paginate
 from ui.api.responses import NOT_FOUND, api_error, json_ok
 from ui.api.routing import path_id, urls
@@ -32,24 +33,30 @@ from ui.params import Params, read_params
 MAX_TAGS = 4  # per any[]/all[]/none[], as Mastodon
 
 
-async def render_page(request: web.Request, db: AsyncSession, viewer: Actor | None, ids: Sequence[int]
-                      ) -> list[dict[str, Any]]:
-    """Statuses with these ids, in this order, rendered for `viewer`."""
+async def render_page(request: web.Request, db: AsyncSession, viewer: Actor | None, ids: Sequence[int], *,
+                      filter_context: str | None = None) -> list[dict[str, Any]]:
+    """Statuses with these ids, in this order, rendered for `viewer`; with `filter_context`, the
+    viewer's filters of that context mark them or leave them out (`ui.api.filters.applied`)."""
     if not ids:
         return []
     rows = {s.id: s for s in (await db.scalars(select(Status).where(Status.id.in_(list(ids))))).all()}
     statuses = [rows[i] for i in ids if i in rows]
     languages = await reader_preferences(db, viewer.id if viewer else None,
                                          request.headers.get("Accept-Language"))
-    return await render_statuses(db, request.app[SERVICES], viewer, statuses, urls(request),
-                                 reader_languages=languages)
+    entities = await render_statuses(db, request.app[SERVICES], viewer, statuses, urls(request),
+                                     reader_languages=languages)
+    if filter_context is None or viewer is None:
+        return entities
+    return await filter_entities(db, viewer.id, filter_context, statuses, entities)
 
 
-async def _status_page(request: web.Request, auth: Auth | None, query: Any, page: Page) -> web.Response:
-    """One page of a status-id query, through the status cache (`ui.api.timeline_pages`)."""
+async def _status_page(request: web.Request, auth: Auth | None, query: Any, page: Page, context: str
+                       ) -> web.Response:
+    """One page of a status-id query, through the status cache (`ui.api.timeline_pages`), with
+    the member's filters of `context`."""
     member = as_member(auth) if auth is not None and auth.user is not None else None
     return await status_page_response(request, member.actor if member else None,
-                                      member.user if member else None, query, page)
+                                      member.user if member else None, query, page, context=context)
 
 
 def _status_page_of(params: Params) -> Page:
@@ -76,7 +83,7 @@ async def public(request: web.Request, auth: Auth | None) -> web.Response:
     page, viewer = _status_page_of(params), _viewer(auth)
     rules = await domain_rules(request)
     query = timelines.public(viewer.id if viewer else None, rules, **_locality(params))
-    return await _status_page(request, auth, query, page)
+    return await _status_page(request, auth, query, page, "public")
 
 
 def _tag_names(params: Params, name: str) -> list[str]:
@@ -100,7 +107,7 @@ async def tag(request: web.Request, auth: Auth | None) -> web.Response:
         any_of=[ids[n] for n in [main, *any_names] if n in ids],
         all_of=[[ids[n]] if n in ids else [] for n in all_names],
         none_of=[ids[n] for n in none_names if n in ids], **_locality(params))
-    return await _status_page(request, auth, query, page)
+    return await _status_page(request, auth, query, page, "public")
 
 
 async def account_statuses(request: web.Request, auth: Auth | None) -> web.Response:
@@ -124,7 +131,7 @@ async def account_statuses(request: web.Request, auth: Auth | None) -> web.Respo
         exclude_replies=params.flag("exclude_replies") or False,
         exclude_reblogs=params.flag("exclude_reblogs") or False, pinned=params.flag("pinned") or False,
         tag_ids=tag_ids)
-    return await _status_page(request, auth, query, page)
+    return await _status_page(request, auth, query, page, "account")
 
 
 async def _marked(request: web.Request, viewer: Actor, query: Any, cursor: Any) -> web.Response:

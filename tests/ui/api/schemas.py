@@ -99,6 +99,18 @@ TAG_SHORT = {"name": str, "url": URL}
 CARD = {"url": URL, "title": str, "description": str, "type": str, "author_name": str, "author_url": str,
         "provider_name": str, "provider_url": str, "html": str, "width": int, "height": int,
         "image": Nullable(URL), "embed_url": str, "blurhash": Nullable(str)}
+# Filters (v2 and v1) and the FilterResult of a status's `filtered`
+FILTER_CONTEXT = Matches(re.compile(r"^(home|notifications|public|thread|account)$"))
+FILTER_KEYWORD = {"id": Matches(ID), "keyword": str, "whole_word": bool}
+FILTER_STATUS = {"id": Matches(ID), "status_id": Matches(ID)}
+FILTER_SUMMARY = {"id": Matches(ID), "title": str, "context": ListOf(FILTER_CONTEXT),
+                  "expires_at": Nullable(DATETIME),
+                  "filter_action": Matches(re.compile(r"^(warn|hide|blur)$"))}
+FILTER = {**FILTER_SUMMARY, "keywords": ListOf(FILTER_KEYWORD), "statuses": ListOf(FILTER_STATUS)}
+FILTER_RESULT = {"filter": FILTER_SUMMARY, "keyword_matches": Nullable(ListOf(str)),
+                 "status_matches": Nullable(ListOf(Matches(ID)))}
+V1_FILTER = {"id": Matches(ID), "phrase": str, "context": ListOf(FILTER_CONTEXT),
+             "expires_at": Nullable(DATETIME), "irreversible": bool, "whole_word": bool}
 STATUS_BASE = {
     "id": Matches(ID), "uri": URL, "url": Nullable(URL), "created_at": DATETIME,
     "edited_at": Nullable(DATETIME),
@@ -108,7 +120,8 @@ STATUS_BASE = {
     "mentions": ListOf(MENTION), "tags": ListOf(TAG_SHORT), "emojis": ListOf(EMOJI),
     "reblogs_count": int, "favourites_count": int, "replies_count": int,
     "in_reply_to_id": Nullable(Matches(ID)), "in_reply_to_account_id": Nullable(Matches(ID)),
-    "poll": Nullable(POLL), "card": Nullable(CARD), "language": Nullable(str), "filtered": list,
+    "poll": Nullable(POLL), "card": Nullable(CARD), "language": Nullable(str),
+    "filtered": ListOf(FILTER_RESULT),
 }
 STATUS = {**STATUS_BASE, "reblog": Nullable(STATUS_BASE)}
 VIEWER_STATUS = {**STATUS, "favourited": bool, "reblogged": bool, "muted": bool, "bookmarked": bool}

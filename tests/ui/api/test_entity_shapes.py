@@ -87,6 +87,14 @@ SHAPES: dict[str, tuple[str, Any, str | None]] = {
                                               "ana"),
     "/api/v1/markers": ("/api/v1/markers?timeline[]=home&timeline[]=notifications",
                         {"home": s.MARKER, "notifications": s.MARKER}, "ana"),
+    "/api/v2/filters": ("/api/v2/filters", s.ListOf(s.FILTER), "ana"),
+    "/api/v2/filters/:id": ("/api/v2/filters/{filter}", s.FILTER, "ana"),
+    "/api/v2/filters/:id/keywords": ("/api/v2/filters/{filter}/keywords", s.ListOf(s.FILTER_KEYWORD), "ana"),
+    "/api/v2/filters/:id/statuses": ("/api/v2/filters/{filter}/statuses", s.ListOf(s.FILTER_STATUS), "ana"),
+    "/api/v2/filters/keywords/:id": ("/api/v2/filters/keywords/{keyword}", s.FILTER_KEYWORD, "ana"),
+    "/api/v2/filters/statuses/:id": ("/api/v2/filters/statuses/{status_filter}", s.FILTER_STATUS, "ana"),
+    "/api/v1/filters": ("/api/v1/filters", s.ListOf(s.V1_FILTER), "ana"),
+    "/api/v1/filters/:id": ("/api/v1/filters/{keyword}", s.V1_FILTER, "ana"),
 }
 
 
@@ -149,7 +157,18 @@ async def _seed(api: Api) -> Seeded:
     ids = {"notification": notification["id"], "group": notification["group_key"], "request": request["id"],
            "ana": str(ana.id), "bob": str(bob.id), "dan": str(dan.id), "fay": str(fay.id), "post": post["id"],
            "reply": reply["id"], "poll": post["poll"]["id"], "media": media["id"]}
+    ids |= await _seed_filters(api, ana_token, reply["id"])
     return Seeded(api, ids, tokens)
+
+
+async def _seed_filters(api: Api, token: str, reply_id: str) -> dict[str, str]:
+    """ana warns herself of bob's reply, by a keyword and by the status: its `filtered` is not empty."""
+    made = await api.json("POST", "/api/v2/filters", token, json={
+        "title": "lovely", "context": ["home", "public", "thread", "account"], "filter_action": "warn",
+        "keywords_attributes": [{"keyword": "lovely"}]})
+    status_filter = await api.json("POST", f"/api/v2/filters/{made['id']}/statuses", token,
+                                   data={"status_id": reply_id})
+    return {"filter": made["id"], "keyword": made["keywords"][0]["id"], "status_filter": status_filter["id"]}
 
 
 @pytest.fixture

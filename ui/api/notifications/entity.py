@@ -19,6 +19,7 @@ from actors.reading.notification_reads import STATUS_TYPES
 from federation.services import Services
 from storage.models import Actor, Notification, Report, Status
 from ui.api.entities import Urls, iso_datetime, render_accounts
+from ui.api.filters.applied import filter_entities
 from ui.api.statuses.entity import render_statuses
 
 
@@ -46,7 +47,8 @@ async def render_parts(db: AsyncSession, services: Services, viewer: Actor, urls
     status_ids = {n.status_id for n in notifications if n.status_id is not None and n.type in STATUS_TYPES}
     if status_ids:
         rows = (await db.scalars(select(Status).where(Status.id.in_(status_ids)))).all()
-        rendered = await render_statuses(db, services, viewer, list(rows), urls, reader_languages=languages)
+        rendered = await filter_entities(db, viewer.id, "notifications", list(rows), await render_statuses(
+            db, services, viewer, list(rows), urls, reader_languages=languages))  # `hide`: left out
         done.statuses = {int(s["id"]): s for s in rendered}
     done.reports = {r.id: report_entity(r, done.accounts.get(r.target_id)) for r in reports}
     return done

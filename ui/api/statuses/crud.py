@@ -25,6 +25,7 @@ from storage.errors import Invalid
 from storage.models import VISIBILITIES, Status, StatusEdit
 from ui.api.auth import Auth, MemberAuth
 from ui.api.entities import iso_datetime
+from ui.api.filters.applied import filter_entities
 from ui.api.responses import NOT_FOUND, api_error, json_ok
 from ui.api.routing import parse_id, path_id
 from ui.api.statuses import idempotency
@@ -198,14 +199,17 @@ async def source(request: web.Request, auth: MemberAuth) -> web.Response:
 async def context(request: web.Request, auth: Auth | None) -> web.Response:
     """The thread around a status, as far as the viewer may see it: its ancestors (oldest
     first) and its descendants (depth first, in the order they were written; not those of
-    accounts the viewer blocks or mutes)."""
+    accounts the viewer blocks or mutes), marked or left out by the viewer's `thread` filters."""
     viewer = None if auth is None else auth.actor
     async with request.app[SERVICES].sessions() as db:
         status = await visible_status(db, viewer, path_id(request))
         ancestors = await visible_among(db, viewer, await _ancestors(db, status))
         descendants = await visible_among(db, viewer, await _descendants(db, status), hide_muted=True)
         rendered = await render_for(request, db, viewer, [*ancestors, *descendants])
-    return json_ok({"ancestors": rendered[:len(ancestors)], "descendants": rendered[len(ancestors):]})
+        viewer_id = None if viewer is None else viewer.id  # the member's filters of the `thread` context
+        above = await filter_entities(db, viewer_id, "thread", ancestors, rendered[:len(ancestors)])
+        below = await filter_entities(db, viewer_id, "thread", descendants, rendered[len(ancestors):])
+    return json_ok({"ancestors": above, "descendants": below})
 
 
 async def _ancestors(db: AsyncSession, status: Status) -> list[Status]:
