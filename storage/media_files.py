@@ -5,8 +5,9 @@ checks the file by its content (`sniff`), processes an image (`images`), and wri
 rendition to the blob store under fresh random names. If anything fails, the blobs already
 written are removed again: a refused file leaves nothing behind.
 
-Audio and video are stored as uploaded, without transcoding or probing (no thumbnail, no
-duration): browsers play MP4, WebM, Ogg, MP3, M4A, WAV and FLAC as they are.
+Audio and video given here (cached copies of remote media) are stored as they are, without
+transcoding or probing: browsers play MP4, WebM, Ogg, MP3, M4A, WAV and FLAC as they are.
+Local video and audio uploads are transcoded instead (`actors.media.transcoding`).
 """
 
 from __future__ import annotations

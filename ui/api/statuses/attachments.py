@@ -102,6 +102,7 @@ async def _upload(request: web.Request, auth: MemberAuth, *, v2: bool) -> web.Re
     if ready:
         return json_ok(body)
     if v2:
+        services.wake_workers()  # committed: the transcoding job can start now
         return json_ok(body, status=202)
     await transcoding.transcode(services, item.id)  # v1 answers with the file, as Mastodon's
     async with services.sessions() as db:
