@@ -36,7 +36,7 @@ AUDIO_BITRATE = "192k"  # AAC in a transcoded video, as Mastodon
 # The demuxer for each type `sniff` accepts: ffmpeg never chooses one from the file's content.
 DEMUXERS = {"video/mp4": "mov", "video/quicktime": "mov", "audio/mp4": "mov", "video/webm": "matroska",
             "video/ogg": "ogg", "audio/ogg": "ogg", "audio/mpeg": "mp3", "audio/wav": "wav",
-            "audio/flac": "flac", "audio/aac": "aac"}
+            "audio/flac": "flac", "audio/aac": "aac", "image/gif": "gif"}
 _SAFE_INPUT = ("-nostdin", "-hide_banner", "-loglevel", "error", "-protocol_whitelist", "file")
 
 
@@ -180,6 +180,11 @@ def _rate(value: Any) -> float | None:
     except (ValueError, ZeroDivisionError):
         return None
     return rate if math.isfinite(rate) and rate > 0 else None
+
+
+def is_video(file_type: FileType) -> bool:
+    """Video, or an animated GIF: both become an MP4 (a GIF a silent one, `gifv`, as Mastodon)."""
+    return file_type.kind == "video" or file_type.content_type == "image/gif"
 
 
 def check_limits(found: Probe, file_type: FileType, limits: Limits) -> None:

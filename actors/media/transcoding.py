@@ -10,7 +10,9 @@ The job (`run_transcode`) converts the file (H.264/AAC MP4 for video, MP3 for au
 poster frame of a video (a preview and its blurhash, like an image's), reads the result's
 `meta` (duration, frame rate, size, bitrate), stores it all in the blob store and marks the row
 ready; a file ffmpeg cannot convert marks it `failed`. Either way the incoming file is removed.
-A silent video is a `gifv`, as Mastodon's (apps loop it like an animated GIF).
+A silent video is a `gifv`, as Mastodon's (apps loop it like an animated GIF), and so is an
+animated GIF, which becomes a silent MP4 the same way when ffmpeg is installed (without it,
+it stays an image, as uploaded).
 """
 
 from __future__ import annotations
@@ -95,7 +97,7 @@ async def start(session: AsyncSession, services: Services, author_id: int, data:
         async with services.media_slots:
             found = await ffmpeg.probe(path, file_type)
         ffmpeg.check_limits(found, file_type, config.limits)
-        video = file_type.kind == "video"
+        video = ffmpeg.is_video(file_type)
         media = MediaAttachment(
             id=media_id, actor_id=author_id, type=_type_of(file_type, has_audio=bool(found.audio_codec)),
             content_type=(MP4 if video else MP3).content_type, file_key=None, file_size=None,
@@ -111,7 +113,7 @@ async def start(session: AsyncSession, services: Services, author_id: int, data:
 
 
 def _type_of(file_type: FileType, *, has_audio: bool) -> str:
-    if file_type.kind == "audio":
+    if not ffmpeg.is_video(file_type):
         return "audio"
     return "video" if has_audio else "gifv"
 
@@ -193,7 +195,7 @@ async def _convert(config: NodeConfig, source: Path, file_type: FileType) -> Sto
     limits, seconds = config.limits, transcode_seconds(config)
     found = await ffmpeg.probe(source, file_type)
     ffmpeg.check_limits(found, file_type, limits)
-    video = file_type.kind == "video"
+    video = ffmpeg.is_video(file_type)
     with tempfile.TemporaryDirectory(prefix="amity-av-") as work:
         target = Path(work) / ("out.mp4" if video else "out.mp3")
         args = ffmpeg.video_args(found, file_type, limits) if video else ffmpeg.AUDIO_ARGS

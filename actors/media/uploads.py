@@ -26,7 +26,7 @@ from actors.media import transcoding
 from actors.posts.interactions import require_local
 from federation.attachments import clean_description
 from federation.services import Services
-from storage import ffmpeg, settings, sniff
+from storage import ffmpeg, images, settings, sniff
 from storage.blobs import BlobStore
 from storage.config import NodeConfig
 from storage.errors import Invalid, NotFound
@@ -136,7 +136,8 @@ async def upload(session: AsyncSession, services: Services, author: Actor, data:
     focus_x, focus_y = check_focus(focus)
     check_size(len(data), None, config.limits)
     file_type = sniff.sniff(data[:sniff.HEAD_BYTES])
-    if file_type.kind in ("video", "audio"):  # transcoded in a job; the row is `processing` until then
+    if file_type.kind in ("video", "audio") or _gif_to_video(data, file_type, config):
+        # transcoded in a job; the row is `processing` until then
         return await transcoding.start(session, services, author.id, data, file_type, description=cleaned,
                                        focus=(focus_x, focus_y))
     stored = await process_off_loop(services, data)
@@ -158,6 +159,12 @@ async def upload(session: AsyncSession, services: Services, author: Actor, data:
         forget_files(services.config, stored.keys)
         raise
     return media
+
+
+def _gif_to_video(data: bytes, file_type: sniff.FileType, config: NodeConfig) -> bool:
+    """An animated GIF becomes a silent MP4 (`gifv`) as on Mastodon, if ffmpeg is installed."""
+    return (file_type is sniff.GIF and ffmpeg.available()
+            and images.is_animated_gif(data, max_pixels=config.limits.max_image_pixels))
 
 
 def forget_files(config: NodeConfig, keys: Sequence[str | None]) -> None:

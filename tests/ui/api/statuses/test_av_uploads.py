@@ -21,7 +21,7 @@ from storage.models import MediaAttachment
 from storage.models.jobs import Job
 from storage.worker import Registry, Worker, drain
 from tests import av_samples as av
-from tests.media_samples import mp3_head, png
+from tests.media_samples import gif, mp3_head, png
 from tests.ui.api.schemas import MEDIA_ATTACHMENT, assert_entity
 from tests.ui.client_api import Api, start_api
 
@@ -122,6 +122,21 @@ async def test_a_silent_video_is_a_gifv_and_an_h264_mp4_is_copied(api: Api) -> N
     assert probe_streams(store.path(key_of(silent))) == {"video": "h264"}
     assert copied["type"] == "video"
     assert probe_streams(store.path(key_of(copied))) == {"video": "h264", "audio": "aac"}
+
+
+async def test_an_animated_gif_becomes_a_silent_mp4_a_still_one_stays_an_image(api: Api) -> None:
+    av.require_ffmpeg()
+    token = await member_token(api)
+    still = await api.json("POST", MEDIA, token, data=form(gif(), "still.gif", "image/gif"))
+    assert still["type"] == "image" and still["url"]
+    animated = form(gif(animated=True), "a.gif", "image/gif")
+    body = await api.json("POST", MEDIA, token, status=202, data=animated)
+    assert body["type"] == "gifv" and body["url"] is None
+    await run_jobs(api)
+    done = await api.json("GET", f"/api/v1/media/{body['id']}", token)
+    assert done["type"] == "gifv" and done["url"].endswith(".mp4") and done["blurhash"]
+    assert done["meta"]["original"]["size"] == "64x48" and done["meta"]["small"]["size"] == "64x48"
+    assert probe_streams(BlobStore(api.config.media_dir).path(key_of(done))) == {"video": "h264"}
 
 
 async def test_audio_becomes_mp3_with_its_duration(api: Api) -> None:
@@ -230,3 +245,5 @@ async def test_without_ffmpeg_video_and_audio_are_refused_by_name(api: Api,
         t.startswith("image/") for t in configuration["supported_mime_types"])
     image = await api.json("POST", MEDIA, token, data=form(png(), "a.png", "image/png"))
     assert image["type"] == "image" and image["url"]
+    animated = await api.json("POST", MEDIA, token, data=form(gif(animated=True), "a.gif", "image/gif"))
+    assert animated["type"] == "image" and animated["url"].endswith(".gif")  # kept as uploaded
