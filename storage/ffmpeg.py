@@ -37,7 +37,7 @@ AUDIO_BITRATE = "192k"  # AAC in a transcoded video, as Mastodon
 DEMUXERS = {"video/mp4": "mov", "video/quicktime": "mov", "audio/mp4": "mov", "video/webm": "matroska",
             "video/ogg": "ogg", "audio/ogg": "ogg", "audio/mpeg": "mp3", "audio/wav": "wav",
             "audio/flac": "flac", "audio/aac": "aac", "image/gif": "gif"}
-_SAFE_INPUT = ("-nostdin", "-hide_banner", "-loglevel", "error", "-protocol_whitelist", "file")
+_SAFE_INPUT = ("-nostdin", "-hide_banner", "-loglevel", "fatal", "-protocol_whitelist", "file")
 
 
 class MissingTool(Invalid):
