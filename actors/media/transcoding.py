@@ -43,6 +43,7 @@ if TYPE_CHECKING:
 
 TRANSCODE_KIND = "media.transcode"
 TRANSCODE_POLICY = queue.RetryPolicy(max_attempts=3, base_delay=30.0)  # a crash or a restart
+POSTER_SECONDS = 30.0  # one frame
 MP4 = sniff.MP4
 MP3 = sniff.MP3
 log = logging.getLogger("amity.media")
@@ -84,9 +85,11 @@ def transcode_seconds(config: NodeConfig) -> float:
     return float(min(config.limits.media_transcode_seconds, int(config.limits.job_lease_seconds * 0.7)))
 
 
-async def start(session: AsyncSession, services: Services, author_id: int, data: bytes, file_type: FileType,
-                *, description: str, focus: tuple[float, float]) -> MediaAttachment:
-    """Check a video or audio upload and queue its transcoding (the caller commits)."""
+async def start(session: AsyncSession, services: Services, author_id: int, data: bytes,
+                file_type: FileType, *, description: str, focus: tuple[float, float],
+                converted_now: bool = False) -> MediaAttachment:
+    """Check a video or audio upload and queue its transcoding (the caller commits). With
+    `converted_now` the caller runs `transcode` itself: the job waits, in case it cannot."""
     config = services.config
     ffmpeg.tools()
     check_size(len(data), file_type, config.limits)
@@ -105,7 +108,8 @@ async def start(session: AsyncSession, services: Services, author_id: int, data:
             focus_y=focus[1], description=description, processing=MEDIA_PROCESSING)
         session.add(media)
         await session.flush()
-        await queue.enqueue(session, TRANSCODE_KIND, {"media_id": media.id})
+        delay = transcode_seconds(config) * 2 + 60 if converted_now else 0
+        await queue.enqueue(session, TRANSCODE_KIND, {"media_id": media.id}, delay_seconds=delay)
     except BaseException:
         path.unlink(missing_ok=True)
         raise
@@ -169,8 +173,9 @@ async def _apply(services: Services, media_id: int, stored: StoredMedia) -> bool
 async def _failed(services: Services, media_id: int, reason: str) -> None:
     log.info("media.transcode_failed", extra={"media_id": media_id, "reason": reason[:300]})
     async with services.sessions() as session, session.begin():
-        await session.execute(update(MediaAttachment).where(MediaAttachment.id == media_id)
-                              .values(processing=MEDIA_FAILED))
+        await session.execute(update(MediaAttachment).where(
+            MediaAttachment.id == media_id, MediaAttachment.processing == MEDIA_PROCESSING)
+            .values(processing=MEDIA_FAILED))
 
 
 def _forget(config: NodeConfig, keys: list[str]) -> None:
@@ -202,8 +207,8 @@ async def _convert(config: NodeConfig, source: Path, file_type: FileType) -> Sto
         await ffmpeg.convert(source, file_type, args, target, seconds=seconds,
                              max_bytes=2 * limits.max_upload_bytes)
         result = await ffmpeg.probe(target, MP4 if video else MP3)
-        poster = await _poster(source, file_type, Path(work), limits.max_image_pixels, seconds) \
-            if video else None
+        poster = await _poster(source, file_type, Path(work), limits.max_image_pixels,
+                               min(POSTER_SECONDS, seconds)) if video else None
         data = target.read_bytes()
     return _store(config, data, video=video, result=result, poster=poster)
 

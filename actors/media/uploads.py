@@ -128,8 +128,11 @@ async def process_off_loop(services: Services, data: bytes) -> StoredMedia:
 
 async def upload(session: AsyncSession, services: Services, author: Actor, data: bytes,
                  filename: str | None = None, declared_type: str | None = None,
-                 description: str | None = None, focus: Focus | None = None) -> MediaAttachment:
-    """Store an uploaded file for `author` (the caller commits); Invalid says what is wrong."""
+                 description: str | None = None, focus: Focus | None = None,
+                 converted_now: bool = False) -> MediaAttachment:
+    """Store an uploaded file for `author` (the caller commits); Invalid says what is wrong.
+    Video and audio are `processing` until their job runs (`converted_now`: until the caller
+    runs `transcoding.transcode`, as `POST /api/v1/media` does)."""
     require_local(author)
     config = services.config
     cleaned = check_description(description, config)
@@ -139,7 +142,7 @@ async def upload(session: AsyncSession, services: Services, author: Actor, data:
     if file_type.kind in ("video", "audio") or _gif_to_video(data, file_type, config):
         # transcoded in a job; the row is `processing` until then
         return await transcoding.start(session, services, author.id, data, file_type, description=cleaned,
-                                       focus=(focus_x, focus_y))
+                                       focus=(focus_x, focus_y), converted_now=converted_now)
     stored = await process_off_loop(services, data)
     if declared_type and declared_type.split(";")[0].strip().lower() != stored.content_type:
         log.info("media.declared_type_differs", extra={"declared": declared_type[:100],

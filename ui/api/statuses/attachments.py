@@ -96,7 +96,7 @@ async def _upload(request: web.Request, auth: MemberAuth, *, v2: bool) -> web.Re
     focus = uploads.parse_focus(fields["focus"]) if fields.get("focus") else None
     async with services.sessions() as db, db.begin():
         item = await uploads.upload(db, services, auth.actor, data, declared_type=declared,
-                                  description=fields.get("description"), focus=focus)
+                                  description=fields.get("description"), focus=focus, converted_now=not v2)
         body = render_media(item, request)
         ready = item.processing == MEDIA_READY
     if ready:

@@ -15,7 +15,7 @@ from aiohttp import FormData
 from pytest_aiohttp import AiohttpClient
 
 from actors.media.transcoding import TRANSCODE_KIND, incoming_dir, run_transcode
-from storage import ffmpeg
+from storage import ffmpeg, queue
 from storage.blobs import BlobStore
 from storage.models import MediaAttachment
 from storage.models.jobs import Job
@@ -39,10 +39,11 @@ def form(data: bytes, filename: str = "clip.webm", content_type: str = "video/we
     return body
 
 
-async def run_jobs(api: Api) -> int:
+async def run_jobs(api: Api, *, hours_later: int = 0) -> int:
     registry = Registry()
     registry.register(TRANSCODE_KIND, run_transcode)
-    return await drain(Worker(api.services.engine, registry, deps=api.services))
+    return await drain(Worker(api.services.engine, registry, deps=api.services,
+                              clock=lambda: queue.now_ms() + hours_later * 3_600_000))
 
 
 def key_of(entity: dict[str, Any]) -> str:
@@ -159,8 +160,12 @@ async def test_v1_answers_when_the_file_is_ready(api: Api) -> None:
     token = await member_token(api)
     body = await api.json("POST", "/api/v1/media", token, data=form(av.video()))
     assert body["url"] and body["url"].endswith(".mp4") and body["meta"]["original"]["width"] == 64
-    assert await run_jobs(api) == 1  # the queued job finds it done and does nothing
-    assert await api.count(MediaAttachment) == 1
+    assert await run_jobs(api) == 0  # the job waits: it is there in case the request could not finish
+    assert await api.count(MediaAttachment) == 1 and await api.count(Job) == 1
+    files = stored_files(api)
+    assert await run_jobs(api, hours_later=1) == 1  # later, it finds the file ready: nothing to do
+    assert stored_files(api) == files and await api.count(Job) == 0
+    assert (await api.json("GET", f"/api/v1/media/{body['id']}", token))["url"] == body["url"]
 
 
 async def test_a_file_ffmpeg_cannot_convert_is_failed_422(api: Api) -> None:
