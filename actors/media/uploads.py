@@ -200,7 +200,7 @@ def _apply_change(media: MediaAttachment, change: MediaChange, config: NodeConfi
         media.description = check_description(change.description, config)
     if change.focus is not None:
         media.focus_x, media.focus_y = check_focus(change.focus)
-        if media.type == "image":
+        if media.type in ("image", "gifv", "video"):  # anything with a picture
             media.meta = {**(media.meta or {}), "focus": {"x": media.focus_x, "y": media.focus_y}}
 
 

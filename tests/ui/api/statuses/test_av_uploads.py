@@ -82,6 +82,8 @@ async def test_a_video_is_202_with_no_url_then_transcoded_in_a_job(any_api: Api)
     assert_entity(body, MEDIA_ATTACHMENT)
     assert body["type"] == "video" and body["url"] is None and body["description"] == "a test pattern"
     assert (await api.request("GET", f"/api/v1/media/{body['id']}", token)).status == 206
+    changed = await api.json("PUT", f"/api/v1/media/{body['id']}", token, data={"focus": "0.5,-0.5"})
+    assert changed["url"] is None and changed["meta"]["focus"] == {"x": 0.5, "y": -0.5}
     early = await api.request("POST", STATUSES, token, json={"status": "clip", "media_ids": [body["id"]]})
     assert early.status == 422
     assert (await early.json())["error"] == NOT_READY
@@ -96,6 +98,7 @@ async def test_a_video_is_202_with_no_url_then_transcoded_in_a_job(any_api: Api)
     assert meta["original"]["frame_rate"] == "10/1" and 0.9 <= meta["original"]["duration"] <= 1.2
     assert (meta["fps"], meta["size"]) == (10, "64x48") and meta["length"].startswith("0:00:01")
     assert meta["small"] == {"width": 64, "height": 48, "size": "64x48", "aspect": 64 / 48}
+    assert meta["focus"] == {"x": 0.5, "y": -0.5}  # set while it was processing, kept
     store = BlobStore(api.config.media_dir)
     served = await api.client.get(done["url"].removeprefix(api.config.base_url))
     assert served.status == 200 and served.content_type == "video/mp4"
