@@ -221,18 +221,21 @@ def video_args(found: Probe, file_type: FileType, limits: Limits) -> list[str]:
     common = ["-map", "0:v:0", "-map", "0:a:0?", "-map_metadata", "-1", "-sn", "-dn",
               "-movflags", "+faststart"]
     if can_copy(found, file_type):
-        return [*common, "-c:v", "copy", "-c:a", "copy", "-f", "mp4"]
+        return [*common, "-t", str(limits.max_video_seconds), "-c:v", "copy", "-c:a", "copy", "-f", "mp4"]
     frames = limits.max_video_seconds * limits.max_video_frame_rate
     rate_cap = []
     if found.max_frame_rate and found.max_frame_rate > limits.max_video_frame_rate:
         rate_cap = ["-fps_mode", "vfr", "-r", str(limits.max_video_frame_rate)]  # Mastodon's VFR rule
-    return [*common, *rate_cap, "-c:v", "libx264", "-preset", "veryfast", "-pix_fmt", "yuv420p",
+    return [*common, *rate_cap, "-t", str(limits.max_video_seconds), "-c:v", "libx264", "-preset", "veryfast",
+            "-pix_fmt", "yuv420p",
             "-vf", "crop=floor(iw/2)*2:floor(ih/2)*2", "-frames:v", str(frames),
             "-c:a", "aac", "-b:a", AUDIO_BITRATE, "-f", "mp4"]
 
 
-AUDIO_ARGS = ["-map", "0:a:0", "-vn", "-sn", "-dn", "-map_metadata", "-1", "-c:a", "libmp3lame",
-              "-q:a", "2", "-f", "mp3"]
+def audio_args(limits: Limits) -> list[str]:
+    """ffmpeg's output options for the MP3 audio becomes (`-t`: a container's duration can lie)."""
+    return ["-map", "0:a:0", "-vn", "-sn", "-dn", "-map_metadata", "-1", "-t", str(limits.max_audio_seconds),
+            "-c:a", "libmp3lame", "-q:a", "2", "-f", "mp3"]
 _FIT = f"scale='min({POSTER_SIDE},iw)':'min({POSTER_SIDE},ih)':force_original_aspect_ratio=decrease"
 POSTER_ARGS = ["-map", "0:v:0", "-frames:v", "1", "-an", "-vf", _FIT,
                "-c:v", "png", "-f", "image2"]

@@ -203,7 +203,7 @@ async def _convert(config: NodeConfig, source: Path, file_type: FileType) -> Sto
     video = ffmpeg.is_video(file_type)
     with tempfile.TemporaryDirectory(prefix="amity-av-") as work:
         target = Path(work) / ("out.mp4" if video else "out.mp3")
-        args = ffmpeg.video_args(found, file_type, limits) if video else ffmpeg.AUDIO_ARGS
+        args = ffmpeg.video_args(found, file_type, limits) if video else ffmpeg.audio_args(limits)
         await ffmpeg.convert(source, file_type, args, target, seconds=seconds,
                              max_bytes=2 * limits.max_upload_bytes)
         result = await ffmpeg.probe(target, MP4 if video else MP3)

@@ -85,6 +85,11 @@ def test_the_video_output_is_mastodons_h264_aac_mp4_or_a_copy() -> None:
                         pix_fmt="yuv420p")
     copied = ffmpeg.video_args(h264, sniff.MP4, limits)
     assert copied[copied.index("-c:v") + 1] == "copy"
+    for output in (args, copied):  # a container's duration can lie: the output is cut at the limit
+        assert output[output.index("-t") + 1] == str(limits.max_video_seconds)
+    audio = ffmpeg.audio_args(limits)
+    assert audio[audio.index("-t") + 1] == str(limits.max_audio_seconds)
+    assert audio[audio.index("-c:a") + 1] == "libmp3lame" and audio[audio.index("-q:a") + 1] == "2"
     assert ffmpeg.video_args(h264, sniff.QUICKTIME, limits)[args.index("-c:v") + 1] == "libx264"
 
 

@@ -81,6 +81,7 @@ async def test_a_video_is_202_with_no_url_then_transcoded_in_a_job(any_api: Api)
     body = await answer.json()
     assert_entity(body, MEDIA_ATTACHMENT)
     assert body["type"] == "video" and body["url"] is None and body["description"] == "a test pattern"
+    assert body["preview_url"] is None
     assert (await api.request("GET", f"/api/v1/media/{body['id']}", token)).status == 206
     changed = await api.json("PUT", f"/api/v1/media/{body['id']}", token, data={"focus": "0.5,-0.5"})
     assert changed["url"] is None and changed["meta"]["focus"] == {"x": 0.5, "y": -0.5}
@@ -151,7 +152,7 @@ async def test_audio_becomes_mp3_with_its_duration(api: Api) -> None:
     assert body["type"] == "audio" and body["url"] is None
     await run_jobs(api)
     done = await api.json("GET", f"/api/v1/media/{body['id']}", token)
-    assert done["type"] == "audio" and done["url"].endswith(".mp3")
+    assert done["type"] == "audio" and done["url"].endswith(".mp3") and done["preview_url"] is None
     assert 0.9 <= done["meta"]["original"]["duration"] <= 1.2 and done["meta"]["duration"] > 0
     served = await api.client.get(done["url"].removeprefix(api.config.base_url))
     assert served.content_type == "audio/mpeg"
