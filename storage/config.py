@@ -43,7 +43,7 @@ class Limits:
     max_video_frame_rate: int = 120
     max_video_seconds: int = 300
     max_audio_seconds: int = 3600
-    media_transcode_seconds: int = 200  # one ffmpeg run; kept under the job's deadline
+    media_transcode_seconds: int = 120  # one conversion; kept under the job's deadline (lease)
     max_fetch_bytes: int = 2_097_152  # one remote document fetched by the node
     max_status_chars: int = 5000
     poll_max_options: int = 4  # Mastodon's limits for polls, reported to apps

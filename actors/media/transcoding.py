@@ -81,8 +81,11 @@ def incoming_file(config: NodeConfig, media_id: int) -> tuple[Path, FileType] | 
 
 
 def transcode_seconds(config: NodeConfig) -> float:
-    """One ffmpeg run's timeout, under the job's own deadline (80% of its lease)."""
-    return float(min(config.limits.media_transcode_seconds, int(config.limits.job_lease_seconds * 0.7)))
+    """The conversion's timeout: with the probes and the poster frame, it must end before the
+    job's own deadline (80% of its lease), or the worker would cancel it half done."""
+    others = 2 * ffmpeg.PROBE_SECONDS + POSTER_SECONDS + 20
+    room = config.limits.job_lease_seconds * 0.8 - others
+    return max(10.0, min(float(config.limits.media_transcode_seconds), room))
 
 
 async def start(session: AsyncSession, services: Services, author_id: int, data: bytes,

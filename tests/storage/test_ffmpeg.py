@@ -106,3 +106,4 @@ async def test_a_playlist_or_concat_script_is_never_read_as_video(tmp_path: Path
     (tmp_path / "real.webm").write_bytes(av.video())
     with pytest.raises(ffmpeg.ToolFailed, match="not what it claims"):
         await ffmpeg.probe(path, sniff.MP4)
+
