@@ -12,6 +12,7 @@ Local video and audio uploads are transcoded instead (`actors.media.transcoding`
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,6 +37,13 @@ class StoredMedia:
     @property
     def keys(self) -> list[str]:
         return [k for k in (self.file_key, self.thumbnail_key, self.small_key) if k]
+
+
+def forget_files(blobs: BlobStore, keys: Sequence[str | None]) -> None:
+    """Delete these blobs (what a refused or superseded file had written)."""
+    for key in keys:
+        if key:
+            blobs.delete(key)
 
 
 def check_size(size: int, file_type: FileType | None, limits: Limits) -> None:

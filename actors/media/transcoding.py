@@ -32,7 +32,7 @@ from storage import ffmpeg, images, queue, sniff
 from storage.blobs import BlobStore
 from storage.config import NodeConfig
 from storage.errors import Invalid
-from storage.media_files import StoredMedia, check_size, dimensions
+from storage.media_files import StoredMedia, check_size, dimensions, forget_files
 from storage.models import MEDIA_FAILED, MEDIA_PROCESSING, MEDIA_READY, MediaAttachment
 from storage.models.base import new_id
 from storage.sniff import FileType
@@ -155,7 +155,7 @@ async def transcode(services: Services, media_id: int) -> None:
     finally:
         path.unlink(missing_ok=True)
     if not await _apply(services, media_id, stored):
-        _forget(services.config, stored.keys)
+        forget_files(BlobStore(services.config.media_dir), stored.keys)
 
 
 async def _apply(services: Services, media_id: int, stored: StoredMedia) -> bool:
@@ -179,12 +179,6 @@ async def _failed(services: Services, media_id: int, reason: str) -> None:
         await session.execute(update(MediaAttachment).where(
             MediaAttachment.id == media_id, MediaAttachment.processing == MEDIA_PROCESSING)
             .values(processing=MEDIA_FAILED))
-
-
-def _forget(config: NodeConfig, keys: list[str]) -> None:
-    store = BlobStore(config.media_dir)
-    for key in keys:
-        store.delete(key)
 
 
 # -- converting -------------------------------------------------------------------------

@@ -30,7 +30,7 @@ from storage import ffmpeg, images, settings, sniff
 from storage.blobs import BlobStore
 from storage.config import NodeConfig
 from storage.errors import Invalid, NotFound
-from storage.media_files import StoredMedia, check_size, mib, store_media_file
+from storage.media_files import StoredMedia, check_size, forget_files, mib, store_media_file
 from storage.models import MEDIA_FAILED, MEDIA_READY, Actor, MediaAttachment
 
 log = logging.getLogger("amity.media")
@@ -159,7 +159,7 @@ async def upload(session: AsyncSession, services: Services, author: Actor, data:
     try:
         await session.flush()
     except BaseException:
-        forget_files(services.config, stored.keys)
+        forget_files(blob_store(services.config), stored.keys)
         raise
     return media
 
@@ -170,11 +170,6 @@ def _gif_to_video(data: bytes, file_type: sniff.FileType, config: NodeConfig) ->
             and images.is_animated_gif(data, max_pixels=config.limits.max_image_pixels))
 
 
-def forget_files(config: NodeConfig, keys: Sequence[str | None]) -> None:
-    store = blob_store(config)
-    for key in keys:
-        if key:
-            store.delete(key)
 
 
 async def update_media(session: AsyncSession, config: NodeConfig, author: Actor, media_id: int, *,
