@@ -2,9 +2,10 @@
 
 `start` (called by `uploads.upload`) needs ffmpeg: without it the upload is refused (Invalid,
 naming what is missing). It keeps the file in the media folder's `incoming/`, named by the
-row's id (never served), reads it with ffprobe and refuses what is over the node's limits (frame size, frame
-rate, length) or is not what it claims, leaving nothing behind; otherwise it adds the row,
-`processing`, with no file (apps see `url: null`) and queues one `media.transcode` job.
+row's id (never served), reads it with ffprobe and refuses what is over the node's limits
+(frame size, frame rate, length) or is not what it claims, leaving nothing behind; otherwise
+it adds the row, `processing`, with no file (apps see `url: null`) and queues one
+`media.transcode` job.
 
 The job (`run_transcode`) converts the file (H.264/AAC MP4 for video, MP3 for audio), takes the
 poster frame of a video (a preview and its blurhash, like an image's), reads the result's
@@ -206,8 +207,9 @@ async def _convert(config: NodeConfig, source: Path, file_type: FileType) -> Sto
         result = await ffmpeg.probe(target, MP4 if video else MP3)
         poster = await _poster(source, file_type, Path(work), limits.max_image_pixels,
                                min(POSTER_SECONDS, seconds)) if video else None
-        data = target.read_bytes()
-    return _store(config, data, video=video, result=result, poster=poster)
+        loop = asyncio.get_running_loop()  # tens of MB read and written: off the event loop
+        return await loop.run_in_executor(None, lambda: _store(config, target.read_bytes(), video=video,
+                                                               result=result, poster=poster))
 
 
 async def _poster(source: Path, file_type: FileType, work: Path, max_pixels: int, seconds: float) -> _Poster:
