@@ -38,6 +38,12 @@ class Limits:
     max_image_pixels: int = 40_000_000  # width x height, checked from the header before decoding
     max_media_description_chars: int = 1500  # alt text
     max_media_attachments: int = 4  # per local status
+    # Video and audio uploads (transcoded with ffmpeg); Mastodon's frame size and rate limits.
+    max_video_pixels: int = 8_294_400  # width x height of a frame (3840x2160)
+    max_video_frame_rate: int = 120
+    max_video_seconds: int = 300
+    max_audio_seconds: int = 3600
+    media_transcode_seconds: int = 120  # one conversion; kept under the job's deadline (lease)
     max_fetch_bytes: int = 2_097_152  # one remote document fetched by the node
     max_status_chars: int = 5000
     poll_max_options: int = 4  # Mastodon's limits for polls, reported to apps

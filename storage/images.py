@@ -101,6 +101,16 @@ def process_image(data: bytes, file_type: FileType, *, max_pixels: int) -> Proce
     return ProcessedImage(original, preview.rendition, low, hashed, animated)
 
 
+def is_animated_gif(data: bytes, *, max_pixels: int) -> bool:
+    """A GIF of more than one frame, within `max_pixels` (else `process_image` says what is wrong)."""
+    try:
+        with GifImagePlugin.GifImageFile(io.BytesIO(data)) as image:
+            width, height = image.size
+            return 0 < width * height <= max_pixels and bool(getattr(image, "is_animated", False))
+    except (OSError, SyntaxError, ValueError, EOFError, IndexError):
+        return False
+
+
 def _open_checked(data: bytes, file_type: FileType, max_pixels: int) -> ImageFile.ImageFile:
     opener = _OPENERS.get(file_type.image_format or "")
     if opener is None:

@@ -5,12 +5,14 @@ checks the file by its content (`sniff`), processes an image (`images`), and wri
 rendition to the blob store under fresh random names. If anything fails, the blobs already
 written are removed again: a refused file leaves nothing behind.
 
-Audio and video are stored as uploaded, without transcoding or probing (no thumbnail, no
-duration): browsers play MP4, WebM, Ogg, MP3, M4A, WAV and FLAC as they are.
+Audio and video given here (cached copies of remote media) are stored as they are, without
+transcoding or probing: browsers play MP4, WebM, Ogg, MP3, M4A, WAV and FLAC as they are.
+Local video and audio uploads are transcoded instead (`actors.media.transcoding`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,6 +37,13 @@ class StoredMedia:
     @property
     def keys(self) -> list[str]:
         return [k for k in (self.file_key, self.thumbnail_key, self.small_key) if k]
+
+
+def forget_files(blobs: BlobStore, keys: Sequence[str | None]) -> None:
+    """Delete these blobs (what a refused or superseded file had written)."""
+    for key in keys:
+        if key:
+            blobs.delete(key)
 
 
 def check_size(size: int, file_type: FileType | None, limits: Limits) -> None:

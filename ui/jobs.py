@@ -6,6 +6,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from actors.accounts.mailer import MAIL_KIND, send_mail
 from actors.media.remote_cache import CACHE_KIND, run_cache
+from actors.media.transcoding import TRANSCODE_KIND, TRANSCODE_POLICY, run_transcode
 from actors.outgoing.fanout import FANOUT_KIND, run_fanout
 from actors.outgoing.outbox_retention import PRUNE_KIND, run_prune
 from actors.posts.cards import CARD_KIND, CARD_POLICY, run_card
@@ -35,6 +36,7 @@ def build_registry() -> Registry:
     registry.register(CARD_KIND, run_card, policy=CARD_POLICY)
     registry.register(MAIL_KIND, send_mail)
     registry.register(CACHE_KIND, run_cache)
+    registry.register(TRANSCODE_KIND, run_transcode, policy=TRANSCODE_POLICY)
     registry.register(PRUNE_KIND, run_prune)
     registry.register(MAINTENANCE_KIND, run_maintenance)
     return registry

@@ -27,13 +27,13 @@ from typing import TYPE_CHECKING
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from actors.media.uploads import forget_files, process_off_loop
+from actors.media.uploads import blob_store, process_off_loop
 from federation.client import FetchError, RemoteError, Unreachable
 from federation.urls import domain_of
 from storage import queue, settings, sniff
 from storage.blobs import BlobStore
 from storage.errors import Invalid
-from storage.media_files import StoredMedia
+from storage.media_files import StoredMedia, forget_files
 from storage.models import MEDIA_FAILED, MEDIA_READY, Actor, MediaAttachment, utcnow
 from storage.queries import federation_refused, media_rejected
 from storage.worker import JobContext
@@ -90,7 +90,7 @@ async def run_cache(ctx: JobContext) -> None:
     async with services.sessions() as session, session.begin():
         media = await session.get(MediaAttachment, media_id)
         if media is None or media.file_key or media.remote_url != url:
-            forget_files(services.config, stored.keys)  # gone or changed meanwhile
+            forget_files(blob_store(services.config), stored.keys)  # gone or changed meanwhile
             return
         _apply(media, stored)
 

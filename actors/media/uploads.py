@@ -1,5 +1,8 @@
 """Media that local accounts upload: checked by content, processed off the event loop, attached.
 
+Images are processed before `upload` returns; video and audio are checked, then transcoded in a
+job (`transcoding`), the row `processing` meanwhile.
+
 `upload` turns bytes into a `MediaAttachment` row (not yet part of a status) whose files are in
 the blob store under random names; the filename and the declared type a client sends are
 never used for anything but a log line. `for_new_status` / `change_status_media` check what a
@@ -19,15 +22,16 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from actors.media import transcoding
 from actors.posts.interactions import require_local
 from federation.attachments import clean_description
 from federation.services import Services
-from storage import settings, sniff
+from storage import ffmpeg, images, settings, sniff
 from storage.blobs import BlobStore
 from storage.config import NodeConfig
 from storage.errors import Invalid, NotFound
-from storage.media_files import StoredMedia, check_size, mib, store_media_file
-from storage.models import MEDIA_READY, Actor, MediaAttachment
+from storage.media_files import StoredMedia, check_size, forget_files, mib, store_media_file
+from storage.models import MEDIA_FAILED, MEDIA_READY, Actor, MediaAttachment
 
 log = logging.getLogger("amity.media")
 
@@ -51,12 +55,13 @@ def api_limits(config: NodeConfig) -> dict[str, Any]:
     """The media limits as Mastodon's instance `configuration` reports them (the truth)."""
     limits = config.limits
     return {
-        "supported_mime_types": [t.content_type for t in sniff.ACCEPTED],
+        "supported_mime_types": [t.content_type for t in sniff.ACCEPTED
+                                 if t.kind == "image" or ffmpeg.available()],  # A/V needs ffmpeg
         "image_size_limit": limits.max_image_bytes,
         "image_matrix_limit": limits.max_image_pixels,
         "video_size_limit": limits.max_upload_bytes,
-        "video_frame_rate_limit": None,  # stored as uploaded: not checked
-        "video_matrix_limit": None,
+        "video_frame_rate_limit": limits.max_video_frame_rate,  # checked by `transcoding.start`
+        "video_matrix_limit": limits.max_video_pixels,
         "description_limit": limits.max_media_description_chars,
         "max_media_attachments": limits.max_media_attachments,
     }
@@ -123,13 +128,21 @@ async def process_off_loop(services: Services, data: bytes) -> StoredMedia:
 
 async def upload(session: AsyncSession, services: Services, author: Actor, data: bytes,
                  filename: str | None = None, declared_type: str | None = None,
-                 description: str | None = None, focus: Focus | None = None) -> MediaAttachment:
-    """Store an uploaded file for `author` (the caller commits); Invalid says what is wrong."""
+                 description: str | None = None, focus: Focus | None = None,
+                 converted_now: bool = False) -> MediaAttachment:
+    """Store an uploaded file for `author` (the caller commits); Invalid says what is wrong.
+    Video and audio are `processing` until their job runs (`converted_now`: until the caller
+    runs `transcoding.transcode`, as `POST /api/v1/media` does)."""
     require_local(author)
     config = services.config
     cleaned = check_description(description, config)
     focus_x, focus_y = check_focus(focus)
     check_size(len(data), None, config.limits)
+    file_type = sniff.sniff(data[:sniff.HEAD_BYTES])
+    if file_type.kind in ("video", "audio") or _gif_to_video(data, file_type, config):
+        # transcoded in a job; the row is `processing` until then
+        return await transcoding.start(session, services, author.id, data, file_type, description=cleaned,
+                                       focus=(focus_x, focus_y), converted_now=converted_now)
     stored = await process_off_loop(services, data)
     if declared_type and declared_type.split(";")[0].strip().lower() != stored.content_type:
         log.info("media.declared_type_differs", extra={"declared": declared_type[:100],
@@ -146,16 +159,17 @@ async def upload(session: AsyncSession, services: Services, author: Actor, data:
     try:
         await session.flush()
     except BaseException:
-        forget_files(services.config, stored.keys)
+        forget_files(blob_store(services.config), stored.keys)
         raise
     return media
 
 
-def forget_files(config: NodeConfig, keys: Sequence[str | None]) -> None:
-    store = blob_store(config)
-    for key in keys:
-        if key:
-            store.delete(key)
+def _gif_to_video(data: bytes, file_type: sniff.FileType, config: NodeConfig) -> bool:
+    """An animated GIF becomes a silent MP4 (`gifv`) as on Mastodon, if ffmpeg is installed."""
+    return (file_type is sniff.GIF and ffmpeg.available()
+            and images.is_animated_gif(data, max_pixels=config.limits.max_image_pixels))
+
+
 
 
 async def update_media(session: AsyncSession, config: NodeConfig, author: Actor, media_id: int, *,
@@ -181,7 +195,7 @@ def _apply_change(media: MediaAttachment, change: MediaChange, config: NodeConfi
         media.description = check_description(change.description, config)
     if change.focus is not None:
         media.focus_x, media.focus_y = check_focus(change.focus)
-        if media.type == "image":
+        if media.type in ("image", "gifv", "video"):  # anything with a picture
             media.meta = {**(media.meta or {}), "focus": {"x": media.focus_x, "y": media.focus_y}}
 
 
@@ -247,8 +261,10 @@ async def _postable(session: AsyncSession, config: NodeConfig, author: Actor, me
             raise Invalid(f"attachment {media_id} does not exist or is not yours")
         if media.status_id is not None and media.status_id != status_id:
             raise Invalid(f"attachment {media_id} is already attached to another status")
-        if media.processing != MEDIA_READY:
-            raise Invalid(f"attachment {media_id} is still being processed: try again in a moment")
+        if media.processing == MEDIA_FAILED:
+            raise Invalid(f"attachment {media_id} could not be processed: upload the file again")
+        if media.processing != MEDIA_READY:  # Mastodon's wording
+            raise Invalid("Cannot attach files that have not finished processing. Try again in a moment!")
     return [rows[i] for i in ids]
 
 

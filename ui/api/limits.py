@@ -24,9 +24,6 @@ from actors.social.relations import MAX_PINS
 from storage.config import NodeConfig
 
 MAX_FEATURED_TAGS = 10  # featured tags are not built yet: nothing to enforce, Mastodon's number
-# Amity stores videos as uploaded and checks neither of these; typed apps (Swift, Kotlin) need
-# integers here, so Mastodon's values stand in: anything an app sends within them is accepted.
-UNCHECKED_VIDEO_LIMITS = {"video_frame_rate_limit": 120, "video_matrix_limit": 8_294_400}
 
 
 def statuses(config: NodeConfig) -> dict[str, int]:
@@ -36,9 +33,8 @@ def statuses(config: NodeConfig) -> dict[str, int]:
 
 
 def media_attachments(config: NodeConfig) -> dict[str, Any]:
-    """The media pipeline's own report (`actors.media.uploads.api_limits`), integers where it has none."""
-    reported = {k: v for k, v in api_limits(config).items() if k != "max_media_attachments"}
-    return reported | {k: v for k, v in UNCHECKED_VIDEO_LIMITS.items() if reported.get(k) is None}
+    """The media pipeline's own report (`actors.media.uploads.api_limits`)."""
+    return {k: v for k, v in api_limits(config).items() if k != "max_media_attachments"}
 
 
 def polls(config: NodeConfig) -> dict[str, int]:

@@ -12,7 +12,7 @@ from PIL import Image
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from actors.media import remote_cache, uploads
+from actors.media import remote_cache, transcoding, uploads
 from actors.posts import posting
 from actors.reading.parts import load_parts
 from federation.render import note_document
@@ -22,6 +22,7 @@ from storage.blobs import BlobStore
 from storage.db import session_maker
 from storage.errors import Invalid, NotFound
 from storage.models import Actor, MediaAttachment, Status, utcnow
+from tests import av_samples as av
 from tests import media_samples as samples
 from tests.actors.factories import add, delivered, follows, local_actor, post, remote_actor, run_fanouts, seed
 
@@ -58,14 +59,23 @@ async def test_an_upload_is_stored_under_random_names_with_its_renditions(
     assert row.file_size == store.path(row.file_key).stat().st_size
 
 
-async def test_audio_and_video_are_stored_as_uploaded(services: Services, author: Actor) -> None:
-    video = await upload(services, author, samples.mp4_head(), declared_type="video/mp4")
-    audio = await upload(services, author, samples.mp3_head())
+async def test_audio_and_video_are_processing_until_their_job_transcodes_them(
+        services: Services, author: Actor) -> None:
+    av.require_ffmpeg()
+    video = await upload(services, author, av.video(), declared_type="video/webm", focus=(0.5, 0.5))
+    audio = await upload(services, author, av.audio())
+    for row, kind, content_type in ((video, "video", "video/mp4"), (audio, "audio", "audio/mpeg")):
+        assert (row.type, row.content_type, row.processing) == (kind, content_type, "processing")
+        assert row.file_key is None
+        await transcoding.transcode(services, row.id)
     store = BlobStore(services.config.media_dir)
-    assert video.file_key is not None and video.file_key.endswith(".mp4")
-    assert (video.type, video.content_type) == ("video", "video/mp4")
-    assert store.read(video.file_key) == samples.mp4_head() and video.thumbnail_key is None
-    assert (audio.type, audio.content_type) == ("audio", "audio/mpeg")
+    async with services.sessions() as session:
+        video, audio = [m for m in [await session.get(MediaAttachment, i) for i in (video.id, audio.id)] if m]
+    assert video.processing == "ready" and video.file_key and video.file_key.endswith(".mp4")
+    assert video.thumbnail_key and store.exists(video.thumbnail_key) and video.blurhash
+    assert video.meta["focus"] == {"x": 0.5, "y": 0.5} and video.meta["original"]["size"] == "64x48"
+    assert audio.processing == "ready" and audio.file_key and audio.file_key.endswith(".mp3")
+    assert audio.thumbnail_key is None and audio.file_size == store.path(audio.file_key).stat().st_size
 
 
 # -- hostile uploads: a clear error, no file anywhere, no row ------------------------------
@@ -180,7 +190,7 @@ async def test_a_post_carries_its_attachments_in_order_and_they_federate(
     await seed(engine, follower)
     await add(engine, *follows([follower], author))
     first = await upload(services, author, samples.png(), description="first")
-    second = await upload(services, author, samples.mp4_head(), description="second")
+    second = await upload(services, author, samples.webp(), description="second")
     status = await create(services, author, text="", media_ids=[str(second.id), first.id])
     async with services.sessions() as session:
         parts = (await load_parts(session, [status.id]))[status.id]

@@ -7,6 +7,7 @@ requests short; the numbers come from the answer, never from the test.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,7 @@ import pytest
 from aiohttp import FormData
 from pytest_aiohttp import AiohttpClient
 
+from tests import av_samples as av
 from tests.media_samples import png
 from tests.ui.client_api import Api, start_api
 
@@ -142,3 +144,40 @@ async def test_max_pinned_statuses(limited: Limited) -> None:
     for status in posted[:most]:
         assert (await api.request("POST", f"{STATUSES}/{status['id']}/pin", token)).status == 200
     assert (await api.request("POST", f"{STATUSES}/{posted[most]['id']}/pin", token)).status == 422
+
+
+
+async def _video_node(aiohttp_client: AiohttpClient, sqlite_url: str, tmp_path: Path,
+                      limits: dict[str, int]) -> tuple[dict[str, Any], Callable[[bytes], Awaitable[int]]]:
+    """The reported media configuration of a node with these limits, and an upload of a WebM."""
+    api = await start_api(aiohttp_client, sqlite_url, tmp_path, limits=limits)
+    await api.member("alice")
+    token = await api.token_for("alice")
+
+    async def upload(data: bytes) -> int:
+        form = FormData()
+        form.add_field("file", data, filename="clip.webm", content_type="video/webm")
+        return (await api.request("POST", "/api/v2/media", token, data=form)).status
+
+    return (await api.json("GET", "/api/v2/instance"))["configuration"]["media_attachments"], upload
+
+
+async def test_video_frame_size_and_rate(aiohttp_client: AiohttpClient, sqlite_url: str,
+                                         tmp_path: Path) -> None:
+    av.require_ffmpeg()
+    media, upload = await _video_node(aiohttp_client, sqlite_url, tmp_path,
+                                      {"max_video_pixels": 64 * 48, "max_video_frame_rate": 10})
+    pixels, rate = media["video_matrix_limit"], media["video_frame_rate_limit"]
+    assert (pixels, rate) == (64 * 48, 10) and "video/webm" in media["supported_mime_types"]
+    assert await upload(av.video(size="64x48", rate=rate)) == 202
+    assert await upload(av.video(size="66x48", rate=rate)) == 422  # 3,168 pixels a frame
+    assert await upload(av.video(size="64x48", rate=rate + 1)) == 422
+
+
+async def test_video_size(aiohttp_client: AiohttpClient, sqlite_url: str, tmp_path: Path) -> None:
+    av.require_ffmpeg()
+    sample = av.video()
+    media, upload = await _video_node(aiohttp_client, sqlite_url, tmp_path, {"max_upload_bytes": len(sample)})
+    assert media["video_size_limit"] == len(sample)
+    assert await upload(sample) == 202
+    assert await upload(sample + b"\0") == 413

@@ -2,10 +2,12 @@
 
 The upload is read as a stream (never more than the cap: an oversized file is refused with
 413 as soon as it is known to be too big, and nothing is stored), then processed by
-`actors.media.uploads.upload`, which finishes before answering: so v2 answers 200 with the URL, and
-202 with `url: null` only for an attachment still processing. Descriptions and focal points
-can be changed until the attachment is part of a status (then the status is edited), as
-on Mastodon, where an attached upload is no longer found here.
+`actors.media.uploads.upload`. An image is done before the answer (200 with its URL); video and
+audio are transcoded in a job, so v2 answers 202 with `url: null`, and `GET /api/v1/media/:id`
+206 until the file is ready (200), or 422 if it could not be processed, as Mastodon. v1, as
+Mastodon's, converts before answering. Descriptions and focal points can be changed until
+the attachment is part of a status (then the status is edited), as on Mastodon, where an
+attached upload is no longer found here.
 """
 
 from __future__ import annotations
@@ -15,11 +17,11 @@ from typing import Any
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from actors.media import uploads
+from actors.media import transcoding, uploads
 from storage import sniff
 from storage.errors import Invalid
 from storage.media_files import mib
-from storage.models import MEDIA_READY, MediaAttachment
+from storage.models import MEDIA_FAILED, MEDIA_READY, MediaAttachment
 from ui.api.auth import MemberAuth
 from ui.api.responses import NOT_FOUND, api_error, json_ok
 from ui.api.routing import path_id, urls
@@ -29,6 +31,7 @@ from ui.params import next_part, read_params, read_text_part
 
 MAX_FIELD_BYTES = 16_384  # description and focus fields of the multipart body
 MULTIPART_OVERHEAD = 65_536  # boundaries and the small fields around the file
+PROCESSING_ERROR = "Error processing thumbnail for uploaded media"  # Mastodon's words, for any failure
 
 
 class UploadTooLarge(Exception):
@@ -93,10 +96,20 @@ async def _upload(request: web.Request, auth: MemberAuth, *, v2: bool) -> web.Re
     focus = uploads.parse_focus(fields["focus"]) if fields.get("focus") else None
     async with services.sessions() as db, db.begin():
         item = await uploads.upload(db, services, auth.actor, data, declared_type=declared,
-                                  description=fields.get("description"), focus=focus)
+                                  description=fields.get("description"), focus=focus, converted_now=not v2)
         body = render_media(item, request)
         ready = item.processing == MEDIA_READY
-    return json_ok(body, status=200 if ready or not v2 else 202)
+    if ready:
+        return json_ok(body)
+    if v2:
+        services.wake_workers()  # committed: the transcoding job can start now
+        return json_ok(body, status=202)
+    await transcoding.transcode(services, item.id)  # v1 answers with the file, as Mastodon's
+    async with services.sessions() as db:
+        done = await db.get(MediaAttachment, item.id)
+        if done is None or done.processing != MEDIA_READY:
+            return json_ok({"error": PROCESSING_ERROR}, status=422)
+        return json_ok(render_media(done, request))
 
 
 async def upload_v2(request: web.Request, auth: MemberAuth) -> web.Response:
@@ -115,10 +128,12 @@ async def _unattached(db: AsyncSession, auth: MemberAuth, media_id: int) -> Medi
 
 
 async def show(request: web.Request, auth: MemberAuth) -> web.Response:
-    """The upload (206 while it is processing, as Mastodon)."""
+    """The upload (206 while it is processing, 422 if that failed, as Mastodon)."""
     async with request.app[SERVICES].sessions() as db:
         item = await _unattached(db, auth, path_id(request))
         body = render_media(item, request)
+    if item.processing == MEDIA_FAILED:
+        return json_ok({"error": PROCESSING_ERROR}, status=422)
     return json_ok(body, status=200 if item.processing == MEDIA_READY else 206)
 
 

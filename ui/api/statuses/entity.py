@@ -233,7 +233,8 @@ def custom_emoji(emoji: CustomEmoji, urls: Urls) -> dict[str, Any]:
 def media_attachment(media: MediaAttachment, urls: Urls) -> dict[str, Any]:
     """Mastodon's MediaAttachment entity (`url` null while the file is not ready)."""
     url = media_url(media, urls.base_url)
-    preview = BlobStore.url(urls.base_url, media.thumbnail_key) if media.thumbnail_key else url
+    preview = BlobStore.url(urls.base_url, media.thumbnail_key) if media.thumbnail_key \
+        else None if media.type in ("audio", "video", "gifv") else url  # no picture: null, as Mastodon
     return {
         "id": str(media.id),
         "type": media.type,
