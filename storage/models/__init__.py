@@ -28,6 +28,14 @@ from storage.models.federation import (
     UndoneActivity,
 )
 from storage.models.jobs import DEAD, QUEUED, Job
+from storage.models.lists import (
+    REPLIES_POLICIES,
+    Endorsement,
+    FeaturedTag,
+    FollowedTag,
+    ListAccount,
+    MemberList,
+)
 from storage.models.members import TOKEN_PURPOSES, Invite, UserToken
 from storage.models.oauth import (
     BrowserSession,
@@ -51,6 +59,13 @@ from storage.models.social import (
 from storage.models.statuses import VISIBILITIES, Favourite, Mention, Status, StatusEdit, TimelineEntry
 
 __all__ = [
+    # lists (issue 13)
+    "REPLIES_POLICIES",
+    "Endorsement",
+    "FeaturedTag",
+    "FollowedTag",
+    "ListAccount",
+    "MemberList",
     "ACCEPTED",
     "DEAD",
     "DOMAIN_POLICIES",
