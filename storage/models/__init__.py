@@ -59,13 +59,6 @@ from storage.models.social import (
 from storage.models.statuses import VISIBILITIES, Favourite, Mention, Status, StatusEdit, TimelineEntry
 
 __all__ = [
-    # lists (issue 13)
-    "REPLIES_POLICIES",
-    "Endorsement",
-    "FeaturedTag",
-    "FollowedTag",
-    "ListAccount",
-    "MemberList",
     "ACCEPTED",
     "DEAD",
     "DOMAIN_POLICIES",
@@ -76,6 +69,7 @@ __all__ = [
     "NOTIFICATION_TYPES",
     "PENDING",
     "QUEUED",
+    "REPLIES_POLICIES",
     "ROLES",
     "TOKEN_PURPOSES",
     "VISIBILITIES",
@@ -87,8 +81,11 @@ __all__ = [
     "ConversationMute",
     "CustomEmoji",
     "DomainRule",
+    "Endorsement",
     "Favourite",
+    "FeaturedTag",
     "Follow",
+    "FollowedTag",
     "Host",
     "IdempotencyKey",
     "InboxItem",
@@ -96,7 +93,9 @@ __all__ = [
     "Invite",
     "Job",
     "KeptActivity",
+    "ListAccount",
     "MediaAttachment",
+    "MemberList",
     "Mention",
     "Mute",
     "Notification",
