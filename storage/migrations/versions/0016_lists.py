@@ -21,11 +21,11 @@ depends_on = None
 ID = sa.BigInteger().with_variant(sa.Integer(), 'sqlite')
 
 
-def _id(name: str, nullable: bool = False) -> sa.Column:  # type: ignore[type-arg]
+def _id(name: str, nullable: bool = False) -> sa.Column:
     return sa.Column(name, ID, nullable=nullable)
 
 
-def _created() -> sa.Column:  # type: ignore[type-arg]
+def _created() -> sa.Column:
     return sa.Column('created_at', storage.models.base.UTCDateTime(timezone=True), nullable=False)
 
 
