@@ -155,3 +155,8 @@ ACTIVITY_WEEK = {"week": NUMBER_STRING, "statuses": NUMBER_STRING, "logins": NUM
 FAMILIAR_FOLLOWERS = {"id": Matches(ID), "accounts": ListOf(ACCOUNT)}
 MUTED_ACCOUNT = {**ACCOUNT, "mute_expires_at": Nullable(DATETIME)}
 DOMAIN = Matches(re.compile(r"^[a-z0-9.-]+$"))
+# lists, featured tags (issue 13, lists)
+REPLIES_POLICY = Matches(re.compile(r"^(followed|list|none)$"))
+LIST = {"id": Matches(ID), "title": str, "replies_policy": REPLIES_POLICY, "exclusive": bool}
+FEATURED_TAG = {"id": Matches(ID), "name": str, "url": URL, "statuses_count": int,
+                "last_status_at": Nullable(DATETIME)}
