@@ -65,7 +65,9 @@ async def _in_home(amity: AmityNode, owner: Actor, status: Status) -> bool:
 async def test_mastodon_py_lists_tags_and_endorsements(amity: AmityNode, fedify_peer: FedifyPeer) -> None:
     ana, bea, cid, dan = [await amity.create_user(n) for n in ("ana", "bea", "cid", "dan")]
     for followee in (bea, cid):
-        await amity.write(lambda s, f=followee: follows.follow(s, ana, f, base_url=amity.base_url))
+        async def follow(session: AsyncSession, target: Actor = followee) -> object:
+            return await follows.follow(session, ana, target, base_url=amity.base_url)
+        await amity.write(follow)
     await _bob_follows_alice(amity, fedify_peer)  # so the peer's posts are delivered here
     base = amity.base_url
 
