@@ -19,6 +19,7 @@ from storage.models import REPLIES_POLICIES, Actor, Follow, ListAccount, MemberL
 
 MAX_LISTS = 50  # per member, as Mastodon
 MAX_TITLE = 255
+MAX_ACCOUNTS_AT_ONCE = 250  # one request's account_ids[]: bounds the statements it runs
 NOT_FOUND = "Record not found"
 
 
@@ -84,6 +85,8 @@ async def add_members(session: AsyncSession, row: MemberList, account_ids: Seque
     wanted = list(dict.fromkeys(account_ids))
     if not wanted:
         raise Invalid("account_ids is missing")
+    if len(wanted) > MAX_ACCOUNTS_AT_ONCE:
+        raise Invalid(f"account_ids takes at most {MAX_ACCOUNTS_AT_ONCE} accounts")
     actors = {a.id: a for a in (await session.scalars(select(Actor).where(Actor.id.in_(wanted)))).all()}
     if len(actors) != len(wanted):
         raise NotFound(NOT_FOUND)

@@ -84,6 +84,8 @@ def _account_ids(params: Params) -> list[int]:
     ids = [parse_id(raw) for raw in params.strings("account_ids")]
     if not ids:
         raise Invalid("account_ids is missing")
+    if len(ids) > lists.MAX_ACCOUNTS_AT_ONCE:
+        raise Invalid(f"account_ids takes at most {lists.MAX_ACCOUNTS_AT_ONCE} accounts")
     if any(i is None for i in ids):
         api_error(404, NOT_FOUND)  # no account has such an id
     return [i for i in ids if i is not None]

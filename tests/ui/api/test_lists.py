@@ -91,6 +91,8 @@ async def test_only_followed_accounts_join_in_mastodons_words(any_api: Api) -> N
     assert refused == {"error": "You must follow @far@remote.example before adding this account to a list."}
     assert (await any_api.request("POST", accounts, token, data={"account_ids[]": "12345"})).status == 404
     assert (await any_api.request("POST", accounts, token, data={})).status == 422
+    flood = await any_api.json("POST", accounts, token, json={"account_ids": [str(bea.id)] * 251}, status=422)
+    assert flood == {"error": "account_ids takes at most 250 accounts"}
     assert await any_api.count(ListAccount) == 0
     await follow(any_api, ana, bea)
     await follow(any_api, ana, far, state="pending")  # a request counts, as Mastodon
