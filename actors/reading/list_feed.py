@@ -8,7 +8,8 @@ its recent posts along, and one removed takes them away at once.
 Replies to someone else follow the list's `replies_policy`, as Mastodon's: `none` keeps only
 replies to the owner, `list` also replies to the list's members, `followed` also replies to
 anyone the owner follows. A reply to oneself is a thread and always kept; a reply whose parent
-is unknown here is dropped. Boosts are dropped where the owner hid the member's boosts.
+is unknown here is dropped. Boosts are dropped where the owner hid the member's boosts, and
+direct messages stay out (Mastodon's list fan-out skips them).
 """
 
 from __future__ import annotations
@@ -29,7 +30,8 @@ def list_statuses(viewer_id: int, rules: DomainRules, members_of: MemberList) ->
     hid_boosts = exists().where(Follow.follower_id == viewer_id, Follow.followee_id == Status.actor_id,
                                 Follow.show_reblogs.is_(False))
     return filtered(viewer_id, rules).where(
-        Status.actor_id.in_(members), visible_to(Viewer(viewer_id, member=True)),
+        Status.actor_id.in_(members), Status.visibility != "direct",
+        visible_to(Viewer(viewer_id, member=True)),
         or_(Status.reblog_of_id.is_(None), ~hid_boosts),
         _replies_kept(viewer_id, members_of.replies_policy, members))
 
