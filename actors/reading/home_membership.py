@@ -10,7 +10,8 @@ job) and remote ones (`inbox.apply`, on receipt).
   the post is read in that list instead (`exclusive_listed`; the home feed applies it when
   read too, so earlier posts leave at once).
 - Members who follow one of a public post's tags get it (not a boost), as Mastodon's hashtag
-  fan-out: a follow of the tag is no follow of the author, so languages are not asked.
+  fan-out: a follow of the tag is no follow of the author, so languages are not asked; nor
+  from an author on a silenced domain (as the tag timeline leaves those out).
 
 The two paths differ in a few facts, kept as they were and named by `HomeRules`:
 
@@ -33,13 +34,14 @@ from typing import Any
 
 from sqlalchemy import CompoundSelect, Select, and_, exists, null, or_, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy.orm import InstrumentedAttribute, aliased
 from sqlalchemy.sql.elements import ColumnElement
 
 from storage.models import (
     ACCEPTED,
     Actor,
     Block,
+    DomainRule,
     Follow,
     FollowedTag,
     ListAccount,
@@ -117,13 +119,22 @@ def home_timeline_statement(status: Status, *, mentioned_ids: Collection[int], r
     return union_all(*parts) if len(parts) > 1 else followers
 
 
+def _silenced(author_id: int) -> ColumnElement[bool]:
+    """The author's domain, or a domain above it, is silenced."""
+    author = aliased(Actor, name="tagged_author")
+    same_or_below = or_(author.domain == DomainRule.domain, author.domain.like("%." + DomainRule.domain))
+    return exists().where(author.id == author_id, author.domain.is_not(None), DomainRule.policy == "silence",
+                          same_or_below)
+
+
 def _tag_followers(status: Status, rules: HomeRules) -> Select[int, None]:
     """Local members who follow one of the post's tags (any language: a null choice)."""
     query = (select(FollowedTag.actor_id, null())
              .join(StatusTag, StatusTag.tag_id == FollowedTag.tag_id)
              .join(Actor, Actor.id == FollowedTag.actor_id)
              .where(StatusTag.status_id == status.id, Actor.domain.is_(None), Actor.id != status.actor_id,
-                    ~_blocked(FollowedTag.actor_id, status.actor_id, both_ways=True)))
+                    ~_blocked(FollowedTag.actor_id, status.actor_id, both_ways=True),
+                    ~_silenced(status.actor_id)))
     if rules.skip_suspended:
         query = query.where(Actor.suspended_at.is_(None))
     return query

@@ -18,7 +18,7 @@ from federation.services import Services
 from inbox.apply.statuses import add_to_home_timelines
 from storage.db import session_maker
 from storage.errors import Invalid
-from storage.models import Actor, Block, ListAccount, Status, TimelineEntry
+from storage.models import Actor, Block, DomainRule, ListAccount, Status, TimelineEntry
 from tests.actors.factories import add, follows, local_actor, post, remote_actor, run_fanouts, seed
 
 
@@ -106,6 +106,21 @@ async def test_a_followed_tag_brings_public_remote_posts_home_but_not_boosts(eng
     async with session_maker(engine)() as session:  # the same rule answers for a local post
         assert await home_timeline_owners(session, public, mentioned_ids=(), rules=LOCAL_POST) == {fan.id}
         assert await home_timeline_owners(session, public, mentioned_ids=(), rules=REMOTE_POST) == {fan.id}
+
+
+async def test_a_followed_tag_brings_nothing_from_a_silenced_domain(engine: AsyncEngine) -> None:
+    limited = remote_actor("loud", "sub.limited.example")
+    fan, follower = local_actor("fan"), local_actor("follower")
+    await seed(engine, limited, fan, follower)
+    await add(engine, DomainRule(domain="limited.example", policy="silence"), *follows([follower], limited))
+    await _follow_tag(engine, fan, "garden")
+    status = Status(uri="https://sub.limited.example/s/1", actor_id=limited.id, content="x")
+    await add(engine, status)
+    async with session_maker(engine)() as session, session.begin():
+        await set_status_tags(session, status.id, ["garden"])
+        await add_to_home_timelines(session, status, mentioned_ids=set())
+    assert await _home(engine, fan) == set()
+    assert await _home(engine, follower) == {status.id}  # a follower still gets it
 
 
 async def test_a_listed_account_leaves_the_list_when_the_follow_ends(engine: AsyncEngine, author: Actor
