@@ -38,6 +38,8 @@ def actor_document(actor: Actor, *, base_url: str) -> dict[str, Any]:
         "followers": actor.followers_url,
         "following": actor.following_url,
         "featured": actor.featured_url,
+        # members (who have `featured`) list their featured tags, as Mastodon
+        "featuredTags": f"{actor.uri}/collections/tags" if actor.featured_url else None,
         "endpoints": {"sharedInbox": actor.shared_inbox_url or f"{base_url}/inbox"},
         "manuallyApprovesFollowers": actor.locked,
         "discoverable": actor.discoverable,

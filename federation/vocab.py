@@ -39,6 +39,7 @@ CONTEXT: list[Any] = [
         "toot": "http://joinmastodon.org/ns#",
         "discoverable": "toot:discoverable",
         "featured": {"@id": "toot:featured", "@type": "@id"},
+        "featuredTags": {"@id": "toot:featuredTags", "@type": "@id"},
         "votersCount": "toot:votersCount",
         "Emoji": "toot:Emoji",
         "blurhash": "toot:blurhash",

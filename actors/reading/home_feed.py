@@ -23,6 +23,8 @@ from typing import Any
 
 from sqlalchemy import Select, bindparam, select, union
 
+from actors.reading.home_membership import exclusive_listed
+
 # The filters refer to these aliases: the very same objects must be joined.
 from actors.reading.timelines import Author, DomainRules, Original, OriginalAuthor, viewer_filters
 from actors.reading.visibility import Viewer, visible_to
@@ -72,7 +74,8 @@ def home_page(viewer_id: Any, rules: DomainRules, *, max_id: Any, since_id: Any,
     viewer and the cursors are ids or bound parameters."""
     fed = _joined().join(TimelineEntry, TimelineEntry.status_id == Status.id).where(
         TimelineEntry.owner_id == viewer_id, viewer_filters(viewer_id, rules),
-        visible_to(Viewer(viewer_id, member=True)))  # an unfollow hides followers-only posts at once
+        visible_to(Viewer(viewer_id, member=True)),  # an unfollow hides followers-only posts at once
+        ~exclusive_listed(viewer_id, Status.actor_id))  # read in that list instead
     own = select(Status.id).where(Status.actor_id == viewer_id)
     parts = [_paged(fed, TimelineEntry.status_id, max_id, since_id, min_id, limit).subquery("fed"),
              _paged(own, Status.id, max_id, since_id, min_id, limit).subquery("own")]

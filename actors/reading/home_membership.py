@@ -6,6 +6,12 @@ job) and remote ones (`inbox.apply`, on receipt).
   of them; boosts and direct statuses carry no language for this.
 - A boost skips the followers who hid the booster's boosts.
 - A follower who blocks the author gets nothing.
+- A follower who put the author (the booster, for a boost) in an exclusive list gets nothing:
+  the post is read in that list instead (`exclusive_listed`; the home feed applies it when
+  read too, so earlier posts leave at once).
+- Members who follow one of a public post's tags get it (not a boost), as Mastodon's hashtag
+  fan-out: a follow of the tag is no follow of the author, so languages are not asked; nor
+  from an author on a silenced domain (as the tag timeline leaves those out).
 
 The two paths differ in a few facts, kept as they were and named by `HomeRules`:
 
@@ -15,6 +21,7 @@ The two paths differ in a few facts, kept as they were and named by `HomeRules`:
 | suspended members get nothing                | yes          | no (not checked) |
 | mentioned members get it without following   | yes (not a boost) | no       |
 | a boost hides from the boosted author and across a block with them | yes | no |
+| a block either way keeps a tag follower out | yes          | yes           |
 
 Mutes are not applied here: the home feed filters them when it is read (`actors.reading.timelines`).
 """
@@ -27,10 +34,21 @@ from typing import Any
 
 from sqlalchemy import CompoundSelect, Select, and_, exists, false, null, or_, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy.orm import InstrumentedAttribute, aliased
 from sqlalchemy.sql.elements import ColumnElement
 
-from storage.models import ACCEPTED, Actor, Block, Follow, Status
+from storage.models import (
+    ACCEPTED,
+    Actor,
+    Block,
+    DomainRule,
+    Follow,
+    FollowedTag,
+    ListAccount,
+    MemberList,
+    Status,
+    StatusTag,
+)
 
 
 @dataclass(frozen=True)
@@ -57,6 +75,12 @@ def _blocked(member: InstrumentedAttribute[int], author: int | ColumnElement[int
     return exists().where(or_(by_member, and_(Block.actor_id == author, Block.target_id == member)))
 
 
+def exclusive_listed(owner: Any, author: Any) -> ColumnElement[bool]:
+    """`owner` has `author` in one of their exclusive lists (columns, ids or parameters)."""
+    return exists().where(ListAccount.account_id == author, ListAccount.list_id == MemberList.id,
+                          MemberList.actor_id == owner, MemberList.exclusive.is_(True))
+
+
 def home_timeline_statement(status: Status, *, mentioned_ids: Collection[int], rules: HomeRules
                             ) -> CompoundSelect[Any] | Select[int, list[str] | None, bool]:
     """Rows `(member id, languages the member follows the author in, whether they asked to be
@@ -69,7 +93,7 @@ def home_timeline_statement(status: Status, *, mentioned_ids: Collection[int], r
         select(Follow.follower_id, Follow.languages, Follow.notify)
         .join(Actor, Actor.id == Follow.follower_id)
         .where(Follow.followee_id == author_id, Follow.state == ACCEPTED, Actor.domain.is_(None),
-               Follow.follower_id != author_id)
+               Follow.follower_id != author_id, ~exclusive_listed(Follow.follower_id, author_id))
         .where(~_blocked(Follow.follower_id, author_id, both_ways=rules.blocks_both_ways)))
     if rules.skip_suspended:
         followers = followers.where(Actor.suspended_at.is_(None))
@@ -83,15 +107,39 @@ def home_timeline_statement(status: Status, *, mentioned_ids: Collection[int], r
             followers = followers.where(Follow.follower_id != original_author,
                                         ~_blocked(Follow.follower_id, original_author, both_ways=True))
         return followers
-    if not (rules.mentioned_members and mentioned_ids):
-        return followers
-    # mentioned members, in whatever language (a null language choice takes every language)
-    named = select(Actor.id, null(), false()).where(
-        Actor.id.in_(set(mentioned_ids)), Actor.domain.is_(None), Actor.id != author_id,
-        ~_blocked(Actor.id, author_id, both_ways=rules.blocks_both_ways))
+    parts: list[Any] = [followers]
+    if status.visibility == "public":
+        parts.append(_tag_followers(status, rules))
+    if rules.mentioned_members and mentioned_ids:
+        # mentioned members, in whatever language (a null language choice takes every language)
+        named = select(Actor.id, null(), false()).where(
+            Actor.id.in_(set(mentioned_ids)), Actor.domain.is_(None), Actor.id != author_id,
+            ~_blocked(Actor.id, author_id, both_ways=rules.blocks_both_ways))
+        if rules.skip_suspended:
+            named = named.where(Actor.suspended_at.is_(None))
+        parts.append(named)
+    return union_all(*parts) if len(parts) > 1 else followers
+
+
+def _silenced(author_id: int) -> ColumnElement[bool]:
+    """The author's domain, or a domain above it, is silenced."""
+    author = aliased(Actor, name="tagged_author")
+    same_or_below = or_(author.domain == DomainRule.domain, author.domain.like("%." + DomainRule.domain))
+    return exists().where(author.id == author_id, author.domain.is_not(None), DomainRule.policy == "silence",
+                          same_or_below)
+
+
+def _tag_followers(status: Status, rules: HomeRules) -> Select[int, None, bool]:
+    """Local members who follow one of the post's tags (any language: a null choice)."""
+    query = (select(FollowedTag.actor_id, null(), false())
+             .join(StatusTag, StatusTag.tag_id == FollowedTag.tag_id)
+             .join(Actor, Actor.id == FollowedTag.actor_id)
+             .where(StatusTag.status_id == status.id, Actor.domain.is_(None), Actor.id != status.actor_id,
+                    ~_blocked(FollowedTag.actor_id, status.actor_id, both_ways=True),
+                    ~_silenced(status.actor_id)))
     if rules.skip_suspended:
-        named = named.where(Actor.suspended_at.is_(None))
-    return union_all(followers, named)
+        query = query.where(Actor.suspended_at.is_(None))
+    return query
 
 
 def home_timeline_pick(status: Status, rows: Iterable[Any]) -> set[int]:

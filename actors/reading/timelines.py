@@ -22,6 +22,7 @@ from sqlalchemy import ColumnElement, Select, and_, exists, false, func, not_, o
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from actors.reading.home_membership import exclusive_listed
 from actors.reading.visibility import Viewer, visible_to
 from actors.social.muting import live_mute
 from federation.domain_rules import DomainRules
@@ -114,7 +115,8 @@ def with_media() -> ColumnElement[bool]:
 def home(viewer_id: int, rules: DomainRules) -> Select[Any]:
     """The member's home feed (rows written by fan-out) plus their own posts."""
     mine = select(TimelineEntry.status_id).where(TimelineEntry.owner_id == viewer_id)
-    return _base().where(or_(Status.id.in_(mine), Status.actor_id == viewer_id),
+    return _base().where(or_(and_(Status.id.in_(mine), ~exclusive_listed(viewer_id, Status.actor_id)),
+                             Status.actor_id == viewer_id),
                          viewer_filters(viewer_id, rules), _sees(viewer_id))
 
 

@@ -29,6 +29,14 @@ from storage.models.federation import (
 )
 from storage.models.filters import FILTER_ACTIONS, FILTER_CONTEXTS, CustomFilter, FilterKeyword, FilterStatus
 from storage.models.jobs import DEAD, QUEUED, Job
+from storage.models.lists import (
+    REPLIES_POLICIES,
+    Endorsement,
+    FeaturedTag,
+    FollowedTag,
+    ListAccount,
+    MemberList,
+)
 from storage.models.markers import MARKER_TIMELINES, Marker
 from storage.models.members import TOKEN_PURPOSES, Invite, UserToken
 from storage.models.notification_filters import (
@@ -73,6 +81,7 @@ __all__ = [
     "PENDING",
     "POLICY_VALUES",
     "QUEUED",
+    "REPLIES_POLICIES",
     "ROLES",
     "TOKEN_PURPOSES",
     "VISIBILITIES",
@@ -85,10 +94,13 @@ __all__ = [
     "CustomEmoji",
     "CustomFilter",
     "DomainRule",
+    "Endorsement",
     "Favourite",
+    "FeaturedTag",
     "FilterKeyword",
     "FilterStatus",
     "Follow",
+    "FollowedTag",
     "Host",
     "IdempotencyKey",
     "InboxItem",
@@ -96,8 +108,10 @@ __all__ = [
     "Invite",
     "Job",
     "KeptActivity",
+    "ListAccount",
     "Marker",
     "MediaAttachment",
+    "MemberList",
     "Mention",
     "Mute",
     "Notification",

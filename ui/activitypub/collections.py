@@ -1,4 +1,4 @@
-"""Paged OrderedCollections: outbox, followers, following, featured.
+"""Paged OrderedCollections: outbox, followers, following, featured; and the featured tags.
 
 The collection document gives `totalItems` and links to its first and last pages; pages
 are newest first, PAGE_SIZE items each, keyed by id (`?page=true`, `&max_id=` for older,
@@ -16,10 +16,13 @@ from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
+from actors.posts.compose import tag_url
 from actors.reading.visibility import Viewer, can_see, visible_to
+from actors.social import tag_choices
 from actors.social.relations import pinned_statuses
 from federation import render
 from federation.urls import instance_actor_uri
+from federation.vocab import CONTEXT
 from storage.models import Actor, Follow, Status
 from ui.activitypub import documents, queries, signed
 from ui.activitypub.negotiation import as2_response, json_error, not_found
@@ -153,6 +156,19 @@ async def featured(request: web.Request) -> web.Response:
     return as2_response(doc)
 
 
+async def featured_tags(request: web.Request) -> web.Response:
+    """The member's featured tags as Mastodon's `featuredTags` Collection of Hashtags."""
+    await signed.viewer(request)
+    services = request.app[SERVICES]
+    async with services.sessions() as session:
+        account = await _owner(request, session)
+        tags = [tag for _, tag, _, _ in await tag_choices.featured_tags(session, account.id)]
+    items = [{"type": "Hashtag", "href": tag_url(services.base_url, tag.name),
+              "name": f"#{tag.display_name or tag.name}"} for tag in tags]
+    return as2_response({"@context": CONTEXT, "id": f"{account.uri}/collections/tags", "type": "Collection",
+                         "totalItems": len(items), "items": items})
+
+
 async def instance_outbox(request: web.Request) -> web.Response:
     """The instance actor publishes nothing: an empty outbox, so its document links no 404."""
     await signed.viewer(request)
@@ -167,4 +183,5 @@ def setup(app: web.Application) -> None:
     app.router.add_get("/users/{name}/followers", followers)
     app.router.add_get("/users/{name}/following", following)
     app.router.add_get("/users/{name}/collections/featured", featured)
+    app.router.add_get("/users/{name}/collections/tags", featured_tags)
     app.router.add_get("/actor/outbox", instance_outbox)

@@ -19,7 +19,18 @@ path up before any pattern); `tests/ui/api/test_routes.py` checks every row answ
 
 from __future__ import annotations
 
-from ui.api import apps, custom_emojis, instance, markers, search, tags, timelines
+from ui.api import (
+    apps,
+    custom_emojis,
+    endorsements,
+    featured_tags,
+    instance,
+    lists,
+    markers,
+    search,
+    tags,
+    timelines,
+)
 from ui.api.accounts import followers, profile_images, profiles, registration, relation_lists, relationships
 from ui.api.auth import PUBLIC, app_token, if_token, member
 from ui.api.filters import rules as filter_rules
@@ -154,6 +165,39 @@ ROUTES: list[Route] = [
           if_token("read:accounts"), None, statuses=False),
     route("GET", f"{STATUS}/favourited_by", actions.favourited_by,
           if_token("read:accounts"), None, statuses=False),
+
+    # lists, followed and featured tags, endorsements (issue 13)
+    route("GET", "/api/v1/lists", lists.index, member("read:lists"), None, statuses=False),
+    route("POST", "/api/v1/lists", lists.create, member("write:lists"), None, statuses=False),
+    route("GET", "/api/v1/lists/{id}", lists.show, member("read:lists"), None, statuses=False),
+    route("PUT", "/api/v1/lists/{id}", lists.update, member("write:lists"), None, statuses=False),
+    route("DELETE", "/api/v1/lists/{id}", lists.delete, member("write:lists"), None, statuses=False),
+    route("GET", "/api/v1/lists/{id}/accounts", lists.accounts, member("read:lists"), None, statuses=False),
+    route("POST", "/api/v1/lists/{id}/accounts", lists.add_accounts,
+          member("write:lists"), None, statuses=False),
+    route("DELETE", "/api/v1/lists/{id}/accounts", lists.remove_accounts,
+          member("write:lists"), None, statuses=False),
+    route("GET", f"{ACCOUNTS}/{{id}}/lists", lists.account_lists, member("read:lists"), None, statuses=False),
+    route("GET", "/api/v1/timelines/list/{list_id}", timelines.list_timeline,
+          member("read:lists"), None, statuses=True),
+    route("POST", "/api/v1/tags/{name}/follow", tags.follow, member("write:follows"), None, statuses=False),
+    route("POST", "/api/v1/tags/{name}/unfollow", tags.unfollow,
+          member("write:follows"), None, statuses=False),
+    route("GET", "/api/v1/followed_tags", tags.followed_tags, member("read:follows"), None, statuses=False),
+    # ORDER: before `/featured_tags/{id}` (`suggestions` is not an id)
+    route("GET", "/api/v1/featured_tags/suggestions", featured_tags.suggestions,
+          member("read:accounts"), None, statuses=False),
+    route("GET", "/api/v1/featured_tags", featured_tags.index, member("read:accounts"), None, statuses=False),
+    route("POST", "/api/v1/featured_tags", featured_tags.create,
+          member("write:accounts"), None, statuses=False),
+    route("DELETE", "/api/v1/featured_tags/{id}", featured_tags.delete,
+          member("write:accounts"), None, statuses=False),
+    route("GET", f"{ACCOUNTS}/{{id}}/featured_tags", featured_tags.of_account,
+          if_token(), None, statuses=False),
+    route("POST", f"{ACCOUNTS}/{{id}}/pin", endorsements.pin, member("write:accounts"), None, statuses=False),
+    route("POST", f"{ACCOUNTS}/{{id}}/unpin", endorsements.unpin,
+          member("write:accounts"), None, statuses=False),
+    route("GET", "/api/v1/endorsements", endorsements.index, member("read:accounts"), None, statuses=False),
 
     route("POST", "/api/v2/media", attachments.upload_v2, member("write:media"), "media", statuses=False),
     route("POST", "/api/v1/media", attachments.upload_v1, member("write:media"), "media", statuses=False),

@@ -103,7 +103,7 @@ async def search(request: web.Request, auth: Auth | None) -> web.Response:
         if kind in (None, "hashtags"):
             tags = await search_tags(db, q, limit=limit, offset=offset)
             base_url = urls(request).base_url
-            body["hashtags"] = await render_tags(db, tags, base_url, signed_in=member is not None)
+            body["hashtags"] = await render_tags(db, tags, base_url, viewer_id=member.id if member else None)
         if kind in (None, "statuses") and member is not None:
             rules = await load_domain_rules(db)
             query = status_search_query(member.id, rules, q, account_id=account_id)

@@ -1,4 +1,5 @@
-"""The Tag entity (with seven days of history) and `GET /api/v1/tags/:name`."""
+"""The Tag entity (with seven days of history), `GET /api/v1/tags/:name`, following a tag
+(`tags/:name/follow`, `unfollow`) and the tags a member follows (`followed_tags`)."""
 
 from __future__ import annotations
 
@@ -13,11 +14,14 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from actors.posts.compose import normalize_tag
-from storage.models import Status, StatusTag, Tag, utcnow
-from ui.api.auth import Auth
+from actors.social.tag_choices import follow_tag, followed_among, tag_named, unfollow_tag
+from storage.models import FollowedTag, Status, StatusTag, Tag, utcnow
+from ui.api.auth import Auth, MemberAuth
+from ui.api.paging import link_header, newest_first, page_of, paginate
 from ui.api.responses import NOT_FOUND, api_error, json_ok
 from ui.api.routing import urls
 from ui.keys import SERVICES
+from ui.params import read_params
 
 HISTORY_DAYS = 7
 
@@ -49,16 +53,17 @@ async def tag_history(session: AsyncSession, tag_ids: Sequence[int]) -> dict[int
     return history
 
 
-async def render_tags(session: AsyncSession, tags: Sequence[Tag], base_url: str, *, signed_in: bool
+async def render_tags(session: AsyncSession, tags: Sequence[Tag], base_url: str, *, viewer_id: int | None
                       ) -> list[dict[str, Any]]:
-    """Tag entities (`following` only for signed-in viewers: Amity has no followed tags yet)."""
+    """Tag entities (`following` only for a member viewing)."""
     history = await tag_history(session, [t.id for t in tags])
+    followed = await followed_among(session, viewer_id, [t.id for t in tags]) if viewer_id else set()
     rendered = []
     for tag in tags:
         entity: dict[str, Any] = {"name": tag.display_name or tag.name, "id": str(tag.id),
                                   "url": f"{base_url}/tags/{quote(tag.name)}", "history": history[tag.id]}
-        if signed_in:
-            entity["following"] = False
+        if viewer_id is not None:
+            entity["following"] = tag.id in followed
         rendered.append(entity)
     return rendered
 
@@ -69,5 +74,40 @@ async def show(request: web.Request, auth: Auth | None) -> web.Response:
         tag = await db.scalar(select(Tag).where(Tag.name == name))
         if tag is None:
             api_error(404, NOT_FOUND)
-        [entity] = await render_tags(db, [tag], urls(request).base_url, signed_in=auth is not None)
+        viewer_id = auth.actor.id if auth and auth.actor else None
+        [entity] = await render_tags(db, [tag], urls(request).base_url, viewer_id=viewer_id)
     return json_ok(entity)
+
+
+async def _follow(request: web.Request, auth: MemberAuth, *, following: bool) -> web.Response:
+    """A name that is no hashtag is a 404, as Mastodon; following creates the tag."""
+    async with request.app[SERVICES].sessions() as db, db.begin():
+        tag = await tag_named(db, request.match_info["name"], create=following)
+        if tag is None:
+            api_error(404, NOT_FOUND)
+        if following:
+            await follow_tag(db, auth.actor.id, tag)
+        else:
+            await unfollow_tag(db, auth.actor.id, tag)
+        [entity] = await render_tags(db, [tag], urls(request).base_url, viewer_id=auth.actor.id)
+    return json_ok(entity)
+
+
+async def follow(request: web.Request, auth: MemberAuth) -> web.Response:
+    return await _follow(request, auth, following=True)
+
+
+async def unfollow(request: web.Request, auth: MemberAuth) -> web.Response:
+    return await _follow(request, auth, following=False)
+
+
+async def followed_tags(request: web.Request, auth: MemberAuth) -> web.Response:
+    """Paged by the follow's id, 100 by default and at most 200, as Mastodon."""
+    page = page_of(await read_params(request), default=100, maximum=200)
+    query = (select(FollowedTag.id, Tag).join(Tag, Tag.id == FollowedTag.tag_id)
+             .where(FollowedTag.actor_id == auth.actor.id))
+    async with request.app[SERVICES].sessions() as db:
+        rows = newest_first((await db.execute(paginate(query, FollowedTag.id, page))).all(), page)
+        tags = [tag for _, tag in rows]
+        body = await render_tags(db, tags, urls(request).base_url, viewer_id=auth.actor.id)
+    return json_ok(body, headers=link_header(request, urls(request).base_url, [key for key, _ in rows], page))

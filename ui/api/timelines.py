@@ -1,4 +1,4 @@
-"""Timelines and status lists: home, public, tag, an account's statuses, bookmarks, favourites.
+"""Timelines and status lists: home, public, tag, list, an account's statuses, bookmarks, favourites.
 
 The queries live in `actors.reading.timelines` (ids only, with the viewer's filters); this module reads
 the parameters and pages them (`ui.api.paging`). Timelines render through the status cache in
@@ -18,6 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from actors.posts.compose import normalize_tag
 from actors.reading import timelines
 from actors.reading.languages import reader_preferences
+from actors.reading.list_feed import list_statuses
+from actors.social.lists import owned_list
 from storage.errors import Invalid
 from storage.models import Actor, Bookmark, Favourite, Status
 from ui.api.auth import Auth, MemberAuth, as_member
@@ -108,6 +110,15 @@ async def tag(request: web.Request, auth: Auth | None) -> web.Response:
         all_of=[[ids[n]] if n in ids else [] for n in all_names],
         none_of=[ids[n] for n in none_names if n in ids], **_locality(params))
     return await _status_page(request, auth, query, page, "public")
+
+
+async def list_timeline(request: web.Request, auth: MemberAuth) -> web.Response:
+    """A member's list (`actors.reading.list_feed`); someone else's list is a 404."""
+    page = _status_page_of(await read_params(request))
+    async with request.app[SERVICES].sessions() as db:
+        members_of = await owned_list(db, auth.actor.id, path_id(request, "list_id"))
+    query = list_statuses(auth.actor.id, await domain_rules(request), members_of)
+    return await status_page_response(request, auth.actor, auth.user, query, page)
 
 
 async def account_statuses(request: web.Request, auth: Auth | None) -> web.Response:

@@ -195,3 +195,8 @@ NOTIFICATION_POLICY = {"for_not_following": POLICY_VALUE, "for_not_followers": P
                        "for_new_accounts": POLICY_VALUE, "for_private_mentions": POLICY_VALUE,
                        "for_limited_accounts": POLICY_VALUE,
                        "summary": {"pending_requests_count": int, "pending_notifications_count": int}}
+# lists, featured tags (issue 13, lists)
+REPLIES_POLICY = Matches(re.compile(r"^(followed|list|none)$"))
+LIST = {"id": Matches(ID), "title": str, "replies_policy": REPLIES_POLICY, "exclusive": bool}
+FEATURED_TAG = {"id": Matches(ID), "name": str, "url": URL, "statuses_count": int,
+                "last_status_at": Nullable(DATETIME)}

@@ -95,6 +95,18 @@ SHAPES: dict[str, tuple[str, Any, str | None]] = {
     "/api/v2/filters/statuses/:id": ("/api/v2/filters/statuses/{status_filter}", s.FILTER_STATUS, "ana"),
     "/api/v1/filters": ("/api/v1/filters", s.ListOf(s.V1_FILTER), "ana"),
     "/api/v1/filters/:id": ("/api/v1/filters/{keyword}", s.V1_FILTER, "ana"),
+    # lists, followed and featured tags, endorsements (issue 13)
+    "/api/v1/lists": ("/api/v1/lists", s.ListOf(s.LIST), "ana"),
+    "/api/v1/lists/:id": ("/api/v1/lists/{list}", s.LIST, "ana"),
+    "/api/v1/lists/:id/accounts": ("/api/v1/lists/{list}/accounts", s.ListOf(s.ACCOUNT), "ana"),
+    "/api/v1/accounts/:id/lists": ("/api/v1/accounts/{bob}/lists", s.ListOf(s.LIST), "ana"),
+    "/api/v1/timelines/list/:list_id": ("/api/v1/timelines/list/{list}", s.ListOf(s.VIEWER_STATUS), "ana"),
+    "/api/v1/followed_tags": ("/api/v1/followed_tags", s.ListOf(s.VIEWER_TAG), "ana"),
+    "/api/v1/featured_tags": ("/api/v1/featured_tags", s.ListOf(s.FEATURED_TAG), "ana"),
+    "/api/v1/featured_tags/suggestions": ("/api/v1/featured_tags/suggestions", s.ListOf(s.VIEWER_TAG), "bob"),
+    "/api/v1/accounts/:id/featured_tags": ("/api/v1/accounts/{ana}/featured_tags", s.ListOf(s.FEATURED_TAG),
+                                           None),
+    "/api/v1/endorsements": ("/api/v1/endorsements", s.ListOf(s.ACCOUNT), "ana"),
 }
 
 
@@ -150,13 +162,20 @@ async def _seed(api: Api) -> Seeded:
     form = FormData()
     form.add_field("file", _png(), filename="leaf.png", content_type="image/png")
     media = await api.json("POST", "/api/v2/media", ana_token, data=form)
+    listed = await api.json("POST", "/api/v1/lists", ana_token, json={"title": "friends"})
+    await api.json("POST", f"/api/v1/lists/{listed['id']}/accounts", ana_token,
+                   data={"account_ids[]": bob.id})
+    await api.json("POST", "/api/v1/tags/garden/follow", ana_token)
+    await api.json("POST", "/api/v1/featured_tags", ana_token, data={"name": "garden"})
+    await api.json("POST", f"/api/v1/accounts/{bob.id}/pin", ana_token)
+    await api.json("POST", "/api/v1/statuses", bob_token, json={"status": "my #beans"})  # a suggestion
     await api.json("POST", "/api/v1/markers", ana_token, json={
         "home": {"last_read_id": post["id"]}, "notifications": {"last_read_id": "1"}})
     notification = (await api.json("GET", "/api/v1/notifications?types[]=favourite", ana_token))[0]
     request = (await api.json("GET", "/api/v1/notifications/requests", ana_token))[0]
     ids = {"notification": notification["id"], "group": notification["group_key"], "request": request["id"],
            "ana": str(ana.id), "bob": str(bob.id), "dan": str(dan.id), "fay": str(fay.id), "post": post["id"],
-           "reply": reply["id"], "poll": post["poll"]["id"], "media": media["id"]}
+           "reply": reply["id"], "poll": post["poll"]["id"], "media": media["id"], "list": listed["id"]}
     ids |= await _seed_filters(api, ana_token, reply["id"])
     return Seeded(api, ids, tokens)
 

@@ -37,6 +37,7 @@ PUBLIC = {
     ("GET", "/api/v1/polls/{id}"),
     ("GET", "/api/v1/timelines/public"), ("GET", "/api/v1/timelines/tag/{hashtag}"),
     ("GET", "/api/v1/tags/{name}"), ("GET", "/api/v2/search"),
+    ("GET", "/api/v1/accounts/{id}/featured_tags"),  # shown on profiles, as Mastodon
 }
 _DECORATORS = {f.__name__ for f in (scoped, app_scoped, scoped_if_token)}
 

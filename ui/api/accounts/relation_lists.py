@@ -42,6 +42,9 @@ async def _account_page(request: web.Request, query: Select[int, Actor],
     return json_ok(entities, headers=link_header(request, urls(request).base_url, [k for k, _ in rows], page))
 
 
+account_page = _account_page  # lists' members and endorsements page the same way
+
+
 async def follow_requests(request: web.Request, auth: MemberAuth) -> web.Response:
     return await _account_page(request, select(Follow.id, Actor).join(Actor, Actor.id == Follow.follower_id)
                                .where(Follow.followee_id == auth.actor.id, Follow.state == PENDING))

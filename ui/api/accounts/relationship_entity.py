@@ -1,4 +1,4 @@
-"""The Relationship entity between the member and many accounts, in four queries."""
+"""The Relationship entity between the member and many accounts, in five queries."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from actors.social.endorsements import endorsed_among
 from actors.social.muting import live_mute
 from storage.models import ACCEPTED, PENDING, Actor, Block, Follow, Mute, UserDomainBlock
 from ui.api.entities import iso_datetime
@@ -29,6 +30,7 @@ async def relationships(session: AsyncSession, viewer_id: int, target_ids: Colle
     hidden_domains = set((await session.scalars(
         select(Actor.id).join(UserDomainBlock, UserDomainBlock.domain == Actor.domain)
         .where(UserDomainBlock.actor_id == viewer_id, Actor.id.in_(targets)))).all())
+    endorsed = await endorsed_among(session, viewer_id, targets)
     outgoing = {f.followee_id: f for f in follows if f.follower_id == viewer_id}
     incoming = {f.follower_id: f for f in follows if f.followee_id == viewer_id}
     blocking = {target for actor, target in blocks if actor == viewer_id}
@@ -51,7 +53,7 @@ async def relationships(session: AsyncSession, viewer_id: int, target_ids: Colle
             "requested": mine is not None and mine.state == PENDING,
             "requested_by": theirs is not None and theirs.state == PENDING,
             "domain_blocking": target in hidden_domains,
-            "endorsed": False,
+            "endorsed": target in endorsed,
             "note": "",
         }
     return result
