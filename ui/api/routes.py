@@ -23,7 +23,7 @@ from ui.api import apps, custom_emojis, instance, search, tags, timelines
 from ui.api.accounts import followers, profile_images, profiles, registration, relation_lists, relationships
 from ui.api.auth import PUBLIC, app_token, if_token, member
 from ui.api.routing import Route, route
-from ui.api.statuses import actions, attachments, crud, polls
+from ui.api.statuses import actions, attachments, crud, polls, scheduled
 
 ACCOUNTS = "/api/v1/accounts"
 STATUS = "/api/v1/statuses/{id}"
@@ -154,6 +154,16 @@ ROUTES: list[Route] = [
 
     route("GET", "/api/v1/polls/{id}", polls.show, if_token("read:statuses"), None, statuses=False),
     route("POST", "/api/v1/polls/{id}/votes", polls.vote, member("write:statuses"), None, statuses=False),
+
+    # issue 13, part 4: scheduled statuses, accounts by ids, notes, translation, instance texts
+    route("GET", "/api/v1/scheduled_statuses", scheduled.list_scheduled,
+          member("read:statuses"), None, statuses=False),
+    route("GET", "/api/v1/scheduled_statuses/{id}", scheduled.show,
+          member("read:statuses"), None, statuses=False),
+    route("PUT", "/api/v1/scheduled_statuses/{id}", scheduled.update,
+          member("write:statuses"), None, statuses=False),
+    route("DELETE", "/api/v1/scheduled_statuses/{id}", scheduled.cancel,
+          member("write:statuses"), None, statuses=False),
 ]
 
 # The rate-limit bucket of each limited route, as `ui.ratelimit` looks requests up.
