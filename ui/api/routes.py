@@ -19,11 +19,19 @@ path up before any pattern); `tests/ui/api/test_routes.py` checks every row answ
 
 from __future__ import annotations
 
-from ui.api import apps, custom_emojis, instance, search, tags, timelines
-from ui.api.accounts import followers, profile_images, profiles, registration, relation_lists, relationships
+from ui.api import apps, custom_emojis, instance, instance_texts, search, tags, timelines
+from ui.api.accounts import (
+    followers,
+    many,
+    profile_images,
+    profiles,
+    registration,
+    relation_lists,
+    relationships,
+)
 from ui.api.auth import PUBLIC, app_token, if_token, member
 from ui.api.routing import Route, route
-from ui.api.statuses import actions, attachments, crud, polls, scheduled
+from ui.api.statuses import actions, attachments, crud, polls, scheduled, translate
 
 ACCOUNTS = "/api/v1/accounts"
 STATUS = "/api/v1/statuses/{id}"
@@ -164,6 +172,15 @@ ROUTES: list[Route] = [
           member("write:statuses"), None, statuses=False),
     route("DELETE", "/api/v1/scheduled_statuses/{id}", scheduled.cancel,
           member("write:statuses"), None, statuses=False),
+    route("GET", ACCOUNTS, many.index, if_token("read:accounts"), None, statuses=False),
+    route("POST", f"{ACCOUNTS}/{{id}}/note", many.note, member("write:accounts"), None, statuses=False),
+    route("POST", f"{STATUS}/translate", translate.translate, member("read:statuses"), None, statuses=False),
+    route("GET", "/api/v1/instance/extended_description", instance_texts.extended_description,
+          PUBLIC, None, statuses=False),
+    route("GET", "/api/v1/instance/privacy_policy", instance_texts.privacy_policy,
+          PUBLIC, None, statuses=False),
+    route("GET", "/api/v1/instance/terms_of_service", instance_texts.terms_of_service,
+          PUBLIC, None, statuses=False),
 ]
 
 # The rate-limit bucket of each limited route, as `ui.ratelimit` looks requests up.

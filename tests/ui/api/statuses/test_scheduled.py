@@ -19,7 +19,7 @@ from storage.blobs import BlobStore
 from storage.models import Follow, Job, MediaAttachment, ScheduledStatus, Status, TimelineEntry
 from storage.worker import Worker, drain
 from tests.actors.factories import Clock
-from tests.ui.api.schemas import DATETIME, ID, MEDIA_ATTACHMENT, ListOf, Matches, Nullable, assert_entity
+from tests.ui.api.schemas import SCHEDULED_STATUS, assert_entity
 from tests.ui.api.statuses.test_attachments import png_bytes
 from tests.ui.client_api import Api, start_api
 from ui.jobs import build_registry
@@ -27,14 +27,6 @@ from ui.jobs import build_registry
 STATUSES = "/api/v1/statuses"
 SCHEDULED = "/api/v1/scheduled_statuses"
 TOO_SOON = "Validation failed: Scheduled at date must be in the future"
-SCHEDULED_STATUS = {
-    "id": Matches(ID), "scheduled_at": DATETIME, "media_attachments": ListOf(MEDIA_ATTACHMENT),
-    "params": {"text": Nullable(str), "poll": Nullable(dict), "media_ids": Nullable(ListOf(str)),
-               "sensitive": Nullable(bool), "spoiler_text": Nullable(str), "visibility": Nullable(str),
-               "in_reply_to_id": Nullable(str), "language": Nullable(str),
-               "application_id": Nullable(int), "scheduled_at": Nullable(str),
-               "idempotency": Nullable(str), "with_rate_limit": bool},
-}
 
 
 def _in(seconds: float) -> str:
