@@ -83,7 +83,7 @@ async def test_bad_posts_are_422_and_store_nothing(api: Api) -> None:
                           ({"status": "hi", "scheduled_at": "tomorrow"}, "scheduled_at"),
                           ({"status": ""}, "text"),
                           ({"status": "hi", "media_ids[]": "123"}, "attachment"),
-                          ({"status": "x" * 6000}, "characters")]:
+                          ({"status": "x" * 6000}, "Text character limit of 5000 exceeded")]:
         response = await api.request("POST", STATUSES, token, data=data)
         assert response.status == 422, (data, await response.text())
         assert message in (await response.json())["error"]
