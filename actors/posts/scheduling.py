@@ -27,7 +27,7 @@ from actors.posts.post_content import NOTHING, PreparedMentions
 from storage import queue
 from storage.config import Limits
 from storage.errors import AmityError, Invalid, NotFound
-from storage.models import Actor, MediaAttachment, ScheduledStatus, Status, utcnow
+from storage.models import Actor, MediaAttachment, ScheduledStatus, Status, User, utcnow
 from storage.worker import JobContext
 
 if TYPE_CHECKING:
@@ -167,8 +167,11 @@ async def run_publish(ctx: JobContext) -> None:
         if row is None or _ms(row.scheduled_at) != at:
             return  # cancelled, published, or moved to another time (whose job will come)
         author = await session.get(Actor, row.actor_id)
+        user = await session.scalar(select(User).where(User.actor_id == row.actor_id))
         new = new_status_of(row)
-    if author is None:
+    if author is None or author.suspended_at is not None or user is None or user.disabled:
+        async with services.sessions() as session, session.begin():  # as Mastodon: dropped, not posted
+            await cancel(session, scheduled_id)
         return
     prepared = await posting.prepare(services, author, new)
     try:

@@ -235,3 +235,13 @@ async def test_mastodons_limits_on_scheduled_posts(few: Api) -> None:
     response = await schedule(6)
     assert (await response.json())["error"] == "You have exceeded the limit of 2 scheduled posts"
     assert await api.count(ScheduledStatus) == 2
+
+
+async def test_a_disabled_members_scheduled_post_is_dropped_at_its_time(api: Api) -> None:
+    ana = await api.member("ana")
+    token = await api.token_for("ana")
+    await api.json("POST", STATUSES, token, data={"status": "never", "scheduled_at": _in(3600)})
+    await api.update_user(ana, disabled=True)
+    [job] = await _jobs(api)
+    await _run_due(api, job.run_after)
+    assert await api.count(Status) == 0 and await api.count(ScheduledStatus) == 0
