@@ -77,13 +77,14 @@ async def _check_counts(session: AsyncSession, limits: Limits, author: Actor, sc
     mine = select(func.count()).where(ScheduledStatus.actor_id == author.id,
                                       ScheduledStatus.id != (moving or 0))
     if int(await session.scalar(mine) or 0) >= limits.max_scheduled_statuses:
-        raise Invalid(f"You have exceeded the limit of {limits.max_scheduled_statuses} scheduled posts")
+        raise Invalid(f"Validation failed: You have exceeded the limit of {limits.max_scheduled_statuses} "
+                      "scheduled posts")
     day = scheduled_at.replace(hour=0, minute=0, second=0, microsecond=0)
     same_day = mine.where(ScheduledStatus.scheduled_at >= day,
                           ScheduledStatus.scheduled_at < day + timedelta(days=1))
     if int(await session.scalar(same_day) or 0) >= limits.max_scheduled_statuses_per_day:
-        raise Invalid(f"You have exceeded the limit of {limits.max_scheduled_statuses_per_day} "
-                      "scheduled posts for today")
+        raise Invalid("Validation failed: You have exceeded the limit of "
+                      f"{limits.max_scheduled_statuses_per_day} scheduled posts for today")
 
 
 async def schedule(session: AsyncSession, services: Services, author: Actor, new: posting.NewStatus,

@@ -230,10 +230,11 @@ async def test_mastodons_limits_on_scheduled_posts(few: Api) -> None:
     assert (await schedule(2)).status == 200
     response = await schedule(2, minutes=30)
     assert response.status == 422
-    assert (await response.json())["error"] == "You have exceeded the limit of 1 scheduled posts for today"
+    exceeded = "Validation failed: You have exceeded the limit of"
+    assert (await response.json())["error"] == f"{exceeded} 1 scheduled posts for today"
     assert (await schedule(4)).status == 200
     response = await schedule(6)
-    assert (await response.json())["error"] == "You have exceeded the limit of 2 scheduled posts"
+    assert (await response.json())["error"] == f"{exceeded} 2 scheduled posts"
     assert await api.count(ScheduledStatus) == 2
 
 
