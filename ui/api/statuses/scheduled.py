@@ -28,6 +28,7 @@ from ui.keys import SERVICES
 from ui.params import Params, read_params
 
 BAD_TIME = "scheduled_at must be a date and time such as 2030-01-02T03:04:05Z"
+LAST_YEAR = 9999
 
 
 def time_of(params: Params) -> datetime | None:
@@ -39,6 +40,8 @@ def time_of(params: Params) -> datetime | None:
         when = datetime.fromisoformat(raw.replace("z", "Z"))
     except ValueError:
         raise Invalid(BAD_TIME) from None
+    if when.year >= LAST_YEAR:  # keeps day arithmetic (the per-day limit) within datetime's range
+        raise Invalid(f"scheduled_at must be before the year {LAST_YEAR}")
     return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
 
 
