@@ -21,7 +21,8 @@ async def test_several_accounts_at_once_in_the_order_asked(api: Api) -> None:
     assert (await api.request("GET", f"{ACCOUNTS}?id[]={bob.id}", "bogus-token")).status == 401
 
 
-async def test_a_note_is_private_to_its_author_and_can_be_removed(api: Api) -> None:
+async def test_a_note_is_private_to_its_author_and_can_be_removed(any_api: Api) -> None:
+    api = any_api
     await api.member("ana")
     bob, _ = await api.member("bob"), await api.member("cem")
     ana_token, cem_token = await api.token_for("ana"), await api.token_for("cem")
