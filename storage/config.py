@@ -50,6 +50,11 @@ class Limits:
     poll_max_option_chars: int = 50
     poll_min_expiration: int = 300  # seconds (5 minutes)
     poll_max_expiration: int = 2_592_000  # seconds (30 days)
+    # Scheduled posts, as Mastodon: at least this far ahead (seconds), at most so many waiting
+    # per member, and at most so many due on one day.
+    min_schedule_seconds: int = 300
+    max_scheduled_statuses: int = 300
+    max_scheduled_statuses_per_day: int = 25
     job_lease_seconds: int = 300  # how long a claimed job is hidden from other workers
     job_batch_size: int = 100  # jobs claimed per statement
     worker_concurrency: int = 100  # jobs run at once per worker process (>= job_batch_size)

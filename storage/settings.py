@@ -138,6 +138,10 @@ DEFINITIONS: dict[str, Setting] = {s.key: s for s in (
     Setting("description", "", "Longer text for the about page (plain text or Markdown).",
             _text(10_000)),
     Setting("contact_email", "", "Where people reach the admins.", _text(320)),
+    Setting("privacy_policy", "", "The privacy policy apps and pages show (Markdown); empty: Amity's "
+            "short default.", _text(100_000)),
+    Setting("terms_of_service", "", "Terms of service (Markdown), effective from the day they are set; "
+            "empty: none (apps are told so).", _text(100_000)),
     Setting("languages", ["en"], "Languages the node's community uses (ISO 639-1 codes).",
             _string_list(8, lower=True)),
     Setting("rules", [], "Server rules, one per line or a JSON array.", _string_list(1000)),

@@ -11,6 +11,7 @@ from actors.outgoing.fanout import FANOUT_KIND, run_fanout
 from actors.outgoing.outbox_retention import PRUNE_KIND, run_prune
 from actors.posts.cards import CARD_KIND, CARD_POLICY, run_card
 from actors.posts.poll_jobs import END_KIND, UPDATE_KIND, run_end, run_update
+from actors.posts.scheduling import PUBLISH_KIND, run_publish
 from federation.delivery.job import DELIVERY_KIND, DELIVERY_POLICY, DELIVERY_QUEUE, run_delivery
 from inbox.maintenance import MAINTENANCE_KIND, run_maintenance
 from inbox.process import process_item
@@ -39,6 +40,7 @@ def build_registry() -> Registry:
     registry.register(TRANSCODE_KIND, run_transcode, policy=TRANSCODE_POLICY)
     registry.register(PRUNE_KIND, run_prune)
     registry.register(MAINTENANCE_KIND, run_maintenance)
+    registry.register(PUBLISH_KIND, run_publish)
     return registry
 
 

@@ -144,11 +144,12 @@ async def prune(sessions: async_sessionmaker[AsyncSession], blobs: BlobStore, *,
                 batch_size: int = 500, progress: Progress | None = None) -> PruneResult:
     """Delete cached remote files older than `older_than` (keeping their rows), remote
     attachments no status holds, and local uploads older than `older_than` that no status
-    holds (never posted, or their post was deleted): rows and files, in batches."""
+    holds (never posted, or their post was deleted) nor a scheduled status waits to post:
+    rows and files, in batches."""
     cutoff = utcnow() - older_than
     cached = (MediaAttachment.remote_url.is_not(None) & MediaAttachment.file_key.is_not(None)
               & MediaAttachment.status_id.is_not(None) & (MediaAttachment.cached_at < cutoff))
-    orphaned = MediaAttachment.status_id.is_(None) & (
+    orphaned = MediaAttachment.status_id.is_(None) & MediaAttachment.scheduled_status_id.is_(None) & (
         MediaAttachment.remote_url.is_not(None) | (MediaAttachment.created_at < cutoff))
     result = PruneResult()
     async with sessions() as session:

@@ -259,7 +259,7 @@ async def _postable(session: AsyncSession, config: NodeConfig, author: Actor, me
         media = rows.get(media_id)
         if media is None or media.actor_id != author.id:
             raise Invalid(f"attachment {media_id} does not exist or is not yours")
-        if media.status_id is not None and media.status_id != status_id:
+        if (media.status_id is not None and media.status_id != status_id) or media.scheduled_status_id:
             raise Invalid(f"attachment {media_id} is already attached to another status")
         if media.processing == MEDIA_FAILED:
             raise Invalid(f"attachment {media_id} could not be processed: upload the file again")

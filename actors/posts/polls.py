@@ -27,6 +27,12 @@ from storage.config import Limits
 from storage.errors import Invalid, NotFound
 from storage.models import Actor, MediaAttachment, Poll, PollVote, Status, utcnow
 
+# Mastodon's wording (polls.errors in its en.yml), as apps show or match it.
+ALREADY_VOTED = "Validation failed: You have already voted on this poll"
+INVALID_CHOICE = "Validation failed: The chosen vote option does not exist"
+SELF_VOTE = "Validation failed: You cannot vote in your own polls"
+EXPIRED = "Validation failed: The poll has already ended"
+
 
 @dataclass(frozen=True)
 class PollSpec:
@@ -175,7 +181,7 @@ def _choices(poll: Poll, choices: Sequence[int]) -> list[int]:
     if not picked:
         raise Invalid("choose at least one option")
     if any(isinstance(c, bool) or not isinstance(c, int) or not 0 <= c < len(poll.options) for c in picked):
-        raise Invalid(f"choices are option numbers from 0 to {len(poll.options) - 1}")
+        raise Invalid(INVALID_CHOICE)
     if len(set(picked)) != len(picked):
         raise Invalid("each option can be chosen once")
     if not poll.multiple and len(picked) > 1:
@@ -195,13 +201,13 @@ async def vote(session: AsyncSession, voter: Actor, status: Status, choices: Seq
     if not await can_see(session, voter, status):
         raise NotFound("the poll does not exist or is not visible")
     if voter.id == status.actor_id:
-        raise Invalid("you cannot vote in your own poll")
+        raise Invalid(SELF_VOTE)
     if has_ended(poll):
-        raise Invalid("this poll has ended")
+        raise Invalid(EXPIRED)
     picked = _choices(poll, choices)
     if await session.scalar(select(exists().where(PollVote.poll_id == poll.id,
                                                   PollVote.actor_id == voter.id))):
-        raise Invalid("you have already voted in this poll")
+        raise Invalid(ALREADY_VOTED)
     first_local_voter = not await session.scalar(select(exists().where(PollVote.poll_id == poll.id)))
     votes = [PollVote(poll_id=poll.id, actor_id=voter.id, choice=choice) for choice in picked]
     session.add_all(votes)

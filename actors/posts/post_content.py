@@ -178,7 +178,7 @@ async def default_format(session: AsyncSession, author: Actor) -> str:
 def check_length(config: NodeConfig, text: str, summary: str) -> None:
     """The text and content warning together fit `max_status_chars`, counted as apps count them."""
     if countable_length(text) + len(summary) > config.limits.max_status_chars:
-        raise Invalid(f"a status is at most {config.limits.max_status_chars} characters")
+        raise Invalid(f"Validation failed: Text character limit of {config.limits.max_status_chars} exceeded")
 
 
 async def build(session: AsyncSession, config: NodeConfig, author: Actor, *, text: str,

@@ -193,7 +193,7 @@ async def _reply_target(session: AsyncSession, author: Actor, status_id: int | N
         return None
     status = await session.get(Status, status_id)
     if status is None or not await can_see(session, author, status):
-        raise Invalid("the status you reply to does not exist, was deleted, or is not visible to you")
+        raise Invalid("The post you are trying to reply to does not appear to exist.")
     return status
 
 

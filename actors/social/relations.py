@@ -74,16 +74,16 @@ async def pin(session: AsyncSession, actor: Actor, status: Status) -> None:
     """Pin one's own post to one's profile (not a boost, not a direct message, at most MAX_PINS)."""
     require_local(actor)
     if status.actor_id != actor.id:
-        raise Invalid("only your own posts can be pinned")
+        raise Invalid("Validation failed: Someone else's post cannot be pinned")
     if status.reblog_of_id is not None:
-        raise Invalid("a boost cannot be pinned")
+        raise Invalid("Validation failed: A boost cannot be pinned")
     if status.visibility == "direct":
-        raise Invalid("direct messages cannot be pinned")
+        raise Invalid("Validation failed: Posts that are only visible to mentioned users cannot be pinned")
     pinned = (await session.scalars(select(Pin.status_id).where(Pin.actor_id == actor.id))).all()
     if status.id in pinned:
         return
     if len(pinned) >= MAX_PINS:
-        raise Invalid(f"you can pin at most {MAX_PINS} posts: unpin one first")
+        raise Invalid("Validation failed: You have already pinned the maximum number of posts")
     await _insert_once(session, Pin(actor_id=actor.id, status_id=status.id))
     await _announce_featured(session, actor, status, "Add")
 

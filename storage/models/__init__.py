@@ -54,6 +54,7 @@ from storage.models.oauth import (
 )
 from storage.models.ratelimits import RateLimitCounter
 from storage.models.relations import Bookmark, ConversationMute, Mute, Pin, UserDomainBlock
+from storage.models.scheduling import AccountNote, ScheduledStatus
 from storage.models.settings import InstanceSetting
 from storage.models.social import (
     ACCEPTED,
@@ -85,6 +86,7 @@ __all__ = [
     "ROLES",
     "TOKEN_PURPOSES",
     "VISIBILITIES",
+    "AccountNote",
     "Actor",
     "Base",
     "Block",
@@ -128,6 +130,7 @@ __all__ = [
     "PreviewCard",
     "RateLimitCounter",
     "Report",
+    "ScheduledStatus",
     "Status",
     "StatusCard",
     "StatusEdit",

@@ -77,6 +77,8 @@ class MediaAttachment(Base):
     actor_id: Mapped[int] = mapped_column(ForeignKey("actors.id", ondelete="CASCADE"), index=True)
     status_id: Mapped[int | None] = mapped_column(ForeignKey("statuses.id", ondelete="SET NULL"), index=True)
     position: Mapped[int] = mapped_column(Integer, default=0)  # order within its status
+    # Reserved by a scheduled status (models.scheduling) until it is published or cancelled.
+    scheduled_status_id: Mapped[int | None] = mapped_column(index=True)
     type: Mapped[str] = mapped_column(String(16), default="unknown")  # one of MEDIA_TYPES
     content_type: Mapped[str] = mapped_column(String(128), default="application/octet-stream")
     remote_url: Mapped[str | None] = mapped_column(String(2048))  # remote attachments: the original

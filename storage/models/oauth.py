@@ -65,6 +65,9 @@ class OAuthAccessToken(Base):
     authorization_code_id: Mapped[int | None] = mapped_column(
         ForeignKey("oauth_authorization_codes.id", ondelete="SET NULL"), index=True)
     scopes: Mapped[str] = mapped_column(String(1024))
+    # Its refresh token's digest (authorization code and password grants); a refresh revokes
+    # this row and issues a new one, so each refresh token works once.
+    refresh_token_hash: Mapped[str | None] = mapped_column(String(DIGEST_CHARS), index=True, unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     last_used_at: Mapped[datetime | None] = mapped_column()
     revoked_at: Mapped[datetime | None] = mapped_column()

@@ -12,14 +12,15 @@ attachments, polls, the Status entity: see its `__init__`), `notifications/` (v1
 policies and requests: see its `__init__`), `markers`; `auth` (bearer tokens, the
 scope checks the table applies), `entities` (Account, CredentialAccount, Application: for every
 module that serializes accounts), `responses` (JSON and errors), `routing` (both slash forms,
-path ids), `paging` (Link headers). Request parameters: `ui.params`; CORS: `ui.middlewares`.
+path ids), `paging` (Link headers), `userinfo` (`/oauth/userinfo`). Request parameters:
+`ui.params`; CORS: `ui.middlewares`.
 """
 
 from __future__ import annotations
 
 from aiohttp import web
 
-from ui.api import routing
+from ui.api import routing, userinfo
 from ui.api.accounts import default_images
 from ui.api.routes import ROUTES
 from ui.middlewares import setup_cors
@@ -28,4 +29,5 @@ from ui.middlewares import setup_cors
 def setup(app: web.Application) -> None:
     routing.register(app, ROUTES)
     default_images.setup(app)
+    userinfo.setup(app)  # under /oauth/, with a member's token: Mastodon 4.4's OpenID Connect claims
     setup_cors(app)

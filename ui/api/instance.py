@@ -87,7 +87,7 @@ async def instance_v2(request: web.Request) -> web.Response:
             "statuses": limits.statuses(config),
             "media_attachments": limits.media_attachments(config),
             "polls": limits.polls(config),
-            "translation": {"enabled": False},
+            "translation": {"enabled": bool(values["translation_url"])},
             "limited_federation": values["federation_mode"] == "allowlist",
         },
         "registrations": {

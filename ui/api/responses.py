@@ -10,6 +10,7 @@ from aiohttp import web
 _ERRORS: dict[int, type[web.HTTPException]] = {
     400: web.HTTPBadRequest, 401: web.HTTPUnauthorized, 403: web.HTTPForbidden, 404: web.HTTPNotFound,
     409: web.HTTPConflict, 422: web.HTTPUnprocessableEntity, 429: web.HTTPTooManyRequests,
+    503: web.HTTPServiceUnavailable,
 }
 NOT_FOUND = "Record not found"
 

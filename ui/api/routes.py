@@ -25,13 +25,22 @@ from ui.api import (
     endorsements,
     featured_tags,
     instance,
+    instance_texts,
     lists,
     markers,
     search,
     tags,
     timelines,
 )
-from ui.api.accounts import followers, profile_images, profiles, registration, relation_lists, relationships
+from ui.api.accounts import (
+    followers,
+    many,
+    profile_images,
+    profiles,
+    registration,
+    relation_lists,
+    relationships,
+)
 from ui.api.auth import PUBLIC, app_token, if_token, member
 from ui.api.filters import rules as filter_rules
 from ui.api.filters import v1 as filters_v1
@@ -41,7 +50,7 @@ from ui.api.notifications import requests as notification_requests
 from ui.api.notifications import v1 as notifications
 from ui.api.notifications import v2 as grouped_notifications
 from ui.api.routing import Route, route
-from ui.api.statuses import actions, attachments, crud, polls
+from ui.api.statuses import actions, attachments, crud, polls, scheduled, translate
 
 ACCOUNTS = "/api/v1/accounts"
 STATUS = "/api/v1/statuses/{id}"
@@ -283,6 +292,24 @@ ROUTES: list[Route] = [
     route("PUT", "/api/v1/filters/{id}", filters_v1.update, member("write:filters"), None, statuses=False),
     route("DELETE", "/api/v1/filters/{id}", filters_v1.destroy,
           member("write:filters"), None, statuses=False),
+    # issue 13, part 4: scheduled statuses, accounts by ids, notes, translation, instance texts
+    route("GET", "/api/v1/scheduled_statuses", scheduled.list_scheduled,
+          member("read:statuses"), None, statuses=False),
+    route("GET", "/api/v1/scheduled_statuses/{id}", scheduled.show,
+          member("read:statuses"), None, statuses=False),
+    route("PUT", "/api/v1/scheduled_statuses/{id}", scheduled.update,
+          member("write:statuses"), None, statuses=False),
+    route("DELETE", "/api/v1/scheduled_statuses/{id}", scheduled.cancel,
+          member("write:statuses"), None, statuses=False),
+    route("GET", ACCOUNTS, many.index, if_token("read:accounts"), None, statuses=False),
+    route("POST", f"{ACCOUNTS}/{{id}}/note", many.note, member("write:accounts"), None, statuses=False),
+    route("POST", f"{STATUS}/translate", translate.translate, member("read:statuses"), None, statuses=False),
+    route("GET", "/api/v1/instance/extended_description", instance_texts.extended_description,
+          PUBLIC, None, statuses=False),
+    route("GET", "/api/v1/instance/privacy_policy", instance_texts.privacy_policy,
+          PUBLIC, None, statuses=False),
+    route("GET", "/api/v1/instance/terms_of_service", instance_texts.terms_of_service,
+          PUBLIC, None, statuses=False),
 ]
 
 # The rate-limit bucket of each limited route, as `ui.ratelimit` looks requests up.

@@ -85,16 +85,36 @@ async def authenticate_app(session: AsyncSession, client_id: str, client_secret:
 class IssuedToken:
     token: OAuthAccessToken
     access_token: str  # the bearer value, returned once
+    refresh_token: str | None = None  # likewise; None for app tokens
 
 
 async def issue_token(session: AsyncSession, *, app: OAuthApplication, user_id: int | None, scopes: str,
                       code_id: int | None = None) -> IssuedToken:
-    value = new_secret()
+    """A new access token; a member's comes with a refresh token (an app's own has none, as
+    RFC 6749 section 4.4.3 advises)."""
+    value, refresh = new_secret(), new_secret() if user_id is not None else None
     token = OAuthAccessToken(token_hash=digest(value), application_id=app.id, user_id=user_id, scopes=scopes,
-                             authorization_code_id=code_id)
+                             authorization_code_id=code_id,
+                             refresh_token_hash=None if refresh is None else digest(refresh))
     session.add(token)
     await session.flush()
-    return IssuedToken(token, value)
+    return IssuedToken(token, value, refresh)
+
+
+async def find_refreshable(session: AsyncSession, refresh_token: str) -> OAuthAccessToken | None:
+    """The token a refresh token belongs to (revoked ones too: the caller refuses those)."""
+    if not refresh_token or len(refresh_token) > 256:
+        return None
+    return await session.scalar(select(OAuthAccessToken)
+                                .where(OAuthAccessToken.refresh_token_hash == digest(refresh_token)))
+
+
+async def retire(session: AsyncSession, token: OAuthAccessToken) -> bool:
+    """Revoke a token being refreshed; False if another request refreshed it first (one winner)."""
+    result = await session.execute(
+        update(OAuthAccessToken).where(OAuthAccessToken.id == token.id, OAuthAccessToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow()).execution_options(synchronize_session=False))
+    return result.rowcount == 1  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)

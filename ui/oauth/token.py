@@ -3,7 +3,10 @@
 Grants: `authorization_code` (PKCE S256 or plain, required whenever the authorization used
 it, refused when a verifier comes for a code that had no challenge), `client_credentials`
 (an app token, no member), and `password` while the `oauth_password_grant` setting is on.
-No refresh tokens are issued: access tokens last until revoked, as on Mastodon. Errors are
+Tokens given to members (code and password grants) come with a refresh token: `refresh_token`
+revokes the token it belongs to and issues a new pair, so each refresh token works once (one
+used again is `invalid_grant`, and nothing is issued). Access tokens do not expire, as on
+Mastodon; refreshing is for apps that rotate them. Errors are
 RFC 6749 JSON: `{"error": code, "error_description": text}`; nothing is written on an error,
 except that replaying a used code revokes the token it gave (RFC 6749 section 4.1.2).
 """
@@ -38,6 +41,7 @@ INVALID_GRANT = ("The provided authorization grant is invalid, expired, revoked,
 INVALID_CLIENT = ("Client authentication failed due to unknown client, no client authentication "
                   "included, or unsupported authentication method.")
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+GRANTS = ("authorization_code", "client_credentials", "password", "refresh_token")
 _ERRORS: dict[int, type[web.HTTPException]] = {
     400: web.HTTPBadRequest, 401: web.HTTPUnauthorized, 403: web.HTTPForbidden,
 }
@@ -163,9 +167,9 @@ async def token(request: web.Request) -> web.Response:
     grant_type = _text(params, "grant_type")
     if not grant_type:
         oauth_error(400, "invalid_request", "grant_type is required")
-    if grant_type not in ("authorization_code", "client_credentials", "password"):
+    if grant_type not in GRANTS:
         oauth_error(400, "unsupported_grant_type",
-                    "grant_type must be authorization_code, client_credentials or password")
+                    "grant_type must be authorization_code, client_credentials, password or refresh_token")
     if grant_type == "password":
         app, issued = await _password(request, params)
         return _issued(app, grant_type, issued)
@@ -175,6 +179,8 @@ async def token(request: web.Request) -> web.Response:
                 app = await _authenticated_app(request, db, params)
                 if grant_type == "authorization_code":
                     issued = await _authorization_code(db, app, params)
+                elif grant_type == "refresh_token":
+                    issued = await _refresh(db, app, params)
                 else:
                     issued = await store.issue_token(db, app=app, user_id=None,
                                                      scopes=_requested_scopes(params, app))
@@ -183,16 +189,41 @@ async def token(request: web.Request) -> web.Response:
                 await store.revoke_tokens_of_code(db, replay.code_id)
             log.warning("oauth.code_replayed", extra={"app_id": replay.app_id})
             oauth_error(400, "invalid_grant", INVALID_GRANT)
+    if grant_type == "refresh_token":
+        recent_of(request.app).tokens.clear()  # the refreshed token is revoked: refuse it at once here
     return _issued(app, grant_type, issued)
+
+
+async def _refresh(db: AsyncSession, app: OAuthApplication, params: Params) -> store.IssuedToken:
+    """RFC 6749 section 6: a new token for the refresh token's member and scopes (or fewer)."""
+    old = await store.find_refreshable(db, _text(params, "refresh_token"))
+    if old is None or old.application_id != app.id or old.revoked_at is not None or old.user_id is None:
+        oauth_error(400, "invalid_grant", INVALID_GRANT)
+    user = await db.get(User, old.user_id)
+    if user is None or refusal(user, await db.get(Actor, user.actor_id)) is not None:
+        oauth_error(400, "invalid_grant", INVALID_GRANT)
+    scopes = old.scopes
+    if _text(params, "scope"):
+        narrower = _requested_scopes(params, app)
+        if not store.within(tuple(narrower.split()), old.scopes):
+            oauth_error(400, "invalid_scope", "The requested scope is invalid, unknown, or malformed.")
+        scopes = narrower
+    if not await store.retire(db, old):  # another request refreshed it first
+        oauth_error(400, "invalid_grant", INVALID_GRANT)
+    return await store.issue_token(db, app=app, user_id=user.id, scopes=scopes,
+                                   code_id=old.authorization_code_id)  # a replayed code revokes these too
 
 
 def _issued(app: OAuthApplication, grant_type: str, issued: store.IssuedToken) -> web.Response:
     log.info("oauth.token_issued", extra={"app_id": app.id, "grant": grant_type,
                                           "user_id": issued.token.user_id})
-    return web.json_response({
+    body: dict[str, object] = {
         "access_token": issued.access_token, "token_type": "Bearer", "scope": issued.token.scopes,
         "created_at": int(issued.token.created_at.timestamp()),
-    }, headers=NO_STORE)
+    }
+    if issued.refresh_token is not None:
+        body["refresh_token"] = issued.refresh_token
+    return web.json_response(body, headers=NO_STORE)
 
 
 async def revoke(request: web.Request) -> web.Response:
@@ -203,10 +234,11 @@ async def revoke(request: web.Request) -> web.Response:
         if not value:
             oauth_error(403, "unauthorized_client", "You are not authorized to revoke this token")
         found = await store.find_bearer(db, value)
-        if found is not None:  # an unknown token is already as revoked as it can be (RFC 7009)
-            if found.token.application_id != app.id:
+        token = found.token if found is not None else await store.find_refreshable(db, value)
+        if token is not None:  # an unknown token is already as revoked as it can be (RFC 7009)
+            if token.application_id != app.id:
                 oauth_error(403, "unauthorized_client", "You are not authorized to revoke this token")
-            await store.revoke(db, found.token)
+            await store.revoke(db, token)
     recent_of(request.app).tokens.clear()  # this process refuses it at once, others within seconds
     return web.json_response({}, headers=NO_STORE)
 
@@ -214,7 +246,7 @@ async def revoke(request: web.Request) -> web.Response:
 async def server_metadata(request: web.Request) -> web.Response:
     """RFC 8414 metadata, as Mastodon 4.3 publishes it (plus `password` while it is on)."""
     base = request.app[SERVICES].config.base_url
-    grants = ["authorization_code", "client_credentials"]
+    grants = ["authorization_code", "client_credentials", "refresh_token"]
     if await request.app[SETTINGS_CACHE].get(request.app[SERVICES].sessions, "oauth_password_grant"):
         grants.append("password")
     return web.json_response({
@@ -222,6 +254,7 @@ async def server_metadata(request: web.Request) -> web.Response:
         "authorization_endpoint": f"{base}/oauth/authorize",
         "token_endpoint": f"{base}/oauth/token",
         "revocation_endpoint": f"{base}/oauth/revoke",
+        "userinfo_endpoint": f"{base}/oauth/userinfo",
         "app_registration_endpoint": f"{base}/api/v1/apps",
         "scopes_supported": list(store.ALL_SCOPES),
         "response_types_supported": ["code"],

@@ -85,7 +85,7 @@ async def test_a_status_must_have_text_and_a_known_visibility(services: Services
         await post(services, author, text="  ")
     with pytest.raises(Invalid, match="visibility"):
         await post(services, author, visibility="friends")
-    with pytest.raises(Invalid, match="at most"):
+    with pytest.raises(Invalid, match="Text character limit of"):
         await post(services, author, text="x" * (services.config.limits.max_status_chars + 1))
 
 

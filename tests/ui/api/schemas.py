@@ -200,3 +200,17 @@ REPLIES_POLICY = Matches(re.compile(r"^(followed|list|none)$"))
 LIST = {"id": Matches(ID), "title": str, "replies_policy": REPLIES_POLICY, "exclusive": bool}
 FEATURED_TAG = {"id": Matches(ID), "name": str, "url": URL, "statuses_count": int,
                 "last_status_at": Nullable(DATETIME)}
+# Issue 13, part 4: scheduled statuses, translation, the instance's long texts.
+SCHEDULED_PARAMS = {"text": Nullable(str), "poll": Nullable(dict), "media_ids": Nullable(ListOf(str)),
+                    "sensitive": Nullable(bool), "spoiler_text": Nullable(str), "visibility": Nullable(str),
+                    "in_reply_to_id": Nullable(str), "language": Nullable(str),
+                    "application_id": Nullable(int), "scheduled_at": Nullable(str),
+                    "idempotency": Nullable(str), "with_rate_limit": bool}
+SCHEDULED_STATUS = {"id": Matches(ID), "scheduled_at": DATETIME, "params": SCHEDULED_PARAMS,
+                    "media_attachments": ListOf(MEDIA_ATTACHMENT)}
+TRANSLATION = {"content": str, "spoiler_text": str, "poll": Nullable(dict), "media_attachments": list,
+               "detected_source_language": str, "language": str, "provider": str}
+EXTENDED_DESCRIPTION = {"updated_at": Nullable(DATETIME), "content": str}
+PRIVACY_POLICY = {"updated_at": DATETIME, "content": str}
+TERMS_OF_SERVICE = {"effective_date": Matches(ISO_DATE), "effective": bool, "content": str,
+                    "succeeded_by": Nullable(Matches(ISO_DATE))}

@@ -107,6 +107,14 @@ SHAPES: dict[str, tuple[str, Any, str | None]] = {
     "/api/v1/accounts/:id/featured_tags": ("/api/v1/accounts/{ana}/featured_tags", s.ListOf(s.FEATURED_TAG),
                                            None),
     "/api/v1/endorsements": ("/api/v1/endorsements", s.ListOf(s.ACCOUNT), "ana"),
+    # issue 13, part 4
+    "/api/v1/scheduled_statuses": ("/api/v1/scheduled_statuses", s.ListOf(s.SCHEDULED_STATUS), "ana"),
+    "/api/v1/scheduled_statuses/:id": ("/api/v1/scheduled_statuses/{scheduled}", s.SCHEDULED_STATUS, "ana"),
+    "/api/v1/accounts": ("/api/v1/accounts?id[]={bob}&id[]={ana}", s.ListOf(s.ACCOUNT), None),
+    "/api/v1/instance/extended_description": ("/api/v1/instance/extended_description",
+                                              s.EXTENDED_DESCRIPTION, None),
+    "/api/v1/instance/privacy_policy": ("/api/v1/instance/privacy_policy", s.PRIVACY_POLICY, None),
+    "/api/v1/instance/terms_of_service": ("/api/v1/instance/terms_of_service", s.TERMS_OF_SERVICE, None),
 }
 
 
@@ -177,6 +185,15 @@ async def _seed(api: Api) -> Seeded:
            "ana": str(ana.id), "bob": str(bob.id), "dan": str(dan.id), "fay": str(fay.id), "post": post["id"],
            "reply": reply["id"], "poll": post["poll"]["id"], "media": media["id"], "list": listed["id"]}
     ids |= await _seed_filters(api, ana_token, reply["id"])
+    # issue 13, part 4: a scheduled post with an upload, the instance's long texts
+    form = FormData()
+    form.add_field("file", _png(), filename="later.png", content_type="image/png")
+    later = await api.json("POST", "/api/v2/media", ana_token, data=form)
+    scheduled = await api.json("POST", "/api/v1/statuses", ana_token, json={
+        "status": "Later", "media_ids": [later["id"]], "scheduled_at": "2099-01-01T00:00:00Z"})
+    ids["scheduled"] = scheduled["id"]
+    await api.setting("description", "A *garden* club")
+    await api.setting("terms_of_service", "Be nice")
     return Seeded(api, ids, tokens)
 
 

@@ -38,6 +38,8 @@ PUBLIC = {
     ("GET", "/api/v1/timelines/public"), ("GET", "/api/v1/timelines/tag/{hashtag}"),
     ("GET", "/api/v1/tags/{name}"), ("GET", "/api/v2/search"),
     ("GET", "/api/v1/accounts/{id}/featured_tags"),  # shown on profiles, as Mastodon
+    ("GET", "/api/v1/accounts"), ("GET", "/api/v1/instance/extended_description"),
+    ("GET", "/api/v1/instance/privacy_policy"), ("GET", "/api/v1/instance/terms_of_service"),
 }
 _DECORATORS = {f.__name__ for f in (scoped, app_scoped, scoped_if_token)}
 

@@ -197,7 +197,7 @@ async def test_the_password_grant_can_be_turned_off(api: Api) -> None:
 
 @pytest.mark.parametrize(("data", "status", "error"), [
     ({}, 400, "invalid_request"),
-    ({"grant_type": "refresh_token", "refresh_token": "x"}, 400, "unsupported_grant_type"),
+    ({"grant_type": "implicit"}, 400, "unsupported_grant_type"),
     ({"grant_type": "client_credentials", "client_id": "nope", "client_secret": "x"}, 401, "invalid_client"),
 ])
 async def test_bad_token_requests(api: Api, data: dict[str, str], status: int, error: str) -> None:
@@ -231,7 +231,9 @@ async def test_the_server_metadata_describes_the_endpoints(api: Api) -> None:
     assert body["issuer"] == "http://amity.test/"
     assert body["token_endpoint"] == "http://amity.test/oauth/token"
     assert body["authorization_endpoint"] == "http://amity.test/oauth/authorize"
-    assert body["grant_types_supported"] == ["authorization_code", "client_credentials", "password"]
+    assert body["grant_types_supported"] == ["authorization_code", "client_credentials", "refresh_token",
+                                             "password"]
+    assert body["userinfo_endpoint"] == "http://amity.test/oauth/userinfo"
     assert body["code_challenge_methods_supported"] == ["S256", "plain"]
     assert {"read", "write", "follow", "push", "admin:read", "admin:write", "read:statuses"} <= set(
         body["scopes_supported"])

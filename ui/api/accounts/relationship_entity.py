@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from actors.social.endorsements import endorsed_among
 from actors.social.muting import live_mute
+from actors.social.notes import notes_on
 from storage.models import ACCEPTED, PENDING, Actor, Block, Follow, Mute, UserDomainBlock
 from ui.api.entities import iso_datetime
 
@@ -35,6 +36,7 @@ async def relationships(session: AsyncSession, viewer_id: int, target_ids: Colle
     incoming = {f.follower_id: f for f in follows if f.followee_id == viewer_id}
     blocking = {target for actor, target in blocks if actor == viewer_id}
     blocked_by = {actor for actor, target in blocks if target == viewer_id}
+    notes = await notes_on(session, viewer_id, targets)
     result = {}
     for target in targets:
         mine, theirs, mute = outgoing.get(target), incoming.get(target), mutes.get(target)
@@ -54,6 +56,6 @@ async def relationships(session: AsyncSession, viewer_id: int, target_ids: Colle
             "requested_by": theirs is not None and theirs.state == PENDING,
             "domain_blocking": target in hidden_domains,
             "endorsed": target in endorsed,
-            "note": "",
+            "note": notes.get(target, ""),
         }
     return result

@@ -81,7 +81,15 @@ async def reblog(request: web.Request, auth: MemberAuth) -> web.Response:
                                      visibility=params.text("visibility") or "public")
         body = await render_one(request, db, auth.actor, boost)
     services.wake_workers()
-    return json_ok(body)
+    return json_ok(_marked_as_original(body))
+
+
+def _marked_as_original(body: dict[str, Any]) -> dict[str, Any]:
+    """The boost as Mastodon answers it: the wrapper carries the original's marks for the member
+    (`reblogged: true`, and `favourited`, `bookmarked` as they are on the original)."""
+    original = body.get("reblog") or {}
+    marks = ("favourited", "reblogged", "bookmarked")
+    return body | {mark: original[mark] for mark in marks if mark in original}
 
 
 PeopleQuery = Callable[[int], tuple[Any, Any]]  # status id -> (query of (cursor, Actor), cursor)

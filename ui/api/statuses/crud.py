@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from actors.media.uploads import MediaChange, parse_focus
 from actors.posts import posting
 from actors.posts.polls import PollSpec
+from actors.posts.scheduling import is_due_now
 from storage.errors import Invalid
 from storage.models import VISIBILITIES, Status, StatusEdit
 from ui.api.auth import Auth, MemberAuth
@@ -28,7 +29,7 @@ from ui.api.entities import iso_datetime
 from ui.api.filters.applied import filter_entities
 from ui.api.responses import NOT_FOUND, api_error, json_ok
 from ui.api.routing import parse_id, path_id
-from ui.api.statuses import idempotency
+from ui.api.statuses import idempotency, scheduled
 from ui.api.statuses.entity import render_for, render_one, visible_among, visible_status
 from ui.api.statuses.idempotency import key_of
 from ui.keys import SERVICES
@@ -42,8 +43,9 @@ MAX_DESCENDANT_DEPTH = 20
 
 async def create(request: web.Request, auth: MemberAuth) -> web.Response:
     params = await read_params(request)
-    if params.text("scheduled_at"):
-        raise Invalid("scheduled posts are not supported yet")
+    when = scheduled.time_of(params)
+    if when is not None and not is_due_now(when):  # in the past: posted at once, as Mastodon
+        return await scheduled.create(request, auth, _new_status(params, auth), when)
     key = key_of(request)
     if key is None:
         return await _create(request, auth, params)

@@ -106,3 +106,15 @@ async def test_favourited_by_pages_with_link_headers(api: Api) -> None:
                   if link.endswith('rel="prev"')]
     newer = await api.json("GET", prev_url.removeprefix(api.config.base_url))
     assert [a["username"] for a in newer] == ["erin", "dan"]
+
+
+async def test_the_boost_answer_is_the_wrapper_marked_as_mastodon_marks_it(api: Api) -> None:
+    """Mastodon answers `reblog` with the boost (the wrapper): `reblogged: true` on it, the
+    original in `reblog`; the same for a boost made twice."""
+    _, bob, posted = await _setup(api)
+    await api.json("POST", f"{STATUSES}/{posted['id']}/favourite", bob)
+    for _ in range(2):
+        boost = await api.json("POST", f"{STATUSES}/{posted['id']}/reblog", bob)
+        assert boost["id"] != posted["id"] and boost["reblog"]["id"] == posted["id"]
+        assert boost["reblogged"] is True and boost["favourited"] is True and boost["bookmarked"] is False
+    assert boost["reblog"]["reblogged"] is True and boost["reblog"]["favourited"] is True
