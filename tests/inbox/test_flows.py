@@ -52,8 +52,11 @@ BASELINE = {
     "posting": {"modules": 60, "crossings": 43, "inbox_actors_edges": 0, "inbox_actors_switches": 0},
 }
 # What the restructure reached (the larger of the SQLite and PostgreSQL runs; see the docstring).
-CEILING = {"inbound": {"modules": 39, "inbox_actors_switches": 10},
-           "posting": {"modules": 50, "inbox_actors_switches": 0}}
+# Issue 13 added one module to each flow (`actors.posts.indexing`: a post's conversation, the
+# direct-message lists and the tag-use counters, one rule for local and remote posts) and two
+# calls from the inbox into it (the conversation before the insert, the indexing after it).
+CEILING = {"inbound": {"modules": 40, "inbox_actors_switches": 14},
+           "posting": {"modules": 51, "inbox_actors_switches": 0}}
 
 
 @dataclass

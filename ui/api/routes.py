@@ -22,6 +22,7 @@ from __future__ import annotations
 from ui.api import apps, custom_emojis, instance, search, tags, timelines
 from ui.api.accounts import followers, profile_images, profiles, registration, relation_lists, relationships
 from ui.api.auth import PUBLIC, app_token, if_token, member
+from ui.api.discovery import conversations, preferences
 from ui.api.routing import Route, route
 from ui.api.statuses import actions, attachments, crud, polls
 
@@ -154,6 +155,16 @@ ROUTES: list[Route] = [
 
     route("GET", "/api/v1/polls/{id}", polls.show, if_token("read:statuses"), None, statuses=False),
     route("POST", "/api/v1/polls/{id}/votes", polls.vote, member("write:statuses"), None, statuses=False),
+
+    # discovery: conversations, preferences, suggestions, the directory, trends, announcements
+    route("GET", "/api/v1/conversations", conversations.list_conversations,
+          member("read:statuses"), None, statuses=True),
+    route("POST", "/api/v1/conversations/{id}/read", conversations.read,
+          member("write:conversations"), None, statuses=True),
+    route("DELETE", "/api/v1/conversations/{id}", conversations.remove,
+          member("write:conversations"), None, statuses=False),
+    route("GET", "/api/v1/preferences", preferences.preferences,
+          member("read:accounts"), None, statuses=False),
 ]
 
 # The rate-limit bucket of each limited route, as `ui.ratelimit` looks requests up.
