@@ -37,6 +37,8 @@ PUBLIC = {
     ("GET", "/api/v1/polls/{id}"),
     ("GET", "/api/v1/timelines/public"), ("GET", "/api/v1/timelines/tag/{hashtag}"),
     ("GET", "/api/v1/tags/{name}"), ("GET", "/api/v2/search"),
+    # discovery (issue 13)
+    ("GET", "/api/v1/directory"),
 }
 _DECORATORS = {f.__name__ for f in (scoped, app_scoped, scoped_if_token)}
 
