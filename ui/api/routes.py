@@ -22,7 +22,7 @@ from __future__ import annotations
 from ui.api import apps, custom_emojis, instance, search, tags, timelines
 from ui.api.accounts import followers, profile_images, profiles, registration, relation_lists, relationships
 from ui.api.auth import PUBLIC, app_token, if_token, member
-from ui.api.discovery import conversations, directory, preferences
+from ui.api.discovery import conversations, directory, preferences, trends
 from ui.api.routing import Route, route
 from ui.api.statuses import actions, attachments, crud, polls
 
@@ -173,6 +173,10 @@ ROUTES: list[Route] = [
           member("write:accounts"), None, statuses=False),
     # public, as Mastodon's; a token that is sent leaves out whom its member blocks or mutes
     route("GET", "/api/v1/directory", directory.directory, if_token(), None, statuses=False),
+    route("GET", "/api/v1/trends/tags", trends.tags, if_token(), None, statuses=False),
+    route("GET", "/api/v1/trends", trends.tags, if_token(), None, statuses=False),
+    route("GET", "/api/v1/trends/statuses", trends.statuses, if_token(), None, statuses=True),
+    route("GET", "/api/v1/trends/links", trends.links, if_token(), None, statuses=False),
 ]
 
 # The rate-limit bucket of each limited route, as `ui.ratelimit` looks requests up.

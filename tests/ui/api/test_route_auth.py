@@ -38,7 +38,8 @@ PUBLIC = {
     ("GET", "/api/v1/timelines/public"), ("GET", "/api/v1/timelines/tag/{hashtag}"),
     ("GET", "/api/v1/tags/{name}"), ("GET", "/api/v2/search"),
     # discovery (issue 13)
-    ("GET", "/api/v1/directory"),
+    ("GET", "/api/v1/directory"), ("GET", "/api/v1/trends"), ("GET", "/api/v1/trends/tags"),
+    ("GET", "/api/v1/trends/statuses"), ("GET", "/api/v1/trends/links"),
 }
 _DECORATORS = {f.__name__ for f in (scoped, app_scoped, scoped_if_token)}
 
