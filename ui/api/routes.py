@@ -22,7 +22,7 @@ from __future__ import annotations
 from ui.api import apps, custom_emojis, instance, search, tags, timelines
 from ui.api.accounts import followers, profile_images, profiles, registration, relation_lists, relationships
 from ui.api.auth import PUBLIC, app_token, if_token, member
-from ui.api.discovery import conversations, directory, preferences, trends
+from ui.api.discovery import announcements, conversations, directory, preferences, trends
 from ui.api.routing import Route, route
 from ui.api.statuses import actions, attachments, crud, polls
 
@@ -177,6 +177,14 @@ ROUTES: list[Route] = [
     route("GET", "/api/v1/trends", trends.tags, if_token(), None, statuses=False),
     route("GET", "/api/v1/trends/statuses", trends.statuses, if_token(), None, statuses=True),
     route("GET", "/api/v1/trends/links", trends.links, if_token(), None, statuses=False),
+    route("GET", "/api/v1/announcements", announcements.list_announcements,
+          member("read"), None, statuses=False),
+    route("POST", "/api/v1/announcements/{id}/dismiss", announcements.dismiss,
+          member("write:accounts"), None, statuses=False),
+    route("PUT", "/api/v1/announcements/{id}/reactions/{name}", announcements.add_reaction,
+          member("write:favourites"), None, statuses=False),
+    route("DELETE", "/api/v1/announcements/{id}/reactions/{name}", announcements.remove_reaction,
+          member("write:favourites"), None, statuses=False),
 ]
 
 # The rate-limit bucket of each limited route, as `ui.ratelimit` looks requests up.

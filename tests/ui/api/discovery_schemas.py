@@ -24,8 +24,9 @@ PREFERENCES = {"posting:default:visibility": str, "posting:default:sensitive": b
 SUGGESTION = {"source": str, "sources": ListOf(str), "account": ACCOUNT}
 TREND_TAG = TAG
 TREND_LINK = {**CARD, "history": TAG["history"]}
-REACTION = {"name": str, "count": int, "me": bool, "url": Nullable(URL), "static_url": Nullable(URL)}
+REACTION = {"name": str, "count": int, "me": bool}  # url, static_url: custom emoji only
+CUSTOM_REACTION = {**REACTION, "url": URL, "static_url": URL}
 ANNOUNCEMENT = {"id": Matches(ID), "content": str, "starts_at": Nullable(DATETIME),
-                "ends_at": Nullable(DATETIME), "all_day": bool, "published_at": DATETIME,
+                "ends_at": Nullable(DATETIME), "all_day": bool, "published": bool, "published_at": DATETIME,
                 "updated_at": DATETIME, "read": bool, "mentions": list, "statuses": list, "tags": list,
                 "emojis": list, "reactions": ListOf(REACTION)}
