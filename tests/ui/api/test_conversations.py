@@ -4,12 +4,19 @@ message. And `GET /api/v1/preferences`."""
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import func, select
 
 from storage.models import AccountConversation, Status
 from tests.ui.api.discovery_schemas import CONVERSATION, PREFERENCES
 from tests.ui.api.schemas import assert_entity
 from tests.ui.client_api import Api
+
+
+@pytest.fixture
+def api(any_api: Api) -> Api:
+    """Each test on each engine (the counters and upserts differ between them)."""
+    return any_api
 
 
 async def _post(api: Api, token: str, text: str, **fields: str) -> dict[str, str]:

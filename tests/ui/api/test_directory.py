@@ -3,11 +3,19 @@ never suspended ones, nor those the member blocks, mutes or dismissed."""
 
 from __future__ import annotations
 
+import pytest
+
 from storage.models import Block, Mute, SuggestionDismissal, utcnow
 from tests.ui.api.discovery_schemas import SUGGESTION
 from tests.ui.api.schemas import ACCOUNT, assert_entity
 from tests.ui.api.timeline_helpers import add, follow, remote, status
 from tests.ui.client_api import Api
+
+
+@pytest.fixture
+def api(any_api: Api) -> Api:
+    """Each test on each engine (the counters and upserts differ between them)."""
+    return any_api
 
 
 def _names(accounts: list[dict[str, str]]) -> list[str]:

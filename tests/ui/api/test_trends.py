@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import update
 
 from storage.models import Actor, Mute, PreviewCard, Status, StatusCard, Tag, TagUse, utcnow
@@ -12,6 +13,12 @@ from tests.ui.api.discovery_schemas import TREND_LINK, TREND_TAG
 from tests.ui.api.schemas import VIEWER_STATUS, assert_entity
 from tests.ui.api.timeline_helpers import add, remote, status
 from tests.ui.client_api import Api
+
+
+@pytest.fixture
+def api(any_api: Api) -> Api:
+    """Each test on each engine (the counters and upserts differ between them)."""
+    return any_api
 
 
 async def _posters(api: Api, prefix: str, count: int, *, discoverable: bool = True) -> list[str]:
