@@ -21,11 +21,21 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, exists, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import AccountConversation, Actor, Block, Conversation, Status, StatusTag, TagUse, utcnow
+from storage.models import (
+    AccountConversation,
+    Actor,
+    Block,
+    Conversation,
+    Mention,
+    Status,
+    StatusTag,
+    TagUse,
+    utcnow,
+)
 from storage.models.base import new_id
 
 
@@ -131,3 +141,19 @@ async def remove_conversation(session: AsyncSession, actor_id: int, conversation
         AccountConversation.actor_id == actor_id, AccountConversation.conversation_id == conversation_id))
     return bool(getattr(result, "rowcount", 0))
 
+
+
+async def repair_conversations(session: AsyncSession, actor_id: int) -> None:
+    """A member's conversations whose newest message was deleted (the row's `last_status_id` went
+    null, by whichever path deleted it) move to their newest remaining one, or leave the list.
+    One probe when there is nothing to repair."""
+    broken = (AccountConversation.actor_id == actor_id, AccountConversation.last_status_id.is_(None))
+    if await session.scalar(select(AccountConversation.conversation_id).where(*broken).limit(1)) is None:
+        return
+    theirs = exists().where(Mention.status_id == Status.id, Mention.actor_id == actor_id)
+    newest = (select(func.max(Status.id)).where(
+        Status.conversation_id == AccountConversation.conversation_id, Status.visibility == "direct",
+        (Status.actor_id == actor_id) | theirs).scalar_subquery())
+    await session.execute(update(AccountConversation).where(*broken).values(last_status_id=newest)
+                          .execution_options(synchronize_session=False))
+    await session.execute(delete(AccountConversation).where(*broken))

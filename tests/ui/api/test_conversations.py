@@ -132,3 +132,18 @@ async def test_preferences_are_the_members_posting_defaults(api: Api) -> None:
     assert answer == {"posting:default:visibility": "unlisted", "posting:default:sensitive": True,
                       "posting:default:language": "de", "reading:expand:media": "default",
                       "reading:expand:spoilers": False}
+
+
+async def test_deleting_the_newest_message_falls_back_to_the_one_before(api: Api) -> None:
+    await api.member("ana")
+    await api.member("bob")
+    ana_token, bob_token = await api.token_for("ana"), await api.token_for("bob")
+    first = await _post(api, ana_token, "@bob one", visibility="direct")
+    second = await _post(api, ana_token, "@bob two", visibility="direct", in_reply_to_id=first["id"])
+    await api.json("DELETE", f"/api/v1/statuses/{second['id']}", ana_token)
+    [theirs] = await api.json("GET", "/api/v1/conversations", bob_token)
+    assert theirs["last_status"]["id"] == first["id"]
+    await api.json("DELETE", f"/api/v1/statuses/{first['id']}", ana_token)
+    assert await api.json("GET", "/api/v1/conversations", bob_token) == []
+    assert await api.json("GET", "/api/v1/conversations", ana_token) == []
+    assert await api.count(AccountConversation) == 0

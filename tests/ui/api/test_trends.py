@@ -13,12 +13,18 @@ from tests.ui.api.discovery_schemas import TREND_LINK, TREND_TAG
 from tests.ui.api.schemas import VIEWER_STATUS, assert_entity
 from tests.ui.api.timeline_helpers import add, remote, status
 from tests.ui.client_api import Api
+from ui.api.discovery.trends import RANKED_MAX_AGE_S, ranked_memory
 
 
 @pytest.fixture
 def api(any_api: Api) -> Api:
     """Each test on each engine (the counters and upserts differ between them)."""
     return any_api
+
+
+def forget_ranked(api: Api) -> None:
+    """The API keeps the ranked lists for a minute: forget them after changing the rows."""
+    ranked_memory(api.client.app).clear()
 
 
 async def _posters(api: Api, prefix: str, count: int, *, discoverable: bool = True) -> list[str]:
@@ -65,10 +71,12 @@ async def test_old_uses_and_suspended_accounts_do_not_trend(api: Api) -> None:
     assert [t["name"] for t in await api.json("GET", "/api/v1/trends/tags")] == ["fresh"]
     async with api.services.sessions() as session, session.begin():
         await session.execute(update(Actor).where(Actor.username == "fan0").values(suspended_at=utcnow()))
+    forget_ranked(api)
     assert await api.json("GET", "/api/v1/trends/tags") == []
     async with api.services.sessions() as session, session.begin():
         await session.execute(update(TagUse).values(day=utcnow().date() - timedelta(days=3)))
         await session.execute(update(Actor).values(suspended_at=None))
+    forget_ranked(api)
     assert await api.json("GET", "/api/v1/trends/tags") == []
 
 
@@ -76,8 +84,10 @@ async def test_the_threshold_is_a_setting_and_trends_can_be_turned_off(api: Api)
     [token] = await _posters(api, "solo", 1)
     await _post(api, token, "#mine")
     await api.setting("trends_min_accounts", 1)
+    forget_ranked(api)
     assert [t["name"] for t in await api.json("GET", "/api/v1/trends/tags")] == ["mine"]
     await api.setting("trends_enabled", False)
+    forget_ranked(api)
     assert await api.json("GET", "/api/v1/trends/tags") == []
 
 
@@ -133,3 +143,15 @@ async def test_bad_paging_parameters_are_refused(api: Api) -> None:
                  "/api/v1/trends/links?offset=-5"):
         assert "error" in await api.json("GET", path, status=422)
     assert await api.count(Tag) == 0
+
+
+async def test_the_ranked_lists_are_kept_for_a_minute_per_process(api: Api) -> None:
+    memory = ranked_memory(api.client.app)
+    now = [1000.0]
+    memory.clock = lambda: now[0]
+    assert await api.json("GET", "/api/v1/trends/tags") == []
+    for token in await _posters(api, "fan", 3):
+        await _post(api, token, "#late")
+    assert await api.json("GET", "/api/v1/trends/tags") == []  # the kept (empty) ranking
+    now[0] += RANKED_MAX_AGE_S
+    assert [t["name"] for t in await api.json("GET", "/api/v1/trends/tags")] == ["late"]

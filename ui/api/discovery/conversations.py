@@ -55,6 +55,8 @@ async def list_conversations(request: web.Request, auth: MemberAuth) -> web.Resp
     query = select(AccountConversation).where(AccountConversation.actor_id == auth.actor.id,
                                               AccountConversation.last_status_id.is_not(None))
     async with request.app[SERVICES].sessions() as db:
+        async with db.begin():
+            await indexing.repair_conversations(db, auth.actor.id)
         rows = newest_first(list((await db.scalars(
             paginate(query, AccountConversation.last_status_id, page))).all()), page)
         body = await render_conversations(request, db, auth.actor, rows)
