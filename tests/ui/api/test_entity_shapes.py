@@ -19,6 +19,7 @@ from pytest_aiohttp import AiohttpClient
 
 from storage.models import CustomEmoji
 from tests.ui.api import schemas as s
+from tests.ui.api.discovery_seed import DISCOVERY_SHAPES, seed_discovery
 from tests.ui.api.test_coverage import _rows
 from tests.ui.api.timeline_helpers import add, follow, remote
 from tests.ui.client_api import Api, start_api
@@ -65,6 +66,7 @@ SHAPES: dict[str, tuple[str, Any, str | None]] = {
     "/api/v2/search": ("/api/v2/search?q=garden", s.SEARCH, "ana"),
     "/api/v1/tags/:name": ("/api/v1/tags/garden", s.TAG, None),
     "/api/v1/polls/:id": ("/api/v1/polls/{poll}", s.VIEWER_POLL, "ana"),
+    **DISCOVERY_SHAPES,
 }
 
 
@@ -117,6 +119,7 @@ async def _seed(api: Api) -> Seeded:
     media = await api.json("POST", "/api/v2/media", ana_token, data=form)
     ids = {"ana": str(ana.id), "bob": str(bob.id), "dan": str(dan.id), "fay": str(fay.id), "post": post["id"],
            "reply": reply["id"], "poll": post["poll"]["id"], "media": media["id"]}
+    await seed_discovery(api, tokens)
     return Seeded(api, ids, tokens)
 
 
