@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -92,3 +93,12 @@ async def test_a_direct_message_from_a_blocked_account_makes_no_conversation(
     await receive(services, rita, note(rita, 1, to=[author.uri]))
     async with services.sessions() as session:
         assert (await session.scalars(select(AccountConversation))).all() == []
+
+
+@pytest.mark.parametrize("context", [
+    12345, None, [], {"id": None}, [{"id": 5}], "not a url", "https://remote.example/" + "c" * 3000,
+    "tag:,2024:objectId=1", "tag:remote.example", "javascript:alert(1)",
+])
+def test_unusable_contexts_are_ignored(context: Any) -> None:
+    doc = {"id": "https://remote.example/users/rita/statuses/1", "context": context}
+    assert context_of(doc, doc["id"]) is None
