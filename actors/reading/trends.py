@@ -24,9 +24,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import and_, exists, func, select
+from sqlalchemy import and_, delete, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from actors.reading import timelines
@@ -34,6 +34,11 @@ from federation.domain_rules import DomainRules
 from storage import settings
 from storage.models import Actor, PreviewCard, Status, StatusCard, TagUse, utcnow
 from storage.models.base import min_id_for_time
+from storage.periodic import schedule_next
+from storage.worker import JobContext
+
+if TYPE_CHECKING:
+    from federation.services import Services
 
 STATUS_WINDOW = timedelta(days=2)
 LINK_WINDOW = timedelta(days=1)
@@ -136,3 +141,32 @@ async def link_history(session: AsyncSession, card_ids: list[int]) -> dict[int, 
                              "uses": str(uses[(card_id, d)]), "accounts": str(len(authors[(card_id, d)]))}
                             for d in days]
     return history
+
+
+# --- keeping the counters small --------------------------------------------------------------
+
+PRUNE_TAG_USES_KIND = "actors.prune_tag_uses"
+PRUNE_TAG_USES_EVERY_S = 6 * 3600.0
+KEEP_TAG_USES_DAYS = 2  # trends read today and yesterday; the Tag entity's history reads statuses
+
+
+async def prune_tag_uses(session: AsyncSession, *, today: date) -> int:
+    """Delete the oldest day of tag-use rows older than KEEP_TAG_USES_DAYS (one day per call,
+    so a long-idle node catches up in bounded statements); how many rows went."""
+    cutoff = today - timedelta(days=KEEP_TAG_USES_DAYS)
+    oldest = await session.scalar(select(func.min(TagUse.day)).where(TagUse.day < cutoff))
+    if oldest is None:
+        return 0
+    result = await session.execute(delete(TagUse).where(TagUse.day == oldest))
+    return int(getattr(result, "rowcount", 0) or 0) or 1
+
+
+async def run_prune_tag_uses(ctx: JobContext) -> None:
+    services: Services = ctx.deps
+    while True:
+        async with services.sessions() as session, session.begin():
+            if not await prune_tag_uses(session, today=utcnow().date()):
+                break
+    async with services.sessions() as session, session.begin():
+        await schedule_next(session, PRUNE_TAG_USES_KIND, current_job=ctx.job.id,
+                            every_seconds=PRUNE_TAG_USES_EVERY_S)

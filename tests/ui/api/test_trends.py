@@ -6,14 +6,18 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import select, update
 
-from storage.models import Actor, Mute, PreviewCard, Status, StatusCard, Tag, TagUse, utcnow
+from actors.reading.trends import PRUNE_TAG_USES_KIND
+from storage import queue
+from storage.models import QUEUED, Actor, Job, Mute, PreviewCard, Status, StatusCard, Tag, TagUse, utcnow
+from storage.worker import Worker, drain
 from tests.ui.api.discovery_schemas import TREND_LINK, TREND_TAG
 from tests.ui.api.schemas import VIEWER_STATUS, assert_entity
 from tests.ui.api.timeline_helpers import add, remote, status
 from tests.ui.client_api import Api
 from ui.api.discovery.trends import RANKED_MAX_AGE_S, ranked_memory
+from ui.keys import ENGINE, REGISTRY
 
 
 @pytest.fixture
@@ -155,3 +159,22 @@ async def test_the_ranked_lists_are_kept_for_a_minute_per_process(api: Api) -> N
     assert await api.json("GET", "/api/v1/trends/tags") == []  # the kept (empty) ranking
     now[0] += RANKED_MAX_AGE_S
     assert [t["name"] for t in await api.json("GET", "/api/v1/trends/tags")] == ["late"]
+
+
+async def test_old_tag_use_rows_are_pruned_by_a_periodic_job(api: Api) -> None:
+    [token] = await _posters(api, "fan", 1)
+    await _post(api, token, "#kept")
+    today = utcnow().date()
+    async with api.services.sessions() as session, session.begin():
+        [use] = (await session.scalars(select(TagUse))).all()
+        for back in (2, 3, 5, 9):
+            session.add(TagUse(tag_id=use.tag_id, day=today - timedelta(days=back), actor_id=use.actor_id))
+    async with api.services.sessions() as session, session.begin():
+        await queue.enqueue(session, PRUNE_TAG_USES_KIND, {})
+    await drain(Worker(api.client.app[ENGINE], api.client.app[REGISTRY], deps=api.services))
+    async with api.services.sessions() as session:
+        days = sorted((await session.scalars(select(TagUse.day))).all())
+        queued = (await session.scalars(select(Job.kind).where(Job.kind == PRUNE_TAG_USES_KIND,
+                                                               Job.state == QUEUED))).all()
+    assert days == [today - timedelta(days=2), today]
+    assert len(queued) == 1  # its next run
