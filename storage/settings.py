@@ -184,6 +184,11 @@ DEFINITIONS: dict[str, Setting] = {s.key: s for s in (
            "token"),
     _limit("api_ip", "1500/5m", "posting, uploads and searches together, per IP address"),
     _limit("api_anonymous", "60/5m", "searches without an access token, per IP address"),
+    # discovery (issue 13)
+    Setting("trends_enabled", True, "Show trending hashtags, posts and links, computed on this node "
+            "from public posts of accounts that opted into discovery.", _bool),
+    Setting("trends_min_accounts", 3, "How many distinct accounts must use a hashtag or share a link "
+            "in the last day (or favourite and boost a post) before it trends.", _whole_number(1, 10_000)),
     Setting("inbox_retention_days", 7, "Days the bodies of processed inbox activities are kept (for "
             "debugging and moderation) before a maintenance job deletes them.", _whole_number(1, 3650)),
 )}

@@ -12,6 +12,7 @@ from actors.outgoing.outbox_retention import PRUNE_KIND, run_prune
 from actors.posts.cards import CARD_KIND, CARD_POLICY, run_card
 from actors.posts.poll_jobs import END_KIND, UPDATE_KIND, run_end, run_update
 from actors.posts.scheduling import PUBLISH_KIND, run_publish
+from actors.reading.trends import PRUNE_TAG_USES_KIND, run_prune_tag_uses
 from federation.delivery.job import DELIVERY_KIND, DELIVERY_POLICY, DELIVERY_QUEUE, run_delivery
 from inbox.maintenance import MAINTENANCE_KIND, run_maintenance
 from inbox.process import process_item
@@ -23,7 +24,7 @@ from storage.worker import Registry
 QUEUES = ("default", DELIVERY_QUEUE)  # what workers consume unless told otherwise
 PERIODIC_FIRST_DELAY = 60.0  # seconds after a worker starts
 # Queued when a worker starts, if none is waiting; each run queues the next (storage.periodic).
-PERIODIC = (MAINTENANCE_KIND, PRUNE_KIND)
+PERIODIC = (MAINTENANCE_KIND, PRUNE_KIND, PRUNE_TAG_USES_KIND)
 
 
 def build_registry() -> Registry:
@@ -41,6 +42,7 @@ def build_registry() -> Registry:
     registry.register(PRUNE_KIND, run_prune)
     registry.register(MAINTENANCE_KIND, run_maintenance)
     registry.register(PUBLISH_KIND, run_publish)
+    registry.register(PRUNE_TAG_USES_KIND, run_prune_tag_uses)
     return registry
 
 

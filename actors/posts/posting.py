@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from actors.media import uploads
 from actors.outgoing import activities
 from actors.outgoing.fanout import enqueue_fanout
-from actors.posts import cards, polls, post_content
+from actors.posts import cards, indexing, polls, post_content
 from actors.posts.compose import plain_text_to_html
 from actors.posts.interactions import (
     counter,
@@ -158,13 +158,16 @@ async def create_status(session: AsyncSession, services_or_config: Services | No
         source_map=built.source_map if built else None,
         in_reply_to_id=None if in_reply_to is None else in_reply_to.id,
         in_reply_to_uri=None if in_reply_to is None else in_reply_to.uri, published_at=utcnow(),
-        application_id=new.application_id)
+        application_id=new.application_id,
+        conversation_id=indexing.conversation_for_local(session, in_reply_to))
     session.add(status)
     await session.flush()
     await _set_mentions(session, status.id, mentions)
     uploads.attach(attachments, status.id)
     if built is not None:
         await post_content.store_parts(session, status.id, built)
+    await indexing.index_post(session, status, author,
+                              participant_ids=[author.id, *(m.id for m in mentions if m.is_local)])
     session.add(TimelineEntry(owner_id=author.id, status_id=status.id))
     if in_reply_to is not None:
         await counter(session, in_reply_to, "replies_count", +1)

@@ -28,6 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from actors.posts.cards import enqueue_card, refresh_card
 from actors.posts.compose import MAX_TAG_CHARS
 from actors.posts.emoji import SHORTCODE, RemoteEmoji, upsert_remote
+from actors.posts.indexing import conversation_for_remote, index_post
 from actors.posts.post_content import set_status_emojis, set_status_tags
 from actors.reading.home_membership import REMOTE_POST, home_timeline_pick, home_timeline_statement
 from actors.reading.notifications import notify, notify_boosters_of_edit, notify_subscribers
@@ -45,7 +46,7 @@ from federation.limits import (
     MAX_URI_CHARS,
 )
 from federation.sanitize import clean_html, plain_text
-from federation.urls import domain_of, media_url, page_url
+from federation.urls import domain_of, domain_or_none, media_url, page_url
 from federation.vocab import (
     POST_TYPES,
     PUBLIC_ALIASES,
@@ -66,6 +67,7 @@ from inbox.apply.post_parts import (
     store_remote_attachments,
     store_remote_poll,
 )
+from storage.domain_names import InvalidDomain, normalize_domain
 from storage.errors import Invalid
 from storage.models import (
     Actor,
@@ -103,6 +105,7 @@ class RemoteStatus:
     poll: RemotePoll | None = None  # a Question's options and counts
     hashtags: tuple[str, ...] = ()  # Hashtag tags, names without '#'
     emojis: tuple[RemoteEmoji, ...] = ()  # Emoji tags
+    context_uri: str | None = None  # `context`/`conversation`, when it has the post's origin
 
 
 def visibility_of(doc: dict[str, Any], author: Actor) -> str:
@@ -148,8 +151,32 @@ def parse_status(doc: dict[str, Any], author: Actor) -> RemoteStatus:
         mention_uris=tuple(dict.fromkeys(_mentioned(doc, author)))[:MAX_MENTIONS],
         attachments=parse_attachments(doc),
         poll=parse_question(doc) if kind == "Question" else None,
-        hashtags=parse_hashtags(doc), emojis=parse_emojis(doc),
+        hashtags=parse_hashtags(doc), emojis=parse_emojis(doc), context_uri=context_of(doc, uri),
     )
+
+
+def context_of(doc: dict[str, Any], uri: str) -> str | None:
+    """The thread a post names (`context`, else OStatus's `conversation`), if it is on the post's
+    own server: another server cannot put posts into a thread it does not own."""
+    own = domain_or_none(uri)
+    for key in ("context", "conversation"):
+        found = _short(id_of(doc.get(key)))
+        if found and own is not None and _origin(found) == own:
+            return found
+    return None
+
+
+_TAG_URI = re.compile(r"^tag:([^,:/]+),")  # RFC 4151, as Mastodon's conversations: tag:host,date:…
+
+
+def _origin(uri: str) -> str | None:
+    tagged = _TAG_URI.match(uri)
+    if tagged is None:
+        return domain_or_none(uri)
+    try:
+        return normalize_domain(tagged.group(1))
+    except InvalidDomain:
+        return None
 
 
 def _languages(doc: dict[str, Any], key: str) -> list[tuple[str, str]]:
@@ -201,13 +228,14 @@ async def store_status(session: AsyncSession, parsed: RemoteStatus, author: Acto
     if existing is not None:
         return existing
     parent = await status_by_uri(session, parsed.in_reply_to_uri) if parsed.in_reply_to_uri else None
+    conversation_id = await conversation_for_remote(session, parsed.context_uri, parent)
     status, created = await insert_status(session, parsed.uri, lambda: Status(
         id=id_for_time(parsed.published, not_after=utcnow()), uri=parsed.uri, url=parsed.url,
         actor_id=author.id, local=False, object_type=parsed.object_type,
         in_reply_to_id=parent.id if parent else None, in_reply_to_uri=parsed.in_reply_to_uri,
         visibility=parsed.visibility, sensitive=parsed.sensitive, summary=parsed.summary,
         content=parsed.content, language=parsed.language, content_map=parsed.content_map,
-        summary_map=parsed.summary_map, published_at=parsed.published,
+        summary_map=parsed.summary_map, published_at=parsed.published, conversation_id=conversation_id,
     ))
     if status is None or not created:
         return status  # stored meanwhile by another job
@@ -227,6 +255,7 @@ async def store_status(session: AsyncSession, parsed: RemoteStatus, author: Acto
             if actor.id not in blocking:
                 await notify(session, actor, "mention", author, status.id)
         await add_to_home_timelines(session, status, mentioned_ids={a.id for a in mentioned})
+    await index_post(session, status, author, participant_ids=[a.id for a in mentioned] if announce else ())
     return status
 
 

@@ -46,6 +46,8 @@ class Status(Base):
     # The app a local post came from. No foreign key, so adding the column never rebuilds a big
     # statuses table on SQLite; a deleted app simply stops being shown.
     application_id: Mapped[int | None] = mapped_column(ID_INTEGER)
+    # Its thread (`conversations`); no foreign key for the same reason (0018).
+    conversation_id: Mapped[int | None] = mapped_column(ID_INTEGER, index=True)
 
     __table_args__ = (
         Index("ix_statuses_actor_id_id", "actor_id", "id"),

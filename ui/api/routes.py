@@ -42,6 +42,7 @@ from ui.api.accounts import (
     relationships,
 )
 from ui.api.auth import PUBLIC, app_token, if_token, member
+from ui.api.discovery import announcements, conversations, directory, preferences, trends
 from ui.api.filters import rules as filter_rules
 from ui.api.filters import v1 as filters_v1
 from ui.api.filters import v2 as filters_v2
@@ -310,6 +311,35 @@ ROUTES: list[Route] = [
           PUBLIC, None, statuses=False),
     route("GET", "/api/v1/instance/terms_of_service", instance_texts.terms_of_service,
           PUBLIC, None, statuses=False),
+    # discovery: conversations, preferences, suggestions, the directory, trends, announcements
+    route("GET", "/api/v1/conversations", conversations.list_conversations,
+          member("read:statuses"), None, statuses=True),
+    route("POST", "/api/v1/conversations/{id}/read", conversations.read,
+          member("write:conversations"), None, statuses=True),
+    route("DELETE", "/api/v1/conversations/{id}", conversations.remove,
+          member("write:conversations"), None, statuses=False),
+    route("GET", "/api/v1/preferences", preferences.preferences,
+          member("read:accounts"), None, statuses=False),
+    route("GET", "/api/v2/suggestions", directory.suggestions_v2,
+          member("read:accounts"), None, statuses=False),
+    route("GET", "/api/v1/suggestions", directory.suggestions_v1,
+          member("read:accounts"), None, statuses=False),
+    route("DELETE", "/api/v1/suggestions/{account_id}", directory.dismiss,
+          member("write:accounts"), None, statuses=False),
+    # public, as Mastodon's; a token that is sent leaves out whom its member blocks or mutes
+    route("GET", "/api/v1/directory", directory.directory, if_token(), None, statuses=False),
+    route("GET", "/api/v1/trends/tags", trends.tags, if_token(), None, statuses=False),
+    route("GET", "/api/v1/trends", trends.tags, if_token(), None, statuses=False),
+    route("GET", "/api/v1/trends/statuses", trends.statuses, if_token(), None, statuses=True),
+    route("GET", "/api/v1/trends/links", trends.links, if_token(), None, statuses=False),
+    route("GET", "/api/v1/announcements", announcements.list_announcements,
+          member("read"), None, statuses=False),
+    route("POST", "/api/v1/announcements/{id}/dismiss", announcements.dismiss,
+          member("write:accounts"), None, statuses=False),
+    route("PUT", "/api/v1/announcements/{id}/reactions/{name}", announcements.add_reaction,
+          member("write:favourites"), None, statuses=False),
+    route("DELETE", "/api/v1/announcements/{id}/reactions/{name}", announcements.remove_reaction,
+          member("write:favourites"), None, statuses=False),
 ]
 
 # The rate-limit bucket of each limited route, as `ui.ratelimit` looks requests up.

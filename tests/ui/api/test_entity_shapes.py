@@ -20,6 +20,7 @@ from pytest_aiohttp import AiohttpClient
 from storage.models import CustomEmoji
 from tests.actors.posts.poll_helpers import run_jobs
 from tests.ui.api import schemas as s
+from tests.ui.api.discovery_seed import DISCOVERY_SHAPES, seed_discovery
 from tests.ui.api.test_coverage import _rows
 from tests.ui.api.timeline_helpers import add, follow, remote
 from tests.ui.client_api import Api, start_api
@@ -115,6 +116,7 @@ SHAPES: dict[str, tuple[str, Any, str | None]] = {
                                               s.EXTENDED_DESCRIPTION, None),
     "/api/v1/instance/privacy_policy": ("/api/v1/instance/privacy_policy", s.PRIVACY_POLICY, None),
     "/api/v1/instance/terms_of_service": ("/api/v1/instance/terms_of_service", s.TERMS_OF_SERVICE, None),
+    **DISCOVERY_SHAPES,
 }
 
 
@@ -194,6 +196,7 @@ async def _seed(api: Api) -> Seeded:
     ids["scheduled"] = scheduled["id"]
     await api.setting("description", "A *garden* club")
     await api.setting("terms_of_service", "Be nice")
+    await seed_discovery(api, tokens)
     return Seeded(api, ids, tokens)
 
 

@@ -40,6 +40,9 @@ PUBLIC = {
     ("GET", "/api/v1/accounts/{id}/featured_tags"),  # shown on profiles, as Mastodon
     ("GET", "/api/v1/accounts"), ("GET", "/api/v1/instance/extended_description"),
     ("GET", "/api/v1/instance/privacy_policy"), ("GET", "/api/v1/instance/terms_of_service"),
+    # discovery (issue 13)
+    ("GET", "/api/v1/directory"), ("GET", "/api/v1/trends"), ("GET", "/api/v1/trends/tags"),
+    ("GET", "/api/v1/trends/statuses"), ("GET", "/api/v1/trends/links"),
 }
 _DECORATORS = {f.__name__ for f in (scoped, app_scoped, scoped_if_token)}
 

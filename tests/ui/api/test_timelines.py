@@ -233,11 +233,14 @@ async def test_a_timeline_page_costs_the_same_queries_whatever_its_length(api: A
     token = await api.token_for("ana")
     await api.json("GET", f"{HOME}?limit=1", token)  # warm caches (token touch)
     await api.json("GET", f"{HOME}?limit=6", token)  # and rendered statuses (cold pages: test_status_cache)
-    with counting_queries(api) as one:
-        await api.json("GET", f"{HOME}?limit=1", token)
-    with counting_queries(api) as six:
-        assert len(await api.json("GET", f"{HOME}?limit=6", token)) == 6
-    assert len(six) == len(one)
+    for _ in range(3):  # a per-process cache (settings: 3 s) may expire between the two on a busy
+        with counting_queries(api) as one:  # machine and add a query to one of them; an N+1 would
+            await api.json("GET", f"{HOME}?limit=1", token)  # differ on every attempt
+        with counting_queries(api) as six:
+            assert len(await api.json("GET", f"{HOME}?limit=6", token)) == 6
+        if len(six) == len(one):
+            break
+    assert len(six) == len(one), (one, six)
 
 
 async def test_public_tag_and_follower_pages_cost_the_same_queries_whatever_their_length(api: Api) -> None:
