@@ -29,6 +29,7 @@ from storage.models.federation import (
 )
 from storage.models.jobs import DEAD, QUEUED, Job
 from storage.models.members import TOKEN_PURPOSES, Invite, UserToken
+from storage.models.moderation import AuditLogEntry
 from storage.models.oauth import (
     BrowserSession,
     IdempotencyKey,
@@ -65,6 +66,7 @@ __all__ = [
     "TOKEN_PURPOSES",
     "VISIBILITIES",
     "Actor",
+    "AuditLogEntry",
     "Base",
     "Block",
     "Bookmark",

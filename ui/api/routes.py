@@ -21,12 +21,17 @@ from __future__ import annotations
 
 from ui.api import apps, custom_emojis, instance, search, tags, timelines
 from ui.api.accounts import followers, profile_images, profiles, registration, relation_lists, relationships
-from ui.api.auth import PUBLIC, app_token, if_token, member
+from ui.api.admin import domain_rules
+from ui.api.auth import PUBLIC, app_token, if_token, member, staff
 from ui.api.routing import Route, route
 from ui.api.statuses import actions, attachments, crud, polls
 
 ACCOUNTS = "/api/v1/accounts"
 STATUS = "/api/v1/statuses/{id}"
+
+ADMIN_BLOCKS = "/api/v1/admin/domain_blocks"
+ADMIN_ALLOWS = "/api/v1/admin/domain_allows"
+FEDERATION = "manage_federation"
 
 ROUTES: list[Route] = [
     # method, path, handler, access, rate-limit bucket, renders statuses
@@ -40,6 +45,8 @@ ROUTES: list[Route] = [
     route("GET", "/api/v1/instance/peers", instance.peers, PUBLIC, None, statuses=False),
     route("GET", "/api/v1/instance/activity", instance.activity, PUBLIC, None, statuses=False),
     route("GET", "/api/v1/instance/rules", instance.instance_rules, PUBLIC, None, statuses=False),
+    # members only or hidden as the domain_blocks_visibility setting says (the handler checks)
+    route("GET", "/api/v1/instance/domain_blocks", instance.domain_blocks, PUBLIC, None, statuses=False),
 
     route("GET", "/api/v1/follow_requests", relation_lists.follow_requests,
           member("read:follows", "follow"), None, statuses=False),
@@ -154,6 +161,25 @@ ROUTES: list[Route] = [
 
     route("GET", "/api/v1/polls/{id}", polls.show, if_token("read:statuses"), None, statuses=False),
     route("POST", "/api/v1/polls/{id}/votes", polls.vote, member("write:statuses"), None, statuses=False),
+    # the admin API: staff whose role has the permission (actors.moderation.permissions)
+    route("GET", ADMIN_BLOCKS, domain_rules.list_blocks,
+          staff(FEDERATION, "admin:read:domain_blocks"), None, statuses=False),
+    route("POST", ADMIN_BLOCKS, domain_rules.create_block,
+          staff(FEDERATION, "admin:write:domain_blocks"), None, statuses=False),
+    route("GET", f"{ADMIN_BLOCKS}/{{id}}", domain_rules.show_block,
+          staff(FEDERATION, "admin:read:domain_blocks"), None, statuses=False),
+    route("PUT", f"{ADMIN_BLOCKS}/{{id}}", domain_rules.update_block,
+          staff(FEDERATION, "admin:write:domain_blocks"), None, statuses=False),
+    route("DELETE", f"{ADMIN_BLOCKS}/{{id}}", domain_rules.delete_block,
+          staff(FEDERATION, "admin:write:domain_blocks"), None, statuses=False),
+    route("GET", ADMIN_ALLOWS, domain_rules.list_allows,
+          staff(FEDERATION, "admin:read:domain_allows"), None, statuses=False),
+    route("POST", ADMIN_ALLOWS, domain_rules.create_allow,
+          staff(FEDERATION, "admin:write:domain_allows"), None, statuses=False),
+    route("GET", f"{ADMIN_ALLOWS}/{{id}}", domain_rules.show_allow,
+          staff(FEDERATION, "admin:read:domain_allows"), None, statuses=False),
+    route("DELETE", f"{ADMIN_ALLOWS}/{{id}}", domain_rules.delete_allow,
+          staff(FEDERATION, "admin:write:domain_allows"), None, statuses=False),
 ]
 
 # The rate-limit bucket of each limited route, as `ui.ratelimit` looks requests up.

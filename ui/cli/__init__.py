@@ -9,7 +9,7 @@ import sys
 from collections.abc import Awaitable, Callable, Sequence
 from typing import NoReturn
 
-from ui.cli import admin, content, media, members, node
+from ui.cli import admin, content, media, members, moderation, node
 from ui.runtime import CliError, describe_failure
 
 Command = Callable[[argparse.Namespace], Awaitable[int] | int]
@@ -37,6 +37,7 @@ def build_parser() -> Parser:
     members.add_commands(commands, user_commands)
     media.add_commands(commands)
     content.add_commands(commands)
+    moderation.add_commands(commands)
     return parser
 
 
