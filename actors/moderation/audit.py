@@ -13,12 +13,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Table, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from actors.moderation.permissions import can
 from storage.errors import Forbidden
-from storage.models import Actor, AuditLogEntry
+from storage.models import Actor, AuditLogEntry, utcnow
+from storage.models.base import new_id
+
+_LOG: Table = AuditLogEntry.__table__  # type: ignore[assignment]  # Core inserts for bulk changes
 
 
 @dataclass(frozen=True)
@@ -57,6 +60,16 @@ async def record(session: AsyncSession, staff: Staff, action: str, target_type: 
     session.add(entry)
     await session.flush()
     return entry
+
+
+async def record_many(session: AsyncSession, staff: Staff, entries_: Sequence[dict[str, Any]]) -> None:
+    """Add many entries at once (`action`, `target_type`, `target`, `reason`, `details` each),
+    in the caller's transaction: for bulk changes such as a blocklist import."""
+    if entries_:
+        now = utcnow()
+        await session.execute(insert(_LOG), [
+            {"id": new_id(), "actor_id": staff.actor_id, "actor_label": staff.label, "created_at": now,
+             "reason": "", "details": {}, **entry} for entry in entries_])
 
 
 async def entries(session: AsyncSession, *, limit: int = 100, max_id: int | None = None,

@@ -53,7 +53,7 @@ def _check(change: RuleChange) -> None:
         raise Invalid("a partner (allow) rule takes no reject or obfuscate flags")
 
 
-def _state(rule: DomainRule) -> dict[str, Any]:
+def state_of(rule: DomainRule) -> dict[str, Any]:
     return {"policy": rule.policy, "reject_media": rule.reject_media,
             "reject_reports": rule.reject_reports, "obfuscate": rule.obfuscate,
             "public_comment": rule.public_comment, "private_comment": rule.private_comment}
@@ -66,7 +66,7 @@ async def set_rule(session: AsyncSession, staff: Staff, domain: str, change: Rul
     _check(change)
     canonical = normalize_domain(domain)
     rule = await session.get(DomainRule, canonical)
-    before = None if rule is None else _state(rule)
+    before = None if rule is None else state_of(rule)
     if rule is None:
         rule = DomainRule(domain=canonical, **asdict(change))
         session.add(rule)
@@ -79,7 +79,7 @@ async def set_rule(session: AsyncSession, staff: Staff, domain: str, change: Rul
         action = f"{kind_of(change.policy)}.{'update' if same_kind else 'create'}"
     await session.flush()
     await record(session, staff, action, "domain", canonical, reason=reason, before=before,
-                 after=_state(rule))
+                 after=state_of(rule))
     return rule
 
 
@@ -90,7 +90,7 @@ async def remove_rule(session: AsyncSession, staff: Staff, domain: str, *, reaso
     rule = await session.get(DomainRule, canonical)
     if rule is None:
         raise Invalid(f"there is no rule for {canonical}")
-    before = _state(rule)
+    before = state_of(rule)
     await session.delete(rule)
     await session.flush()
     await record(session, staff, f"{kind_of(rule.policy)}.destroy", "domain", canonical, reason=reason,

@@ -166,6 +166,11 @@ ROUTES: list[Route] = [
           staff(FEDERATION, "admin:read:domain_blocks"), None, statuses=False),
     route("POST", ADMIN_BLOCKS, domain_rules.create_block,
           staff(FEDERATION, "admin:write:domain_blocks"), None, statuses=False),
+    # ORDER: before `domain_blocks/{id}`; Amity's blocklist CSV (Mastodon does it on its web pages)
+    route("GET", f"{ADMIN_BLOCKS}/export", domain_rules.export_blocks,
+          staff(FEDERATION, "admin:read:domain_blocks"), None, statuses=False),
+    route("POST", f"{ADMIN_BLOCKS}/import", domain_rules.import_blocks,
+          staff(FEDERATION, "admin:write:domain_blocks"), None, statuses=False),
     route("GET", f"{ADMIN_BLOCKS}/{{id}}", domain_rules.show_block,
           staff(FEDERATION, "admin:read:domain_blocks"), None, statuses=False),
     route("PUT", f"{ADMIN_BLOCKS}/{{id}}", domain_rules.update_block,

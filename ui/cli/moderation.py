@@ -1,4 +1,4 @@
-"""Moderation commands: rules about whole servers (`amity domain list|set|remove`).
+"""Moderation commands: rules about whole servers (`amity domain list|set|remove|import|export`).
 
 The CLI is the operator's: what it does is recorded in the audit log as `cli:<system user>`,
 or, with `--as NAME`, as that staff account (which must have the permission itself).
@@ -7,12 +7,15 @@ or, with `--as NAME`, as that staff account (which must have the permission itse
 from __future__ import annotations
 
 import argparse
+import sys
+import time
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from actors.moderation import domains
+from actors.moderation import blocklists, domains
 from actors.moderation.audit import Staff, operator, staff_account
 from storage.db import session_maker
 from storage.models import DOMAIN_POLICIES, Actor, DomainRule, User
@@ -45,11 +48,39 @@ def add_commands(commands: Any) -> None:
     remove.add_argument("domain")
     _add_as(remove)
     remove.set_defaults(run=domain_remove)
+    importing = sub.add_parser("import", help="import a blocklist (Mastodon's CSV format)",
+                               description="Read a blocklist (#domain,#severity,#reject_media,"
+                               "#reject_reports,#public_comment,#obfuscate, or one domain per line) and "
+                               "add or change the blocks it lists. Partners are left alone.")
+    importing.add_argument("file", help="the CSV file, or - for standard input")
+    importing.add_argument("--dry-run", action="store_true", help="show what would change, change nothing")
+    importing.add_argument("--skip-invalid", action="store_true",
+                           help="import the valid lines even if some are not (they are listed)")
+    _add_as(importing)
+    importing.set_defaults(run=domain_import)
+    export = sub.add_parser("export", help="write the node's blocks as a blocklist (Mastodon's CSV)")
+    export.add_argument("--output", "-o", help="a file to write (default: standard output)")
+    export.set_defaults(run=domain_export)
 
 
 def _add_as(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--as", dest="as_name", metavar="NAME",
                         help="record the action as this staff account (default: the operator)")
+
+
+def _read_text(path: str) -> str:
+    try:
+        data = sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes()
+    except OSError as exc:
+        raise CliError(f"cannot read {path}: {exc.strerror}") from None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise CliError(f"{path} is not UTF-8 text: is it a blocklist?") from None
+
+
+def _progress(done: int, total: int) -> None:
+    sys.stderr.write(f"imported {done:,} of {total:,} rules\n")
 
 
 async def acting(session: AsyncSession, name: str | None) -> Staff:
@@ -98,4 +129,59 @@ async def domain_remove(args: argparse.Namespace) -> int:
     async with write_session(config) as session:
         rule = await domains.remove_rule(session, await acting(session, args.as_name), args.domain)
     print(f"removed the {rule.policy} rule for {rule.domain}")
+    return 0
+
+
+async def domain_import(args: argparse.Namespace) -> int:
+    config = load(args.config)
+    rows, invalid = blocklists.parse_blocklist(_read_text(args.file))
+    for line, why in invalid[:20]:
+        sys.stderr.write(f"line {line}: {why}\n")
+    if len(invalid) > 20:
+        sys.stderr.write(f"… and {len(invalid) - 20} more invalid lines\n")
+    async with open_database(config) as engine:
+        sessions = session_maker(engine)
+        async with sessions() as session:
+            staff = await acting(session, args.as_name)
+            plan = await blocklists.plan_import(session, rows, [] if args.skip_invalid else invalid)
+        _print_plan(plan)
+        if args.dry_run:
+            print("dry run: nothing was changed")
+            return 0
+        if plan.invalid:
+            raise CliError(f"{len(plan.invalid)} invalid lines: nothing was imported (fix them, or "
+                           "use --skip-invalid to import the rest)")
+        started = time.perf_counter()
+        await blocklists.apply_import(sessions, staff, plan, progress=_progress)
+    written = len(plan.added) + len(plan.changed)
+    print(f"imported: {written:,} rules written in {time.perf_counter() - started:.1f} s")
+    return 0
+
+
+def _print_plan(plan: blocklists.ImportPlan) -> None:
+    counts = plan.summary()
+    print(", ".join(f"{value:,} {name.replace('_', ' ')}" for name, value in counts.items()))
+    for row in plan.added[:10]:
+        print(f"+ {row.domain} {row.change.policy}")
+    for row, before in plan.changed[:10]:
+        print(f"~ {row.domain} {before['policy']} -> {row.change.policy}")
+    for row in plan.partners[:10]:
+        print(f"= {row.domain} is a partner: left alone")
+    shown = min(len(plan.added), 10) + min(len(plan.changed), 10)
+    if len(plan.added) + len(plan.changed) > shown:
+        print(f"… and {len(plan.added) + len(plan.changed) - shown:,} more")
+
+
+async def domain_export(args: argparse.Namespace) -> int:
+    config = load(args.config)
+    async with open_database(config) as engine, session_maker(engine)() as session:
+        text = blocklists.export_blocklist(await domains.rules(session, policies=domains.BLOCK_POLICIES))
+    if args.output:
+        try:
+            Path(args.output).write_text(text)
+        except OSError as exc:
+            raise CliError(f"cannot write {args.output}: {exc.strerror}") from None
+        sys.stderr.write(f"wrote {text.count(chr(10)) - 1:,} blocks to {args.output}\n")
+    else:
+        sys.stdout.write(text)
     return 0

@@ -87,3 +87,41 @@ def test_bad_input_is_one_line_and_changes_nothing(node: Path, tmp_path: Path, a
     result = amity("--config", str(node), "domain", *args, cwd=tmp_path)
     assert one_line_error(result)
     assert rows(node) == ([], [])
+
+
+def test_a_10000_line_import_shows_progress_and_its_export_imports_as_no_change(
+        node: Path, tmp_path: Path) -> None:
+    blocklist = tmp_path / "list.csv"
+    header = "#domain,#severity,#reject_media,#reject_reports,#public_comment,#obfuscate\n"
+    blocklist.write_text(header + "".join(
+        f"host{n}.example,{'suspend' if n % 3 else 'silence'},{'true' if n % 2 else 'false'},false,"
+        f"\"reason {n}, noted\",false\n" for n in range(10_000)))
+    dry = amity("--config", str(node), "domain", "import", str(blocklist), "--dry-run", cwd=tmp_path)
+    assert dry.returncode == 0, dry.stderr
+    assert "10,000 added" in dry.stdout and "dry run: nothing was changed" in dry.stdout
+    assert rows(node) == ([], [])
+    result = amity("--config", str(node), "domain", "import", str(blocklist), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    progress = [line for line in result.stderr.splitlines() if line.startswith("imported ")]
+    assert progress[0] == "imported 1,000 of 10,000 rules"
+    assert progress[-1] == "imported 10,000 of 10,000 rules"
+    assert len(rows(node)[0]) == 10_000 and len(rows(node)[1]) == 10_000
+    exported = tmp_path / "export.csv"
+    assert amity("--config", str(node), "domain", "export", "-o", str(exported), cwd=tmp_path).returncode == 0
+    again = amity("--config", str(node), "domain", "import", str(exported), cwd=tmp_path)
+    assert again.returncode == 0, again.stderr
+    assert "0 added, 0 changed, 10,000 unchanged" in again.stdout
+    assert len(rows(node)[1]) == 10_000  # no new audit entries
+
+
+def test_an_import_with_invalid_lines_names_them_and_changes_nothing(node: Path, tmp_path: Path) -> None:
+    blocklist = tmp_path / "list.csv"
+    blocklist.write_text("good.example\nnot a domain\nalso good.example\n")
+    result = amity("--config", str(node), "domain", "import", str(blocklist), cwd=tmp_path)
+    assert result.returncode != 0 and "Traceback" not in result.stderr
+    assert "line 2:" in result.stderr and "line 3:" in result.stderr
+    assert "nothing was imported" in result.stderr.splitlines()[-1]
+    assert rows(node) == ([], [])
+    skipped = amity("--config", str(node), "domain", "import", str(blocklist), "--skip-invalid", cwd=tmp_path)
+    assert skipped.returncode == 0, skipped.stderr
+    assert rows(node)[0] == [("good.example", "suspend")]

@@ -10,7 +10,7 @@ from typing import Any
 
 from aiohttp import web
 
-from actors.moderation import domains
+from actors.moderation import blocklists, domains
 from actors.moderation.audit import Staff, staff_account
 from storage.domain_names import normalize_domain
 from storage.models import DomainRule
@@ -153,3 +153,34 @@ async def delete_allow(request: web.Request, auth: MemberAuth) -> web.Response:
             api_error(404, NOT_FOUND)
         await domains.remove_rule(db, _staff(auth), current.domain)
     return json_ok({})
+
+
+async def export_blocks(request: web.Request, auth: MemberAuth) -> web.Response:
+    """The node's blocks as a blocklist in Mastodon's CSV format (an Amity extension: Mastodon
+    exports from its web pages)."""
+    async with request.app[SERVICES].sessions() as db:
+        text = blocklists.export_blocklist(await domains.rules(db, policies=domains.BLOCK_POLICIES))
+    return web.Response(text=text, content_type="text/csv",
+                        headers={"Content-Disposition": 'attachment; filename="domain_blocks.csv"'})
+
+
+async def import_blocks(request: web.Request, auth: MemberAuth) -> web.Response:
+    """Import a blocklist (`data`: the CSV as a file or text; `dry_run`, `skip_invalid`): the
+    plan as JSON, applied unless it is a dry run or has invalid lines that were not skipped."""
+    params = await read_params(request)
+    upload = params.files.get("data")
+    text = upload.file.read() if upload is not None else (params.text("data") or "").encode()
+    try:
+        rows, invalid = blocklists.parse_blocklist(text.decode("utf-8-sig"))
+    except UnicodeDecodeError:
+        api_error(422, "data is not UTF-8 text")
+    skip_invalid, dry_run = bool(params.flag("skip_invalid")), bool(params.flag("dry_run"))
+    services = request.app[SERVICES]
+    async with services.sessions() as db:
+        plan = await blocklists.plan_import(db, rows, [] if skip_invalid else invalid)
+    applied = not dry_run and not plan.invalid
+    if applied:
+        await blocklists.apply_import(services.sessions, _staff(auth), plan)
+    return json_ok({"applied": applied, **plan.summary(),
+                    "invalid_lines": [{"line": line, "error": why} for line, why in invalid]},
+                   status=200 if applied or dry_run else 422)
