@@ -18,6 +18,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from actors.moderation.audit import Staff, record, require
+from actors.moderation.domain_purge import start_purge
 from storage.domain_names import normalize_domain
 from storage.errors import Invalid
 from storage.models import DOMAIN_POLICIES, DomainRule
@@ -71,15 +72,19 @@ async def set_rule(session: AsyncSession, staff: Staff, domain: str, change: Rul
         rule = DomainRule(domain=canonical, **asdict(change))
         session.add(rule)
         action = f"{kind_of(change.policy)}.create"
+        before_policy = None
     else:
         for name, value in asdict(change).items():
             setattr(rule, name, value)
         assert before is not None
+        before_policy = str(before["policy"])
         same_kind = kind_of(rule.policy) == kind_of(str(before["policy"]))
         action = f"{kind_of(change.policy)}.{'update' if same_kind else 'create'}"
     await session.flush()
     await record(session, staff, action, "domain", canonical, reason=reason, before=before,
                  after=state_of(rule))
+    if rule.policy == "suspend" and before_policy != "suspend":
+        await start_purge(session, canonical)
     return rule
 
 

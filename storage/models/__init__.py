@@ -29,7 +29,7 @@ from storage.models.federation import (
 )
 from storage.models.jobs import DEAD, QUEUED, Job
 from storage.models.members import TOKEN_PURPOSES, Invite, UserToken
-from storage.models.moderation import AuditLogEntry
+from storage.models.moderation import AccountSeverance, AuditLogEntry, SeveranceEvent
 from storage.models.oauth import (
     BrowserSession,
     IdempotencyKey,
@@ -65,6 +65,7 @@ __all__ = [
     "ROLES",
     "TOKEN_PURPOSES",
     "VISIBILITIES",
+    "AccountSeverance",
     "Actor",
     "AuditLogEntry",
     "Base",
@@ -97,6 +98,7 @@ __all__ = [
     "PreviewCard",
     "RateLimitCounter",
     "Report",
+    "SeveranceEvent",
     "Status",
     "StatusCard",
     "StatusEdit",

@@ -1,11 +1,12 @@
-"""Moderation records: the audit log of what staff and the operator did."""
+"""Moderation records: the audit log of what staff and the operator did, and the follows a
+moderation decision severed (Mastodon's relationship severance events)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Index, String, Text
+from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.models.base import Base, new_id, utcnow
@@ -32,3 +33,30 @@ class AuditLogEntry(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     __table_args__ = (Index("ix_audit_log_target", "target_type", "target"),)
+
+
+class SeveranceEvent(Base):
+    """A moderation decision that severed follows: a domain suspended (`domain_block`)."""
+
+    __tablename__ = "severance_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True, default=new_id)
+    kind: Mapped[str] = mapped_column(String(32))  # Mastodon's type: domain_block, user_domain_block, …
+    target_name: Mapped[str] = mapped_column(String(255))  # the domain
+    purged: Mapped[bool] = mapped_column(Boolean, default=False)  # its content deleted too
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class AccountSeverance(Base):
+    """What one member lost in a severance event: how many followers and follows."""
+
+    __tablename__ = "account_severances"
+
+    id: Mapped[int] = mapped_column(primary_key=True, default=new_id)
+    event_id: Mapped[int] = mapped_column(ForeignKey("severance_events.id", ondelete="CASCADE"))
+    account_id: Mapped[int] = mapped_column(ForeignKey("actors.id", ondelete="CASCADE"), index=True)
+    followers_count: Mapped[int] = mapped_column(Integer, default=0)
+    following_count: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (UniqueConstraint("event_id", "account_id"),)
