@@ -249,3 +249,7 @@ class SettingCache:
             value = await get(session, key)
         self._values.put(key, value, at=started)
         return value
+
+    def clear(self) -> None:
+        """Forget every value: after this process changed a setting, it reads the new one."""
+        self._values.clear()
