@@ -15,7 +15,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from bench import content, fanout, inbox, kernel, media, timeline
+from bench import blocklist, content, fanout, inbox, kernel, media, timeline
 
 Benchmark = Callable[[bool], dict[str, Any]]
 
@@ -27,6 +27,7 @@ BENCHMARKS: dict[str, Benchmark] = {
     "media": media.run,
     "content": content.run,
     "timeline": timeline.run,
+    "blocklist": blocklist.run,
 }
 
 

@@ -83,11 +83,25 @@ def _host(host: str, original: str) -> str:
             raise InvalidDomain(f"{original!r} is not a valid IPv6 literal") from None
         mapped = address.ipv4_mapped  # RFC 5952: compressed, IPv4-mapped ones in mixed notation
         return f"[::ffff:{mapped}]" if mapped else f"[{address.compressed}]"
+    if _plain_ascii(host):
+        return host.removesuffix(".")
     try:
         encoded = idna.encode(host, uts46=True, std3_rules=False, transitional=False).decode("ascii")
     except (idna.IDNAError, UnicodeError) as exc:
         raise InvalidDomain(f"{original!r} is not a domain name: {exc}") from None
     return encoded.removesuffix(".")
+
+
+_LDH_LABEL = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
+
+
+def _plain_ascii(host: str) -> bool:
+    """Is `host` lower-case letters, digits and hyphens in valid labels, none with `--` in third
+    and fourth place (`xn--` and its kin)? IDNA leaves such a host as it is, so `_host` can skip
+    it: most hosts are like this, and IDNA costs tens of microseconds per new host (a blocklist
+    import meets ten thousand). Anything else takes the IDNA path."""
+    labels = host.removesuffix(".").split(".")
+    return len(host) <= 253 and all(_LDH_LABEL.fullmatch(label) and label[2:4] != "--" for label in labels)
 
 
 def canonical_or_none(value: str) -> str | None:

@@ -150,6 +150,9 @@ DEFINITIONS: dict[str, Setting] = {s.key: s for s in (
             _choice("open", "approval", "invite", "closed")),
     Setting("federation_mode", "open", "open: federate with every server not suspended; "
             "allowlist: only with partner domains.", _choice("open", "allowlist")),
+    Setting("domain_blocks_visibility", "public", "Who sees the servers this node limits or "
+            "suspends, with their public reasons (GET /api/v1/instance/domain_blocks): public, "
+            "members, or hidden.", _choice("public", "members", "hidden")),
     Setting("authorized_fetch", False, "Require HTTP signatures on ActivityPub GETs "
             "(the actor document stays public for key fetches).", _bool),
     Setting("oauth_password_grant", True, "Allow the OAuth password grant (apps send the e-mail "
@@ -255,3 +258,7 @@ class SettingCache:
             value = await get(session, key)
         self._values.put(key, value, at=started)
         return value
+
+    def clear(self) -> None:
+        """Forget every value: after this process changed a setting, it reads the new one."""
+        self._values.clear()

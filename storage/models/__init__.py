@@ -48,6 +48,7 @@ from storage.models.lists import (
 )
 from storage.models.markers import MARKER_TIMELINES, Marker
 from storage.models.members import TOKEN_PURPOSES, Invite, UserToken
+from storage.models.moderation import AccountSeverance, AuditLogEntry, SeveranceEvent
 from storage.models.notification_filters import (
     POLICY_VALUES,
     NotificationPermission,
@@ -97,10 +98,12 @@ __all__ = [
     "VISIBILITIES",
     "AccountConversation",
     "AccountNote",
+    "AccountSeverance",
     "Actor",
     "Announcement",
     "AnnouncementDismissal",
     "AnnouncementReaction",
+    "AuditLogEntry",
     "Base",
     "Block",
     "Bookmark",
@@ -145,6 +148,7 @@ __all__ = [
     "RateLimitCounter",
     "Report",
     "ScheduledStatus",
+    "SeveranceEvent",
     "Status",
     "StatusCard",
     "StatusEdit",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Integer, String, Text
+from sqlalchemy import JSON, BigInteger, Boolean, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.models.base import Base, CanonicalDomain, new_id, utcnow
@@ -65,7 +65,9 @@ class Host(CanonicalDomain, Base):
     last_seen_at: Mapped[datetime | None] = mapped_column()  # last signed request from it
 
 
-DOMAIN_POLICIES = ("suspend", "silence", "allow")
+# suspend: nothing in or out; silence: hidden from public timelines; noop: only the flags
+# (reject_media, reject_reports) apply; allow: a partner (the only servers in allowlist mode).
+DOMAIN_POLICIES = ("suspend", "silence", "noop", "allow")
 
 
 class DomainRule(CanonicalDomain, Base):
@@ -74,8 +76,11 @@ class DomainRule(CanonicalDomain, Base):
     __tablename__ = "domain_rules"
 
     domain: Mapped[str] = mapped_column(String(255), primary_key=True)
+    id: Mapped[int] = mapped_column(BigInteger, unique=True, default=new_id)  # the admin API's id
     policy: Mapped[str] = mapped_column(String(16))
     reject_media: Mapped[bool] = mapped_column(Boolean, default=False)
+    reject_reports: Mapped[bool] = mapped_column(Boolean, default=False)  # their Flags are dropped
+    obfuscate: Mapped[bool] = mapped_column(Boolean, default=False)  # shown publicly as a.*.example
     public_comment: Mapped[str] = mapped_column(Text, default="")
     private_comment: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

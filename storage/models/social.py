@@ -45,7 +45,7 @@ class Block(Base):
 
 
 NOTIFICATION_TYPES = ("mention", "status", "reblog", "follow", "follow_request", "favourite",
-                      "poll", "update", "move", "admin.sign_up", "admin.report")
+                      "poll", "update", "move", "admin.sign_up", "admin.report", "severed_relationships")
 
 
 class Notification(Base):
@@ -56,6 +56,8 @@ class Notification(Base):
     type: Mapped[str] = mapped_column(String(32))
     from_actor_id: Mapped[int] = mapped_column(ForeignKey("actors.id", ondelete="CASCADE"))
     status_id: Mapped[int | None] = mapped_column(ForeignKey("statuses.id", ondelete="CASCADE"))
+    # a `severed_relationships` notification's event (`actors.moderation.domain_purge`)
+    severance_id: Mapped[int | None] = mapped_column(ForeignKey("account_severances.id", ondelete="CASCADE"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     read: Mapped[bool] = mapped_column(Boolean, default=False)
     # Mastodon's group key for the groupable types (`actors.reading.notification_groups`);

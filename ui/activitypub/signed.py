@@ -4,10 +4,11 @@ A signed GET is verified like an inbox POST (draft-cavage or RFC 9421, key from 
 or fetched through the SSRF-guarded client), with an empty body. The viewer is the actor
 that owns the signing key. A signature that does not check out (bad, expired, key
 unavailable, signer's domain suspended or not a partner, signer suspended) makes the request
-anonymous; it is refused outright only when the `authorized_fetch` setting asks for
-signatures, and then with 401 and a `WWW-Authenticate: Signature` challenge, so the peer
-knows to sign and retry (Mastodon and Fedify do). See `ui.activitypub.objects` for why
-refusals of existing but hidden objects are 404s instead.
+anonymous; it is refused outright only when signatures are required (the `authorized_fetch`
+setting, or allowlist mode: then only partners' signatures count), and then with 401 and a
+`WWW-Authenticate: Signature` challenge, so the peer knows to sign and retry (Mastodon and
+Fedify do). See `ui.activitypub.objects` for why refusals of existing but hidden objects are
+404s instead.
 
 The setting is a database row shared by every process; each process keeps it for a few
 seconds (`SettingCache`), so a change takes effect everywhere within that time.
@@ -46,8 +47,11 @@ class SignerCheck:
 
 
 async def signatures_required(request: web.Request) -> bool:
-    sessions = request.app[SERVICES].sessions
-    return bool(await request.app[SETTINGS_CACHE].get(sessions, "authorized_fetch"))
+    """With `authorized_fetch` on, or in allowlist mode (where only partners may read: the
+    signer check already refuses anyone else's signature)."""
+    sessions, cache = request.app[SERVICES].sessions, request.app[SETTINGS_CACHE]
+    return (bool(await cache.get(sessions, "authorized_fetch"))
+            or await cache.get(sessions, "federation_mode") == "allowlist")
 
 
 async def verify_signer(request: web.Request) -> SignerCheck:

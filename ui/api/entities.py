@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from actors.moderation.permissions import ROLE_ENTITIES
 from actors.posts.compose import plain_text_to_html
 from federation.sanitize import clean_html
 from federation.urls import shown_media, shown_url
@@ -31,16 +32,6 @@ _clean_html = functools.lru_cache(maxsize=8192)(clean_html)
 
 DEFAULT_AVATAR_PATH = "/avatars/original/missing.png"
 DEFAULT_HEADER_PATH = "/headers/original/missing.png"
-
-# Mastodon's built-in roles (ids and permission bits as Mastodon's): members have the
-# "everyone" role; staff roles are highlighted, so apps show a badge.
-_ROLES: dict[str, dict[str, Any]] = {
-    "member": {"id": "-99", "name": "", "permissions": "65536", "color": "", "highlighted": False},
-    "moderator": {"id": "1", "name": "Moderator", "permissions": "1308", "color": "", "highlighted": True},
-    "admin": {"id": "2", "name": "Admin", "permissions": "1", "color": "", "highlighted": True},
-    "owner": {"id": "3", "name": "Owner", "permissions": "1", "color": "", "highlighted": True},
-}
-
 
 @dataclass(frozen=True)
 class AccountStats:
@@ -153,7 +144,7 @@ def _suspended(urls: Urls) -> dict[str, Any]:
 
 
 def _public_roles(role: str | None) -> list[dict[str, str]]:
-    shown = _ROLES.get(role or "member", _ROLES["member"])
+    shown = ROLE_ENTITIES.get(role or "member", ROLE_ENTITIES["member"])
     if not shown["highlighted"]:
         return []
     return [{"id": shown["id"], "name": shown["name"], "color": shown["color"]}]
@@ -186,7 +177,7 @@ def credential_account(actor: Actor, user: User, stats: AccountStats, urls: Urls
         "hide_collections": False,
         "discoverable": actor.discoverable,
     }
-    entity["role"] = dict(_ROLES.get(user.role, _ROLES["member"]))
+    entity["role"] = dict(ROLE_ENTITIES.get(user.role, ROLE_ENTITIES["member"]))
     return entity
 
 

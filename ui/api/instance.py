@@ -12,6 +12,7 @@ from typing import Any
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from actors.moderation import domains as moderation_domains
 from storage import settings
 from storage.config import NodeConfig
 from storage.models import utcnow
@@ -159,6 +160,23 @@ async def activity(request: web.Request) -> web.Response:
         weeks = await instance_queries.activity(db, utcnow())
     return json_ok([{"week": str(int(w.start.timestamp())), "statuses": str(w.statuses),
                      "logins": str(w.logins), "registrations": str(w.registrations)} for w in weeks])
+
+
+async def domain_blocks(request: web.Request) -> web.Response:
+    """The servers this node limits or suspends, with their public reasons (Mastodon's shape),
+    as the `domain_blocks_visibility` setting allows: everyone, members only, or nobody (404)."""
+    async with request.app[SERVICES].sessions() as db:
+        visibility = await settings.get(db, "domain_blocks_visibility")
+        if visibility == "hidden":
+            api_error(404, "This list is not public on this server")
+        if visibility == "members":
+            auth: Auth | None = await authenticate(request)
+            if auth is None or auth.user is None:
+                api_error(401, "This API requires an authenticated user")
+        found = await moderation_domains.rules(db, policies=("suspend", "silence"))
+    return json_ok([{"domain": moderation_domains.obfuscated(r.domain) if r.obfuscate else r.domain,
+                     "digest": moderation_domains.digest(r.domain), "severity": r.policy,
+                     "comment": r.public_comment or None} for r in found])
 
 
 async def instance_rules(request: web.Request) -> web.Response:

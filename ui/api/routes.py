@@ -41,7 +41,8 @@ from ui.api.accounts import (
     relation_lists,
     relationships,
 )
-from ui.api.auth import PUBLIC, app_token, if_token, member
+from ui.api.admin import domain_rules
+from ui.api.auth import PUBLIC, app_token, if_token, member, staff
 from ui.api.discovery import announcements, conversations, directory, preferences, trends
 from ui.api.filters import rules as filter_rules
 from ui.api.filters import v1 as filters_v1
@@ -57,6 +58,10 @@ ACCOUNTS = "/api/v1/accounts"
 STATUS = "/api/v1/statuses/{id}"
 FILTERS = "/api/v2/filters"
 
+ADMIN_BLOCKS = "/api/v1/admin/domain_blocks"
+ADMIN_ALLOWS = "/api/v1/admin/domain_allows"
+FEDERATION = "manage_federation"
+
 ROUTES: list[Route] = [
     # method, path, handler, access, rate-limit bucket, renders statuses
     route("POST", "/api/v1/apps", apps.create, PUBLIC, None, statuses=False),
@@ -69,6 +74,8 @@ ROUTES: list[Route] = [
     route("GET", "/api/v1/instance/peers", instance.peers, PUBLIC, None, statuses=False),
     route("GET", "/api/v1/instance/activity", instance.activity, PUBLIC, None, statuses=False),
     route("GET", "/api/v1/instance/rules", instance.instance_rules, PUBLIC, None, statuses=False),
+    # members only or hidden as the domain_blocks_visibility setting says (the handler checks)
+    route("GET", "/api/v1/instance/domain_blocks", instance.domain_blocks, PUBLIC, None, statuses=False),
 
     route("GET", "/api/v1/follow_requests", relation_lists.follow_requests,
           member("read:follows", "follow"), None, statuses=False),
@@ -340,6 +347,30 @@ ROUTES: list[Route] = [
           member("write:favourites"), None, statuses=False),
     route("DELETE", "/api/v1/announcements/{id}/reactions/{name}", announcements.remove_reaction,
           member("write:favourites"), None, statuses=False),
+    # the admin API: staff whose role has the permission (actors.moderation.permissions)
+    route("GET", ADMIN_BLOCKS, domain_rules.list_blocks,
+          staff(FEDERATION, "admin:read:domain_blocks"), None, statuses=False),
+    route("POST", ADMIN_BLOCKS, domain_rules.create_block,
+          staff(FEDERATION, "admin:write:domain_blocks"), None, statuses=False),
+    # ORDER: before `domain_blocks/{id}`; Amity's blocklist CSV (Mastodon does it on its web pages)
+    route("GET", f"{ADMIN_BLOCKS}/export", domain_rules.export_blocks,
+          staff(FEDERATION, "admin:read:domain_blocks"), None, statuses=False),
+    route("POST", f"{ADMIN_BLOCKS}/import", domain_rules.import_blocks,
+          staff(FEDERATION, "admin:write:domain_blocks"), None, statuses=False),
+    route("GET", f"{ADMIN_BLOCKS}/{{id}}", domain_rules.show_block,
+          staff(FEDERATION, "admin:read:domain_blocks"), None, statuses=False),
+    route("PUT", f"{ADMIN_BLOCKS}/{{id}}", domain_rules.update_block,
+          staff(FEDERATION, "admin:write:domain_blocks"), None, statuses=False),
+    route("DELETE", f"{ADMIN_BLOCKS}/{{id}}", domain_rules.delete_block,
+          staff(FEDERATION, "admin:write:domain_blocks"), None, statuses=False),
+    route("GET", ADMIN_ALLOWS, domain_rules.list_allows,
+          staff(FEDERATION, "admin:read:domain_allows"), None, statuses=False),
+    route("POST", ADMIN_ALLOWS, domain_rules.create_allow,
+          staff(FEDERATION, "admin:write:domain_allows"), None, statuses=False),
+    route("GET", f"{ADMIN_ALLOWS}/{{id}}", domain_rules.show_allow,
+          staff(FEDERATION, "admin:read:domain_allows"), None, statuses=False),
+    route("DELETE", f"{ADMIN_ALLOWS}/{{id}}", domain_rules.delete_allow,
+          staff(FEDERATION, "admin:write:domain_allows"), None, statuses=False),
 ]
 
 # The rate-limit bucket of each limited route, as `ui.ratelimit` looks requests up.

@@ -9,7 +9,7 @@ import sys
 from collections.abc import Awaitable, Callable, Sequence
 from typing import NoReturn
 
-from ui.cli import admin, announcements, content, media, members, node
+from ui.cli import admin, announcements, content, media, members, moderation, node
 from ui.runtime import CliError, describe_failure
 
 Command = Callable[[argparse.Namespace], Awaitable[int] | int]
@@ -38,6 +38,7 @@ def build_parser() -> Parser:
     media.add_commands(commands)
     content.add_commands(commands)
     announcements.add_commands(commands)
+    moderation.add_commands(commands)
     return parser
 
 

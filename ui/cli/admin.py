@@ -8,9 +8,11 @@ from typing import Any
 
 from actors.accounts import local_users
 from actors.accounts.passwords import generate_password
+from actors.moderation.audit import record, require
 from storage import queue, settings
 from storage.db import session_maker
 from storage.models import ROLES
+from ui.cli.moderation import acting
 from ui.runtime import load, open_database, prompt_password, write_session
 
 
@@ -58,6 +60,8 @@ def _add_settings(commands: Any) -> None:
     set_ = sub.add_parser("set", help="change a setting")
     set_.add_argument("key")
     set_.add_argument("value")
+    set_.add_argument("--as", dest="as_name", metavar="NAME",
+                      help="record the change as this staff account (default: the operator)")
     set_.set_defaults(run=settings_set)
 
 
@@ -141,7 +145,11 @@ async def settings_set(args: argparse.Namespace) -> int:
     config = load(args.config)
     value = settings.parse_value(args.key, args.value)
     async with write_session(config) as session:
+        staff = await acting(session, args.as_name)
+        require(staff, "manage_settings")
+        before = await settings.get(session, args.key)
         await settings.set_value(session, args.key, value)
+        await record(session, staff, "setting.update", "setting", args.key, before=before, after=value)
     print(f"{args.key} = {_show(value)}")
     return 0
 

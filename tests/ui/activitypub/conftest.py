@@ -23,6 +23,7 @@ from storage.models import ACCEPTED, Actor, Follow, Mention, Status, User
 from storage.models.base import new_id
 from tests.conftest import make_config
 from ui.app import create_app
+from ui.keys import SETTINGS_CACHE
 
 AS2 = "application/activity+json"
 BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
@@ -102,6 +103,7 @@ class Node:
     async def setting(self, key: str, value: Any) -> None:
         async with self.services.sessions() as session, session.begin():
             await settings.set_value(session, key, value)
+        self.client.app[SETTINGS_CACHE].clear()  # as if the setting's few seconds had passed
 
     async def get(self, path: str, accept: str | None = AS2, **headers: str) -> ClientResponse:
         if accept is not None:

@@ -15,7 +15,7 @@ from aiohttp.test_utils import make_mocked_request
 from tests.conftest import make_config
 from ui import ratelimit
 from ui.api import routing
-from ui.api.auth import AppToken, IfToken, Member, Public
+from ui.api.auth import AppToken, IfToken, Member, Public, StaffMember
 from ui.api.notifications.groups import grouped_body
 from ui.api.notifications.pages import render_notifications
 from ui.api.routes import ROUTES
@@ -39,7 +39,8 @@ def _app() -> web.Application:
 def test_every_row_declares_its_access_and_its_rate_limit_bucket() -> None:
     for row in ROUTES:
         where = f"{row.method} {row.path}"
-        assert isinstance(row.access, Member | AppToken | IfToken | Public), f"{where}: no access"
+        assert isinstance(row.access, Member | AppToken | IfToken | StaffMember | Public), \
+            f"{where}: no access"
         assert row.limit is None or row.limit in ratelimit.BUCKETS, f"{where}: bucket {row.limit}"
         assert isinstance(row.statuses, bool)
     assert len({(row.method, row.path) for row in ROUTES}) == len(ROUTES), "a route is listed twice"
@@ -60,12 +61,13 @@ def test_the_app_serves_exactly_the_rows_in_their_order(api_app: web.Application
     assert served == [(row.method, form) for row in ROUTES for form in (row.path, f"{row.path}/")]
 
 
-def _declared(handler: object) -> tuple[str, tuple[str, ...], bool]:
+def _declared(handler: object) -> tuple[str, tuple[str, ...], bool, str | None]:
     code = getattr(handler, "__code__", None)
     if code is None or not code.co_qualname.endswith(".wrap.<locals>.run"):
-        return "public", (), False
+        return "public", (), False, None
     names = inspect.getclosurevars(handler).nonlocals  # type: ignore[arg-type]
-    return code.co_qualname.split(".", 1)[0], tuple(names["needed"]), bool(names.get("remembered", False))
+    return (code.co_qualname.split(".", 1)[0], tuple(names["needed"]), bool(names.get("remembered", False)),
+            names.get("permission"))
 
 
 def test_each_handler_checks_the_scopes_its_row_declares(api_app: web.Application) -> None:
@@ -75,8 +77,9 @@ def test_each_handler_checks_the_scopes_its_row_declares(api_app: web.Applicatio
         row = rows.get((served.method, path))
         if row is None:
             continue
-        kind, needed, remembered = _declared(served.handler)
+        kind, needed, remembered, permission = _declared(served.handler)
         assert kind == row.access.kind, f"{row.method} {row.path}"
+        assert permission == getattr(row.access, "permission", None), f"{row.method} {row.path}"
         assert needed == getattr(row.access, "scopes", ()), f"{row.method} {row.path}"
         assert remembered == getattr(row.access, "remembered", False), f"{row.method} {row.path}"
 

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from tests.ui.cli.run import amity, one_line_error
+from tests.ui.cli.test_domain_commands import audit_log
 from ui.cli import main
 
 
@@ -61,3 +62,17 @@ def test_queue_stats_and_retry_on_an_empty_node(node: Path, capsys: pytest.Captu
     assert "(no jobs)" in capsys.readouterr().out
     assert main(["--config", str(node), "queue", "retry"]) == 0
     assert "0 dead jobs queued again" in capsys.readouterr().out
+
+
+def test_settings_changes_are_in_the_audit_log_and_need_the_permission(node: Path, tmp_path: Path) -> None:
+    cfg = ["--config", str(node)]
+    assert main([*cfg, "user", "create", "mo", "--email", "mo@example.org", "--password", "mo password",
+                 "--role", "moderator"]) == 0
+    assert main([*cfg, "settings", "set", "registration_mode", "invite"]) == 0
+    refused = amity("--config", str(node), "settings", "set", "registration_mode", "open", "--as", "mo",
+                    cwd=tmp_path)
+    assert "needs the manage_settings permission" in one_line_error(refused)
+    [entry] = audit_log(node)
+    assert entry.action == "setting.update" and entry.target == "registration_mode"
+    assert entry.actor_label.startswith("cli:")
+    assert (entry.details["before"], entry.details["after"]) == ("approval", "invite")

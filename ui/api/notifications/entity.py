@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from actors.reading.notification_groups import shown_key
 from actors.reading.notification_reads import STATUS_TYPES
 from federation.services import Services
-from storage.models import Actor, Notification, Report, Status
+from storage.models import AccountSeverance, Actor, Notification, Report, SeveranceEvent, Status
 from ui.api.entities import Urls, iso_datetime, render_accounts
 from ui.api.filters.applied import filter_entities
 from ui.api.statuses.entity import render_statuses
@@ -30,6 +30,7 @@ class Rendered:
     accounts: dict[int, dict[str, Any]] = field(default_factory=dict)
     statuses: dict[int, dict[str, Any]] = field(default_factory=dict)
     reports: dict[int, dict[str, Any]] = field(default_factory=dict)
+    events: dict[int, dict[str, Any]] = field(default_factory=dict)  # by account severance id
 
 
 async def render_parts(db: AsyncSession, services: Services, viewer: Actor, urls: Urls,
@@ -51,7 +52,22 @@ async def render_parts(db: AsyncSession, services: Services, viewer: Actor, urls
             db, services, viewer, list(rows), urls, reader_languages=languages))  # `hide`: left out
         done.statuses = {int(s["id"]): s for s in rendered}
     done.reports = {r.id: report_entity(r, done.accounts.get(r.target_id)) for r in reports}
+    done.events = await _severance_events(db, {n.severance_id for n in notifications if n.severance_id})
     return done
+
+
+async def _severance_events(db: AsyncSession, ids: set[int]) -> dict[int, dict[str, Any]]:
+    """Mastodon's RelationshipSeveranceEvent of each member's severance (a domain suspended)."""
+    if not ids:
+        return {}
+    rows = (await db.execute(select(AccountSeverance, SeveranceEvent)
+                             .join(SeveranceEvent, SeveranceEvent.id == AccountSeverance.event_id)
+                             .where(AccountSeverance.id.in_(ids)))).all()
+    return {severance.id: {"id": str(event.id), "type": event.kind, "purged": event.purged,
+                           "target_name": event.target_name, "followers_count": severance.followers_count,
+                           "following_count": severance.following_count,
+                           "created_at": iso_datetime(event.created_at)}
+            for severance, event in rows}
 
 
 def notification_entity(notification: Notification, parts: Rendered) -> dict[str, Any] | None:
@@ -76,6 +92,11 @@ def notification_entity(notification: Notification, parts: Rendered) -> dict[str
         if report is None:
             return None
         entity["report"] = report
+    if notification.type == "severed_relationships":
+        event = parts.events.get(notification.severance_id) if notification.severance_id else None
+        if event is None:
+            return None
+        entity["event"] = event
     return entity
 
 
