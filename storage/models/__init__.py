@@ -44,10 +44,12 @@ from storage.models.social import (
     ACCEPTED,
     NOTIFICATION_TYPES,
     PENDING,
+    REPORT_CATEGORIES,
     Block,
     Follow,
     Notification,
     Report,
+    ReportNote,
 )
 from storage.models.statuses import VISIBILITIES, Favourite, Mention, Status, StatusEdit, TimelineEntry
 
@@ -62,6 +64,7 @@ __all__ = [
     "NOTIFICATION_TYPES",
     "PENDING",
     "QUEUED",
+    "REPORT_CATEGORIES",
     "ROLES",
     "TOKEN_PURPOSES",
     "VISIBILITIES",
@@ -97,6 +100,7 @@ __all__ = [
     "PreviewCard",
     "RateLimitCounter",
     "Report",
+    "ReportNote",
     "Status",
     "StatusCard",
     "StatusEdit",
