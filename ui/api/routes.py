@@ -19,9 +19,10 @@ path up before any pattern); `tests/ui/api/test_routes.py` checks every row answ
 
 from __future__ import annotations
 
-from ui.api import apps, custom_emojis, instance, search, tags, timelines
+from ui.api import apps, custom_emojis, instance, reports, search, tags, timelines
 from ui.api.accounts import followers, profile_images, profiles, registration, relation_lists, relationships
 from ui.api.admin import domain_rules
+from ui.api.admin import reports as admin_reports
 from ui.api.auth import PUBLIC, app_token, if_token, member, staff
 from ui.api.routing import Route, route
 from ui.api.statuses import actions, attachments, crud, polls
@@ -32,6 +33,8 @@ STATUS = "/api/v1/statuses/{id}"
 ADMIN_BLOCKS = "/api/v1/admin/domain_blocks"
 ADMIN_ALLOWS = "/api/v1/admin/domain_allows"
 FEDERATION = "manage_federation"
+ADMIN_REPORTS = "/api/v1/admin/reports"
+REPORTS = "manage_reports"
 
 ROUTES: list[Route] = [
     # method, path, handler, access, rate-limit bucket, renders statuses
@@ -180,6 +183,27 @@ ROUTES: list[Route] = [
           staff(FEDERATION, "admin:read:domain_allows"), None, statuses=False),
     route("DELETE", f"{ADMIN_ALLOWS}/{{id}}", domain_rules.delete_allow,
           staff(FEDERATION, "admin:write:domain_allows"), None, statuses=False),
+
+    # reports: members file them and read their own; staff with manage_reports handle them
+    route("POST", "/api/v1/reports", reports.file_report, member("write:reports"), None, statuses=False),
+    route("GET", "/api/v1/reports", reports.list_reports, member("read"), None,
+          statuses=False),
+    route("GET", "/api/v1/reports/{id}", reports.show_report, member("read"), None,
+          statuses=False),
+    route("GET", ADMIN_REPORTS, admin_reports.list_reports,
+          staff(REPORTS, "admin:read:reports"), None, statuses=True),
+    route("GET", f"{ADMIN_REPORTS}/{{id}}", admin_reports.show_report,
+          staff(REPORTS, "admin:read:reports"), None, statuses=True),
+    route("PUT", f"{ADMIN_REPORTS}/{{id}}", admin_reports.update_report,
+          staff(REPORTS, "admin:write:reports"), None, statuses=True),
+    route("POST", f"{ADMIN_REPORTS}/{{id}}/assign_to_self", admin_reports.assign_to_self,
+          staff(REPORTS, "admin:write:reports"), None, statuses=True),
+    route("POST", f"{ADMIN_REPORTS}/{{id}}/unassign", admin_reports.unassign,
+          staff(REPORTS, "admin:write:reports"), None, statuses=True),
+    route("POST", f"{ADMIN_REPORTS}/{{id}}/resolve", admin_reports.resolve,
+          staff(REPORTS, "admin:write:reports"), None, statuses=True),
+    route("POST", f"{ADMIN_REPORTS}/{{id}}/reopen", admin_reports.reopen,
+          staff(REPORTS, "admin:write:reports"), None, statuses=True),
 ]
 
 # The rate-limit bucket of each limited route, as `ui.ratelimit` looks requests up.
