@@ -63,7 +63,7 @@ async def test_hostile_reports_are_refused_with_nothing_stored(api: Api, scene: 
                                                                ) -> None:
     ana_post = await api.json("POST", "/api/v1/statuses", scene["token"], data={"status": "mine"})
     bob = str(scene["bob"].id)
-    data: dict[str, Any] = {
+    cases: dict[str, dict[str, Any]] = {
         "yourself": {"account_id": str(scene["ana"].id)},
         "unknown status": {"account_id": bob, "status_ids": [scene["posts"][0], "999999999"]},
         "another's status": {"account_id": bob, "status_ids": [ana_post["id"]]},
@@ -72,8 +72,8 @@ async def test_hostile_reports_are_refused_with_nothing_stored(api: Api, scene: 
         "unknown rule": {"account_id": bob, "rule_ids": ["4"]},
         "bad category": {"account_id": bob, "category": "boring"},
         "violation without rules": {"account_id": bob, "category": "violation"},
-    }[case]
-    response = await api.request("POST", "/api/v1/reports", scene["token"], json=data)
+    }
+    response = await api.request("POST", "/api/v1/reports", scene["token"], json=cases[case])
     assert response.status == 422, await response.text()
     assert (await response.json())["error"]
     assert await api.count(Report) == 0
