@@ -65,6 +65,10 @@ SHAPES: dict[str, tuple[str, Any, str | None]] = {
     "/api/v2/search": ("/api/v2/search?q=garden", s.SEARCH, "ana"),
     "/api/v1/tags/:name": ("/api/v1/tags/garden", s.TAG, None),
     "/api/v1/polls/:id": ("/api/v1/polls/{poll}", s.VIEWER_POLL, "ana"),
+    "/api/v1/reports": ("/api/v1/reports", s.ListOf(s.REPORT), "bob"),
+    "/api/v1/reports/:id": ("/api/v1/reports/{report}", s.REPORT, "bob"),
+    "/api/v1/admin/reports": ("/api/v1/admin/reports", s.ListOf(s.ADMIN_REPORT), "mod"),
+    "/api/v1/admin/reports/:id": ("/api/v1/admin/reports/{report}", s.ADMIN_REPORT, "mod"),
 }
 
 
@@ -115,8 +119,12 @@ async def _seed(api: Api) -> Seeded:
     form = FormData()
     form.add_field("file", _png(), filename="leaf.png", content_type="image/png")
     media = await api.json("POST", "/api/v2/media", ana_token, data=form)
+    await api.member("mod", role="moderator")
+    tokens["mod"] = await api.token_for("mod", "read admin:read")
+    report = await api.json("POST", "/api/v1/reports", bob_token, data={
+        "account_id": str(ana.id), "status_ids[]": [post["id"]], "rule_ids[]": ["1"], "comment": "rude"})
     ids = {"ana": str(ana.id), "bob": str(bob.id), "dan": str(dan.id), "fay": str(fay.id), "post": post["id"],
-           "reply": reply["id"], "poll": post["poll"]["id"], "media": media["id"]}
+           "reply": reply["id"], "poll": post["poll"]["id"], "media": media["id"], "report": report["id"]}
     return Seeded(api, ids, tokens)
 
 

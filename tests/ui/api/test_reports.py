@@ -9,13 +9,9 @@ import pytest
 from sqlalchemy import select
 
 from storage.models import Actor, Job, Notification, OutboxActivity, Report
-from tests.ui.api.schemas import ACCOUNT, DATETIME, ID, ListOf, Matches, Nullable, assert_entity
+from tests.ui.api.schemas import REPORT, assert_entity
 from tests.ui.client_api import Api
 
-REPORT = {"id": Matches(ID), "action_taken": bool, "action_taken_at": Nullable(DATETIME), "category": str,
-          "comment": str, "forwarded": bool, "created_at": DATETIME,
-          "status_ids": Nullable(ListOf(Matches(ID))), "rule_ids": Nullable(ListOf(Matches(ID))),
-          "target_account": ACCOUNT}
 RULES = ["Be kind", "No spam", "No ads"]
 
 
