@@ -67,7 +67,7 @@ async def test_mastodon_py_report_handled_by_a_moderator_through_the_api_and_the
     await _make_moderator(amity, "mo")
     config = _cli_config(amity, tmp_path)
 
-    def file_it() -> tuple[dict[str, Any], list[str], str]:
+    def file_it() -> tuple[Any, list[str], str]:
         bob = _client(base, "bob", MEMBER_SCOPES)
         posts = [bob.status_post(f"Cheap pills, visit my shop {i}") for i in range(2)]
         ana = _client(base, "ana", MEMBER_SCOPES)
