@@ -16,6 +16,12 @@ RULES = ["Be kind", "No spam", "No ads"]
 
 
 @pytest.fixture
+def api(any_api: Api) -> Api:
+    """These tests run on SQLite and PostgreSQL."""
+    return any_api
+
+
+@pytest.fixture
 async def scene(api: Api) -> dict[str, Any]:
     """ana reports bob; mo moderates; bob has two public posts and one followers-only post."""
     await api.setting("rules", RULES)

@@ -17,6 +17,12 @@ REPORTS = "/api/v1/admin/reports"
 
 
 @pytest.fixture
+def api(any_api: Api) -> Api:
+    """These tests run on SQLite and PostgreSQL (JSON lists of ids, the filters)."""
+    return any_api
+
+
+@pytest.fixture
 async def scene(api: Api) -> dict[str, Any]:
     """ana reported bob's two posts (one followers-only, which ana may see as a follower)."""
     await api.setting("rules", ["Be kind", "No spam"])
