@@ -86,8 +86,10 @@ async def list_reports(request: web.Request, auth: MemberAuth) -> web.Response:
     params = await read_params(request)
     page = page_of(params, default=20, maximum=100)
     target = params.text("target_account_id")
-    query = reports_query(resolved=params.flag("resolved"),
-                          target_account_id=parse_id(target) if target else None)
+    target_id = parse_id(target) if target else None
+    if target and target_id is None:
+        raise Invalid("target_account_id must be an id")
+    query = reports_query(resolved=params.flag("resolved"), target_account_id=target_id)
     async with request.app[SERVICES].sessions() as db:
         rows = newest_first((await db.scalars(paginate(
             query.where(Report.reporter_id == auth.actor.id), Report.id, page))).all(), page)
