@@ -94,6 +94,7 @@ async def test_mastodon_py_report_handled_by_a_moderator_through_the_api_and_the
         assert (shown.account.username, shown.target_account.username, shown.comment) == (
             "ana", "bob", "Spam, twice")
         assert shown.target_account.account.acct == "bob" and shown.action_taken is False
+        assert mo.admin_report_assign(shown).assigned_account.username == "mo"
 
     await asyncio.to_thread(moderate)
 
@@ -125,7 +126,8 @@ async def test_mastodon_py_report_handled_by_a_moderator_through_the_api_and_the
     async def audit(session: AsyncSession) -> list[tuple[str, str]]:
         return [(e.action, e.actor_label) for e in
                 (await session.scalars(select(AuditLogEntry).order_by(AuditLogEntry.id))).all()]
-    assert await amity.query(audit) == [("report_note.create", "@mo"), ("report.resolve", "@mo")]
+    assert await amity.query(audit) == [("report.assign", "@mo"), ("report_note.create", "@mo"),
+                                        ("report.resolve", "@mo")]
 
 
 async def test_a_forwarded_report_reaches_the_fedify_peer_as_a_signed_flag(
