@@ -101,14 +101,16 @@ async def file_report(session: AsyncSession, reporter: Actor, new: NewReport, *,
                     comment=new.comment, category=category, rule_ids=rule_ids, forwarded=False)
     session.add(report)
     await session.flush()
-    await tell_moderators(session, reporter)
+    await tell_moderators(session, report, reporter)
     if new.forward and target.domain is not None:
         await forward(session, report, target, statuses, base_url=base_url)
     return report
 
 
-async def tell_moderators(session: AsyncSession, reporter: Actor) -> None:
-    """An `admin.report` notification for every staff account that handles reports."""
+async def tell_moderators(session: AsyncSession, report: Report, reporter: Actor) -> None:
+    """An `admin.report` notification about `report` for every staff account that handles
+    reports. (Once notifications carry their report, issue 13's `notify(…, report_id=)`, this
+    passes `report.id`, so a reporter's second report is news too.)"""
     moderators = (await session.scalars(
         select(Actor).join(User, User.actor_id == Actor.id)
         .where(User.role.in_(MODERATOR_ROLES), User.disabled.is_(False)))).all()

@@ -51,4 +51,4 @@ async def handle(ctx: Incoming, activity: dict[str, Any]) -> None:
                         comment=plain_text(text(activity, "content"), limit=MAX_COMMENT_CHARS))
         session.add(report)
         await session.flush()
-        await tell_moderators(session, reporter)
+        await tell_moderators(session, report, reporter)
