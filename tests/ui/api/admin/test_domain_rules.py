@@ -152,24 +152,3 @@ async def test_the_public_list_follows_its_setting_and_hides_what_is_obfuscated(
     assert len(await api.json("GET", "/api/v1/instance/domain_blocks", token)) == 2
     await api.setting("domain_blocks_visibility", "hidden")
     await api.json("GET", "/api/v1/instance/domain_blocks", token, status=404)
-
-
-async def test_blocklists_are_exported_and_imported_with_a_dry_run(api: Api) -> None:
-    token = (await _tokens(api))["ada"]
-    csv_text = ("#domain,#severity,#reject_media,#reject_reports,#public_comment,#obfuscate\n"
-                "spam.example,suspend,true,false,spam,false\nloud.example,silence,false,false,,false\n")
-    dry = await api.json("POST", f"{BLOCKS}/import", token, data={"data": csv_text, "dry_run": "true"})
-    assert (dry["applied"], dry["added"]) == (False, 2)
-    assert await _state(api) == (0, 0)
-    bad = await api.request("POST", f"{BLOCKS}/import", token, data={"data": csv_text + "not a domain\n"})
-    assert bad.status == 422 and (await bad.json())["invalid_lines"][0]["line"] == 4
-    assert await _state(api) == (0, 0)
-    done = await api.json("POST", f"{BLOCKS}/import", token, data={"data": csv_text})
-    assert (done["applied"], done["added"]) == (True, 2)
-    response = await api.request("GET", f"{BLOCKS}/export", token)
-    assert response.status == 200 and response.content_type == "text/csv"
-    exported = await response.text()
-    assert exported.splitlines()[1:] == ["loud.example,silence,false,false,,false",
-                                         "spam.example,suspend,true,false,spam,false"]
-    again = await api.json("POST", f"{BLOCKS}/import", token, data={"data": exported})
-    assert (again["added"], again["changed"], again["unchanged"]) == (0, 0, 2)
