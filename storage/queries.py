@@ -194,9 +194,18 @@ def _insert_sqlite(items: Sequence[NewInboxItem], job_kind: str, conn: sqlite3.C
 
 async def media_rejected(session: AsyncSession, *domains: str | None) -> bool:
     """True if a rule on any of `domains` (or a parent of one) has `reject_media`."""
+    return await _rule_flag(session, DomainRule.reject_media, domains)
+
+
+async def reports_rejected(session: AsyncSession, domain: str | None) -> bool:
+    """True if a rule on `domain` (or a parent of it) has `reject_reports`: its Flags are dropped."""
+    return await _rule_flag(session, DomainRule.reject_reports, (domain,))
+
+
+async def _rule_flag(session: AsyncSession, flag: Any, domains: Iterable[str | None]) -> bool:
     candidates = {c for d in domains if d for c in parent_domains(d)}
     if not candidates:
         return False
     found = await session.scalar(select(DomainRule.domain).where(
-        DomainRule.domain.in_(candidates), DomainRule.reject_media.is_(True)).limit(1))
+        DomainRule.domain.in_(candidates), flag.is_(True)).limit(1))
     return found is not None

@@ -1,30 +1,40 @@
-"""Flag: another server reports an account (and some of its posts) to our moderators."""
+"""Flag: another server reports an account (and some of its posts) to our moderators.
+
+A domain rule with `reject_reports` on the sender's domain drops its Flags: nothing is
+fetched or stored. Moderators are told by `actors.moderation.reports.tell_moderators`.
+"""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from actors.reading.notifications import notify
+from actors.moderation.reports import tell_moderators
 from federation.sanitize import plain_text
+from federation.urls import domain_of
 from federation.vocab import ids, text
 from inbox import fetch
 from inbox.context import Incoming
 from storage.errors import Invalid
-from storage.models import Actor, Report, Status, User
-from storage.queries import actors_by_uris
+from storage.models import Report, Status
+from storage.queries import actors_by_uris, reports_rejected
+
+log = logging.getLogger("amity.inbox.flag")
 
 MAX_FLAGGED = 100
 MAX_COMMENT_CHARS = 5000
-MODERATOR_ROLES = ("moderator", "admin", "owner")
 
 
 async def handle(ctx: Incoming, activity: dict[str, Any]) -> None:
     flagged = ids(activity.get("object"))[:MAX_FLAGGED]
     if not flagged:
         raise Invalid("the Flag names nothing")
+    async with ctx.services.sessions() as session:
+        if await reports_rejected(session, domain_of(ctx.actor_uri)):
+            log.info("flag.dropped", extra={"domain": domain_of(ctx.actor_uri), "reason": "reject_reports"})
+            return
     reporter = await fetch.actor(ctx.services, ctx.actor_uri)
     async with ctx.transaction() as session:
         if await session.scalar(select(Report.id).where(Report.uri == ctx.activity_id)) is not None:
@@ -41,12 +51,4 @@ async def handle(ctx: Incoming, activity: dict[str, Any]) -> None:
                         comment=plain_text(text(activity, "content"), limit=MAX_COMMENT_CHARS))
         session.add(report)
         await session.flush()
-        await _tell_moderators(session, reporter, report.id)
-
-
-async def _tell_moderators(session: AsyncSession, reporter: Actor, report_id: int) -> None:
-    moderators = (await session.scalars(
-        select(Actor).join(User, User.actor_id == Actor.id)
-        .where(User.role.in_(MODERATOR_ROLES), User.disabled.is_(False)))).all()
-    for moderator in moderators:
-        await notify(session, moderator, "admin.report", reporter, report_id=report_id)
+        await tell_moderators(session, report, reporter)

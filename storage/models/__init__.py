@@ -70,10 +70,12 @@ from storage.models.social import (
     ACCEPTED,
     NOTIFICATION_TYPES,
     PENDING,
+    REPORT_CATEGORIES,
     Block,
     Follow,
     Notification,
     Report,
+    ReportNote,
 )
 from storage.models.statuses import VISIBILITIES, Favourite, Mention, Status, StatusEdit, TimelineEntry
 
@@ -93,6 +95,7 @@ __all__ = [
     "POLICY_VALUES",
     "QUEUED",
     "REPLIES_POLICIES",
+    "REPORT_CATEGORIES",
     "ROLES",
     "TOKEN_PURPOSES",
     "VISIBILITIES",
@@ -147,6 +150,7 @@ __all__ = [
     "PreviewCard",
     "RateLimitCounter",
     "Report",
+    "ReportNote",
     "ScheduledStatus",
     "SeveranceEvent",
     "Status",

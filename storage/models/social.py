@@ -74,16 +74,42 @@ class Notification(Base):
     )
 
 
+REPORT_CATEGORIES = ("spam", "legal", "violation", "other")
+
+
 class Report(Base):
-    """A report (from a local member, or a remote server's Flag) for moderators."""
+    """A report (from a local member, or a remote server's Flag) for moderators.
+
+    `resolved_at`/`resolved_by_id` are Mastodon's `action_taken_at`/`action_taken_by_account`;
+    `rule_ids` are ids of the node's `rules` setting as `/api/v1/instance` numbers them."""
 
     __tablename__ = "reports"
 
     id: Mapped[int] = mapped_column(primary_key=True, default=new_id)
     uri: Mapped[str | None] = mapped_column(String(2048), unique=True)  # Flag id when remote
-    reporter_id: Mapped[int] = mapped_column(ForeignKey("actors.id", ondelete="CASCADE"))
+    reporter_id: Mapped[int] = mapped_column(ForeignKey("actors.id", ondelete="CASCADE"), index=True)
     target_id: Mapped[int] = mapped_column(ForeignKey("actors.id", ondelete="CASCADE"), index=True)
     status_ids: Mapped[list[Any]] = mapped_column(JSON, default=list)
     comment: Mapped[str] = mapped_column(Text, default="")
+    category: Mapped[str] = mapped_column(String(16), default="other")  # one of REPORT_CATEGORIES
+    rule_ids: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    forwarded: Mapped[bool] = mapped_column(Boolean, default=False)  # a Flag went to the target's server
+    assigned_id: Mapped[int | None] = mapped_column(ForeignKey("actors.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     resolved_at: Mapped[datetime | None] = mapped_column()
+    resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("actors.id", ondelete="SET NULL"))
+
+
+class ReportNote(Base):
+    """A moderator's note on a report (Mastodon's `report_notes`). `author_id` is None for the
+    operator at the CLI; `author_label` says who it was either way (`@mo`, `cli:root`)."""
+
+    __tablename__ = "report_notes"
+
+    id: Mapped[int] = mapped_column(primary_key=True, default=new_id)
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"), index=True)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("actors.id", ondelete="SET NULL"))
+    author_label: Mapped[str] = mapped_column(String(255))
+    content: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

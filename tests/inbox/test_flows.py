@@ -21,7 +21,8 @@ kernel, the round-trip savers, the shared queries, the delivery job with its que
 `modules` from 54 to 39 inbound and from 60 to 50 posting (PostgreSQL; SQLite enters one fewer
 each); the client API's next features added one module to each (`actors/posts/indexing.py`: a
 post's conversation and the counters behind trends, one rule for local and remote posts) and
-four switches (the inbox calls it); posting also reads `scheduled_at` (`ui.api.statuses.scheduled`). Halving it would take merging modules of different meanings (see
+four switches (the inbox calls it); posting also reads `scheduled_at`
+(`ui.api.statuses.scheduled`). Halving it would take merging modules of different meanings (see
 docs/design/architecture.md, "How far the flows travel"). `crossings` and
 `inbox_actors_edges` are reported, not held: moving the inbound model into `inbox/` rightly
 turns calls inside `actors` into calls from `inbox` to the `actors` pieces it shares with

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from actors.accounts.local_users import create_local_user
+from federation.urls import domain_of
 from inbox.context import Incoming
 from inbox.policies import Accept, Reject, Rewrite, Verdict, run_policies
 from inbox.process import handler_for
@@ -57,6 +58,20 @@ async def test_a_flag_becomes_a_report_and_moderators_are_told(node: Node) -> No
     assert report.status_ids == [post.id] and report.comment == "spam"  # script contents dropped
     (note,) = await node.rows(Notification)
     assert (note.type, note.recipient_id, note.report_id) == ("admin.report", moderator.actor_id, report.id)
+
+
+async def test_a_flag_from_a_domain_with_reject_reports_is_dropped(node: Node) -> None:
+    alice = node.remote()
+    bob = await node.local("bob")
+    async with node.services.sessions() as session, session.begin():
+        await create_local_user(session, base_url=node.services.base_url, username="mod",
+                                email="mod@amity.test", password="long enough", role="moderator")
+        session.add(DomainRule(domain=domain_of(alice.uri), policy="noop", reject_reports=True))
+    flag = alice.activity("Flag", [bob.uri], content="spam")
+    await node.deliver(alice, flag)
+    await node.reprocess(flag["id"])
+    assert await node.count(Report) == 0 and await node.count(Notification) == 0
+    assert not (await node.item(flag["id"])).error  # dropped on purpose, not failed
 
 
 async def test_a_flag_of_nothing_known_is_refused_in_processing(node: Node) -> None:

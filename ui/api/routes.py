@@ -28,6 +28,7 @@ from ui.api import (
     instance_texts,
     lists,
     markers,
+    reports,
     search,
     tags,
     timelines,
@@ -42,6 +43,7 @@ from ui.api.accounts import (
     relationships,
 )
 from ui.api.admin import domain_rules
+from ui.api.admin import reports as admin_reports
 from ui.api.auth import PUBLIC, app_token, if_token, member, staff
 from ui.api.discovery import announcements, conversations, directory, preferences, trends
 from ui.api.filters import rules as filter_rules
@@ -61,6 +63,8 @@ FILTERS = "/api/v2/filters"
 ADMIN_BLOCKS = "/api/v1/admin/domain_blocks"
 ADMIN_ALLOWS = "/api/v1/admin/domain_allows"
 FEDERATION = "manage_federation"
+ADMIN_REPORTS = "/api/v1/admin/reports"
+REPORTS = "manage_reports"
 
 ROUTES: list[Route] = [
     # method, path, handler, access, rate-limit bucket, renders statuses
@@ -371,6 +375,27 @@ ROUTES: list[Route] = [
           staff(FEDERATION, "admin:read:domain_allows"), None, statuses=False),
     route("DELETE", f"{ADMIN_ALLOWS}/{{id}}", domain_rules.delete_allow,
           staff(FEDERATION, "admin:write:domain_allows"), None, statuses=False),
+
+    # reports: members file them and read their own; staff with manage_reports handle them
+    route("POST", "/api/v1/reports", reports.file_report, member("write:reports"), None, statuses=False),
+    route("GET", "/api/v1/reports", reports.list_reports, member("read"), None,
+          statuses=False),
+    route("GET", "/api/v1/reports/{id}", reports.show_report, member("read"), None,
+          statuses=False),
+    route("GET", ADMIN_REPORTS, admin_reports.list_reports,
+          staff(REPORTS, "admin:read:reports"), None, statuses=True),
+    route("GET", f"{ADMIN_REPORTS}/{{id}}", admin_reports.show_report,
+          staff(REPORTS, "admin:read:reports"), None, statuses=True),
+    route("PUT", f"{ADMIN_REPORTS}/{{id}}", admin_reports.update_report,
+          staff(REPORTS, "admin:write:reports"), None, statuses=True),
+    route("POST", f"{ADMIN_REPORTS}/{{id}}/assign_to_self", admin_reports.assign_to_self,
+          staff(REPORTS, "admin:write:reports"), None, statuses=True),
+    route("POST", f"{ADMIN_REPORTS}/{{id}}/unassign", admin_reports.unassign,
+          staff(REPORTS, "admin:write:reports"), None, statuses=True),
+    route("POST", f"{ADMIN_REPORTS}/{{id}}/resolve", admin_reports.resolve,
+          staff(REPORTS, "admin:write:reports"), None, statuses=True),
+    route("POST", f"{ADMIN_REPORTS}/{{id}}/reopen", admin_reports.reopen,
+          staff(REPORTS, "admin:write:reports"), None, statuses=True),
 ]
 
 # The rate-limit bucket of each limited route, as `ui.ratelimit` looks requests up.

@@ -9,7 +9,7 @@ import sys
 from collections.abc import Awaitable, Callable, Sequence
 from typing import NoReturn
 
-from ui.cli import admin, announcements, content, media, members, moderation, node
+from ui.cli import admin, announcements, content, media, members, moderation, node, reports
 from ui.runtime import CliError, describe_failure
 
 Command = Callable[[argparse.Namespace], Awaitable[int] | int]
@@ -39,6 +39,7 @@ def build_parser() -> Parser:
     content.add_commands(commands)
     announcements.add_commands(commands)
     moderation.add_commands(commands)
+    reports.add_commands(commands)
     return parser
 
 

@@ -129,6 +129,21 @@ STATUS_EDIT = {"content": str, "spoiler_text": str, "sensitive": bool, "created_
                "account": ACCOUNT, "media_attachments": ListOf(MEDIA_ATTACHMENT), "emojis": ListOf(EMOJI)}
 STATUS_SOURCE = {"id": Matches(ID), "text": str, "spoiler_text": str}
 CONTEXT = {"ancestors": ListOf(STATUS), "descendants": ListOf(STATUS)}
+REPORT = {"id": Matches(ID), "action_taken": bool, "action_taken_at": Nullable(DATETIME), "category": str,
+          "comment": str, "forwarded": bool, "created_at": DATETIME,
+          "status_ids": Nullable(ListOf(Matches(ID))), "rule_ids": Nullable(ListOf(Matches(ID))),
+          "target_account": ACCOUNT}
+ADMIN_ACCOUNT = {
+    "id": Matches(ID), "username": str, "domain": Nullable(str), "created_at": DATETIME,
+    "email": Nullable(str), "ip": Nullable(str), "ips": list, "locale": Nullable(str),
+    "invite_request": Nullable(str), "role": ROLE, "confirmed": bool, "approved": bool, "disabled": bool,
+    "silenced": bool, "suspended": bool, "sensitized": bool, "account": ACCOUNT,
+    "created_by_application_id": Nullable(Matches(ID)), "invited_by_account_id": Nullable(Matches(ID))}
+ADMIN_REPORT = {
+    "id": Matches(ID), "action_taken": bool, "action_taken_at": Nullable(DATETIME), "category": str,
+    "comment": str, "forwarded": bool, "created_at": DATETIME, "updated_at": DATETIME,
+    "account": ADMIN_ACCOUNT, "target_account": ADMIN_ACCOUNT, "assigned_account": Nullable(ADMIN_ACCOUNT),
+    "action_taken_by_account": Nullable(ADMIN_ACCOUNT), "statuses": ListOf(STATUS), "rules": ListOf(RULE)}
 
 
 def problems(value: Any, schema: Any, where: str = "$") -> list[str]:

@@ -117,6 +117,10 @@ SHAPES: dict[str, tuple[str, Any, str | None]] = {
     "/api/v1/instance/privacy_policy": ("/api/v1/instance/privacy_policy", s.PRIVACY_POLICY, None),
     "/api/v1/instance/terms_of_service": ("/api/v1/instance/terms_of_service", s.TERMS_OF_SERVICE, None),
     **DISCOVERY_SHAPES,
+    "/api/v1/reports": ("/api/v1/reports", s.ListOf(s.REPORT), "bob"),
+    "/api/v1/reports/:id": ("/api/v1/reports/{report}", s.REPORT, "bob"),
+    "/api/v1/admin/reports": ("/api/v1/admin/reports", s.ListOf(s.ADMIN_REPORT), "mod"),
+    "/api/v1/admin/reports/:id": ("/api/v1/admin/reports/{report}", s.ADMIN_REPORT, "mod"),
 }
 
 
@@ -197,6 +201,11 @@ async def _seed(api: Api) -> Seeded:
     await api.setting("description", "A *garden* club")
     await api.setting("terms_of_service", "Be nice")
     await seed_discovery(api, tokens)
+    await api.member("mod", role="moderator")
+    tokens["mod"] = await api.token_for("mod", "read admin:read")
+    report = await api.json("POST", "/api/v1/reports", bob_token, data={
+        "account_id": str(ana.id), "status_ids[]": [post["id"]], "rule_ids[]": ["1"], "comment": "rude"})
+    ids["report"] = report["id"]
     return Seeded(api, ids, tokens)
 
 

@@ -2,5 +2,6 @@
 
 Every route is `staff(permission, scopes…)` in the route table: a member's token in scope,
 whose role has the permission (`actors.moderation.permissions`). `domain_rules`: domain
-blocks and allows.
+blocks and allows; `reports`: reports (`account_entity`: Admin::Account, for every admin
+entity that shows an account).
 """
