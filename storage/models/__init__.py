@@ -29,7 +29,15 @@ from storage.models.federation import (
 )
 from storage.models.jobs import DEAD, QUEUED, Job
 from storage.models.members import TOKEN_PURPOSES, Invite, UserToken
-from storage.models.moderation import AuditLogEntry
+from storage.models.moderation import (
+    IP_SEVERITIES,
+    WARNING_ACTIONS,
+    AccountWarning,
+    AuditLogEntry,
+    CanonicalEmailBlock,
+    EmailDomainBlock,
+    IpBlock,
+)
 from storage.models.oauth import (
     BrowserSession,
     IdempotencyKey,
@@ -67,6 +75,12 @@ __all__ = [
     "VISIBILITIES",
     "Actor",
     "AuditLogEntry",
+    "AccountWarning",
+    "CanonicalEmailBlock",
+    "EmailDomainBlock",
+    "IP_SEVERITIES",
+    "IpBlock",
+    "WARNING_ACTIONS",
     "Base",
     "Block",
     "Bookmark",

@@ -45,7 +45,8 @@ class Block(Base):
 
 
 NOTIFICATION_TYPES = ("mention", "status", "reblog", "follow", "follow_request", "favourite",
-                      "poll", "update", "move", "admin.sign_up", "admin.report")
+                      "poll", "update", "move", "admin.sign_up", "admin.report",
+                      "moderation_warning")
 
 
 class Notification(Base):
@@ -56,6 +57,8 @@ class Notification(Base):
     type: Mapped[str] = mapped_column(String(32))
     from_actor_id: Mapped[int] = mapped_column(ForeignKey("actors.id", ondelete="CASCADE"))
     status_id: Mapped[int | None] = mapped_column(ForeignKey("statuses.id", ondelete="CASCADE"))
+    # `moderation_warning`: the AccountWarning it shows
+    account_warning_id: Mapped[int | None] = mapped_column(ForeignKey("account_warnings.id", ondelete="CASCADE"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     read: Mapped[bool] = mapped_column(Boolean, default=False)
 
