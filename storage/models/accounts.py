@@ -90,7 +90,7 @@ class User(Base):
     # Sign-up: in approval mode an account waits for a moderator; `invite_id` says which link it used.
     approved: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     sign_up_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
-    invite_id: Mapped[int | None] = mapped_column()
-    sign_up_ip: Mapped[str | None] = mapped_column(String(64))  # the client address it signed up from  # a record only: no key, so invites can be deleted
+    invite_id: Mapped[int | None] = mapped_column()  # a record only: no key, so invites can be deleted
+    sign_up_ip: Mapped[str | None] = mapped_column(String(64))  # the client address at sign-up
     confirmed_at: Mapped[datetime | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -58,7 +58,8 @@ class Notification(Base):
     from_actor_id: Mapped[int] = mapped_column(ForeignKey("actors.id", ondelete="CASCADE"))
     status_id: Mapped[int | None] = mapped_column(ForeignKey("statuses.id", ondelete="CASCADE"))
     # `moderation_warning`: the AccountWarning it shows
-    account_warning_id: Mapped[int | None] = mapped_column(ForeignKey("account_warnings.id", ondelete="CASCADE"))
+    account_warning_id: Mapped[int | None] = mapped_column(
+        ForeignKey("account_warnings.id", ondelete="CASCADE"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     read: Mapped[bool] = mapped_column(Boolean, default=False)
 
