@@ -6,6 +6,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from actors.accounts.mailer import MAIL_KIND, send_mail
 from actors.media.remote_cache import CACHE_KIND, run_cache
+from actors.moderation.suspension import DELETE_DATA_KIND, run_delete_data
 from actors.outgoing.fanout import FANOUT_KIND, run_fanout
 from actors.outgoing.outbox_retention import PRUNE_KIND, run_prune
 from actors.posts.cards import CARD_KIND, CARD_POLICY, run_card
@@ -37,6 +38,7 @@ def build_registry() -> Registry:
     registry.register(CACHE_KIND, run_cache)
     registry.register(PRUNE_KIND, run_prune)
     registry.register(MAINTENANCE_KIND, run_maintenance)
+    registry.register(DELETE_DATA_KIND, run_delete_data)
     return registry
 
 
