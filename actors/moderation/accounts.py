@@ -87,7 +87,7 @@ def _may_act(staff: Staff, who: Target) -> None:
         raise Forbidden("staff may not act on their own account")
     role = who.user.role if who.user is not None else "member"
     if staff.actor_id is not None and _RANK.get(staff.role, 0) <= _RANK.get(role, 0):
-        raise Forbidden(f"{staff.label} may not act on a {role}'s account")
+        raise Forbidden(f"{staff.label} may not act on an account with the {role} role")
 
 
 async def _audit(session: AsyncSession, staff: Staff, action: str, who: Target, reason: str = "",

@@ -9,7 +9,7 @@ import sys
 from collections.abc import Awaitable, Callable, Sequence
 from typing import NoReturn
 
-from ui.cli import admin, content, media, members, moderation, node
+from ui.cli import accounts, admin, content, media, members, moderation, node
 from ui.runtime import CliError, describe_failure
 
 Command = Callable[[argparse.Namespace], Awaitable[int] | int]
@@ -35,6 +35,7 @@ def build_parser() -> Parser:
     node.add_commands(commands)
     user_commands = admin.add_commands(commands)
     members.add_commands(commands, user_commands)
+    accounts.add_commands(user_commands)
     media.add_commands(commands)
     content.add_commands(commands)
     moderation.add_commands(commands)
