@@ -81,16 +81,21 @@ def test_pending_sign_ups_are_listed_with_their_reasons_then_approved_or_rejecte
                                                                     ("account.reject", "spam")]
 
 
-def test_each_action_changes_the_account_and_is_audited(node: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def _create(cfg: list[str], name: str, role: str = "member") -> None:
+    assert main([*cfg, "user", "create", name, "--email", f"{name}@example.org", "--password",
+                 "long password", "--role", role]) == 0
+
+
+def test_each_action_changes_the_account_and_is_audited(node: Path) -> None:
     cfg = ["--config", str(node)]
-    assert main([*cfg, "user", "create", "mo", "--email", "mo@example.org", "--password", "long password",
-                 "--role", "moderator"]) == 0
-    assert main([*cfg, "user", "create", "bo", "--email", "bo@example.org", "--password", "long password"]) == 0
+    _create(cfg, "mo", "moderator")
+    _create(cfg, "bo")
+    # (approved, disabled, limited, sensitive, suspended) after each command
     steps = [("warn", (True, False, False, False, False)), ("limit", (True, False, True, False, False)),
              ("sensitive", (True, False, True, True, False)), ("disable", (True, True, True, True, False)),
              ("suspend", (True, True, True, True, True)), ("unsuspend", (True, True, True, True, False)),
-             ("unlimit", (True, True, False, True, False)), ("unsensitive", (True, True, False, False, False)),
-             ("enable", (True, False, False, False, False))]
+             ("unlimit", (True, True, False, True, False)),
+             ("unsensitive", (True, True, False, False, False)), ("enable", (True, False, False, False, False))]
     for command, expected in steps:
         extra = ["--reason", f"{command} because"] if not command.startswith(("un", "enable")) else []
         assert main([*cfg, "user", command, "bo", "--as", "mo", *extra]) == 0, command
@@ -100,7 +105,8 @@ def test_each_action_changes_the_account_and_is_audited(node: Path, capsys: pyte
     entries = [(e.actor_label, e.action, e.target, e.reason) for e in audit_log(node)]
     assert entries[-9:] == [
         ("@mo", "account.warn", "bo", "warn because"), ("@mo", "account.silence", "bo", "limit because"),
-        ("@mo", "account.sensitive", "bo", "sensitive because"), ("@mo", "account.disable", "bo", "disable because"),
+        ("@mo", "account.sensitive", "bo", "sensitive because"),
+        ("@mo", "account.disable", "bo", "disable because"),
         ("@mo", "account.suspend", "bo", "suspend because"), ("@mo", "account.unsuspend", "bo", ""),
         ("@mo", "account.unsilence", "bo", ""), ("@mo", "account.unsensitive", "bo", ""),
         ("@mo", "account.enable", "bo", "")]
@@ -109,9 +115,8 @@ def test_each_action_changes_the_account_and_is_audited(node: Path, capsys: pyte
 def test_members_and_lower_roles_are_refused_and_nothing_changes(node: Path,
                                                                  capsys: pytest.CaptureFixture[str]) -> None:
     cfg = ["--config", str(node)]
-    assert main([*cfg, "user", "create", "bo", "--email", "bo@example.org", "--password", "long password"]) == 0
-    assert main([*cfg, "user", "create", "mo", "--email", "mo@example.org", "--password", "long password",
-                 "--role", "moderator"]) == 0
+    _create(cfg, "bo")
+    _create(cfg, "mo", "moderator")
     before = len(audit_log(node))
     capsys.readouterr()
     assert main([*cfg, "user", "suspend", "mo", "--as", "bo"]) != 0
