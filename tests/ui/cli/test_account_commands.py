@@ -94,7 +94,8 @@ def test_each_action_changes_the_account_and_is_audited(node: Path) -> None:
     steps = [("warn", (True, False, False, False, False)), ("limit", (True, False, True, False, False)),
              ("sensitive", (True, False, True, True, False)), ("disable", (True, True, True, True, False)),
              ("suspend", (True, True, True, True, True)), ("unsuspend", (True, True, True, True, False)),
-             ("unlimit", (True, True, False, True, False)), ("unsensitive", (True, True, False, False, False)),
+             ("unlimit", (True, True, False, True, False)),
+             ("unsensitive", (True, True, False, False, False)),
              ("enable", (True, False, False, False, False))]
     for command, expected in steps:
         extra = ["--reason", f"{command} because"] if not command.startswith(("un", "enable")) else []
