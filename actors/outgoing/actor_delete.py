@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import distinct, func, select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from federation.delivery.job import deliver
@@ -27,8 +27,8 @@ async def known_inboxes(session: AsyncSession) -> list[str]:
     """One inbox per remote account the node knows (its server's shared inbox when it has one),
     suspended ones left out; deliveries to refused domains are dropped at send time."""
     inbox = func.coalesce(Actor.shared_inbox_url, Actor.inbox_url)
-    rows = await session.scalars(select(distinct(inbox)).where(
-        Actor.domain.is_not(None), Actor.suspended_at.is_(None), inbox.is_not(None)))
+    rows = await session.scalars(select(inbox).where(
+        Actor.domain.is_not(None), Actor.suspended_at.is_(None), inbox.is_not(None)).distinct())
     return [row for row in rows if row]
 
 
