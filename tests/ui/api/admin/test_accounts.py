@@ -63,7 +63,8 @@ async def test_approving_lets_the_member_in_and_rejecting_deletes_the_sign_up(ap
     token = await _moderator(api)
     pia = await _sign_up(api, "pia", "reading club")
     await _sign_up(api, "spam", "cheap watches")
-    assert (await api.request("GET", "/api/v1/accounts/verify_credentials", pia["access_token"])).status == 403
+    me = "/api/v1/accounts/verify_credentials"
+    assert (await api.request("GET", me, pia["access_token"])).status == 403
     listed = {a["username"]: a["id"] for a in await api.json("GET", V2, token, params={"status": "pending"})}
     approved = await api.json("POST", f"{V1}/{listed['pia']}/approve", token)
     assert approved["approved"] is True
@@ -85,7 +86,8 @@ async def test_a_warning_notifies_the_member_and_actions_change_what_the_entity_
     path = f"{V1}/{bo.id}"
     assert await api.json("POST", f"{path}/action", token, data={"type": "none", "text": "be kind"}) == {}
     for kind in ("silence", "sensitive"):
-        await api.json("POST", f"{path}/action", token, data={"type": kind, "send_email_notification": "false"})
+        await api.json("POST", f"{path}/action", token,
+                       data={"type": kind, "send_email_notification": "false"})
     shown = await api.json("GET", path, token)
     assert (shown["silenced"], shown["sensitized"], shown["suspended"], shown["disabled"]) == (
         True, True, False, False)

@@ -93,7 +93,8 @@ async def test_after_the_grace_period_the_delete_goes_out_and_the_data_is_gone(
         sent = await session.scalar(select(OutboxActivity).where(OutboxActivity.body["type"].as_string()
                                                                  == "Delete"))
         assert sent is not None and sent.body["object"] == bo.uri and sent.actor_id == bo.id
-        deliveries = (await session.scalars(select(Job.payload).where(Job.kind == "federation.deliver"))).all()
+        deliveries = (await session.scalars(
+            select(Job.payload).where(Job.kind == "federation.deliver"))).all()
     assert [d["inbox"] for d in deliveries if d["activity_id"] == sent.id] == ["https://remote.example/inbox"]
     refused = await api.request("POST", f"{V1}/{world['bo'].id}/unsuspend", world["token"])
     assert refused.status == 403
