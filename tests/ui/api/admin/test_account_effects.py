@@ -8,8 +8,8 @@ from aiohttp import FormData
 from sqlalchemy import select
 
 from storage.models import Notification
-from tests.media_samples import png
 from storage.worker import Worker, drain
+from tests.media_samples import png
 from tests.ui.client_api import Api
 from ui.jobs import build_registry
 
