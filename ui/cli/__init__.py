@@ -9,7 +9,7 @@ import sys
 from collections.abc import Awaitable, Callable, Sequence
 from typing import NoReturn
 
-from ui.cli import accounts, admin, content, media, members, moderation, node
+from ui.cli import accounts, admin, content, media, members, moderation, node, signup_blocks
 from ui.runtime import CliError, describe_failure
 
 Command = Callable[[argparse.Namespace], Awaitable[int] | int]
@@ -39,6 +39,7 @@ def build_parser() -> Parser:
     media.add_commands(commands)
     content.add_commands(commands)
     moderation.add_commands(commands)
+    signup_blocks.add_commands(commands)
     return parser
 
 
