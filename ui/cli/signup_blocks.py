@@ -10,6 +10,7 @@ from datetime import timedelta
 from typing import Any
 
 from actors.moderation import signup_blocks
+from actors.moderation.audit import require
 from storage.db import session_maker
 from storage.models import IP_SEVERITIES, CanonicalEmailBlock, EmailDomainBlock, IpBlock, utcnow
 from ui.cli.moderation import acting
@@ -103,6 +104,7 @@ async def block_remove(args: argparse.Namespace) -> int:
     model = KINDS[args.kind][0]
     async with write_session(config) as session:
         staff = await acting(session, args.as_name)
+        require(staff, signup_blocks.PERMISSION)  # before saying whether the block exists
         found = await signup_blocks.find_by_value(session, model, args.value)
         await signup_blocks.remove(session, staff, model, found.id)
     print(f"removed the block on {args.value}")

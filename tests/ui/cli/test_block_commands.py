@@ -45,3 +45,28 @@ def test_e_mail_and_domain_blocks(node: Path, capsys: pytest.CaptureFixture[str]
     assert [e.action for e in audit_log(node)] == [
         "canonical_email_block.create", "email_domain_block.create", "canonical_email_block.destroy",
         "email_domain_block.destroy"]
+
+
+COMMANDS = [["user", "approve", "bo"], ["user", "reject", "bo"], ["user", "warn", "bo"],
+            ["user", "limit", "bo"],
+            ["user", "sensitive", "bo"], ["user", "disable", "bo"], ["user", "suspend", "bo"],
+            ["user", "unsuspend", "bo"], ["user", "unlimit", "bo"], ["user", "unsensitive", "bo"],
+            ["user", "enable", "bo"], ["block", "email", "add", "x@spam.example"],
+            ["block", "email-domain", "add", "spam.example"], ["block", "ip", "add", "192.0.2.1"],
+            ["block", "ip", "remove", "192.0.2.1"]]
+
+
+def test_every_moderation_command_refuses_a_member_and_changes_nothing(
+        node: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    cfg = ["--config", str(node)]
+    for name, role in (("mia", "member"), ("bo", "member"), ("mo", "moderator")):
+        assert main([*cfg, "user", "create", name, "--email", f"{name}@example.org", "--password",
+                     "long password", "--role", role]) == 0
+    before = len(audit_log(node))
+    for command in COMMANDS:
+        assert main([*cfg, *command, "--as", "mia"]) != 0, command
+        assert "may not do this" in capsys.readouterr().err, command
+    for command in COMMANDS[-4:]:  # blocks need manage_blocks: admins only
+        assert main([*cfg, *command, "--as", "mo"]) != 0, command
+        assert "manage_blocks" in capsys.readouterr().err, command
+    assert len(audit_log(node)) == before
