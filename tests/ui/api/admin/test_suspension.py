@@ -11,6 +11,7 @@ from pytest_aiohttp import AiohttpClient
 from sqlalchemy import func, select
 
 from actors.moderation.suspension import DELETE_DATA_KIND, run_delete_data
+from actors.outgoing.fanout import FANOUT_KIND, run_fanout
 from storage import queue
 from storage.models import ACCEPTED, Actor, Follow, Job, OutboxActivity, Status, User
 from storage.worker import Registry, Worker, drain
@@ -112,3 +113,32 @@ async def test_delete_now_needs_an_admin_and_a_suspended_local_account(api: Api)
     assert await drain(_worker(api)) >= 1
     assert await api.count(Status) == 0
     assert await _deletes_sent(api) == 1
+
+
+async def test_a_suspended_remote_account_is_hidden_and_gets_nothing_more(api: Api) -> None:
+    world = await _world(api)
+    async with api.services.sessions() as session:
+        rae = await session.scalar(select(Actor).where(Actor.username == "rae"))
+    assert rae is not None
+    await api.json("POST", f"{V1}/{rae.id}/action", world["token"], data={"type": "suspend"})
+    assert (await api.json("GET", f"/api/v1/accounts/{rae.id}"))["suspended"] is True
+    async with api.services.sessions() as session:
+        assert (await session.get(Actor, rae.id)).deleted_at is None  # type: ignore[union-attr]
+    await drain(Worker(api.services.engine, _fanout_only(), deps=api.services))  # the post's fan-out
+    async with api.services.sessions() as session:
+        deliveries = (await session.scalars(
+            select(Job.payload).where(Job.kind == "federation.deliver"))).all()
+    assert deliveries == []  # bo's post went nowhere: its one remote follower is suspended
+    await api.json("POST", f"{V1}/{rae.id}/unsuspend", world["token"])
+    await api.json("POST", "/api/v1/statuses", world["bo_token"], data={"status": "again"})
+    await drain(Worker(api.services.engine, _fanout_only(), deps=api.services))
+    async with api.services.sessions() as session:
+        deliveries = (await session.scalars(
+            select(Job.payload).where(Job.kind == "federation.deliver"))).all()
+    assert [d["inbox"] for d in deliveries] == ["https://remote.example/inbox"]
+
+
+def _fanout_only() -> Registry:
+    registry = Registry()
+    registry.register(FANOUT_KIND, run_fanout)
+    return registry
