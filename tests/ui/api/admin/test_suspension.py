@@ -55,8 +55,9 @@ def _worker(api: Api, days_later: float = 0) -> Worker:
                   clock=lambda: queue.now_ms() + int(days_later * DAY_MS))
 
 
-async def test_suspended_is_hidden_at_once_and_unsuspending_within_the_grace_period_restores_it(api: Api
-                                                                                                ) -> None:
+async def test_suspended_is_hidden_at_once_and_unsuspending_within_the_grace_period_restores_it(
+        any_api: Api) -> None:
+    api = any_api
     world = await _world(api)
     assert await _visible(api, world) == (200, 200, 200, False)
     await api.json("POST", f"{V1}/{world['bo'].id}/action", world["token"], data={"type": "suspend"})
@@ -78,8 +79,8 @@ async def _deletes_sent(api: Api) -> int:
 
 
 async def test_after_the_grace_period_the_delete_goes_out_and_the_data_is_gone(
-        aiohttp_client: AiohttpClient, sqlite_url: str, tmp_path: Path) -> None:
-    api = await start_api(aiohttp_client, sqlite_url, tmp_path, limits={"suspension_grace_seconds": 60})
+        aiohttp_client: AiohttpClient, db_url: str, tmp_path: Path) -> None:
+    api = await start_api(aiohttp_client, db_url, tmp_path, limits={"suspension_grace_seconds": 60})
     world = await _world(api)
     await api.json("POST", f"{V1}/{world['bo'].id}/action", world["token"], data={"type": "suspend"})
     await drain(_worker(api))
