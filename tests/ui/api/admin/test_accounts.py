@@ -8,18 +8,11 @@ from typing import Any
 from sqlalchemy import select
 
 from storage.models import Actor, AuditLogEntry, Notification, User
-from tests.ui.api.schemas import DATETIME, ID, ListOf, Matches, Nullable, assert_entity
+from tests.ui.api.schemas import ADMIN_ACCOUNT, assert_entity
 from tests.ui.client_api import PASSWORD, Api
 
 ADMIN = "read write follow admin:read admin:write"
 V1, V2 = "/api/v1/admin/accounts", "/api/v2/admin/accounts"
-ADMIN_ACCOUNT = {
-    "id": Matches(ID), "username": str, "domain": Nullable(str), "created_at": DATETIME,
-    "email": Nullable(str), "ip": Nullable(str), "ips": ListOf({"ip": str, "used_at": DATETIME}),
-    "locale": Nullable(str), "invite_request": Nullable(str), "role": Nullable(dict), "confirmed": bool,
-    "approved": bool, "disabled": bool, "silenced": bool, "suspended": bool, "sensitized": bool,
-    "account": dict,
-}
 
 
 async def _sign_up(api: Api, name: str, reason: str) -> dict[str, Any]:

@@ -11,14 +11,12 @@ import pytest
 from sqlalchemy import select
 
 from storage.models import Actor, AuditLogEntry, CanonicalEmailBlock, EmailDomainBlock, IpBlock, User
-from tests.ui.api.schemas import DATETIME, ID, Matches, Nullable, assert_entity
+from tests.ui.api.schemas import IP_BLOCK, assert_entity
 from tests.ui.client_api import PASSWORD, Api, csrf_of
 
 ADMIN = "read write follow admin:read admin:write"
 CANONICAL, DOMAINS, IPS = ("/api/v1/admin/canonical_email_blocks", "/api/v1/admin/email_domain_blocks",
                            "/api/v1/admin/ip_blocks")
-IP_BLOCK = {"id": Matches(ID), "ip": str, "severity": str, "comment": str, "created_at": DATETIME,
-            "expires_at": Nullable(DATETIME)}
 
 
 async def _admin(api: Api) -> str:
