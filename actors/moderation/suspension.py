@@ -20,6 +20,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from actors.media.uploads import forget_files
+from actors.moderation.audit import Staff, record
 from actors.outgoing.actor_delete import send_actor_delete
 from federation.render import iso
 from storage import queue
@@ -29,6 +30,7 @@ from storage.worker import GiveUp, JobContext
 
 log = logging.getLogger("amity.moderation")
 DELETE_DATA_KIND = "account.delete_data"
+GRACE_PERIOD = Staff(None, "system:suspension", "owner")  # who the audit log says deleted the data
 KEPT = frozenset({"actors", "reports", "account_warnings"})  # kept for moderators and the name
 
 
@@ -53,6 +55,7 @@ async def run_delete_data(ctx: JobContext) -> None:
             return
         assert actor is not None
         files = await delete_data(session, actor)
+        await record(session, GRACE_PERIOD, "account.data_deleted", "account", actor.username)
     forget_files(config, files)
     log.info("account.data_deleted", extra={"actor_id": actor.id})
 

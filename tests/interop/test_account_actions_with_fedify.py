@@ -84,7 +84,8 @@ async def test_unsuspended_in_time_nothing_leaves_then_the_delete_reaches_fedify
     assert await amity.query(lambda s: s.scalar(select(func.count()).select_from(Status).where(
         Status.actor_id == bob.id))) == 0
     actions = await amity.query(lambda s: s.scalars(select(AuditLogEntry.action).order_by(AuditLogEntry.id)))
-    assert list(actions) == ["account.suspend", "account.unsuspend", "account.suspend"]
+    assert list(actions) == ["account.suspend", "account.unsuspend", "account.suspend",
+                             "account.data_deleted"]
 
 
 async def test_mastodon_py_lists_pending_accounts_and_moderates_one(amity: AmityNode) -> None:

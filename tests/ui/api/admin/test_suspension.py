@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from actors.moderation.suspension import DELETE_DATA_KIND, run_delete_data
 from actors.outgoing.fanout import FANOUT_KIND, run_fanout
 from storage import queue
-from storage.models import ACCEPTED, Actor, Follow, Job, OutboxActivity, Status, User
+from storage.models import ACCEPTED, Actor, AuditLogEntry, Follow, Job, OutboxActivity, Status, User
 from storage.worker import Registry, Worker, drain
 from tests.ui.client_api import Api, start_api
 
@@ -100,6 +100,11 @@ async def test_after_the_grace_period_the_delete_goes_out_and_the_data_is_gone(
     assert [d["inbox"] for d in deliveries if d["activity_id"] == sent.id] == ["https://remote.example/inbox"]
     refused = await api.request("POST", f"{V1}/{world['bo'].id}/unsuspend", world["token"])
     assert refused.status == 403
+    async with api.services.sessions() as session:
+        log = (await session.execute(select(AuditLogEntry.actor_label, AuditLogEntry.action)
+                                     .order_by(AuditLogEntry.id))).all()
+    assert [tuple(row) for row in log] == [("@mo", "account.suspend"),
+                                           ("system:suspension", "account.data_deleted")]
 
 
 async def test_delete_now_needs_an_admin_and_a_suspended_local_account(api: Api) -> None:
