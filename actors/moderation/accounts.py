@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from actors.moderation.audit import Staff, record, require
@@ -75,7 +75,8 @@ async def local_target(session: AsyncSession, username: str) -> Target:
     """A local account by name (any case, an `@` in front is fine)."""
     found = (await session.execute(
         select(Actor, User).join(User, User.actor_id == Actor.id)
-        .where(Actor.domain.is_(None), Actor.username.ilike(username.removeprefix("@"))))).first()
+        .where(Actor.domain.is_(None), func.lower(Actor.username) == username.removeprefix("@").lower())
+    )).first()
     if found is None:
         raise NotFound(f"no local account named {username}")
     return Target(found[0], found[1])

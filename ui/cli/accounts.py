@@ -11,10 +11,11 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from actors.moderation import accounts
 from storage.db import session_maker
+from storage.domain_names import normalize_domain
 from storage.errors import NotFound
 from storage.models import Actor, User
 from ui.cli.moderation import acting
@@ -73,8 +74,8 @@ async def _target(session: Any, name: str) -> accounts.Target:
     username, _, domain = name.removeprefix("@").partition("@")
     if not domain:
         return await accounts.local_target(session, username)
-    actor = await session.scalar(select(Actor).where(Actor.domain == domain.lower(),
-                                                     Actor.username.ilike(username)))
+    actor = await session.scalar(select(Actor).where(Actor.domain == normalize_domain(domain),
+                                                     func.lower(Actor.username) == username.lower()))
     if actor is None:
         raise NotFound(f"no known account {name}")
     return accounts.Target(actor, None)

@@ -126,3 +126,20 @@ def test_members_and_lower_roles_are_refused_and_nothing_changes(node: Path,
     assert "may not act on an account with the owner role" in capsys.readouterr().err
     assert _state(node, "mo") == (True, False, False, False, False, [])
     assert len(audit_log(node)) == before
+
+
+def test_a_remote_account_is_suspended_by_its_handle(node: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    async def add(session: Any) -> None:
+        session.add(Actor(username="rae", domain="remote.example", uri="https://remote.example/users/rae"))
+    _with_session(node, add)
+    cfg = ["--config", str(node)]
+    assert main([*cfg, "user", "suspend", "@RAE@Remote.Example", "--reason", "spam"]) == 0
+    assert "data will be deleted" not in capsys.readouterr().out  # remote: nothing of ours to delete
+
+    async def suspended(session: Any) -> bool:
+        rae = await session.scalar(select(Actor).where(Actor.username == "rae"))
+        return rae.suspended_at is not None
+    assert _with_session(node, suspended)
+    assert main([*cfg, "user", "suspend", "nobody@remote.example"]) != 0
+    assert "no known account" in capsys.readouterr().err
+    assert [(e.action, e.target) for e in audit_log(node)] == [("account.suspend", "rae@remote.example")]
