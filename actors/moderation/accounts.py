@@ -84,6 +84,10 @@ async def local_target(session: AsyncSession, username: str) -> Target:
 
 def _may_act(staff: Staff, who: Target) -> None:
     require(staff, "manage_users")
+    if who.actor.deleted_at is not None:
+        raise Forbidden("this account's data was deleted when its suspension ended")
+    if who.actor.domain is None and who.user is None:  # the instance actor
+        raise Forbidden("the instance actor is not an account to act on")
     if who.actor.id == staff.actor_id:
         raise Forbidden("staff may not act on their own account")
     role = who.user.role if who.user is not None else "member"
@@ -131,9 +135,7 @@ async def act(session: AsyncSession, config: NodeConfig, staff: Staff, who: Targ
         actor.sensitized_at = actor.sensitized_at or now
     elif action == "silence":
         actor.silenced_at = actor.silenced_at or now
-    elif action == "suspend":
-        if actor.deleted_at is not None:
-            raise Invalid("this account's data was already deleted")
+    elif action == "suspend" and actor.suspended_at is None:  # again: the first grace period holds
         actor.suspended_at = now
         if actor.domain is None:
             await schedule_data_deletion(session, config, actor)
@@ -157,8 +159,6 @@ async def undo(session: AsyncSession, staff: Staff, who: Target, action: str) ->
         actor.silenced_at = None
     elif action == "unsensitive":
         actor.sensitized_at = None
-    elif actor.deleted_at is not None:  # unsuspend
-        raise Forbidden("this account's data was deleted when its suspension's grace period ended")
     else:
         actor.suspended_at = None
     actor.updated_at = utcnow()
@@ -170,7 +170,7 @@ async def delete_data_now(session: AsyncSession, config: NodeConfig, staff: Staf
     the grace period (the `delete_user_data` permission)."""
     require(staff, "delete_user_data")
     _may_act(staff, who)
-    if who.actor.domain is not None or who.actor.suspended_at is None or who.actor.deleted_at is not None:
+    if who.actor.domain is not None or who.actor.suspended_at is None:
         raise Forbidden("only a suspended local account whose data is still kept can be deleted")
     await schedule_data_deletion(session, config, who.actor, now=True)
     await _audit(session, staff, "delete", who)

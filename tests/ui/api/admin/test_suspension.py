@@ -148,3 +148,15 @@ def _fanout_only() -> Registry:
     registry = Registry()
     registry.register(FANOUT_KIND, run_fanout)
     return registry
+
+
+async def test_the_instance_actor_cannot_be_acted_on(api: Api) -> None:
+    world = await _world(api)
+    async with api.services.sessions() as session:
+        instance = await session.scalar(select(Actor).where(Actor.uri == f"{api.config.base_url}/actor"))
+    assert instance is not None
+    response = await api.request("POST", f"{V1}/{instance.id}/action", world["token"],
+                                 data={"type": "suspend"})
+    assert response.status == 403
+    async with api.services.sessions() as session:
+        assert (await session.get(Actor, instance.id)).suspended_at is None  # type: ignore[union-attr]
