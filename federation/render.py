@@ -23,6 +23,15 @@ def handle(actor: Actor, local_domain: str) -> str:
     return f"@{actor.username}@{actor.domain or local_domain}"
 
 
+def suspended_actor_document(actor: Actor, *, base_url: str) -> dict[str, Any]:
+    """A suspended local actor, as Mastodon serves one: its name and key, `suspended`, nothing
+    it wrote (no name, summary, images or fields)."""
+    full = actor_document(actor, base_url=base_url)
+    kept = ("@context", "id", "type", "preferredUsername", "url", "inbox", "outbox", "followers", "following",
+            "endpoints", "published", "publicKey")
+    return {**{key: full[key] for key in kept}, "name": "", "summary": "", "suspended": True}
+
+
 def actor_document(actor: Actor, *, base_url: str) -> dict[str, Any]:
     """A local actor (person or the instance actor), as other servers fetch it."""
     doc: dict[str, Any] = {

@@ -68,6 +68,9 @@ class Limits:
     verify_fetches_per_origin: int = 4  # at once, per remote host
     verify_fetches_per_origin_per_minute: int = 60  # per remote host; more are refused (429)
     failed_key_memory_seconds: int = 60  # a key that could not be fetched is not fetched again for this long
+    # A suspended local account's data is deleted (and its Delete sent) this long after the
+    # suspension; unsuspending before then restores everything (30 days, as Mastodon).
+    suspension_grace_seconds: int = 2_592_000
 
 
 SMTP_SECURITY = ("starttls", "tls", "none")

@@ -8,6 +8,7 @@ from actors.accounts.mailer import MAIL_KIND, send_mail
 from actors.media.remote_cache import CACHE_KIND, run_cache
 from actors.media.transcoding import TRANSCODE_KIND, TRANSCODE_POLICY, run_transcode
 from actors.moderation.domain_purge import PURGE_KIND, run_purge
+from actors.moderation.suspension import DELETE_DATA_KIND, run_delete_data
 from actors.outgoing.fanout import FANOUT_KIND, run_fanout
 from actors.outgoing.outbox_retention import PRUNE_KIND, run_prune
 from actors.posts.cards import CARD_KIND, CARD_POLICY, run_card
@@ -45,6 +46,7 @@ def build_registry() -> Registry:
     registry.register(PUBLISH_KIND, run_publish)
     registry.register(PRUNE_TAG_USES_KIND, run_prune_tag_uses)
     registry.register(PURGE_KIND, run_purge)
+    registry.register(DELETE_DATA_KIND, run_delete_data)
     return registry
 
 

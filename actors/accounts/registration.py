@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from actors.accounts.local_users import create_local_user, validate_email, validate_password
 from actors.accounts.mailer import Mail, queue_mail
 from actors.accounts.passwords import hash_password
+from actors.moderation import signup_blocks
 from actors.reading.notifications import notify
 from storage import settings
 from storage.config import NodeConfig
@@ -59,8 +60,10 @@ def reset_url(base_url: str, token: str) -> str:
 
 
 async def sign_up(session: AsyncSession, config: NodeConfig, *, username: str, email: str, password: str,
-                  locale: str = "en", reason: str = "", invite_code: str | None = None) -> SignUp:
-    """Create an account as the registration mode allows; mail its confirmation link."""
+                  locale: str = "en", reason: str = "", invite_code: str | None = None,
+                  ip: str | None = None) -> SignUp:
+    """Create an account as the registration mode allows; mail its confirmation link. Sign-ups
+    from a blocked e-mail address, domain or IP range are refused (`signup_blocks`)."""
     mode = await settings.get(session, "registration_mode")
     invite = await _usable_invite(session, invite_code) if invite_code else None
     if invite_code and invite is None:
@@ -69,11 +72,13 @@ async def sign_up(session: AsyncSession, config: NodeConfig, *, username: str, e
         raise Forbidden("this server is not accepting new accounts")
     if mode == "invite" and invite is None:
         raise Forbidden("this server accepts new accounts by invitation only: ask a member for an invite")
+    needs_approval = await signup_blocks.check_sign_up(session, email, ip, invited=invite is not None)
     user = await create_local_user(session, base_url=config.base_url, username=username, email=email,
                                    password=password, confirmed=not config.smtp.enabled)
     user.locale = locale[:16] or "en"
     user.sign_up_reason = reason.strip()[:MAX_REASON_CHARS]
-    user.approved = mode != "approval" or invite is not None
+    user.approved = (mode != "approval" and not needs_approval) or invite is not None
+    user.sign_up_ip = ip
     if invite is not None:
         invite.uses += 1
         user.invite_id = invite.id

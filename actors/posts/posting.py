@@ -152,7 +152,8 @@ async def create_status(session: AsyncSession, services_or_config: Services | No
     status = Status(
         id=status_id, uri=status_uri(config.base_url, author.username, status_id),
         url=status_url(config.base_url, author.username, status_id), actor_id=author.id, local=True,
-        visibility=visibility, local_only=new.local_only, sensitive=sensitive or bool(summary),
+        visibility=visibility, local_only=new.local_only,
+        sensitive=sensitive or bool(summary) or (author.sensitized_at is not None and bool(new.media_ids)),
         summary=summary, content=content, language=language, source_text=source, source_type=source_type,
         content_map=built.content_map if built else {}, summary_map=built.summary_map if built else {},
         source_map=built.source_map if built else None,
@@ -250,7 +251,8 @@ async def edit_status(session: AsyncSession, services_or_config: Services | Node
         status.content_map, status.summary_map, status.source_map = (
             built.content_map, built.summary_map, built.source_map)
         await post_content.store_parts(session, status.id, built, replace=True)
-    status.sensitive = (status.sensitive if sensitive is None else sensitive) or bool(new_summary)
+    status.sensitive = ((status.sensitive if sensitive is None else sensitive) or bool(new_summary)
+                        or (author.sensitized_at is not None and bool(attachments)))
     if language is not None:
         status.language = language
     status.edited_at = utcnow()

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from actors.reading.notification_groups import group_key_for
 from actors.reading.notification_policies import hold, verdict
 from actors.social.muting import silenced_for
-from storage.models import NOTIFICATION_TYPES, Actor, Notification, Status, utcnow
+from storage.models import ACCEPTED, NOTIFICATION_TYPES, Actor, Follow, Notification, Status, utcnow
 
 # Types that a repeat of the same event brings back to the top (each edit is news), as Mastodon.
 REPEATED = frozenset({"update"})
@@ -28,6 +28,9 @@ async def notify(session: AsyncSession, recipient: Actor, type_: str, from_actor
     if not type_.startswith("admin.") and await silenced_for(session, recipient, from_actor, type_,
                                                               status_id):
         return None
+    if from_actor.silenced_at is not None and not type_.startswith("admin.") and not await _follows(
+            session, recipient.id, from_actor.id):
+        return None  # a limited account reaches only its followers (Mastodon's limit)
     same = (Notification.recipient_id == recipient.id, Notification.type == type_,
             Notification.from_actor_id == from_actor.id,
             Notification.status_id.is_(None) if status_id is None else Notification.status_id == status_id,
@@ -82,3 +85,9 @@ async def _notify_all(session: AsyncSession, members: Sequence[Actor], type_: st
         return
     for member in members:
         await notify(session, member, type_, author, status.id)
+
+
+async def _follows(session: AsyncSession, follower_id: int, followee_id: int) -> bool:
+    return await session.scalar(select(Follow.id).where(
+        Follow.follower_id == follower_id, Follow.followee_id == followee_id, Follow.state == ACCEPTED)
+    ) is not None

@@ -81,13 +81,16 @@ def _not_hidden(actor: Any, viewer_id: int | None, rules: DomainRules, hidden: A
 
 
 def viewer_filters(viewer_id: int | None, rules: DomainRules, *, public: bool = False) -> ColumnElement[bool]:
-    """The filters every timeline applies (see the module doc); `public` adds silenced domains."""
+    """The filters every timeline applies (see the module doc); `public` adds limited accounts
+    and silenced domains (shown to their followers only)."""
     hidden = _hidden_authors(viewer_id).subquery() if viewer_id is not None else None
     author_ok = _not_hidden(Author, viewer_id, rules, hidden)
     original_ok = or_(Status.reblog_of_id.is_(None), _not_hidden(OriginalAuthor, viewer_id, rules, hidden))
     conditions = [author_ok, original_ok]
-    if public and rules.silenced:
-        silenced = _in_domains(Author.domain, rules.silenced)
+    if public:  # limited accounts and silenced domains: only their followers see them here
+        silenced: ColumnElement[bool] = Author.silenced_at.is_not(None)
+        if rules.silenced:
+            silenced = or_(silenced, _in_domains(Author.domain, rules.silenced))
         if viewer_id is None:
             conditions.append(not_(silenced))
         else:

@@ -233,7 +233,8 @@ async def store_status(session: AsyncSession, parsed: RemoteStatus, author: Acto
         id=id_for_time(parsed.published, not_after=utcnow()), uri=parsed.uri, url=parsed.url,
         actor_id=author.id, local=False, object_type=parsed.object_type,
         in_reply_to_id=parent.id if parent else None, in_reply_to_uri=parsed.in_reply_to_uri,
-        visibility=parsed.visibility, sensitive=parsed.sensitive, summary=parsed.summary,
+        visibility=parsed.visibility, sensitive=parsed.sensitive or author.sensitized_at is not None,
+        summary=parsed.summary,
         content=parsed.content, language=parsed.language, content_map=parsed.content_map,
         summary_map=parsed.summary_map, published_at=parsed.published, conversation_id=conversation_id,
     ))
@@ -330,6 +331,8 @@ async def apply_edit(session: AsyncSession, status: Status, parsed: RemoteStatus
                            content_map=dict(status.content_map or {}), sensitive=status.sensitive))
     await _drop_old_edits(session, status.id)
     status.content, status.summary, status.sensitive = parsed.content, parsed.summary, parsed.sensitive
+    if author is not None and author.sensitized_at is not None:
+        status.sensitive = True  # a moderator marked this account's media sensitive
     status.content_map, status.summary_map = parsed.content_map, parsed.summary_map
     status.language = parsed.language
     status.edited_at = min(parsed.updated or utcnow(), utcnow())

@@ -48,7 +48,17 @@ from storage.models.lists import (
 )
 from storage.models.markers import MARKER_TIMELINES, Marker
 from storage.models.members import TOKEN_PURPOSES, Invite, UserToken
-from storage.models.moderation import AccountSeverance, AuditLogEntry, SeveranceEvent
+from storage.models.moderation import (
+    IP_SEVERITIES,
+    WARNING_ACTIONS,
+    AccountSeverance,
+    AccountWarning,
+    AuditLogEntry,
+    CanonicalEmailBlock,
+    EmailDomainBlock,
+    IpBlock,
+    SeveranceEvent,
+)
 from storage.models.notification_filters import (
     POLICY_VALUES,
     NotificationPermission,
@@ -85,6 +95,7 @@ __all__ = [
     "DOMAIN_POLICIES",
     "FILTER_ACTIONS",
     "FILTER_CONTEXTS",
+    "IP_SEVERITIES",
     "MARKER_TIMELINES",
     "MEDIA_FAILED",
     "MEDIA_PROCESSING",
@@ -99,9 +110,11 @@ __all__ = [
     "ROLES",
     "TOKEN_PURPOSES",
     "VISIBILITIES",
+    "WARNING_ACTIONS",
     "AccountConversation",
     "AccountNote",
     "AccountSeverance",
+    "AccountWarning",
     "Actor",
     "Announcement",
     "AnnouncementDismissal",
@@ -111,11 +124,13 @@ __all__ = [
     "Block",
     "Bookmark",
     "BrowserSession",
+    "CanonicalEmailBlock",
     "Conversation",
     "ConversationMute",
     "CustomEmoji",
     "CustomFilter",
     "DomainRule",
+    "EmailDomainBlock",
     "Endorsement",
     "Favourite",
     "FeaturedTag",
@@ -128,6 +143,7 @@ __all__ = [
     "InboxItem",
     "InstanceSetting",
     "Invite",
+    "IpBlock",
     "Job",
     "KeptActivity",
     "ListAccount",

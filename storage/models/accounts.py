@@ -47,6 +47,11 @@ class Actor(CanonicalDomain, Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     suspended_at: Mapped[datetime | None] = mapped_column()
+    # Moderation (Mastodon's columns): limited (kept off public timelines and from non-followers),
+    # media forced sensitive; a suspended local account's data deleted once its grace period ended.
+    silenced_at: Mapped[datetime | None] = mapped_column()
+    sensitized_at: Mapped[datetime | None] = mapped_column()
+    deleted_at: Mapped[datetime | None] = mapped_column()
     profile_updated_at: Mapped[datetime | None] = mapped_column()  # remote: `updated` of the last Update
 
     __table_args__ = (
@@ -86,5 +91,6 @@ class User(Base):
     approved: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     sign_up_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
     invite_id: Mapped[int | None] = mapped_column()  # a record only: no key, so invites can be deleted
+    sign_up_ip: Mapped[str | None] = mapped_column(String(64))  # the client address at sign-up
     confirmed_at: Mapped[datetime | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,5 +1,6 @@
-"""Moderation records: the audit log of what staff and the operator did, and the follows a
-moderation decision severed (Mastodon's relationship severance events)."""
+"""Moderation records: the audit log of what staff and the operator did, the follows a
+moderation decision severed (Mastodon's relationship severance events), warnings to accounts,
+and the e-mail and IP blocks that refuse sign-ups."""
 
 from __future__ import annotations
 
@@ -60,3 +61,55 @@ class AccountSeverance(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     __table_args__ = (UniqueConstraint("event_id", "account_id"),)
+
+
+WARNING_ACTIONS = ("none", "disable", "mark_statuses_as_sensitive", "delete_statuses", "sensitive",
+                   "silence", "suspend")
+IP_SEVERITIES = ("sign_up_requires_approval", "sign_up_block", "no_access")
+
+
+class AccountWarning(Base):
+    """What a moderator told an account, and why (Mastodon's AccountWarning): a warning, or the
+    notice of a limit, a suspension, … The member sees it in a `moderation_warning` notification."""
+
+    __tablename__ = "account_warnings"
+
+    id: Mapped[int] = mapped_column(primary_key=True, default=new_id)
+    target_actor_id: Mapped[int] = mapped_column(ForeignKey("actors.id", ondelete="CASCADE"), index=True)
+    action: Mapped[str] = mapped_column(String(32))  # one of WARNING_ACTIONS
+    text: Mapped[str] = mapped_column(Text, default="")
+    status_ids: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CanonicalEmailBlock(Base):
+    """A refused e-mail address, kept only as the SHA-256 of its canonical form."""
+
+    __tablename__ = "canonical_email_blocks"
+
+    id: Mapped[int] = mapped_column(primary_key=True, default=new_id)
+    canonical_email_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class EmailDomainBlock(Base):
+    """Sign-ups with an address at this domain (or a subdomain) are refused."""
+
+    __tablename__ = "email_domain_blocks"
+
+    id: Mapped[int] = mapped_column(primary_key=True, default=new_id)
+    domain: Mapped[str] = mapped_column(String(255), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class IpBlock(Base):
+    """Sign-ups (or all access) from an address range: `ip` is a CIDR (`192.0.2.0/24`)."""
+
+    __tablename__ = "ip_blocks"
+
+    id: Mapped[int] = mapped_column(primary_key=True, default=new_id)
+    ip: Mapped[str] = mapped_column(String(64), unique=True)
+    severity: Mapped[str] = mapped_column(String(32))  # one of IP_SEVERITIES
+    comment: Mapped[str] = mapped_column(Text, default="")
+    expires_at: Mapped[datetime | None] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

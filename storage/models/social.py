@@ -45,7 +45,8 @@ class Block(Base):
 
 
 NOTIFICATION_TYPES = ("mention", "status", "reblog", "follow", "follow_request", "favourite",
-                      "poll", "update", "move", "admin.sign_up", "admin.report", "severed_relationships")
+                      "poll", "update", "move", "admin.sign_up", "admin.report", "severed_relationships",
+                      "moderation_warning")
 
 
 class Notification(Base):
@@ -58,6 +59,9 @@ class Notification(Base):
     status_id: Mapped[int | None] = mapped_column(ForeignKey("statuses.id", ondelete="CASCADE"))
     # a `severed_relationships` notification's event (`actors.moderation.domain_purge`)
     severance_id: Mapped[int | None] = mapped_column(ForeignKey("account_severances.id", ondelete="CASCADE"))
+    # `moderation_warning`: the AccountWarning it shows
+    account_warning_id: Mapped[int | None] = mapped_column(
+        ForeignKey("account_warnings.id", ondelete="CASCADE"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     read: Mapped[bool] = mapped_column(Boolean, default=False)
     # Mastodon's group key for the groupable types (`actors.reading.notification_groups`);

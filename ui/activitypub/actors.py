@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from federation.render import actor_document
+from federation.render import actor_document, suspended_actor_document
 from federation.urls import instance_actor_uri
 from storage.models import Actor, User
 from storage.queries import actor_by_uri
@@ -32,6 +32,11 @@ async def _account(request: web.Request, *, html_errors: bool = False) -> tuple[
 
 async def user(request: web.Request) -> web.Response:
     choice = wanted(request)
+    if choice is not Wants.HTML:
+        async with request.app[SERVICES].sessions() as session:
+            suspended = await queries.suspended_local_actor(session, request.match_info["name"])
+        if suspended is not None:  # as Mastodon: nothing but the key, so its Delete can be verified
+            return as2_response(suspended_actor_document(suspended, base_url=request.app[SERVICES].base_url))
     actor, _ = await _account(request)
     if choice is Wants.HTML:
         raise web.HTTPFound(actor.url or actor.uri, headers={"Vary": "Accept"})

@@ -16,13 +16,21 @@ AnySelect = Select[*tuple[Any, ...]]
 
 
 async def local_account(session: AsyncSession, username: str) -> tuple[Actor, User] | None:
-    """A local member by name (any case), unless disabled or suspended."""
+    """A local member by name (any case), unless disabled, suspended or waiting for approval
+    (Mastodon shows a pending sign-up to nobody)."""
     row = (await session.execute(
         select(Actor, User).join(User, User.actor_id == Actor.id)
         .where(Actor.domain.is_(None), func.lower(Actor.username) == username.lower(),
-               Actor.suspended_at.is_(None), User.disabled.is_(False))
+               Actor.suspended_at.is_(None), User.disabled.is_(False), User.approved.is_(True))
     )).first()
     return None if row is None else (row[0], row[1])
+
+
+async def suspended_local_actor(session: AsyncSession, username: str) -> Actor | None:
+    """A suspended local account (its data maybe deleted): its key is still served."""
+    return await session.scalar(select(Actor).where(
+        Actor.domain.is_(None), func.lower(Actor.username) == username.lower(),
+        Actor.suspended_at.is_not(None)))
 
 
 async def local_status(session: AsyncSession, author: Actor, status_id: int) -> Status | None:

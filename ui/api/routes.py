@@ -42,7 +42,8 @@ from ui.api.accounts import (
     relation_lists,
     relationships,
 )
-from ui.api.admin import domain_rules
+from ui.api.admin import accounts as admin_accounts
+from ui.api.admin import domain_rules, signup_blocks
 from ui.api.admin import reports as admin_reports
 from ui.api.auth import PUBLIC, app_token, if_token, member, staff
 from ui.api.discovery import announcements, conversations, directory, preferences, trends
@@ -65,6 +66,14 @@ ADMIN_ALLOWS = "/api/v1/admin/domain_allows"
 FEDERATION = "manage_federation"
 ADMIN_REPORTS = "/api/v1/admin/reports"
 REPORTS = "manage_reports"
+# issue 14, accounts: account actions and sign-up blocks
+ADMIN_ACCOUNTS = "/api/v1/admin/accounts"
+ADMIN_ACCOUNT = "/api/v1/admin/accounts/{id}"
+ADMIN_CANONICAL = "/api/v1/admin/canonical_email_blocks"
+ADMIN_EMAIL_DOMAINS = "/api/v1/admin/email_domain_blocks"
+ADMIN_IPS = "/api/v1/admin/ip_blocks"
+USERS, BLOCKS = "manage_users", "manage_blocks"
+READ_ACCOUNTS, WRITE_ACCOUNTS = "admin:read:accounts", "admin:write:accounts"
 
 ROUTES: list[Route] = [
     # method, path, handler, access, rate-limit bucket, renders statuses
@@ -396,6 +405,56 @@ ROUTES: list[Route] = [
           staff(REPORTS, "admin:write:reports"), None, statuses=True),
     route("POST", f"{ADMIN_REPORTS}/{{id}}/reopen", admin_reports.reopen,
           staff(REPORTS, "admin:write:reports"), None, statuses=True),
+    # issue 14, accounts: /admin/accounts (v1 and v2) and what refuses sign-ups
+    route("GET", ADMIN_ACCOUNTS, admin_accounts.list_v1, staff(USERS, READ_ACCOUNTS), None, statuses=False),
+    route("GET", "/api/v2/admin/accounts", admin_accounts.list_v2, staff(USERS, READ_ACCOUNTS), None,
+          statuses=False),
+    route("GET", ADMIN_ACCOUNT, admin_accounts.show, staff(USERS, READ_ACCOUNTS), None, statuses=False),
+    route("DELETE", ADMIN_ACCOUNT, admin_accounts.delete_account, staff("delete_user_data", WRITE_ACCOUNTS),
+          None, statuses=False),
+    route("POST", f"{ADMIN_ACCOUNT}/approve", admin_accounts.approve, staff(USERS, WRITE_ACCOUNTS), None,
+          statuses=False),
+    route("POST", f"{ADMIN_ACCOUNT}/reject", admin_accounts.reject, staff(USERS, WRITE_ACCOUNTS), None,
+          statuses=False),
+    route("POST", f"{ADMIN_ACCOUNT}/action", admin_accounts.action, staff(USERS, WRITE_ACCOUNTS), None,
+          statuses=False),
+    route("POST", f"{ADMIN_ACCOUNT}/enable", admin_accounts.enable, staff(USERS, WRITE_ACCOUNTS), None,
+          statuses=False),
+    route("POST", f"{ADMIN_ACCOUNT}/unsilence", admin_accounts.unsilence, staff(USERS, WRITE_ACCOUNTS), None,
+          statuses=False),
+    route("POST", f"{ADMIN_ACCOUNT}/unsensitive", admin_accounts.unsensitive, staff(USERS, WRITE_ACCOUNTS),
+          None, statuses=False),
+    route("POST", f"{ADMIN_ACCOUNT}/unsuspend", admin_accounts.unsuspend, staff(USERS, WRITE_ACCOUNTS), None,
+          statuses=False),
+    route("GET", ADMIN_CANONICAL, signup_blocks.list_canonical,
+          staff(BLOCKS, "admin:read:canonical_email_blocks"), None, statuses=False),
+    route("POST", ADMIN_CANONICAL, signup_blocks.create_canonical,
+          staff(BLOCKS, "admin:write:canonical_email_blocks"), None, statuses=False),
+    # ORDER: before `{id}` (`test` is not an id)
+    route("POST", f"{ADMIN_CANONICAL}/test", signup_blocks.test_canonical,
+          staff(BLOCKS, "admin:read:canonical_email_blocks"), None, statuses=False),
+    route("GET", f"{ADMIN_CANONICAL}/{{id}}", signup_blocks.show_canonical,
+          staff(BLOCKS, "admin:read:canonical_email_blocks"), None, statuses=False),
+    route("DELETE", f"{ADMIN_CANONICAL}/{{id}}", signup_blocks.delete_canonical,
+          staff(BLOCKS, "admin:write:canonical_email_blocks"), None, statuses=False),
+    route("GET", ADMIN_EMAIL_DOMAINS, signup_blocks.list_email_domains,
+          staff(BLOCKS, "admin:read:email_domain_blocks"), None, statuses=False),
+    route("POST", ADMIN_EMAIL_DOMAINS, signup_blocks.create_email_domain,
+          staff(BLOCKS, "admin:write:email_domain_blocks"), None, statuses=False),
+    route("GET", f"{ADMIN_EMAIL_DOMAINS}/{{id}}", signup_blocks.show_email_domain,
+          staff(BLOCKS, "admin:read:email_domain_blocks"), None, statuses=False),
+    route("DELETE", f"{ADMIN_EMAIL_DOMAINS}/{{id}}", signup_blocks.delete_email_domain,
+          staff(BLOCKS, "admin:write:email_domain_blocks"), None, statuses=False),
+    route("GET", ADMIN_IPS, signup_blocks.list_ips, staff(BLOCKS, "admin:read:ip_blocks"), None,
+          statuses=False),
+    route("POST", ADMIN_IPS, signup_blocks.create_ip, staff(BLOCKS, "admin:write:ip_blocks"), None,
+          statuses=False),
+    route("GET", f"{ADMIN_IPS}/{{id}}", signup_blocks.show_ip, staff(BLOCKS, "admin:read:ip_blocks"), None,
+          statuses=False),
+    route("PUT", f"{ADMIN_IPS}/{{id}}", signup_blocks.update_ip, staff(BLOCKS, "admin:write:ip_blocks"), None,
+          statuses=False),
+    route("DELETE", f"{ADMIN_IPS}/{{id}}", signup_blocks.delete_ip, staff(BLOCKS, "admin:write:ip_blocks"),
+          None, statuses=False),
 ]
 
 # The rate-limit bucket of each limited route, as `ui.ratelimit` looks requests up.

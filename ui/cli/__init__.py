@@ -9,7 +9,18 @@ import sys
 from collections.abc import Awaitable, Callable, Sequence
 from typing import NoReturn
 
-from ui.cli import admin, announcements, content, media, members, moderation, node, reports
+from ui.cli import (
+    accounts,
+    admin,
+    announcements,
+    content,
+    media,
+    members,
+    moderation,
+    node,
+    reports,
+    signup_blocks,
+)
 from ui.runtime import CliError, describe_failure
 
 Command = Callable[[argparse.Namespace], Awaitable[int] | int]
@@ -35,11 +46,13 @@ def build_parser() -> Parser:
     node.add_commands(commands)
     user_commands = admin.add_commands(commands)
     members.add_commands(commands, user_commands)
+    accounts.add_commands(user_commands)
     media.add_commands(commands)
     content.add_commands(commands)
     announcements.add_commands(commands)
     moderation.add_commands(commands)
     reports.add_commands(commands)
+    signup_blocks.add_commands(commands)
     return parser
 
 

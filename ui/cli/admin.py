@@ -1,4 +1,5 @@
-"""Admin commands: user, settings, queue."""
+"""Admin commands: user (create, set-role, reset-password; the moderation actions are in
+`ui.cli.accounts`), settings, queue."""
 
 from __future__ import annotations
 
@@ -34,15 +35,10 @@ def _add_user(commands: Any) -> Any:
     create.add_argument("--password", help="default: prompt for it")
     create.add_argument("--role", choices=ROLES, default="member")
     create.set_defaults(run=user_create)
-    sub.add_parser("list", help="list accounts").set_defaults(run=user_list)
     set_role = sub.add_parser("set-role", help="change an account's role")
     set_role.add_argument("name")
     set_role.add_argument("role", choices=ROLES)
     set_role.set_defaults(run=user_set_role)
-    disable = sub.add_parser("disable", help="stop an account from logging in")
-    disable.add_argument("name")
-    disable.add_argument("--enable", action="store_true", help="undo: allow logging in again")
-    disable.set_defaults(run=user_disable)
     reset = sub.add_parser("reset-password", help="set a new password")
     reset.add_argument("name")
     reset.add_argument("--password", help="default: a random one, printed")
@@ -89,30 +85,11 @@ async def user_create(args: argparse.Namespace) -> int:
     return 0
 
 
-async def user_list(args: argparse.Namespace) -> int:
-    config = load(args.config)
-    async with open_database(config) as engine, session_maker(engine)() as session:
-        users = await local_users.list_users(session)
-    print(f"{'USERNAME':20} {'ROLE':10} {'STATE':9} EMAIL")
-    for u in users:
-        state = "disabled" if u.disabled else "active"
-        print(f"{u.username:20} {u.role:10} {state:9} {u.email}")
-    return 0
-
-
 async def user_set_role(args: argparse.Namespace) -> int:
     config = load(args.config)
     async with write_session(config) as session:
         await local_users.set_role(session, args.name, args.role)
     print(f"{args.name} is now {args.role}")
-    return 0
-
-
-async def user_disable(args: argparse.Namespace) -> int:
-    config = load(args.config)
-    async with write_session(config) as session:
-        await local_users.set_disabled(session, args.name, not args.enable)
-    print(f"{args.name} is {'enabled' if args.enable else 'disabled'}")
     return 0
 
 

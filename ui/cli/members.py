@@ -1,4 +1,4 @@
-"""Member commands: invites (`amity invite …`) and approving sign-ups (`amity user approve`)."""
+"""Member commands: invites (`amity invite …`); approving sign-ups is `ui.cli.accounts`."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ from typing import Any
 from sqlalchemy import select
 
 from actors.accounts import registration
-from actors.accounts.local_users import find_user
 from storage.db import session_maker
 from storage.models import Invite, utcnow
 from ui.runtime import CliError, load, open_database, write_session
@@ -25,9 +24,6 @@ def add_commands(commands: Any, user_commands: Any) -> None:
     create.add_argument("--expires-in", type=float, metavar="DAYS", help="days until it stops working")
     create.set_defaults(run=invite_create)
     sub.add_parser("list", help="list invites and how often they were used").set_defaults(run=invite_list)
-    approve = user_commands.add_parser("approve", help="let an account waiting for approval sign in")
-    approve.add_argument("name")
-    approve.set_defaults(run=user_approve)
 
 
 async def invite_create(args: argparse.Namespace) -> int:
@@ -61,13 +57,4 @@ async def invite_list(args: argparse.Namespace) -> int:
         state = ("revoked" if invite.revoked_at else "used up" if used_up
                  else "expired" if expired else "active")
         print(f"{invite.id:<20} {uses:9} {expires:17} {state}")
-    return 0
-
-
-async def user_approve(args: argparse.Namespace) -> int:
-    config = load(args.config)
-    async with write_session(config) as session:
-        user = await find_user(session, args.name)
-        await registration.approve(session, user)
-    print(f"{args.name} is approved and can sign in")
     return 0

@@ -23,6 +23,7 @@ from actors.accounts.registration import (
 from storage import settings
 from storage.errors import Conflict, Forbidden, Invalid
 from ui.keys import SERVICES
+from ui.middlewares import client_ip
 from ui.oauth import signup_pages
 from ui.oauth.sessions import CSRF_FIELD, csrf_token, csrf_valid, remember_csrf_cookie
 from ui.oauth.signin import CSRF_REFUSED, node_title
@@ -38,6 +39,11 @@ RESET_SENT = ("If an account uses that address, we have mailed it a link to choo
 def _text(form: Mapping[str, object], name: str) -> str:
     value = form.get(name)
     return value if isinstance(value, str) else ""
+
+
+def _sentence(message: str) -> str:
+    """A domain error as a sentence (Mastodon's messages keep their own capitals)."""
+    return message[:1].upper() + message[1:].rstrip(".") + "."
 
 
 def _locale(request: web.Request) -> str:
@@ -114,11 +120,11 @@ async def sign_up_post(request: web.Request) -> web.Response:
             joined = await sign_up(db, config, username=values["username"].strip(), email=values["email"],
                                    password=_text(form, "password"), reason=values["reason"],
                                    locale=_locale(request),
-                                   invite_code=invite_code or None)
+                                   invite_code=invite_code or None, ip=client_ip(request))
     except Forbidden as refused:
-        return again(str(refused).capitalize() + ".", 403)
+        return again(_sentence(str(refused)), 403)
     except (Invalid, Conflict) as problem:
-        return again(str(problem).capitalize() + ".", 422)
+        return again(_sentence(str(problem)), 422)
     log.info("registration.signed_up", extra={"user_id": joined.user.id, "via": "page"})
     if joined.confirmation_mailed:
         message = (f"We have mailed a link to {joined.user.email}: open it to confirm your address."

@@ -344,6 +344,11 @@ async function onUndo(ctx, undo) {
 
 async function onOther(ctx, activity) {
   const entry = await record(ctx, activity);
+  // An account's Delete of itself: drop it from alice's followers and following, as servers do.
+  const actorId = activity.actorId?.href;
+  if (activity instanceof Delete && actorId != null && activity.objectId?.href === actorId) {
+    entry.dropped_account = state.followers.delete(actorId) | state.following.delete(actorId);
+  }
   if (activity instanceof Create || activity instanceof Update) {
     try {
       entry.object_fields = await describeObject(ctx, activity);

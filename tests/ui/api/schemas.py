@@ -146,6 +146,25 @@ ADMIN_REPORT = {
     "action_taken_by_account": Nullable(ADMIN_ACCOUNT), "statuses": ListOf(STATUS), "rules": ListOf(RULE)}
 
 
+# The admin API (issue 14)
+ADMIN_ACCOUNT = {
+    "id": Matches(ID), "username": str, "domain": Nullable(str), "created_at": DATETIME,
+    "email": Nullable(str), "ip": Nullable(str), "ips": ListOf({"ip": str, "used_at": DATETIME}),
+    "locale": Nullable(str), "invite_request": Nullable(str), "role": Nullable(dict), "confirmed": bool,
+    "approved": bool, "disabled": bool, "silenced": bool, "suspended": bool, "sensitized": bool,
+    "account": ACCOUNT,
+}
+CANONICAL_EMAIL_BLOCK = {"id": Matches(ID), "canonical_email_hash": Matches(re.compile(r"^[0-9a-f]{64}$"))}
+EMAIL_DOMAIN_BLOCK = {"id": Matches(ID), "domain": str, "created_at": DATETIME, "history": list}
+IP_BLOCK = {"id": Matches(ID), "ip": str, "severity": str, "comment": str, "created_at": DATETIME,
+            "expires_at": Nullable(DATETIME)}
+ADMIN_DOMAIN_BLOCK = {"id": Matches(ID), "domain": str, "digest": Matches(re.compile(r"^[0-9a-f]{64}$")),
+                      "created_at": DATETIME, "severity": str, "reject_media": bool, "reject_reports": bool,
+                      "private_comment": Nullable(str), "public_comment": Nullable(str), "obfuscate": bool}
+ADMIN_DOMAIN_ALLOW = {"id": Matches(ID), "domain": str, "created_at": DATETIME}
+INSTANCE_DOMAIN_BLOCK = {"domain": str, "digest": str, "severity": str, "comment": Nullable(str)}
+
+
 def problems(value: Any, schema: Any, where: str = "$") -> list[str]:
     """Every way `value` differs from `schema` (empty when it conforms)."""
     if isinstance(schema, Nullable):

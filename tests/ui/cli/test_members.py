@@ -1,4 +1,4 @@
-"""Member commands (`ui.cli.members`): invites and approving sign-ups."""
+"""Member commands (`ui.cli.members`): invites (approving sign-ups: test_account_commands.py)."""
 
 from __future__ import annotations
 
@@ -20,10 +20,3 @@ def test_invites_are_made_listed_and_refused_when_malformed(node: Path, capsys: 
     assert line.split()[0].rsplit("/", 1)[1] not in listed  # the code is shown once, never stored
     assert main(["--config", str(node), "invite", "create", "--uses", "0"]) != 0
     assert "--uses must be at least 1" in capsys.readouterr().err
-
-
-def test_user_approve(node: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["--config", str(node), "user", "approve", "admin"]) == 0
-    assert "admin is approved" in capsys.readouterr().out
-    assert main(["--config", str(node), "user", "approve", "nobody"]) != 0
-    assert "nobody" in capsys.readouterr().err

@@ -19,6 +19,7 @@ from storage.models import OAuthApplication
 from ui.api.auth import Auth
 from ui.api.responses import api_error, json_ok
 from ui.keys import SERVICES
+from ui.middlewares import client_ip
 from ui.oauth import store
 from ui.oauth.token import NO_STORE
 from ui.params import read_params
@@ -43,7 +44,7 @@ async def create_account(request: web.Request, auth: Auth) -> web.Response:
             api_error(401, "The access token is invalid")
         joined = await sign_up(db, config, username=username.strip(), email=email, password=password,
                                locale=locale, reason=params.text("reason") or "",
-                               invite_code=params.text("invite_code") or None)
+                               invite_code=params.text("invite_code") or None, ip=client_ip(request))
         issued = await store.issue_token(db, app=app, user_id=joined.user.id, scopes=auth.scopes)
     log.info("registration.signed_up", extra={"user_id": joined.user.id, "app_id": app.id,
                                               "awaiting_approval": joined.awaiting_approval})

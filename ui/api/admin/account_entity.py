@@ -1,8 +1,8 @@
 """Mastodon's Admin::Account: an account as moderators see it (the login's e-mail, role, state),
 with the public Account inside. Rendered in bulk, like `ui.api.entities.render_accounts`.
 
-Remote accounts have no login: no e-mail, locale or role of their own (the `everyone` role).
-Amity keeps no sign-in IPs, so `ip` is null and `ips` empty.
+Remote accounts have no login: no e-mail, locale or role of their own. `ip` is the sign-up
+address (Amity keeps no later sign-in addresses).
 """
 
 from __future__ import annotations
@@ -29,25 +29,24 @@ async def render_admin_accounts(session: AsyncSession, actors: Sequence[Actor], 
                                                                                           strict=True)]
 
 
-def admin_account(actor: Actor, user: User | None, account: dict[str, Any]) -> dict[str, Any]:
+def admin_account(actor: Actor, user: User | None, shown: dict[str, Any]) -> dict[str, Any]:
+    """Mastodon's Admin::Account; `shown` is the Account entity."""
+    ip = user.sign_up_ip if user is not None else None
     return {
-        "id": str(actor.id),
-        "username": actor.username,
-        "domain": actor.domain,
+        "id": str(actor.id), "username": actor.username, "domain": actor.domain,
         "created_at": iso_datetime(actor.created_at),
-        "email": user.email if user else None,
-        "ip": None,
-        "ips": [],
-        "locale": user.locale if user else None,
-        "invite_request": (user.sign_up_reason or None) if user else None,
-        "role": dict(ROLE_ENTITIES.get(user.role if user else "member", ROLE_ENTITIES["member"])),
-        "confirmed": bool(user and user.confirmed_at is not None),
-        "approved": bool(user and user.approved),
-        "disabled": bool(user and user.disabled),
-        "silenced": False,  # TODO(issue 14, accounts): limited accounts
+        "email": user.email if user is not None else None,
+        "ip": ip, "ips": [{"ip": ip, "used_at": iso_datetime(user.created_at)}] if user and ip else [],
+        "locale": user.locale if user is not None else None,
+        "invite_request": (user.sign_up_reason or None) if user is not None else None,
+        "role": dict(ROLE_ENTITIES[user.role]) if user is not None else None,
+        "confirmed": user is not None and user.confirmed_at is not None,
+        "approved": user is None or user.approved,
+        "disabled": user is not None and user.disabled,
+        "silenced": actor.silenced_at is not None,
         "suspended": actor.suspended_at is not None,
-        "sensitized": False,
-        "account": account,
+        "sensitized": actor.sensitized_at is not None,
+        "account": shown,
         "created_by_application_id": None,
         "invited_by_account_id": None,
     }
