@@ -43,7 +43,7 @@ from ui.api.accounts import (
     relationships,
 )
 from ui.api.admin import accounts as admin_accounts
-from ui.api.admin import domain_rules, signup_blocks
+from ui.api.admin import audit_log, domain_rules, signup_blocks
 from ui.api.admin import reports as admin_reports
 from ui.api.auth import PUBLIC, app_token, if_token, member, staff
 from ui.api.discovery import announcements, conversations, directory, preferences, trends
@@ -455,6 +455,9 @@ ROUTES: list[Route] = [
           statuses=False),
     route("DELETE", f"{ADMIN_IPS}/{{id}}", signup_blocks.delete_ip, staff(BLOCKS, "admin:write:ip_blocks"),
           None, statuses=False),
+    # the audit log (an Amity extension), for staff who may view it
+    route("GET", "/api/v1/admin/audit_log", audit_log.list_entries,
+          staff("view_audit_log", "admin:read"), None, statuses=False),
 ]
 
 # The rate-limit bucket of each limited route, as `ui.ratelimit` looks requests up.

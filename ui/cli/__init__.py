@@ -13,6 +13,7 @@ from ui.cli import (
     accounts,
     admin,
     announcements,
+    audit,
     content,
     media,
     members,
@@ -51,6 +52,7 @@ def build_parser() -> Parser:
     content.add_commands(commands)
     announcements.add_commands(commands)
     moderation.add_commands(commands)
+    audit.add_commands(commands)
     reports.add_commands(commands)
     signup_blocks.add_commands(commands)
     return parser

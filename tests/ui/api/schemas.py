@@ -135,10 +135,11 @@ REPORT = {"id": Matches(ID), "action_taken": bool, "action_taken_at": Nullable(D
           "target_account": ACCOUNT}
 ADMIN_ACCOUNT = {
     "id": Matches(ID), "username": str, "domain": Nullable(str), "created_at": DATETIME,
-    "email": Nullable(str), "ip": Nullable(str), "ips": list, "locale": Nullable(str),
-    "invite_request": Nullable(str), "role": ROLE, "confirmed": bool, "approved": bool, "disabled": bool,
-    "silenced": bool, "suspended": bool, "sensitized": bool, "account": ACCOUNT,
-    "created_by_application_id": Nullable(Matches(ID)), "invited_by_account_id": Nullable(Matches(ID))}
+    "email": Nullable(str), "ip": Nullable(str), "ips": ListOf({"ip": str, "used_at": DATETIME}),
+    "locale": Nullable(str), "invite_request": Nullable(str), "role": Nullable(ROLE), "confirmed": bool,
+    "approved": bool, "disabled": bool, "silenced": bool, "suspended": bool, "sensitized": bool,
+    "account": ACCOUNT, "created_by_application_id": Nullable(Matches(ID)),
+    "invited_by_account_id": Nullable(Matches(ID))}
 ADMIN_REPORT = {
     "id": Matches(ID), "action_taken": bool, "action_taken_at": Nullable(DATETIME), "category": str,
     "comment": str, "forwarded": bool, "created_at": DATETIME, "updated_at": DATETIME,
@@ -147,13 +148,8 @@ ADMIN_REPORT = {
 
 
 # The admin API (issue 14)
-ADMIN_ACCOUNT = {
-    "id": Matches(ID), "username": str, "domain": Nullable(str), "created_at": DATETIME,
-    "email": Nullable(str), "ip": Nullable(str), "ips": ListOf({"ip": str, "used_at": DATETIME}),
-    "locale": Nullable(str), "invite_request": Nullable(str), "role": Nullable(dict), "confirmed": bool,
-    "approved": bool, "disabled": bool, "silenced": bool, "suspended": bool, "sensitized": bool,
-    "account": ACCOUNT,
-}
+AUDIT_ENTRY = {"id": Matches(ID), "created_at": DATETIME, "account_id": Nullable(Matches(ID)), "actor": str,
+               "action": str, "target_type": str, "target": str, "reason": str, "details": dict}
 CANONICAL_EMAIL_BLOCK = {"id": Matches(ID), "canonical_email_hash": Matches(re.compile(r"^[0-9a-f]{64}$"))}
 EMAIL_DOMAIN_BLOCK = {"id": Matches(ID), "domain": str, "created_at": DATETIME, "history": list}
 IP_BLOCK = {"id": Matches(ID), "ip": str, "severity": str, "comment": str, "created_at": DATETIME,

@@ -136,6 +136,7 @@ SHAPES: dict[str, tuple[str, Any, str | None]] = {
     "/api/v1/admin/ip_blocks": ("/api/v1/admin/ip_blocks", s.ListOf(s.IP_BLOCK), "ada"),
     "/api/v1/admin/ip_blocks/:id": ("/api/v1/admin/ip_blocks/{ip}", s.IP_BLOCK, "ada"),
     "/api/v1/admin/domain_blocks": ("/api/v1/admin/domain_blocks", s.ListOf(s.ADMIN_DOMAIN_BLOCK), "ada"),
+    "/api/v1/admin/audit_log": ("/api/v1/admin/audit_log", s.ListOf(s.AUDIT_ENTRY), "ada"),
     "/api/v1/admin/domain_blocks/:id": ("/api/v1/admin/domain_blocks/{domain_block}", s.ADMIN_DOMAIN_BLOCK,
                                         "ada"),
     "/api/v1/admin/domain_allows": ("/api/v1/admin/domain_allows", s.ListOf(s.ADMIN_DOMAIN_ALLOW), "ada"),

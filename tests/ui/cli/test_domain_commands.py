@@ -125,3 +125,17 @@ def test_an_import_with_invalid_lines_names_them_and_changes_nothing(node: Path,
     skipped = amity("--config", str(node), "domain", "import", str(blocklist), "--skip-invalid", cwd=tmp_path)
     assert skipped.returncode == 0, skipped.stderr
     assert rows(node)[0] == [("good.example", "suspend")]
+
+
+def test_audit_list_shows_what_was_done_newest_first(node: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    cfg = ["--config", str(node)]
+    assert main([*cfg, "domain", "set", "spam.example", "--policy", "silence",
+                 "--public-comment", "spam"]) == 0
+    assert main([*cfg, "domain", "set", "spam.example", "--policy", "suspend"]) == 0
+    capsys.readouterr()
+    assert main([*cfg, "audit", "list", "--target", "spam.example", "--details"]) == 0
+    lines = [line for line in capsys.readouterr().out.splitlines() if not line.startswith("    ")]
+    assert [line.split()[3] for line in lines] == ["domain_block.update", "domain_block.create"]
+    assert all(line.split()[2].startswith("cli:") for line in lines)
+    assert main([*cfg, "audit", "list", "--action", "nothing.like.this"]) == 0
+    assert "no such entries" in capsys.readouterr().out
