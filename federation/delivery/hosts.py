@@ -69,6 +69,9 @@ class HostState:
         return None
 
 
+MAX_ERROR_CHARS = 500
+
+
 def to_ms(when: datetime) -> int:
     return (when - _EPOCH) // _MS
 
@@ -120,13 +123,15 @@ async def claim_probe(session: AsyncSession, domain: str, *, now: int, policy: H
 
 async def record_failure(session: AsyncSession, domain: str, *, now: int, started: int,
                          policy: HostPolicy, retry_after: float | None = None,
-                         rng: random.Random | None = None) -> HostState:
+                         rng: random.Random | None = None, error: str = "") -> HostState:
     """Count a failed round against the host and pause it; returns the new state.
 
     Deliveries that were in flight together when the host went down count as one round:
     a failure recorded after this attempt `started` is the same outage.
     """
     host = await _locked_row(session, domain)
+    if error:  # kept on the row: delivery jobs are deleted once done, so this is what remains
+        host.last_error, host.last_error_at = error[:MAX_ERROR_CHARS], from_ms(now)
     already = (host.failing_since is not None and to_ms(host.failing_since) >= started
                and host.next_probe_at is not None and to_ms(host.next_probe_at) > now)
     if already:

@@ -228,7 +228,7 @@ async def _host_failed(services: Services, domain: str, reason: str, started: in
     now = settings.clock()
     async with services.sessions() as session, session.begin():
         host = await record_failure(session, domain, now=now, started=started, policy=settings.hosts,
-                                    retry_after=retry_after, rng=settings.rng)
+                                    retry_after=retry_after, rng=settings.rng, error=reason)
     services.deliveries.failing.note(host)
     until = host.next_probe_at or now
     if host.unreachable:

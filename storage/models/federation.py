@@ -63,6 +63,8 @@ class Host(CanonicalDomain, Base):
     next_probe_at: Mapped[datetime | None] = mapped_column()
     last_success_at: Mapped[datetime | None] = mapped_column()
     last_seen_at: Mapped[datetime | None] = mapped_column()  # last signed request from it
+    last_error: Mapped[str | None] = mapped_column(String(500))  # why the last delivery failed
+    last_error_at: Mapped[datetime | None] = mapped_column()
 
 
 # suspend: nothing in or out; silence: hidden from public timelines; noop: only the flags

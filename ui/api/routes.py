@@ -44,6 +44,7 @@ from ui.api.accounts import (
 )
 from ui.api.admin import accounts as admin_accounts
 from ui.api.admin import audit_log, domain_rules, signup_blocks
+from ui.api.admin import hosts as admin_hosts
 from ui.api.admin import reports as admin_reports
 from ui.api.auth import PUBLIC, app_token, if_token, member, staff
 from ui.api.discovery import announcements, conversations, directory, preferences, trends
@@ -458,6 +459,13 @@ ROUTES: list[Route] = [
     # the audit log (an Amity extension), for staff who may view it
     route("GET", "/api/v1/admin/audit_log", audit_log.list_entries,
           staff("view_audit_log", "admin:read"), None, statuses=False),
+    # delivery health per remote server (an Amity extension)
+    route("GET", "/api/v1/admin/hosts", admin_hosts.list_hosts,
+          staff(FEDERATION, "admin:read"), None, statuses=False),
+    route("GET", "/api/v1/admin/hosts/{domain}", admin_hosts.show_host,
+          staff(FEDERATION, "admin:read"), None, statuses=False),
+    route("POST", "/api/v1/admin/hosts/{domain}/retry", admin_hosts.retry_host,
+          staff(FEDERATION, "admin:write"), None, statuses=False),
 ]
 
 # The rate-limit bucket of each limited route, as `ui.ratelimit` looks requests up.

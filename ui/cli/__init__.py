@@ -15,6 +15,7 @@ from ui.cli import (
     announcements,
     audit,
     content,
+    hosts,
     media,
     members,
     moderation,
@@ -53,6 +54,7 @@ def build_parser() -> Parser:
     announcements.add_commands(commands)
     moderation.add_commands(commands)
     audit.add_commands(commands)
+    hosts.add_commands(commands)
     reports.add_commands(commands)
     signup_blocks.add_commands(commands)
     return parser

@@ -58,6 +58,7 @@ async def test_500_backs_off_and_pauses_every_delivery_to_the_host(
     assert 24_000 <= job.run_after - clock.ms <= 36_000
     assert host.consecutive_failures == 1 and host.next_probe_at is not None
     assert to_ms(host.next_probe_at) == job.run_after
+    assert host.last_error is not None and "500" in host.last_error  # kept: the job is retried
     await send(engine, author, [inbox.url("/b")])  # a new delivery waits for the same time
     clock.catch_up()
     await drain(runner)

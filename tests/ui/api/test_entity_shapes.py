@@ -17,7 +17,7 @@ from aiohttp import FormData
 from PIL import Image
 from pytest_aiohttp import AiohttpClient
 
-from storage.models import CustomEmoji
+from storage.models import CustomEmoji, Host, utcnow
 from tests.actors.posts.poll_helpers import run_jobs
 from tests.ui.api import schemas as s
 from tests.ui.api.discovery_seed import DISCOVERY_SHAPES, seed_discovery
@@ -137,6 +137,8 @@ SHAPES: dict[str, tuple[str, Any, str | None]] = {
     "/api/v1/admin/ip_blocks/:id": ("/api/v1/admin/ip_blocks/{ip}", s.IP_BLOCK, "ada"),
     "/api/v1/admin/domain_blocks": ("/api/v1/admin/domain_blocks", s.ListOf(s.ADMIN_DOMAIN_BLOCK), "ada"),
     "/api/v1/admin/audit_log": ("/api/v1/admin/audit_log", s.ListOf(s.AUDIT_ENTRY), "ada"),
+    "/api/v1/admin/hosts": ("/api/v1/admin/hosts", s.ListOf(s.HOST), "ada"),
+    "/api/v1/admin/hosts/:domain": ("/api/v1/admin/hosts/{host}", s.HOST, "ada"),
     "/api/v1/admin/domain_blocks/:id": ("/api/v1/admin/domain_blocks/{domain_block}", s.ADMIN_DOMAIN_BLOCK,
                                         "ada"),
     "/api/v1/admin/domain_allows": ("/api/v1/admin/domain_allows", s.ListOf(s.ADMIN_DOMAIN_ALLOW), "ada"),
@@ -230,6 +232,10 @@ async def _seed(api: Api) -> Seeded:
         "account_id": str(ana.id), "status_ids[]": [post["id"]], "rule_ids[]": ["1"], "comment": "rude"})
     ids["report"] = report["id"]
     ids.update(await _seed_admin(api, tokens))
+    async with api.services.sessions() as session, session.begin():
+        session.add(Host(domain="down.example", consecutive_failures=2, failing_since=utcnow(),
+                         last_error="503 Service Unavailable", last_error_at=utcnow()))
+    ids["host"] = "down.example"
     return Seeded(api, ids, tokens)
 
 

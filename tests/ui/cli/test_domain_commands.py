@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from storage.config import load_config
 from storage.db import create_engine, session_maker
-from storage.models import AuditLogEntry, DomainRule
+from storage.models import AuditLogEntry, DomainRule, Host, utcnow
 from tests.ui.cli.run import amity, one_line_error
 from ui.cli import main
 
@@ -139,3 +139,29 @@ def test_audit_list_shows_what_was_done_newest_first(node: Path, capsys: pytest.
     assert all(line.split()[2].startswith("cli:") for line in lines)
     assert main([*cfg, "audit", "list", "--action", "nothing.like.this"]) == 0
     assert "no such entries" in capsys.readouterr().out
+
+
+def test_hosts_list_show_and_retry(node: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    asyncio.run(_add_failing_host(node))
+    cfg = ["--config", str(node)]
+    assert main([*cfg, "hosts", "list", "--failing"]) == 0
+    listed = capsys.readouterr().out.splitlines()
+    assert [line.split()[:3] for line in listed[1:]] == [["down.example", "failing", "3"]]
+    assert main([*cfg, "hosts", "show", "down.example"]) == 0
+    assert "503 Service Unavailable" in capsys.readouterr().out
+    assert main([*cfg, "hosts", "retry", "down.example"]) == 0
+    assert main([*cfg, "hosts", "show", "down.example"]) == 0
+    assert "state:" in (shown := capsys.readouterr().out) and " ok" in shown
+    assert [e.action for e in audit_log(node)] == ["host.retry"]
+    missing = amity("--config", str(node), "hosts", "show", "nowhere.example", cwd=tmp_path)
+    assert "no deliveries were ever made to nowhere.example" in one_line_error(missing)
+
+
+async def _add_failing_host(config_path: Path) -> None:
+    engine = create_engine(load_config(config_path).database_url)
+    try:
+        async with session_maker(engine)() as session, session.begin():
+            session.add(Host(domain="down.example", consecutive_failures=3, failing_since=utcnow(),
+                             last_error="503 Service Unavailable", last_error_at=utcnow()))
+    finally:
+        await engine.dispose()
