@@ -12,7 +12,8 @@ The policies, in the order of `POLICIES`:
   at the inbox before the signature (a database read, no network) against the claimed actor
   and the key's known owner (`suspension_reason`), and again by the policy when a queued item
   is processed (it may have been queued before the suspension);
-- undone early: an activity its actor already undid (the Undo overtook it on the way).
+- undone early: an activity its actor already undid (the Undo overtook it on the way);
+- configured rules: the admins' rules for incoming posts (`inbox/rules.py`, `amity policy`).
 
 *Solicited*: before any of that, at the inbox itself, `is_solicited` decides whether a post
 or boost is wanted here at all, by the one rule, as Mastodon's. A post (Create) is kept when
@@ -26,8 +27,7 @@ few indexed reads and no network.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import ColumnElement, exists, or_, select
@@ -37,28 +37,11 @@ from sqlalchemy.orm import aliased
 from federation.urls import domain_of, is_local
 from federation.vocab import addressed, id_of, tags, type_of
 from inbox.context import Incoming
+from inbox.rules import configured_rules
 from inbox.undone import UNDOABLE, was_undone
+from inbox.verdicts import Accept, Policy, Reject, Rewrite, Verdict
 from storage.models import Actor, Follow, Status
 from storage.queries import federation_refused
-
-
-@dataclass(frozen=True)
-class Accept:
-    pass
-
-
-@dataclass(frozen=True)
-class Reject:
-    reason: str
-
-
-@dataclass(frozen=True)
-class Rewrite:
-    activity: dict[str, Any]
-
-
-Verdict = Accept | Reject | Rewrite
-Policy = Callable[[Incoming, dict[str, Any]], Awaitable[Verdict]]
 
 
 async def run_policies(policies: Sequence[Policy], ctx: Incoming,
@@ -110,7 +93,8 @@ async def undone_early(ctx: Incoming, activity: dict[str, Any]) -> Verdict:
     return Accept()
 
 
-POLICIES: tuple[Policy, ...] = (refused_domains, suspended_accounts, undone_early)
+POLICIES: tuple[Policy, ...] = (refused_domains, suspended_accounts, undone_early, configured_rules)
+__all__ = ["POLICIES", "Accept", "Policy", "Reject", "Rewrite", "Verdict", "run_policies"]
 
 
 CHECKED = frozenset({"Create", "Announce"})
