@@ -27,7 +27,8 @@ few indexed reads and no network.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import ColumnElement, exists, or_, select
@@ -37,11 +38,29 @@ from sqlalchemy.orm import aliased
 from federation.urls import domain_of, is_local
 from federation.vocab import addressed, id_of, tags, type_of
 from inbox.context import Incoming
-from inbox.rules import configured_rules
+from inbox.rules import apply_rules
 from inbox.undone import UNDOABLE, was_undone
-from inbox.verdicts import Accept, Policy, Reject, Rewrite, Verdict
 from storage.models import Actor, Follow, Status
 from storage.queries import federation_refused
+
+
+@dataclass(frozen=True)
+class Accept:
+    pass
+
+
+@dataclass(frozen=True)
+class Reject:
+    reason: str
+
+
+@dataclass(frozen=True)
+class Rewrite:
+    activity: dict[str, Any]
+
+
+Verdict = Accept | Reject | Rewrite
+Policy = Callable[[Incoming, dict[str, Any]], Awaitable[Verdict]]
 
 
 async def run_policies(policies: Sequence[Policy], ctx: Incoming,
@@ -93,8 +112,15 @@ async def undone_early(ctx: Incoming, activity: dict[str, Any]) -> Verdict:
     return Accept()
 
 
+async def configured_rules(ctx: Incoming, activity: dict[str, Any]) -> Verdict:
+    """The admins' rules for incoming posts (`inbox/rules.py`)."""
+    reason, changed = await apply_rules(ctx, activity)
+    if reason is not None:
+        return Reject(reason)
+    return Accept() if changed is activity else Rewrite(changed)
+
+
 POLICIES: tuple[Policy, ...] = (refused_domains, suspended_accounts, undone_early, configured_rules)
-__all__ = ["POLICIES", "Accept", "Policy", "Reject", "Rewrite", "Verdict", "run_policies"]
 
 
 CHECKED = frozenset({"Create", "Announce"})

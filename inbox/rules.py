@@ -1,4 +1,5 @@
-"""The admins' rules for incoming posts (`policy_rules`), applied as one inbox policy.
+"""The admins' rules for incoming posts (`policy_rules`), applied by one inbox policy
+(`configured_rules` in `inbox/policies.py`).
 
 Rules are read in order of position on each Create or Update of a post whose object is
 embedded (a post named by id only is fetched by the handler and not judged here). The first
@@ -22,11 +23,9 @@ from typing import Any
 
 from sqlalchemy import select
 
-from actors.moderation.policy_rules import compiled, describe, rules
 from federation.sanitize import plain_text
 from federation.vocab import POST_TYPES, PUBLIC_ALIASES, ids, tags, type_of
 from inbox.context import Incoming
-from inbox.verdicts import Accept, Reject, Rewrite, Verdict
 from storage.models import Actor, PolicyRule, utcnow
 
 log = logging.getLogger("amity.inbox.rules")
@@ -34,14 +33,18 @@ JUDGED = frozenset({"Create", "Update"})
 MAX_TEXT_CHARS = 100_000
 
 
-async def configured_rules(ctx: Incoming, activity: dict[str, Any]) -> Verdict:
+async def apply_rules(ctx: Incoming, activity: dict[str, Any]) -> tuple[str | None, dict[str, Any]]:
+    """Why the first rule that rejects this activity does (None if none does), and the activity
+    as the other matching rules leave it (the same object when none changes it)."""
     obj = activity.get("object")
     if type_of(activity) not in JUDGED or not isinstance(obj, dict) or type_of(obj) not in POST_TYPES:
-        return Accept()
-    async with ctx.services.sessions() as session:
-        active = list(await rules(session, enabled_only=True))
+        return None, activity
+    async with ctx.services.sessions() as session:  # read here, not through actors: a hot path
+        active = list((await session.scalars(
+            select(PolicyRule).where(PolicyRule.enabled.is_(True))
+            .order_by(PolicyRule.position, PolicyRule.id))).all())
         if not active:
-            return Accept()
+            return None, activity
         first_seen = await session.scalar(select(Actor.created_at).where(Actor.uri == ctx.actor_uri))
     budget = ctx.services.config.limits.policy_pattern_ms / 1000
     hits = await asyncio.to_thread(_matching, active, obj, budget, ctx.item_id)
@@ -54,9 +57,9 @@ async def configured_rules(ctx: Incoming, activity: dict[str, Any]) -> Verdict:
         if not hit:
             continue
         if rule.action == "reject":
-            return Reject(f"rule {describe(rule)}")
+            return f"rule {rule.describe()}", activity
         rewritten = _rewritten(rewritten, rule.action)
-    return Accept() if rewritten is activity else Rewrite(rewritten)
+    return None, rewritten
 
 
 def _matching(active: Sequence[PolicyRule], obj: dict[str, Any], budget: float, item_id: int) -> set[int]:
@@ -73,7 +76,7 @@ def _matching(active: Sequence[PolicyRule], obj: dict[str, Any], budget: float, 
 
 def _search(rule: PolicyRule, text: str, budget: float, item_id: int) -> bool:
     try:
-        return compiled(rule.value, rule.regex).search(text, timeout=budget, concurrent=True) is not None
+        return rule.pattern().search(text, timeout=budget, concurrent=True) is not None
     except TimeoutError:
         log.warning("inbox.rule_timed_out", extra={
             "rule_id": rule.id, "item_id": item_id, "budget_seconds": budget,

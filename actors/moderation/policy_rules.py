@@ -1,8 +1,8 @@
 """Admins' rules for incoming posts: validated, stored in order, changed only with an audit entry.
 
-The inbox applies them (`inbox/rules.py`); this module owns what a valid rule is, including
-compiling its pattern with the `regex` package, so a pattern that does not compile is refused
-before anything is stored.
+The inbox applies them (`inbox/rules.py`); this module owns what a valid rule is: its pattern
+must compile (`PolicyRule.pattern`, the `regex` package), so a broken pattern is refused before
+anything is stored.
 """
 
 from __future__ import annotations
@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from functools import lru_cache
 
 import regex
 from sqlalchemy import func, select
@@ -19,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from actors.moderation.audit import Staff, record, require
 from storage.errors import Invalid, NotFound
 from storage.models import RULE_ACTIONS, RULE_KINDS, InboxItem, PolicyRule
+from storage.models.policies import compiled_pattern
 
 PERMISSION = "manage_federation"
 MAX_VALUE_CHARS = 500
@@ -27,21 +27,6 @@ MAX_VALUE_CHARS = 500
 ACTIONS_OF = {"keyword": RULE_ACTIONS, "hashtag": RULE_ACTIONS, "max_mentions": ("reject",),
               "new_account": ("reject", "sensitive")}
 REJECTED_PREFIX = "rejected by policy: rule "
-
-
-@lru_cache(maxsize=1024)
-def compiled(value: str, is_regex: bool) -> regex.Pattern[str]:
-    """The pattern a keyword rule runs: `value` as a pattern, or as whole words; case-insensitive."""
-    source = value if is_regex else r"(?<!\w)" + regex.escape(value) + r"(?!\w)"
-    return regex.compile(source, regex.IGNORECASE | regex.VERSION0)
-
-
-def describe(rule: PolicyRule) -> str:
-    """One line naming the rule, as rejections and the CLI show it."""
-    what = {"keyword": f"keyword {'/' + rule.value + '/' if rule.regex else repr(rule.value)}",
-            "hashtag": f"hashtag #{rule.value}", "max_mentions": f"more than {rule.value} mentions",
-            "new_account": f"accounts first seen less than {rule.value} hours ago"}[rule.kind]
-    return f"#{rule.id} ({what}: {rule.action})"
 
 
 def validate(kind: str, value: str, action: str, is_regex: bool) -> str:
@@ -65,7 +50,7 @@ def validate(kind: str, value: str, action: str, is_regex: bool) -> str:
         raise Invalid("a hashtag is letters, digits and underscores")
     if kind == "keyword":
         try:
-            compiled(value, is_regex)
+            compiled_pattern(value, is_regex)
         except regex.error as exc:
             raise Invalid(f"the pattern does not compile: {exc}") from None
     return value

@@ -68,7 +68,7 @@ async def policy_list(args: argparse.Namespace) -> int:
     for rule in found:
         state = "enabled" if rule.enabled else "disabled"
         print(f"{rule.position:>3} {rule.id:>20} {state:8} {counts.get(rule.id, 0):>8}  "
-              f"{policy_rules.describe(rule)}")
+              f"{rule.describe()}")
     return 0
 
 
@@ -78,7 +78,7 @@ async def policy_add(args: argparse.Namespace) -> int:
         rule = await policy_rules.add_rule(session, await acting(session, args.as_name), kind=args.kind,
                                            value=args.value, action=args.action, is_regex=args.regex,
                                            enabled=not args.disabled)
-        print(f"added rule {policy_rules.describe(rule)} at position {rule.position}")
+        print(f"added rule {rule.describe()} at position {rule.position}")
     return 0
 
 
@@ -86,7 +86,7 @@ async def policy_remove(args: argparse.Namespace) -> int:
     config = load(args.config)
     async with write_session(config) as session:
         rule = await policy_rules.remove_rule(session, await acting(session, args.as_name), args.id)
-        print(f"removed rule {policy_rules.describe(rule)}")
+        print(f"removed rule {rule.describe()}")
     return 0
 
 

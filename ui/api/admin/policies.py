@@ -23,7 +23,7 @@ def rule_entity(rule: PolicyRule, rejected: int) -> dict[str, Any]:
     return {"id": str(rule.id), "kind": rule.kind, "value": rule.value, "regex": rule.regex,
             "action": rule.action, "position": rule.position, "enabled": rule.enabled,
             "created_by": rule.created_by, "created_at": iso_datetime(rule.created_at),
-            "rejected_count": rejected, "description": policy_rules.describe(rule)}
+            "rejected_count": rejected, "description": rule.describe()}
 
 
 async def list_rules(request: web.Request, auth: MemberAuth) -> web.Response:
