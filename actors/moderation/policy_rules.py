@@ -1,6 +1,6 @@
 """Admins' rules for incoming posts: validated, stored in order, changed only with an audit entry.
 
-The inbox applies them (`inbox/rules.py`); this module owns what a valid rule is: its pattern
+The inbox applies them (`inbox/policies.py`); this module owns what a valid rule is: its pattern
 must compile (`PolicyRule.pattern`, the `regex` package), so a broken pattern is refused before
 anything is stored.
 """

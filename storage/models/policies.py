@@ -1,5 +1,5 @@
 """Rules for incoming posts, configured by admins (`amity policy`, /api/v1/admin/policies) and
-applied by one inbox policy (`inbox/rules.py`), in the order of `position`."""
+applied by one inbox policy (`inbox/policies.py`), in the order of `position`."""
 
 from __future__ import annotations
 

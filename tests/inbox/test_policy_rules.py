@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from sqlalchemy import update
 
-import inbox.rules
+import inbox.policies
 from actors.moderation.audit import operator
 from actors.moderation.policy_rules import add_rule, rejections
 from storage.models import Actor, PolicyRule, Status, utcnow
@@ -141,13 +141,13 @@ async def test_a_catastrophic_pattern_is_cut_off_while_the_node_answers(
     alice = await _old_author(node)
     await _rule(node, "keyword", "(a+)+$", "reject", is_regex=True)
     started = threading.Event()
-    matching = inbox.rules._matching
+    matching = inbox.policies._matching
 
     def watched(*args: Any) -> set[int]:
         started.set()
         return matching(*args)
 
-    monkeypatch.setattr(inbox.rules, "_matching", watched)
+    monkeypatch.setattr(inbox.policies, "_matching", watched)
     caplog.set_level(logging.WARNING, "amity.inbox.rules")
     note = alice.note(1, content="<p>" + "a" * 5000 + "!</p>")
     response = await node.post(alice, alice.activity("Create", note))
