@@ -14,7 +14,7 @@ from sqlalchemy import update
 
 import inbox.policies
 from actors.moderation.audit import operator
-from actors.moderation.policy_rules import add_rule, rejections
+from actors.moderation.policy_rules import add_rule, rejection_counts, rejections
 from storage.models import Actor, PolicyRule, Status, utcnow
 from tests.inbox.conftest import Node
 from tests.inbox.fakes import PUBLIC, RemoteActor
@@ -56,7 +56,21 @@ async def test_a_keyword_rule_rejects_whole_words_only_and_names_the_rule(node: 
     assert item.error == f"rejected by policy: rule #{rule.id} (keyword 'Spam': reject)"
     async with node.services.sessions() as session:
         (seen,) = await rejections(session)
+        counts = await rejection_counts(session)
     assert seen.rule_id == rule.id and seen.actor_uri == alice.uri
+    assert counts == {rule.id: 1}
+
+
+async def test_an_edit_that_brings_a_banned_word_is_rejected(node: Node) -> None:
+    alice = await _old_author(node)
+    uri = await _send(node, alice, 1, content="<p>hello</p>")
+    await _rule(node, "keyword", "casino", "reject")
+    edited = alice.note(1, content="<p>visit my casino</p>", updated="2025-01-03T00:00:00Z")
+    await node.deliver(alice, alice.activity("Update", edited, number=2))
+    status = await _stored(node, uri)
+    assert status is not None and status.content == "<p>hello</p>"
+    assert (await node.item(f"{alice.uri}/activities/update-2")).error.startswith(  # type: ignore[union-attr]
+        "rejected by policy: rule #")
 
 
 async def test_a_regex_rule_marks_sensitive(node: Node) -> None:
