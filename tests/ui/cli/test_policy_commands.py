@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from storage.config import load_config
 from storage.db import create_engine, session_maker
-from storage.models import AuditLogEntry, PolicyRule
+from storage.models import AuditLogEntry, InboxItem, PolicyRule, utcnow
 from tests.ui.cli.run import amity, one_line_error
 from ui.cli import main
 
@@ -97,3 +97,28 @@ def test_bad_input_is_one_line_and_stores_nothing(node: Path, tmp_path: Path, ar
 def test_rejections_empty(node: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--config", str(node), "policy", "rejections"]) == 0
     assert capsys.readouterr().out.strip() == "(no posts rejected by a rule)"
+
+
+async def _rejected_item(config_path: Path, rule_id: int) -> None:
+    engine = create_engine(load_config(config_path).database_url)
+    try:
+        async with session_maker(engine)() as session, session.begin():
+            session.add(InboxItem(activity_id="https://spam.example/create-1", actor_uri="https://spam.example/u",
+                                  signer_uri="https://spam.example/u", body={}, processed_at=utcnow(),
+                                  error=f"rejected by policy: rule #{rule_id} (keyword 'casino': reject)"))
+    finally:
+        await engine.dispose()
+
+
+def test_rejections_name_their_rule_and_are_counted(node: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    cfg = ["--config", str(node), "policy"]
+    assert main([*cfg, "add", "keyword", "casino", "--action", "reject"]) == 0
+    (rule,), _ = state(node)
+    asyncio.run(_rejected_item(node, rule[0]))
+    capsys.readouterr()
+    assert main([*cfg, "list"]) == 0
+    assert capsys.readouterr().out.splitlines()[1].split()[:4] == ["1", str(rule[0]), "enabled", "1"]
+    assert main([*cfg, "rejections"]) == 0
+    (line,) = capsys.readouterr().out.splitlines()
+    assert line.endswith(f"https://spam.example/u  https://spam.example/create-1  rule #{rule[0]} "
+                         "(keyword 'casino': reject)")
