@@ -71,6 +71,9 @@ class Limits:
     # A suspended local account's data is deleted (and its Delete sent) this long after the
     # suspension; unsuspending before then restores everything (30 days, as Mastodon).
     suspension_grace_seconds: int = 2_592_000
+    # An admin's keyword pattern (`amity policy`) may run this long on one post; past it, it
+    # counts as no match and is logged.
+    policy_pattern_ms: int = 50
 
 
 SMTP_SECURITY = ("starttls", "tls", "none")

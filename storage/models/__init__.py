@@ -72,6 +72,7 @@ from storage.models.oauth import (
     OAuthApplication,
     OAuthAuthorizationCode,
 )
+from storage.models.policies import RULE_ACTIONS, RULE_KINDS, PolicyRule
 from storage.models.ratelimits import RateLimitCounter
 from storage.models.relations import Bookmark, ConversationMute, Mute, Pin, UserDomainBlock
 from storage.models.scheduling import AccountNote, ScheduledStatus
@@ -108,6 +109,8 @@ __all__ = [
     "REPLIES_POLICIES",
     "REPORT_CATEGORIES",
     "ROLES",
+    "RULE_ACTIONS",
+    "RULE_KINDS",
     "TOKEN_PURPOSES",
     "VISIBILITIES",
     "WARNING_ACTIONS",
@@ -161,6 +164,7 @@ __all__ = [
     "OAuthAuthorizationCode",
     "OutboxActivity",
     "Pin",
+    "PolicyRule",
     "Poll",
     "PollVote",
     "PreviewCard",

@@ -45,6 +45,7 @@ from ui.api.accounts import (
 from ui.api.admin import accounts as admin_accounts
 from ui.api.admin import audit_log, domain_rules, signup_blocks
 from ui.api.admin import hosts as admin_hosts
+from ui.api.admin import policies as admin_policies
 from ui.api.admin import reports as admin_reports
 from ui.api.auth import PUBLIC, app_token, if_token, member, staff
 from ui.api.discovery import announcements, conversations, directory, preferences, trends
@@ -465,6 +466,15 @@ ROUTES: list[Route] = [
     route("GET", "/api/v1/admin/hosts/{domain}", admin_hosts.show_host,
           staff(FEDERATION, "admin:read"), None, statuses=False),
     route("POST", "/api/v1/admin/hosts/{domain}/retry", admin_hosts.retry_host,
+          staff(FEDERATION, "admin:write"), None, statuses=False),
+    # rules for incoming posts (an Amity extension)
+    route("GET", "/api/v1/admin/policies", admin_policies.list_rules,
+          staff(FEDERATION, "admin:read"), None, statuses=False),
+    route("POST", "/api/v1/admin/policies", admin_policies.create_rule,
+          staff(FEDERATION, "admin:write"), None, statuses=False),
+    route("DELETE", "/api/v1/admin/policies/{id}", admin_policies.delete_rule,
+          staff(FEDERATION, "admin:write"), None, statuses=False),
+    route("POST", "/api/v1/admin/policies/{id}/move", admin_policies.move_rule,
           staff(FEDERATION, "admin:write"), None, statuses=False),
 ]
 

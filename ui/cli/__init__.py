@@ -20,6 +20,7 @@ from ui.cli import (
     members,
     moderation,
     node,
+    policies,
     reports,
     signup_blocks,
 )
@@ -57,6 +58,7 @@ def build_parser() -> Parser:
     hosts.add_commands(commands)
     reports.add_commands(commands)
     signup_blocks.add_commands(commands)
+    policies.add_commands(commands)
     return parser
 
 

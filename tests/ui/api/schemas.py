@@ -152,6 +152,9 @@ HOST = {"domain": str, "state": str, "consecutive_failures": int, "failing_since
         "next_try_at": Nullable(DATETIME), "last_success_at": Nullable(DATETIME),
         "last_seen_at": Nullable(DATETIME), "last_error": Nullable(str), "last_error_at": Nullable(DATETIME),
         "queued_deliveries": int}
+POLICY_RULE = {"id": Matches(ID), "kind": str, "value": str, "regex": bool, "action": str, "position": int,
+               "enabled": bool, "created_by": str, "created_at": DATETIME, "rejected_count": int,
+               "description": str}
 AUDIT_ENTRY = {"id": Matches(ID), "created_at": DATETIME, "account_id": Nullable(Matches(ID)), "actor": str,
                "action": str, "target_type": str, "target": str, "reason": str, "details": dict}
 CANONICAL_EMAIL_BLOCK = {"id": Matches(ID), "canonical_email_hash": Matches(re.compile(r"^[0-9a-f]{64}$"))}

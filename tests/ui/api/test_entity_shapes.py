@@ -17,7 +17,7 @@ from aiohttp import FormData
 from PIL import Image
 from pytest_aiohttp import AiohttpClient
 
-from storage.models import CustomEmoji, Host, utcnow
+from storage.models import CustomEmoji, Host, PolicyRule, utcnow
 from tests.actors.posts.poll_helpers import run_jobs
 from tests.ui.api import schemas as s
 from tests.ui.api.discovery_seed import DISCOVERY_SHAPES, seed_discovery
@@ -139,6 +139,7 @@ SHAPES: dict[str, tuple[str, Any, str | None]] = {
     "/api/v1/admin/audit_log": ("/api/v1/admin/audit_log", s.ListOf(s.AUDIT_ENTRY), "ada"),
     "/api/v1/admin/hosts": ("/api/v1/admin/hosts", s.ListOf(s.HOST), "ada"),
     "/api/v1/admin/hosts/:domain": ("/api/v1/admin/hosts/{host}", s.HOST, "ada"),
+    "/api/v1/admin/policies": ("/api/v1/admin/policies", s.ListOf(s.POLICY_RULE), "ada"),
     "/api/v1/admin/domain_blocks/:id": ("/api/v1/admin/domain_blocks/{domain_block}", s.ADMIN_DOMAIN_BLOCK,
                                         "ada"),
     "/api/v1/admin/domain_allows": ("/api/v1/admin/domain_allows", s.ListOf(s.ADMIN_DOMAIN_ALLOW), "ada"),
@@ -235,6 +236,8 @@ async def _seed(api: Api) -> Seeded:
     async with api.services.sessions() as session, session.begin():
         session.add(Host(domain="down.example", consecutive_failures=2, failing_since=utcnow(),
                          last_error="503 Service Unavailable", last_error_at=utcnow()))
+        session.add(PolicyRule(kind="keyword", value="casino", action="reject", position=1,
+                               created_by="cli:root"))
     ids["host"] = "down.example"
     return Seeded(api, ids, tokens)
 
