@@ -35,11 +35,13 @@ def wants_json(request: web.Request) -> bool:
     return ranks["json"] > ranks["html"]
 
 
-def _respond(request: web.Request, template: str, data: dict[str, Any]) -> web.Response:
+def _respond(request: web.Request, template: str, data: dict[str, Any], *, title: str = "") -> web.Response:
+    """`data` as JSON, or the page; `title` (the node's name) is for the page only."""
     if wants_json(request):
         response = json_ok(data)
     else:
-        response = aiohttp_jinja2.render_template(template, request, {"data": data})
+        page = {**data, "title": title or data.get("title", "")}
+        response = aiohttp_jinja2.render_template(template, request, {"data": page})
     response.headers["Vary"] = "Accept"
     return response
 
@@ -68,8 +70,8 @@ async def about_page(request: web.Request) -> web.Response:
 async def moderation_page(request: web.Request) -> web.Response:
     async with request.app[SERVICES].sessions() as db:
         data = await transparency.summary(db, utcnow())
-        data["title"] = str(await settings.get(db, "title"))
-    return _respond(request, "moderation.html", data)
+        title = str(await settings.get(db, "title"))
+    return _respond(request, "moderation.html", data, title=title)
 
 
 async def _text_page(request: web.Request, key: str, heading: str) -> web.Response:
