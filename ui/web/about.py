@@ -11,28 +11,21 @@ from aiohttp import web
 from actors.moderation import transparency
 from storage import settings
 from storage.models import utcnow
+from ui.activitypub.negotiation import _media_ranges  # one Accept parser
 from ui.api import instance_texts
 from ui.api.responses import json_ok
 from ui.keys import SERVICES
 
 
 def wants_json(request: web.Request) -> bool:
-    """True when Accept ranks application/json above text/html (ties go to HTML)."""
-    ranks = {"json": 0.0, "html": 0.0}
-    for part in request.headers.get("Accept", "").split(","):
-        kind, *params = (p.strip() for p in part.split(";"))
-        q = 1.0
-        for param in params:
-            if param.startswith("q="):
-                try:
-                    q = float(param[2:])
-                except ValueError:
-                    q = 0.0
+    """True when Accept ranks a JSON type above HTML (ties, and no Accept, go to HTML)."""
+    best = {"json": 0.0, "html": 0.0}
+    for kind, _, q in _media_ranges(request.headers.get("Accept", "*/*")):
         if kind == "application/json" or kind.endswith("+json"):
-            ranks["json"] = max(ranks["json"], q)
-        elif kind in ("text/html", "text/*", "*/*"):
-            ranks["html"] = max(ranks["html"], q)
-    return ranks["json"] > ranks["html"]
+            best["json"] = max(best["json"], q)
+        elif kind in ("text/html", "application/xhtml+xml", "text/*", "*/*"):
+            best["html"] = max(best["html"], q)
+    return best["json"] > best["html"]
 
 
 def _respond(request: web.Request, template: str, data: dict[str, Any], *, title: str = "") -> web.Response:

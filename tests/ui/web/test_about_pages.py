@@ -61,6 +61,12 @@ async def test_json_only_when_preferred(api: Api) -> None:
     assert response.content_type == "text/html"
     response = await api.client.get("/about", headers={"Accept": "application/json, text/html;q=0.9"})
     assert response.content_type == "application/json"
+    for accept in ("*/*", "application/json, text/html", "application/json;q=bad, */*"):
+        response = await api.client.get("/about/moderation", headers={"Accept": accept})
+        assert response.content_type == "text/html", accept
+        assert response.headers["Vary"] == "Accept"
+    response = await api.client.head("/about")
+    assert response.status == 200 and response.content_type == "text/html"
 
 
 async def test_policy_pages(api: Api) -> None:
