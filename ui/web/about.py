@@ -74,7 +74,10 @@ async def _text_page(request: web.Request, key: str, heading: str) -> web.Respon
     if updated is None and key == "privacy_policy":
         text = instance_texts.DEFAULT_PRIVACY_POLICY.format(domain=request.app[SERVICES].config.domain)
     elif updated is None:
-        raise web.HTTPNotFound(text="There are no terms of service on this server")
+        message = "There are no terms of service on this server"
+        if wants_json(request):
+            return json_ok({"error": message}, status=404)
+        raise web.HTTPNotFound(text=message)
     data = {"title": title, "heading": heading, "content": instance_texts._html(text),
             "updated_at": None if updated is None else updated.date().isoformat()}
     return _respond(request, "text.html", data)

@@ -73,10 +73,15 @@ async def test_policy_pages(api: Api) -> None:
     text = await page(api, "/privacy-policy")
     assert "<h1>Privacy policy</h1>" in text and "amity.test runs Amity" in text
     await page(api, "/terms", status=404)
+    response = await api.client.get("/terms", headers=JSON)
+    assert response.status == 404 and (await response.json())["error"].startswith("There are no terms")
     await api.setting("terms_of_service", "# Terms\n\nBe " + HOSTILE)
     text = await page(api, "/terms")
     assert "<h1>Terms of service</h1>" in text and "<img" not in text
     assert 'href="/terms"' in await page(api, "/about")
+    body = await (await api.client.get("/terms", headers=JSON)).json()
+    assert body["heading"] == "terms" and "<strong>Terms</strong>" in body["content"]
+    assert "<img" not in body["content"] and "&lt;img src=x" in body["content"]
 
 
 async def test_anonymous_visitors_see_the_pages_in_allowlist_mode(api: Api) -> None:
