@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 DATA   := data
 CONFIG := $(DATA)/amity.toml
 
-.PHONY: run test lint bench lock clean-data
+.PHONY: run test lint bench lock clean-data messages
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -52,6 +52,11 @@ test: lint $(PEER)/node_modules/.installed
 
 bench: $(VENV)/.test
 	tests/with_postgres.sh $(BIN)/python -m bench.run $(BENCH_ARGS)
+
+# The public pages' strings, for translators (ui/web/locale/<lang>/LC_MESSAGES/messages.po).
+messages: $(VENV)/.runtime
+	mkdir -p ui/web/locale
+	$(BIN)/pybabel extract -F ui/web/babel.cfg --no-location -o ui/web/locale/messages.pot .
 
 clean-data:
 	rm -rf $(DATA)

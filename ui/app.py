@@ -15,6 +15,7 @@ from storage.config import NodeConfig
 from storage.settings import SettingCache
 from storage.worker import Worker
 from ui import activitypub, api, health, media, oauth, ratelimit
+from ui import web as pages
 from ui.jobs import QUEUES, build_registry, schedule_periodic
 from ui.keys import CONFIG, ENGINE, REGISTRY, SERVICES, SETTINGS_CACHE, WORKER
 from ui.middlewares import errors, request_context
@@ -42,6 +43,7 @@ def create_app(config: NodeConfig, *, run_workers: bool = True,
     media.setup(app)
     oauth.setup(app)
     api.setup(app)
+    pages.setup(app)
     return app
 
 

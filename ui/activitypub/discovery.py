@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 from aiohttp import web
 
 from actors.accounts.instance import INSTANCE_USERNAME
+from actors.moderation import transparency
 from federation.services import Services
 from federation.urls import instance_actor_uri, is_local
 from storage import settings
@@ -138,6 +139,7 @@ async def nodeinfo(request: web.Request) -> web.Response:
         total, month, half_year = await queries.user_counts(
             session, month_ago=now - timedelta(days=30), half_year_ago=now - timedelta(days=180))
         posts = await queries.local_post_count(session)
+        moderation = await transparency.summary(session, now)
     body = {
         "version": version,
         # 2.1 adds optional software.repository/homepage: the project publishes none yet.
@@ -147,7 +149,8 @@ async def nodeinfo(request: web.Request) -> web.Response:
         "openRegistrations": values["registration_mode"] == "open",
         "usage": {"users": {"total": total, "activeMonth": month, "activeHalfyear": half_year},
                   "localPosts": posts},
-        "metadata": {"nodeName": values["title"], "nodeDescription": values["short_description"]},
+        "metadata": {"nodeName": values["title"], "nodeDescription": values["short_description"],
+                     "moderation": moderation},  # the public account (/about/moderation)
     }
     profile = f'application/json; profile="{NODEINFO_SCHEMA.format(version=version)}#"'
     return web.Response(body=json.dumps(body).encode(), headers={**CORS, "Content-Type": profile})

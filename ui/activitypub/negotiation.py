@@ -30,7 +30,7 @@ class Wants(Enum):
     HTML = "html"
 
 
-def _media_ranges(accept: str) -> list[tuple[str, dict[str, str], float]]:
+def media_ranges(accept: str) -> list[tuple[str, dict[str, str], float]]:
     """(type, parameters, q) for each entry of an Accept header; malformed q counts as 0."""
     ranges = []
     for entry in accept.split(","):
@@ -64,7 +64,7 @@ def negotiate(request: web.Request) -> Wants | None:
     browsers never list `application/activity+json`.
     """
     best_as2 = best_html = 0.0
-    for kind, params, q in _media_ranges(request.headers.get("Accept", "*/*")):
+    for kind, params, q in media_ranges(request.headers.get("Accept", "*/*")):
         if _is_as2(kind, params):
             best_as2 = max(best_as2, q)
         elif kind in _HTML_TYPES:

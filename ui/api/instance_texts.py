@@ -29,36 +29,37 @@ DEFAULT_PRIVACY_POLICY = (  # one line per paragraph: Markdown line breaks would
 DEFAULT_POLICY_DATE = datetime(2026, 1, 1, tzinfo=UTC)
 
 
-async def _setting(db: AsyncSession, key: str) -> tuple[str, datetime | None]:
+async def text_setting(db: AsyncSession, key: str) -> tuple[str, datetime | None]:
     row = await db.get(InstanceSetting, key)
     text = str(row.value or "") if row is not None else ""
     return text, (row.updated_at if row is not None and text.strip() else None)
 
 
-def _html(text: str) -> str:
+def markdown_html(text: str) -> str:
     return clean_html(markdown_to_html(text))
 
 
 async def extended_description(request: web.Request) -> web.Response:
     async with request.app[SERVICES].sessions() as db:
-        text, updated = await _setting(db, "description")
+        text, updated = await text_setting(db, "description")
     return json_ok({"updated_at": None if updated is None else iso_datetime(updated),
-                    "content": _html(text) if updated is not None else ""})
+                    "content": markdown_html(text) if updated is not None else ""})
 
 
 async def privacy_policy(request: web.Request) -> web.Response:
     async with request.app[SERVICES].sessions() as db:
-        text, updated = await _setting(db, "privacy_policy")
+        text, updated = await text_setting(db, "privacy_policy")
     if updated is None:
         text = DEFAULT_PRIVACY_POLICY.format(domain=request.app[SERVICES].config.domain)
-    return json_ok({"updated_at": iso_datetime(updated or DEFAULT_POLICY_DATE), "content": _html(text)})
+    return json_ok({"updated_at": iso_datetime(updated or DEFAULT_POLICY_DATE),
+                    "content": markdown_html(text)})
 
 
 async def terms_of_service(request: web.Request) -> web.Response:
     async with request.app[SERVICES].sessions() as db:
-        text, updated = await _setting(db, "terms_of_service")
+        text, updated = await text_setting(db, "terms_of_service")
     if updated is None:
         api_error(404, NOT_FOUND)
     body: dict[str, Any] = {"effective_date": updated.date().isoformat(), "effective": True,
-                            "content": _html(text), "succeeded_by": None}
+                            "content": markdown_html(text), "succeeded_by": None}
     return json_ok(body)
