@@ -56,7 +56,7 @@ from federation.vocab import POST_TYPES, PUBLIC_ALIASES, addressed, id_of, ids, 
 from inbox.context import Incoming
 from inbox.undone import UNDOABLE, was_undone
 from storage.models import Actor, Follow, PolicyRule, Status, utcnow
-from storage.queries import federation_refused
+from storage.queries import federation_refused, policy_rules_in_order
 
 
 @dataclass(frozen=True)
@@ -138,10 +138,8 @@ async def apply_rules(ctx: Incoming, activity: dict[str, Any]) -> tuple[str | No
     obj = activity.get("object")
     if type_of(activity) not in JUDGED or not isinstance(obj, dict) or type_of(obj) not in POST_TYPES:
         return None, activity
-    async with ctx.services.sessions() as session:  # read here, not through actors: a hot path
-        active = list((await session.scalars(
-            select(PolicyRule).where(PolicyRule.enabled.is_(True))
-            .order_by(PolicyRule.position, PolicyRule.id))).all())
+    async with ctx.services.sessions() as session:
+        active = list(await policy_rules_in_order(session, enabled_only=True))
         if not active:
             return None, activity
         first_seen = await session.scalar(select(Actor.created_at).where(Actor.uri == ctx.actor_uri))

@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from storage import queue, settings
 from storage.domain_names import normalize_domain
-from storage.models import Actor, DomainRule, InboxItem, utcnow
+from storage.models import Actor, DomainRule, InboxItem, PolicyRule, utcnow
 from storage.models.base import new_id
 from storage.round_trips import SqliteDirect, sqlite_datetime
 
@@ -209,3 +209,11 @@ async def _rule_flag(session: AsyncSession, flag: Any, domains: Iterable[str | N
     found = await session.scalar(select(DomainRule.domain).where(
         DomainRule.domain.in_(candidates), flag.is_(True)).limit(1))
     return found is not None
+
+
+async def policy_rules_in_order(session: AsyncSession, *, enabled_only: bool = False) -> Sequence[PolicyRule]:
+    """The rules for incoming posts, in the order they run (the inbox applies the enabled ones)."""
+    query = select(PolicyRule).order_by(PolicyRule.position, PolicyRule.id)
+    if enabled_only:
+        query = query.where(PolicyRule.enabled.is_(True))
+    return (await session.scalars(query)).all()

@@ -7,7 +7,6 @@ anything is stored.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -19,6 +18,7 @@ from actors.moderation.audit import Staff, record, require
 from storage.errors import Invalid, NotFound
 from storage.models import RULE_ACTIONS, RULE_KINDS, InboxItem, PolicyRule
 from storage.models.policies import compiled_pattern
+from storage.queries import policy_rules_in_order
 
 PERMISSION = "manage_federation"
 MAX_VALUE_CHARS = 500
@@ -54,13 +54,6 @@ def validate(kind: str, value: str, action: str, is_regex: bool) -> str:
         except regex.error as exc:
             raise Invalid(f"the pattern does not compile: {exc}") from None
     return value
-
-
-async def rules(session: AsyncSession, *, enabled_only: bool = False) -> Sequence[PolicyRule]:
-    query = select(PolicyRule).order_by(PolicyRule.position, PolicyRule.id)
-    if enabled_only:
-        query = query.where(PolicyRule.enabled.is_(True))
-    return (await session.scalars(query)).all()
 
 
 async def add_rule(session: AsyncSession, staff: Staff, *, kind: str, value: str, action: str,
@@ -100,7 +93,7 @@ async def move_rule(session: AsyncSession, staff: Staff, rule_id: int, position:
     rule = await _get(session, rule_id)
     if position < 1:
         raise Invalid("position must be 1 or more")
-    ordered = [r for r in await rules(session) if r.id != rule.id]
+    ordered = [r for r in await policy_rules_in_order(session) if r.id != rule.id]
     ordered.insert(min(position, len(ordered) + 1) - 1, rule)
     before = rule.position
     for number, each in enumerate(ordered, start=1):

@@ -12,6 +12,7 @@ from typing import Any
 from actors.moderation import policy_rules
 from storage.db import session_maker
 from storage.models import RULE_ACTIONS, RULE_KINDS
+from storage.queries import policy_rules_in_order
 from ui.cli.moderation import acting
 from ui.runtime import load, open_database, write_session
 
@@ -59,7 +60,7 @@ def _add_as(parser: argparse.ArgumentParser) -> None:
 async def policy_list(args: argparse.Namespace) -> int:
     config = load(args.config)
     async with open_database(config) as engine, session_maker(engine)() as session:
-        found = await policy_rules.rules(session)
+        found = await policy_rules_in_order(session)
         counts = await policy_rules.rejection_counts(session)
     if not found:
         print("(no rules)")

@@ -11,6 +11,7 @@ from actors.moderation import policy_rules
 from actors.moderation.audit import staff_account
 from storage.errors import Invalid
 from storage.models import PolicyRule
+from storage.queries import policy_rules_in_order
 from ui.api.auth import MemberAuth
 from ui.api.entities import iso_datetime
 from ui.api.responses import json_ok
@@ -28,7 +29,7 @@ def rule_entity(rule: PolicyRule, rejected: int) -> dict[str, Any]:
 
 async def list_rules(request: web.Request, auth: MemberAuth) -> web.Response:
     async with request.app[SERVICES].sessions() as db:
-        found = await policy_rules.rules(db)
+        found = await policy_rules_in_order(db)
         counts = await policy_rules.rejection_counts(db)
     return json_ok([rule_entity(rule, counts.get(rule.id, 0)) for rule in found])
 
