@@ -27,7 +27,7 @@ from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from actors.moderation.audit import Staff, record_many, require
-from actors.moderation.domain_purge import start_purge
+from actors.moderation.domain_purge import start_purges
 from actors.moderation.domains import BLOCK_POLICIES, MAX_COMMENT_CHARS, RuleChange, state_of
 from storage.domain_names import InvalidDomain, normalize_domain
 from storage.errors import Invalid
@@ -167,9 +167,9 @@ async def _apply_batch(session: AsyncSession, staff: Staff,
         bound: dict[str, Any] = {name: bindparam(name) for name in _columns(RuleChange(policy="noop"))}
         await session.execute(update(_RULES).where(_RULES.c.domain == bindparam("key")).values(**bound),
                               changed)
-    for row, before, values in columns:
-        if values["policy"] == "suspend" and (before is None or before["policy"] != "suspend"):
-            await start_purge(session, row.domain)
+    await start_purges(session, [row.domain for row, before, values in columns
+                                 if values["policy"] == "suspend"
+                                 and (before is None or before["policy"] != "suspend")])
     await record_many(session, staff, [
         {"action": f"domain_block.{'create' if before is None else 'update'}", "target_type": "domain",
          "target": row.domain, "reason": "blocklist import",
